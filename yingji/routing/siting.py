@@ -1,0 +1,362 @@
+"""Siting new service stations: maximal covering (MCLP) and set covering (LSCP).
+
+Given which candidate sites reach which demand within the target time (a
+boolean ``candidates × demand`` matrix from :func:`~yingji.routing.coverage.cover_matrix`):
+
+* :func:`mclp` chooses ``p`` new sites covering the most population (or risk
+  weight), counting what existing stations (``fixed``) already cover — the
+  "where do the next 20 stations go" question of a district plan;
+* :func:`lscp` finds the fewest new sites that cover every coverable demand
+  point — the "how many stations to reach 100 % in 5 minutes" question.
+
+Both have a fast heuristic (lazy greedy, then local search) and an exact
+mixed-integer program solved by HiGHS (:mod:`yingji.routing.milp`);
+:func:`lp_bound` gives the LP-relaxation upper bound used to judge a heuristic
+answer on instances too big to solve exactly.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+Method = Literal["heuristic", "exact"]
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """A chosen set of new sites and what it achieves.
+
+    Attributes:
+        sites: indices (rows of the cover matrix) of the new sites, sorted.
+        fixed: indices of the existing stations counted as open.
+        covered_weight: demand weight covered by ``sites`` and ``fixed``.
+        total_weight: weight of all demand.
+        method: ``"heuristic"`` or ``"exact"``.
+        optimal: true when proven optimal (exact method finished).
+        bound: an upper bound on the covered weight (MCLP) or lower bound on
+            the number of sites (LSCP) when known.
+        seconds: wall time spent.
+    """
+
+    sites: NDArray[np.int64]
+    fixed: NDArray[np.int64]
+    covered_weight: float
+    total_weight: float
+    method: str
+    optimal: bool = False
+    bound: float | None = None
+    seconds: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def covered_share(self) -> float:
+        """Covered share of the demand weight, 0..1."""
+        return self.covered_weight / self.total_weight if self.total_weight > 0 else 0.0
+
+    @property
+    def bound_share(self) -> float | None:
+        """``bound`` as a share of the total weight (MCLP)."""
+        if self.bound is None or self.total_weight <= 0:
+            return None
+        return self.bound / self.total_weight
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """A siting instance with the same optimum but fewer demand columns.
+
+    Demand already covered by a fixed station, or by no candidate at all, is
+    removed (its contribution is constant); demand points covered by exactly
+    the same candidate set are merged into one column with the summed weight.
+    A city instance of 100,000 cells typically shrinks several-fold.
+    """
+
+    a: sp.csr_matrix  # candidates × merged demand, float64 ones
+    weight: NDArray[np.float64]  # summed weight per merged column
+    count: NDArray[np.float64]  # demand points per merged column
+    base_weight: float  # weight already covered by fixed stations
+    total_weight: float
+    fixed: NDArray[np.int64]
+    selectable: NDArray[np.bool_]  # candidates that may be chosen (not fixed)
+
+
+def reduce_instance(
+    cover: sp.spmatrix, weights: ArrayLike | None = None, fixed: ArrayLike | None = None
+) -> Reduced:
+    """Build the :class:`Reduced` form of ``cover`` (candidates × demand)."""
+    a = sp.csr_matrix(cover, dtype=bool)
+    m, n = a.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if len(w) != n:
+        raise ValueError(f"{len(w)} weights for {n} demand points")
+    if np.any(w < 0):
+        raise ValueError("demand weights must be non-negative")
+    fx = np.unique(np.asarray([] if fixed is None else fixed, dtype=np.int64))
+    if len(fx) and (fx.min() < 0 or fx.max() >= m):
+        raise ValueError("fixed station index out of range")
+    by_fixed = np.asarray(a[fx].sum(axis=0)).ravel() > 0 if len(fx) else np.zeros(n, dtype=bool)
+    coverable = np.asarray(a.sum(axis=0)).ravel() > 0
+    keep = np.flatnonzero(coverable & ~by_fixed)
+    at = a[:, keep].T.tocsr()  # merged demand rows: which candidates cover each
+    at.sort_indices()
+    group = _identical_rows(at)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    first = np.full(n_groups, len(group), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(group)))
+    reduced = at[first].T.tocsr().astype(np.float64)
+    selectable = np.ones(m, dtype=bool)
+    selectable[fx] = False
+    return Reduced(
+        reduced,
+        np.bincount(group, weights=w[keep], minlength=n_groups),
+        np.bincount(group, minlength=n_groups).astype(np.float64),
+        float(w[by_fixed].sum()),
+        float(w.sum()),
+        fx,
+        selectable,
+    )
+
+
+def _identical_rows(at: sp.csr_matrix) -> NDArray[np.int64]:
+    """Group label per row such that rows with equal column sets share a label."""
+    n, m = at.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng(12345)
+    lengths = np.diff(at.indptr)
+    starts = at.indptr[:-1]
+    keys = [lengths.astype(np.uint64)]
+    for _ in range(2):  # two independent 64-bit sums: collisions are then negligible
+        r = rng.integers(0, 2**63, size=m, dtype=np.uint64)
+        vals = r[at.indices]
+        # reduceat on empty rows would pick a neighbour's value; rows here are never empty.
+        keys.append(np.add.reduceat(vals, starts) if len(vals) else np.zeros(n, dtype=np.uint64))
+    _, label = np.unique(np.column_stack(keys), axis=0, return_inverse=True)
+    label = label.ravel().astype(np.int64)
+    # Verify the grouping exactly; on a (practically impossible) collision, don't merge.
+    first = np.full(label.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first, label, np.arange(n))
+    rep = first[label]
+    offs = np.arange(len(at.indices)) - np.repeat(starts, lengths)
+    same = at.indices == at.indices[np.repeat(at.indptr[rep], lengths) + offs]
+    return label if bool(np.all(same)) else np.arange(n, dtype=np.int64)
+
+
+def _covered_weight(r: Reduced, sites: NDArray[np.int64]) -> float:
+    if len(sites) == 0:
+        return r.base_weight
+    hit = np.asarray(r.a[sites].sum(axis=0)).ravel() > 0
+    return r.base_weight + float(r.weight[hit].sum())
+
+
+def _lazy_greedy(r: Reduced, value: NDArray[np.float64], cnt: NDArray[np.int64], p: int | None) -> list[int]:
+    """Add sites one by one, each time the one adding the most uncovered ``value``.
+
+    Lazy evaluation: a site's gain only shrinks as others are added, so a stale
+    gain in the heap is an upper bound and most sites are never re-evaluated.
+    With ``p=None`` it continues until nothing more can be gained (set cover).
+    """
+    a = r.a
+    gain = a @ (value * (cnt == 0))
+    heap = [(-float(gain[j]), int(j)) for j in np.flatnonzero(r.selectable)]
+    heapq.heapify(heap)
+    chosen: list[int] = []
+    while heap and (p is None or len(chosen) < p):
+        _, j = heapq.heappop(heap)
+        idx = a.indices[a.indptr[j] : a.indptr[j + 1]]
+        g = float(value[idx][cnt[idx] == 0].sum())
+        if heap and g < -heap[0][0] - 1e-12:
+            heapq.heappush(heap, (-g, j))
+            continue
+        if p is None and g <= 0:
+            break
+        chosen.append(j)
+        cnt[idx] += 1
+    return chosen
+
+
+def _swap_search(r: Reduced, chosen: list[int], cnt: NDArray[np.int64], max_iter: int = 10_000) -> list[int]:
+    """Best-improvement 1-swap (interchange) local search for MCLP.
+
+    For every pair (candidate ``c`` not chosen, chosen site ``s``) the change in
+    covered weight of replacing ``s`` by ``c`` is
+    ``gain0[c] + shared[c, s] - loss[s]``, where ``gain0`` is what ``c`` covers
+    that nothing covers, ``loss[s]`` what only ``s`` covers and ``shared[c, s]``
+    what only ``s`` covers and ``c`` covers too.  Per-demand cover counts make
+    all three one sparse product each; the best swap is applied until none
+    improves.
+    """
+    a, w = r.a, r.weight
+    tol = 1e-9 * max(float(w.sum()), 1.0)
+    chosen = list(chosen)
+    blocked = ~r.selectable
+    for _ in range(max_iter):
+        if not chosen:
+            break
+        gain0 = a @ (w * (cnt == 0))
+        sel = np.asarray(chosen, dtype=np.int64)
+        only = a[sel].multiply((w * (cnt == 1))[None, :]).T.tocsr()  # demand × chosen
+        loss = np.asarray(only.sum(axis=0)).ravel()
+        delta = (a @ only).toarray()
+        delta += gain0[:, None] - loss[None, :]
+        delta[sel, :] = -np.inf
+        delta[blocked, :] = -np.inf
+        c, s = np.unravel_index(int(np.argmax(delta)), delta.shape)
+        if delta[c, s] <= tol:
+            break
+        out = sel[s]
+        cnt[a.indices[a.indptr[out] : a.indptr[out + 1]]] -= 1
+        cnt[a.indices[a.indptr[c] : a.indptr[c + 1]]] += 1
+        chosen[s] = int(c)
+    return chosen
+
+
+def mclp(
+    cover: sp.spmatrix,
+    weights: ArrayLike | None,
+    p: int,
+    fixed: ArrayLike | None = None,
+    method: Method = "heuristic",
+    *,
+    time_limit: float | None = None,
+    local_search: bool = True,
+) -> SitingResult:
+    """Maximal covering: ``p`` new sites (rows of ``cover``) covering the most weight.
+
+    Args:
+        cover: boolean ``candidates × demand`` matrix (site reaches demand in time).
+        weights: demand weights (population, risk weight); ``None`` = all 1.
+        p: number of new sites to open (existing ``fixed`` ones not counted).
+        fixed: rows of existing stations, always open.
+        method: ``"heuristic"`` (lazy greedy + swap search, seconds on a city) or
+            ``"exact"`` (HiGHS branch and bound, warm-started by the heuristic).
+        time_limit: seconds for the exact solver; at the limit the best found
+            is returned with ``optimal=False`` and the solver's bound.
+    """
+    start = time.perf_counter()
+    if p < 0:
+        raise ValueError("p must be non-negative")
+    r = reduce_instance(cover, weights, fixed)
+    cnt = np.zeros(r.a.shape[1], dtype=np.int64)
+    chosen = _lazy_greedy(r, r.weight, cnt, p)
+    if local_search:
+        chosen = _swap_search(r, chosen, cnt)
+    sites = np.sort(np.asarray(chosen, dtype=np.int64))
+    if method == "heuristic":
+        return SitingResult(
+            sites,
+            r.fixed,
+            _covered_weight(r, sites),
+            r.total_weight,
+            "heuristic",
+            seconds=time.perf_counter() - start,
+        )
+    if method != "exact":
+        raise ValueError(f"unknown method {method!r}")
+    from .milp import solve_mclp
+
+    sol = solve_mclp(r, p, integer=True, start=sites, time_limit=time_limit)
+    best = np.sort(sol.sites) if _covered_weight(r, sol.sites) >= _covered_weight(r, sites) else sites
+    return SitingResult(
+        best,
+        r.fixed,
+        _covered_weight(r, best),
+        r.total_weight,
+        "exact",
+        optimal=sol.optimal,
+        bound=r.base_weight + sol.bound,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def lp_bound(
+    cover: sp.spmatrix,
+    weights: ArrayLike | None,
+    p: int,
+    fixed: ArrayLike | None = None,
+    *,
+    time_limit: float | None = None,
+    solver: str = "choose",
+) -> float | None:
+    """Upper bound on the weight any ``p`` new sites can cover: the MCLP LP relaxation.
+
+    Returns ``None`` when HiGHS does not reach the LP optimum within
+    ``time_limit`` (an unfinished LP gives no valid bound).
+    """
+    from .milp import solve_mclp
+
+    r = reduce_instance(cover, weights, fixed)
+    sol = solve_mclp(r, p, integer=False, time_limit=time_limit, solver=solver)
+    return r.base_weight + sol.bound if sol.optimal else None
+
+
+def lscp(
+    cover: sp.spmatrix,
+    fixed: ArrayLike | None = None,
+    method: Method = "heuristic",
+    *,
+    time_limit: float | None = None,
+) -> SitingResult:
+    """Set covering: the fewest new sites covering every demand point any site can reach.
+
+    Demand no candidate reaches is left out (and shows as uncovered weight in
+    the result).  The heuristic is lazy greedy by newly covered points
+    followed by removal of redundant sites; ``"exact"`` solves the integer
+    program with HiGHS.
+    """
+    start = time.perf_counter()
+    r = reduce_instance(cover, None, fixed)
+    cnt = np.zeros(r.a.shape[1], dtype=np.int64)
+    chosen = _lazy_greedy(r, r.count, cnt, None)
+    chosen = _drop_redundant(r, chosen, cnt)
+    sites = np.sort(np.asarray(chosen, dtype=np.int64))
+    if method == "exact":
+        from .milp import solve_lscp
+
+        sol = solve_lscp(r, start=sites, time_limit=time_limit)
+        if len(sol.sites) <= len(sites):
+            sites = np.sort(sol.sites)
+        return SitingResult(
+            sites,
+            r.fixed,
+            _covered_weight(r, sites),
+            r.total_weight,
+            "exact",
+            optimal=sol.optimal,
+            bound=sol.bound,
+            seconds=time.perf_counter() - start,
+        )
+    if method != "heuristic":
+        raise ValueError(f"unknown method {method!r}")
+    return SitingResult(
+        sites,
+        r.fixed,
+        _covered_weight(r, sites),
+        r.total_weight,
+        "heuristic",
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _drop_redundant(r: Reduced, chosen: list[int], cnt: NDArray[np.int64]) -> list[int]:
+    """Remove sites whose every demand point is also covered by another chosen site.
+
+    Smallest sites go first: they are the likeliest to be redundant once the
+    big ones picked later in the greedy cover their area.
+    """
+    a = r.a
+    sizes = {j: a.indptr[j + 1] - a.indptr[j] for j in chosen}
+    kept = set(chosen)
+    for j in sorted(chosen, key=lambda s: (sizes[s], s)):
+        idx = a.indices[a.indptr[j] : a.indptr[j + 1]]
+        if np.all(cnt[idx] >= 2):
+            cnt[idx] -= 1
+            kept.discard(j)
+    return [j for j in chosen if j in kept]
