@@ -64,6 +64,10 @@ class SpeedProfile:
     edge_penalty_s: float = 0.0
     max_kmh: float = 120.0
 
+    def __hash__(self) -> int:
+        # The speed table is a read-only mapping, which dataclass hashing can't hash.
+        return hash((self.name, tuple(sorted(self.highway_kmh.items())), self.default_kmh, self.maxspeed_factor))
+
     def class_speeds(self) -> NDArray[np.float64]:
         """Speed in km/h for each entry of :data:`HIGHWAY_CLASSES`."""
         return np.array(

@@ -1,0 +1,66 @@
+# Yingji — the two commands of the README, and the rest.
+#   make demo   set up everything, generate the demo district, serve on http://127.0.0.1:8000
+#   make test   set up everything, then lint, migration check and the whole test suite
+#   make bench  run every benchmark in bench/ (slow; prints figures beside their baselines)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test bench lint browser-deps messages clean
+
+setup: $(VENV)/.installed node_modules/.installed yingji/locale/zh_Hans/LC_MESSAGES/django.mo
+
+# Python packages, pinned by requirements.lock (regenerate it with `make lock`).
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+# Front-end packages from the npm registry, served by the app itself (no CDN).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Compiled translations (zh-hans is the default language).
+yingji/locale/zh_Hans/LC_MESSAGES/django.mo: yingji/locale/zh_Hans/LC_MESSAGES/django.po
+	$(PY) -m yingji.core.i18n_compile $< $@
+
+lock:
+	$(PIP) freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+demo: setup
+	$(PY) -m yingji.cli migrate --noinput -v0
+	$(PY) -m yingji.cli demo-data --scale futian --if-empty
+	@echo ""
+	@echo "Serving Yingji on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) -m yingji.cli serve --host $(HOST) --port $(PORT)
+
+# Headless Chromium for the browser tests, from Debian (Playwright's own download does not work offline).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
+
+lint: setup
+	$(VENV)/bin/ruff check yingji bench
+	YINGJI_TESTING=1 $(PY) manage.py makemigrations --check --dry-run -v0
+
+test: setup browser-deps lint
+	$(VENV)/bin/pytest -m "not slow" -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: setup
+	@set -e; for script in bench/*.py; do \
+	  case $$script in bench/_*) continue;; esac; \
+	  echo "== $$script"; $(PY) $$script; done
+
+messages: setup
+	cd yingji && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --ignore 'node_modules/*'
+
+clean:
+	rm -rf $(VENV) node_modules var/test.sqlite3

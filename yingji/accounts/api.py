@@ -1,0 +1,150 @@
+"""API of accounts: tokens, the current user, users and assignments."""
+
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db.models import Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from yingji.accounts import services
+from yingji.accounts.models import Membership
+from yingji.accounts.roles import Role
+from yingji.core.api import ErrorOut, ListFilters, Pagination, request_user
+from yingji.core.masking import phone_for
+from yingji.jurisdictions.models import Jurisdiction
+
+router = Router(tags=["accounts"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    name: str = Field("api", max_length=100)
+
+
+class TokenOut(Schema):
+    token: str
+    name: str
+    prefix: str
+
+
+class MembershipOut(Schema):
+    id: int
+    role: str
+    role_label: str
+    jurisdiction_code: str
+    jurisdiction_name: str
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    phone: str
+    is_active: bool
+    memberships: list[MembershipOut]
+
+
+class UserIn(Schema):
+    username: str = Field(..., min_length=2, max_length=150)
+    password: str
+    display_name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=20)
+    role: Role
+    jurisdiction_code: str
+
+
+class MembershipIn(Schema):
+    role: Role
+    jurisdiction_code: str
+
+
+def _membership_out(m: Membership) -> dict[str, Any]:
+    return {"id": m.pk, "role": m.role, "role_label": m.get_role_display(),
+            "jurisdiction_code": m.jurisdiction.code, "jurisdiction_name": m.jurisdiction.name}
+
+
+def _user_out(viewer: Any, user: Any) -> dict[str, Any]:
+    memberships = [m for m in user.memberships.all()]
+    # A phone is shown in full when the viewer may see personal data where the user works.
+    path = min((m.jurisdiction.path for m in memberships), default="", key=len)
+    phone = user.phone if viewer.pk == user.pk else phone_for(viewer, user.phone, path)
+    return {"id": user.pk, "username": user.username, "display_name": user.display_name, "phone": phone,
+            "is_active": user.is_active, "memberships": [_membership_out(m) for m in memberships]}
+
+
+@router.post("/token", auth=None, response={201: TokenOut, 401: ErrorOut, 403: ErrorOut})
+def obtain_token(request: HttpRequest, payload: TokenIn) -> Any:
+    """Exchange a user name and password for an API token (counted by the login lockout)."""
+    user = authenticate(request=request, username=payload.username, password=payload.password)
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            return 403, {"detail": _("Too many failed logins. Try again in %(n)s minutes.") % {
+                "n": settings.YINGJI_LOGIN_COOLOFF_MINUTES}, "code": "locked_out", "errors": []}
+        return 401, {"detail": _("Wrong user name or password."), "code": "unauthenticated", "errors": []}
+    token, raw = services.issue_token(user=user, name=payload.name)
+    return 201, {"token": raw, "name": token.name, "prefix": token.prefix}
+
+
+@router.get("/me", response=dict)
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request_user(request)
+    body = _user_out(user, type(user).objects.prefetch_related("memberships__jurisdiction").get(pk=user.pk))
+    body["is_superuser"] = user.is_superuser
+    body["permissions"] = services.permission_summary(user)
+    return body
+
+
+@router.get("/users", response=list[UserOut])
+@paginate(Pagination)
+def list_users(request: HttpRequest, filters: Query[ListFilters]):  # type: ignore[no-untyped-def]
+    viewer = request_user(request)
+    queryset = services.users_visible_to(viewer).prefetch_related("memberships__jurisdiction").order_by("username")
+    if filters.jurisdiction:
+        scope = Jurisdiction.objects.visible_to(viewer).filter(code=filters.jurisdiction).first()
+        if scope is None:
+            return []
+        queryset = queryset.filter(memberships__jurisdiction__path__startswith=scope.path).distinct()
+    if filters.q:
+        queryset = queryset.filter(Q(username__icontains=filters.q) | Q(display_name__icontains=filters.q))
+    return [_user_out(viewer, u) for u in queryset]
+
+
+@router.get("/users/{user_id}", response=UserOut)
+def get_user(request: HttpRequest, user_id: int) -> dict[str, Any]:
+    viewer = request_user(request)
+    user = get_object_or_404(services.users_visible_to(viewer).prefetch_related("memberships__jurisdiction"),
+                             pk=user_id)
+    return _user_out(viewer, user)
+
+
+@router.post("/users", response={201: UserOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def create_user(request: HttpRequest, payload: UserIn) -> Any:
+    viewer = request_user(request)
+    jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
+    data = payload.dict(exclude={"jurisdiction_code"})
+    user = services.create_user(actor=viewer, jurisdiction=jurisdiction, **data)
+    return 201, _user_out(viewer, user)
+
+
+@router.post("/users/{user_id}/memberships", response={201: MembershipOut, 403: ErrorOut, 404: ErrorOut})
+def add_membership(request: HttpRequest, user_id: int, payload: MembershipIn) -> Any:
+    viewer = request_user(request)
+    user = get_object_or_404(services.users_visible_to(viewer), pk=user_id)
+    jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
+    membership = services.assign(actor=viewer, user=user, role=payload.role, jurisdiction=jurisdiction)
+    return 201, _membership_out(membership)
+
+
+@router.delete("/memberships/{membership_id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
+def remove_membership(request: HttpRequest, membership_id: int) -> Any:
+    viewer = request_user(request)
+    membership = get_object_or_404(Membership.objects.visible_to(viewer), pk=membership_id)
+    services.unassign(membership, actor=viewer)
+    return 204, None

@@ -1,0 +1,55 @@
+"""Roles and what each may do.
+
+Roles are data (a `Membership` row ties a user, a jurisdiction and a role);
+what a role allows is this table of permission patterns. A permission is
+"<app_label>.<action>" such as "resources.change_station" or
+"incidents.dispatch"; patterns use shell wildcards and a leading "!" denies.
+Capability apps name their own actions and, where a role needs a special one,
+add it here, so that the whole access policy can be read on one page.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("District administrator")
+    STREET_OFFICER = "street_officer", _("Street duty officer")
+    COMMUNITY_STAFF = "community_staff", _("Community workstation staff")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    RESPONDER = "responder", _("Responder (team member)")
+    WAREHOUSE_KEEPER = "warehouse_keeper", _("Warehouse keeper")
+    EXPERT = "expert", _("Expert")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+
+
+VIEW_ALL = "*.view_*"
+EDIT_LEDGERS = ("*.add_*", "*.change_*", "*.delete_*", "*.import_*", "*.export_*")
+# Only the district edits the jurisdiction tree and manages accounts.
+TREE_AND_ACCOUNTS = ("!jurisdictions.add_*", "!jurisdictions.change_*", "!jurisdictions.delete_*",
+                     "!jurisdictions.import_*", "!accounts.add_*", "!accounts.change_*", "!accounts.delete_*")
+
+ROLE_GRANTS: dict[str, tuple[str, ...]] = {
+    Role.DISTRICT_ADMIN: ("*",),
+    Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*",
+                          "accounts.view_personal_data", *TREE_AND_ACCOUNTS),
+    Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*",
+                           "accounts.view_personal_data", *TREE_AND_ACCOUNTS),
+    Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report"),
+    Role.RESPONDER: (VIEW_ALL, "incidents.respond"),
+    Role.WAREHOUSE_KEEPER: (VIEW_ALL, "supplies.*", "!supplies.approve_*"),
+    Role.EXPERT: (VIEW_ALL,),
+    Role.AUDITOR: (VIEW_ALL, "*.export_*"),
+}
+
+
+def role_allows(role: str, perm: str) -> bool:
+    """True if `role` grants `perm`; a matching "!" pattern wins over any grant."""
+    patterns = ROLE_GRANTS.get(role, ())
+    if any(p.startswith("!") and fnmatchcase(perm, p[1:]) for p in patterns):
+        return False
+    return any(not p.startswith("!") and fnmatchcase(perm, p) for p in patterns)

@@ -1,0 +1,82 @@
+"""The one API at /api/v1/: every capability app contributes its router."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.module_loading import module_has_submodule
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from yingji.core.api import AUTH, error_body, pydantic_message
+
+api = NinjaAPI(
+    title="Yingji API",
+    version="1",
+    description="Community-level emergency management: jurisdictions, resources, supplies, incidents.",
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        # loc is ("body", "payload", "field", ...) or ("query", "field"): keep the field path.
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload", "form")]
+        errors.append({"field": ".".join(loc) or "__all__", "message": pydantic_message(error)})
+    return api.create_response(request, error_body(_("The request has invalid fields."), "invalid", errors), status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_service_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": field if field != "__all__" else "__all__", "message": str(m)}
+                  for field, messages in exc.message_dict.items() for m in messages]
+    else:
+        errors = [{"field": "__all__", "message": str(m)} for m in exc.messages]
+    detail = errors[0]["message"] if len(errors) == 1 else _("The request has invalid fields.")
+    return api.create_response(request, error_body(detail, "invalid", errors), status=422)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body(_("Not found."), "not_found"), status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, error_body(str(exc) or _("You do not have permission to do this."), "forbidden"), status=403
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, error_body(_("Authentication required."), "unauthenticated"), status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc), "error"), status=exc.status_code)
+
+
+def _add_app_routers() -> None:
+    for app_module in settings.YINGJI_APPS:
+        module = import_module(app_module)
+        if module_has_submodule(module, "api"):
+            router = getattr(import_module(f"{app_module}.api"), "router", None)
+            if router is not None:
+                api.add_router(f"/{app_module.rsplit('.', 1)[-1]}/", router)
+
+
+_add_app_routers()

@@ -1,0 +1,49 @@
+"""API of the change log: /api/v1/audit/changes."""
+
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from yingji.audit.models import ChangeRecord
+from yingji.core.api import Pagination, request_user
+
+router = Router(tags=["audit"])
+
+
+class ChangeOut(Schema):
+    id: int
+    at: datetime.datetime
+    actor: str = Field(..., alias="actor_name")
+    ip_address: str | None
+    source: str
+    action: str
+    model: str = Field(..., alias="content_type.model")
+    app: str = Field(..., alias="content_type.app_label")
+    object_id: str
+    object_repr: str
+    changes: dict[str, Any]
+
+
+class ChangeFilters(Schema):
+    model: str | None = Field(None, description="app_label.model, e.g. jurisdictions.jurisdiction")
+    object_id: str | None = None
+    since: datetime.datetime | None = None
+
+
+@router.get("/changes", response=list[ChangeOut])
+@paginate(Pagination)
+def list_changes(request: HttpRequest, filters: Query[ChangeFilters]):  # type: ignore[no-untyped-def]
+    """Changes to ledger rows inside the caller's area, newest first."""
+    queryset = ChangeRecord.objects.visible_to(request_user(request)).select_related("content_type")
+    if filters.model and "." in filters.model:
+        app_label, model = filters.model.lower().split(".", 1)
+        queryset = queryset.filter(content_type__app_label=app_label, content_type__model=model)
+    if filters.object_id:
+        queryset = queryset.filter(object_id=filters.object_id)
+    if filters.since:
+        queryset = queryset.filter(at__gte=filters.since)
+    return queryset

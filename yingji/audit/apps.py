@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "yingji.audit"
+    label = "audit"
+    verbose_name = _("Audit")
+
+    def ready(self) -> None:
+        from yingji.audit import signals  # noqa: F401  (connects the receivers)

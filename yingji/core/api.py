@@ -1,0 +1,149 @@
+"""Shared API machinery: authentication, pagination, list filters, errors.
+
+Every capability router (yingji/<app>/api.py, `router = Router(...)`) is added
+to the one NinjaAPI in yingji/api.py and uses these pieces, so lists paginate
+and filter the same way everywhere and errors have one shape:
+
+    {"detail": "<message>", "code": "<code>", "errors": [{"field": "name", "message": "..."}]}
+"""
+
+
+import datetime
+import operator
+from functools import reduce
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+from ninja.security import HttpBearer, SessionAuth
+
+from yingji.accounts.models import ApiToken, hash_token
+from yingji.jurisdictions.models import Jurisdiction
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer yj_…` for scripts and external platforms."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        api_token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
+        if api_token is None or api_token.is_expired or not api_token.user.is_active:
+            return None
+        now = timezone.now()
+        # Write the last-use time at most once a minute, not on every request.
+        if api_token.last_used_at is None or now - api_token.last_used_at > datetime.timedelta(minutes=1):
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        request.user = api_token.user
+        return api_token.user
+
+
+class WebSession(SessionAuth):
+    """The browser's session (with CSRF on unsafe methods), for htmx and the map pages."""
+
+
+AUTH = [TokenAuth(), WebSession()]
+
+
+def request_user(request: HttpRequest) -> Any:
+    return request.auth if getattr(request, "auth", None) is not None else getattr(request, "user", AnonymousUser())
+
+
+class Pagination(PaginationBase):
+    """`?page=&page_size=`; answers {"items", "count", "page", "page_size"}."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=500)
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        page_size: int
+
+    def paginate_queryset(self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any) -> Any:
+        start = (pagination.page - 1) * pagination.page_size
+        return {
+            "items": list(queryset[start : start + pagination.page_size]),
+            "count": self._items_count(queryset),
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+        }
+
+
+class ListFilters(Schema):
+    """Filters every ledger list understands."""
+
+    jurisdiction: str | None = Field(None, description="Code of a jurisdiction: rows in its subtree only.")
+    q: str | None = Field(None, description="Text search over the list's name fields.")
+    updated_since: datetime.datetime | None = Field(None, description="Rows changed at or after this time.")
+
+
+def apply_list_filters(queryset: QuerySet, filters: ListFilters, search_fields: tuple[str, ...] = ("name",)) -> QuerySet:
+    """Narrow an already scoped queryset by the common list filters."""
+    if filters.jurisdiction:
+        path = Jurisdiction.objects.filter(code=filters.jurisdiction).values_list("path", flat=True).first()
+        if path is None:
+            return queryset.none()
+        queryset = queryset.in_subtree(path)
+    if filters.q:
+        text = filters.q.strip()
+        queryset = queryset.filter(reduce(operator.or_, (Q(**{f"{f}__icontains": text}) for f in search_fields)))
+    if filters.updated_since:
+        queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    return queryset
+
+
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    errors: list[ErrorItem] = []
+
+
+def error_body(detail: str, code: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "code": code, "errors": errors or []}
+
+
+def pydantic_message(error: dict[str, Any]) -> str:
+    """Translate the common pydantic error types into the request's language."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    messages = {
+        "missing": _("This field is required."),
+        "string_too_long": _("At most %(n)s characters.") % {"n": ctx.get("max_length")},
+        "string_too_short": _("At least %(n)s characters.") % {"n": ctx.get("min_length")},
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "float_parsing": _("Enter a number."),
+        "float_type": _("Enter a number."),
+        "bool_parsing": _("Enter true or false."),
+        "greater_than_equal": _("Must be at least %(n)s.") % {"n": ctx.get("ge")},
+        "greater_than": _("Must be greater than %(n)s.") % {"n": ctx.get("gt")},
+        "less_than_equal": _("Must be at most %(n)s.") % {"n": ctx.get("le")},
+        "less_than": _("Must be less than %(n)s.") % {"n": ctx.get("lt")},
+        "enum": _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "literal_error": _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "datetime_parsing": _("Enter a date and time (ISO 8601)."),
+        "datetime_from_date_parsing": _("Enter a date and time (ISO 8601)."),
+        "date_parsing": _("Enter a date (YYYY-MM-DD)."),
+        "date_from_datetime_parsing": _("Enter a date (YYYY-MM-DD)."),
+        "json_invalid": _("The request body is not valid JSON."),
+        "model_attributes_type": _("The request body must be a JSON object."),
+        "dict_type": _("Must be an object."),
+        "list_type": _("Must be a list."),
+        "string_type": _("Must be text."),
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind == "value_error":
+        return str(ctx.get("error") or error.get("msg", ""))
+    return _("Invalid value.")

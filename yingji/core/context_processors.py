@@ -1,0 +1,44 @@
+"""What every page template needs: navigation, base-map settings, the user's place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+
+def navigation(request: HttpRequest) -> list[dict[str, Any]]:
+    """Menu entries declared by capability apps as `nav_items` on their AppConfig."""
+    items = []
+    for config in apps.get_app_configs():
+        for url_name, label in getattr(config, "nav_items", ()):
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
+            items.append({"url": url, "label": label,
+                          "active": request.path.startswith(url) and url != "/"})
+    return items
+
+
+def platform(request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "basemap": {
+            "kind": settings.YINGJI_BASEMAP,
+            "crs": settings.YINGJI_BASEMAP_CRS,
+            "tianditu_key": settings.YINGJI_TIANDITU_KEY,
+            "attribution": settings.YINGJI_BASEMAP_ATTRIBUTION,
+        },
+    }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from yingji.accounts.services import primary_jurisdiction
+
+        place = primary_jurisdiction(user)
+        context["nav_items"] = navigation(request)
+        context["user_place"] = place
+        context["user_breadcrumb"] = place.ancestors() if place is not None else []
+    return context

@@ -1,0 +1,377 @@
+"""Import and export of ledgers as Excel (and CSV), declared once per model.
+
+A `TableSpec` lists the columns of a ledger. The same columns are written out
+by export and read back by import, so an exported file re-imports unchanged.
+Headers are recognised in Chinese and English whatever the user's language.
+An import runs in one transaction: every row is checked, every error names
+its row and column, and if any row fails nothing is written.
+
+Used by the import/export views and API of every capability app; each app
+declares its specs in its own `imports.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import openpyxl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+Parser = Callable[[str], Any]
+
+MAX_IMPORT_ROWS = 200_000
+
+
+class CellError(ValueError):
+    """A cell's text cannot be turned into a value; the message says why."""
+
+
+# ---------------------------------------------------------------- parsers
+def text(max_length: int | None = None) -> Parser:
+    def parse(raw: str) -> str:
+        if max_length is not None and len(raw) > max_length:
+            raise CellError(_("At most %(n)s characters.") % {"n": max_length})
+        return raw
+    return parse
+
+
+def integer(minimum: int | None = 0) -> Parser:
+    def parse(raw: str) -> int:
+        try:
+            number = decimal.Decimal(raw.replace(",", ""))
+        except decimal.InvalidOperation as exc:
+            raise CellError(_("Enter a whole number.")) from exc
+        if number != number.to_integral_value():
+            raise CellError(_("Enter a whole number."))
+        if minimum is not None and number < minimum:
+            raise CellError(_("Must be at least %(n)s.") % {"n": minimum})
+        return int(number)
+    return parse
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Parser:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.replace(",", ""))
+        except ValueError as exc:
+            raise CellError(_("Enter a number.")) from exc
+        if minimum is not None and value < minimum:
+            raise CellError(_("Must be at least %(n)s.") % {"n": minimum})
+        if maximum is not None and value > maximum:
+            raise CellError(_("Must be at most %(n)s.") % {"n": maximum})
+        return value
+    return parse
+
+
+def date() -> Parser:
+    def parse(raw: str) -> datetime.date:
+        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S"):
+            try:
+                return datetime.datetime.strptime(raw, fmt).date()
+            except ValueError:
+                continue
+        raise CellError(_("Enter a date as YYYY-MM-DD."))
+    return parse
+
+
+def boolean() -> Parser:
+    words = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False,
+             "1": True, "0": False, "y": True, "n": False}
+
+    def parse(raw: str) -> bool:
+        try:
+            return words[raw.strip().lower()]
+        except KeyError as exc:
+            raise CellError(_("Enter 是 or 否 (yes or no).")) from exc
+    return parse
+
+
+def choice(choices: type[models.Choices]) -> Parser:
+    """Accept a choice's value or its label in Chinese or English."""
+
+    def parse(raw: str) -> str:
+        wanted = raw.strip().lower()
+        for value, label in choices.choices:
+            names = {str(value).lower()}
+            for lang in ("zh-hans", "en"):
+                with translation.override(lang):
+                    names.add(str(label).lower())
+            if wanted in names:
+                return value
+        with translation.override(translation.get_language()):
+            allowed = "、".join(str(label) for label in choices.labels)
+        raise CellError(_("Choose one of: %(choices)s.") % {"choices": allowed})
+    return parse
+
+
+def render(value: Any) -> Any:
+    """A model value as it is written into a cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+# ---------------------------------------------------------------- specs
+@dataclass
+class Column:
+    field: str
+    header: Any  # a lazy translation; recognised in every language on import
+    required: bool = False
+    parse: Parser | None = None  # defaults to text, or to the choices when given
+    # How to read the value off an object for export; defaults to the attribute.
+    get: Callable[[Any], Any] | None = None
+    # A choices class renders its label on export and accepts value or label on import.
+    choices: type[models.Choices] | None = None
+    width: int = 16
+
+    def __post_init__(self) -> None:
+        if self.parse is None:
+            self.parse = choice(self.choices) if self.choices is not None else text()
+
+    def header_names(self) -> set[str]:
+        names = {self.field.lower()}
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                names.add(str(self.header).strip().lower())
+        return names
+
+    def value_of(self, obj: Any) -> Any:
+        value = self.get(obj) if self.get else getattr(obj, self.field)
+        if self.choices is not None and value not in (None, ""):
+            return str(self.choices(value).label)
+        return render(value)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("Row %(row)s, column “%(column)s”: %(message)s") % {
+                "row": self.row, "column": self.column, "message": self.message}
+        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": [{"row": e.row, "column": e.column, "message": e.message, "text": str(e)}
+                           for e in self.errors]}
+
+
+class TableSpec:
+    """The columns of one ledger and how a row becomes a model instance.
+
+    Subclasses set `model`, `columns`, `title` and `natural_key` (column fields
+    that identify a row, for idempotent re-import) and implement `save_row`.
+    """
+
+    model: type[models.Model]
+    title: Any = ""
+    columns: list[Column] = []
+    natural_key: tuple[str, ...] = ()
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+
+    # -- export
+    def export_queryset(self) -> models.QuerySet:
+        return self.model.objects.visible_to(self.user)  # type: ignore[attr-defined]
+
+    def rows(self, objects: Iterable[Any]) -> Iterator[list[Any]]:
+        for obj in objects:
+            yield [column.value_of(obj) for column in self.columns]
+
+    def to_xlsx(self, objects: Iterable[Any] | None = None) -> bytes:
+        """The ledger (or an empty template when `objects` is empty) as an .xlsx file."""
+        book = openpyxl.Workbook(write_only=False)
+        sheet = book.active
+        sheet.title = str(self.title)[:31] or "sheet"
+        sheet.append([str(c.header) + (" *" if c.required else "") for c in self.columns])
+        for index, column in enumerate(self.columns, start=1):
+            cell = sheet.cell(row=1, column=index)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7" if not column.required else "FCE4D6")
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        sheet.freeze_panes = "A2"
+        for row in self.rows(self.export_queryset() if objects is None else objects):
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    # -- import
+    def save_row(self, values: dict[str, Any], existing: Any | None) -> Any:
+        """Create or update one row; raise ValidationError({field: message}) to refuse it."""
+        raise NotImplementedError
+
+    def find_existing(self, values: dict[str, Any]) -> Any | None:
+        if not self.natural_key:
+            return None
+        lookup = {key: values[key] for key in self.natural_key}
+        return self.model._base_manager.filter(**lookup).first()
+
+    def has_changes(self, existing: Any, values: dict[str, Any]) -> bool:
+        """False when re-importing a row would change nothing (so nothing is written or logged)."""
+        for column in self.columns:
+            if column.field not in values or column.get is not None:
+                continue
+            current = getattr(existing, column.field, None)
+            if hasattr(current, "pk"):
+                current = current.pk
+                new = getattr(values[column.field], "pk", values[column.field])
+            else:
+                new = values[column.field]
+            if isinstance(current, float) and isinstance(new, float):
+                if abs(current - new) > 1e-9:
+                    return True
+            elif (current or None) != (new or None) and current != new:
+                return True
+        return False
+
+    def import_file(self, data: bytes, filename: str) -> ImportResult:
+        result = ImportResult()
+        try:
+            header, records = read_table(data, filename)
+        except CellError as exc:
+            result.errors.append(RowError(row=1, column="", message=str(exc)))
+            return result
+        mapping, missing = self._map_headers(header)
+        for column in missing:
+            result.errors.append(RowError(row=1, column=str(column.header),
+                                          message=_("This required column is missing.")))
+        if result.errors:
+            return result
+        with transaction.atomic():
+            for row_number, cells in records:
+                self._import_row(row_number, cells, mapping, result)
+            if result.errors:
+                transaction.set_rollback(True)
+                result.created = result.updated = result.unchanged = 0
+        return result
+
+    def _map_headers(self, header: list[str]) -> tuple[dict[int, Column], list[Column]]:
+        mapping: dict[int, Column] = {}
+        for index, name in enumerate(header):
+            cleaned = name.replace("*", "").strip().lower()
+            for column in self.columns:
+                if cleaned in column.header_names():
+                    mapping[index] = column
+                    break
+        present = {c.field for c in mapping.values()}
+        missing = [c for c in self.columns if c.required and c.field not in present]
+        return mapping, missing
+
+    def _import_row(self, row_number: int, cells: list[str], mapping: dict[int, Column], result: ImportResult) -> None:
+        values: dict[str, Any] = {}
+        row_errors: list[RowError] = []
+        for index, column in mapping.items():
+            raw = cells[index].strip() if index < len(cells) else ""
+            if raw == "":
+                if column.required:
+                    row_errors.append(RowError(row_number, str(column.header), _("This field is required.")))
+                values[column.field] = None if column.choices is None else ""
+                continue
+            try:
+                values[column.field] = column.parse(raw)  # type: ignore[misc]
+            except CellError as exc:
+                row_errors.append(RowError(row_number, str(column.header), str(exc)))
+        if row_errors:
+            result.errors.extend(row_errors)
+            return
+        by_field = {c.field: str(c.header) for c in self.columns}
+        try:
+            with transaction.atomic():
+                existing = self.find_existing(values)
+                if existing is not None and not self.has_changes(existing, values):
+                    result.unchanged += 1
+                    return
+                self.save_row(values, existing)
+        except (PermissionDenied, Http404):
+            result.errors.append(RowError(row_number, "", _(
+                "You are not allowed to create or change this row in that jurisdiction.")))
+            return
+        except ValidationError as exc:
+            messages = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            for name, texts in messages.items():
+                for message in texts:
+                    result.errors.append(RowError(row_number, by_field.get(name, ""), message))
+            return
+        if existing is None:
+            result.created += 1
+        else:
+            result.updated += 1
+
+
+def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (row number, cells as text) of the first sheet of .xlsx or a .csv file."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        try:
+            content = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                content = data.decode("gb18030")  # what Excel on a Chinese Windows saves
+            except UnicodeDecodeError as exc:
+                raise CellError(_("The CSV file is neither UTF-8 nor GB18030 text.")) from exc
+        rows = list(csv.reader(io.StringIO(content)))
+    elif name.endswith((".xlsx", ".xlsm")):
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise CellError(_("The file is not a readable Excel workbook.")) from exc
+        sheet = book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        raise CellError(_("Upload an .xlsx or .csv file."))
+    if not rows:
+        raise CellError(_("The file is empty."))
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise CellError(_("At most %(n)s rows per file.") % {"n": MAX_IMPORT_ROWS})
+    header = [str(h or "").strip() for h in rows[0]]
+    records = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(str(c).strip() for c in row)]
+    return header, records
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == datetime.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+

@@ -1,0 +1,41 @@
+"""Pages that belong to no single capability: home, health check, PWA manifest."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from yingji.jurisdictions.services import counts_per_street
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    columns, rows = counts_per_street(request.user)
+    return render(request, "core/home.html", {"columns": columns, "rows": rows})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: answers 200 when the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    """Web app manifest so grid workers and responders can install the site on a phone."""
+    return JsonResponse({
+        "name": _("Yingji emergency management"),
+        "short_name": _("Yingji"),
+        "start_url": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b71c1c",
+        "icons": [{"src": static("yingji/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,218 @@
+"""Django settings for Yingji, read from environment variables.
+
+See docs/configuration.md for every variable. Defaults give a working
+development set-up on SQLite with no services at all.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from yingji.core.env import ConfigurationError, env_bool, env_int, env_list, env_str, secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("YINGJI_DATA_DIR", str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+MODE = env_str("YINGJI_MODE", "development")
+if MODE not in {"development", "production"}:
+    raise ConfigurationError(f"YINGJI_MODE must be development or production, got {MODE!r}")
+PRODUCTION = MODE == "production"
+TESTING = "pytest" in sys.modules or env_bool("YINGJI_TESTING", False)
+
+SECRET_KEY = secret_key(DATA_DIR, production=PRODUCTION)
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# The capability apps, in dependency order. Their api.py routers and urls.py are
+# discovered from this list (see yingji/urls.py and yingji/api.py).
+YINGJI_APPS = [
+    "yingji.core",
+    "yingji.jurisdictions",
+    "yingji.accounts",
+    "yingji.audit",
+    "yingji.resources",
+    "yingji.coverage",
+    "yingji.supplies",
+    "yingji.incidents",
+]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "django_htmx",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    *YINGJI_APPS,
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "yingji.audit.middleware.AuditContextMiddleware",
+    # Axes goes last so that it sees the outcome of every authentication attempt.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "yingji.urls"
+WSGI_APPLICATION = "yingji.wsgi.application"
+ASGI_APPLICATION = "yingji.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "yingji" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "yingji.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'yingji.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the task worker and the web process write without "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3") if env_bool("YINGJI_TEST_FILE_DB", False) else None}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    # Hashing cost is not what the tests are about; the production default stays.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lockout after repeated failed logins (django-axes).
+AXES_FAILURE_LIMIT = env_int("YINGJI_LOGIN_FAILURE_LIMIT", 5)
+YINGJI_LOGIN_COOLOFF_MINUTES = env_int("YINGJI_LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = YINGJI_LOGIN_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "yingji.accounts.views.locked_out"
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+SESSION_COOKIE_SECURE = PRODUCTION and env_bool("YINGJI_HTTPS", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "yingji" / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+NODE_MODULES = BASE_DIR / "node_modules"
+# Front-end packages come from npm at set-up and are served by the app itself:
+# the platform runs on intranets with no CDN.
+STATICFILES_DIRS = [
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING
+        else env_str("YINGJI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
+    }
+}
+
+# Base map for every map page: "none" (offline, boundaries only), an XYZ tile URL
+# template, or "tianditu" (needs YINGJI_TIANDITU_KEY). Chinese commercial tiles
+# are in GCJ-02; say so with YINGJI_BASEMAP_CRS=gcj02 and points are shifted at
+# the edge (the database keeps WGS-84).
+YINGJI_BASEMAP = env_str("YINGJI_BASEMAP", "none")
+YINGJI_BASEMAP_CRS = env_str("YINGJI_BASEMAP_CRS", "wgs84")
+if YINGJI_BASEMAP_CRS not in {"wgs84", "gcj02"}:
+    raise ConfigurationError(f"YINGJI_BASEMAP_CRS must be wgs84 or gcj02, got {YINGJI_BASEMAP_CRS!r}")
+YINGJI_TIANDITU_KEY = env_str("YINGJI_TIANDITU_KEY", "")
+YINGJI_BASEMAP_ATTRIBUTION = env_str("YINGJI_BASEMAP_ATTRIBUTION", "")
+
+# Road network used by the travel-time engine (an .npz built by `yingji roads`).
+YINGJI_ROAD_NETWORK = env_str("YINGJI_ROAD_NETWORK", str(DATA_DIR / "roads.npz"))
+
+# Public (no-login) endpoints: requests per minute per client address.
+YINGJI_PUBLIC_RATE_PER_MINUTE = env_int("YINGJI_PUBLIC_RATE_PER_MINUTE", 10)
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
+}
