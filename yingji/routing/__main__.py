@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         net = Network.load(args.path)
     took = time.perf_counter() - start
-    print(f"{net!r} bbox={tuple(round(x, 5) for x in net.bbox)} profile={net.meta.get('profile')} ({took:.2f} s)")
+    print(
+        f"{net!r} bbox={tuple(round(x, 5) for x in net.bbox)} profile={net.meta.get('profile')} ({took:.2f} s)"
+    )
     if args.command != "info":
         print(f"wrote {args.out}")
     return 0

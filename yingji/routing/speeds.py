@@ -66,7 +66,9 @@ class SpeedProfile:
 
     def __hash__(self) -> int:
         # The speed table is a read-only mapping, which dataclass hashing can't hash.
-        return hash((self.name, tuple(sorted(self.highway_kmh.items())), self.default_kmh, self.maxspeed_factor))
+        return hash(
+            (self.name, tuple(sorted(self.highway_kmh.items())), self.default_kmh, self.maxspeed_factor)
+        )
 
     def class_speeds(self) -> NDArray[np.float64]:
         """Speed in km/h for each entry of :data:`HIGHWAY_CLASSES`."""
