@@ -18,3 +18,67 @@ def _reset_axes_and_cache(settings):  # type: ignore[no-untyped-def]
 
     cache.clear()
     yield
+
+
+# ------------------------------------------------------------------ browser tests
+# Headless Debian Chromium driven by Playwright (its own browser download does
+# not work offline). Screenshots go to test-artifacts/screenshots/.
+SCREENSHOTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    import os
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make around it are still sequential.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server, settings):  # type: ignore[no-untyped-def]
+    """page_for(user, language="zh-hans", mobile=False) -> a logged-in Playwright page on the live server."""
+    from django.test import Client
+
+    contexts = []
+
+    def make(user=None, language: str = "zh-hans", mobile: bool = False):  # type: ignore[no-untyped-def]
+        viewport = {"width": 390, "height": 844} if mobile else {"width": 1366, "height": 900}
+        context = browser.new_context(locale=language, viewport=viewport, base_url=live_server.url,
+                                      extra_http_headers={"Accept-Language": language})
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                                  "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                                  "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():  # type: ignore[no-untyped-def]
+    """screenshot(page, "name") saves test-artifacts/screenshots/name.png and returns its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str):  # type: ignore[no-untyped-def]
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -95,6 +95,7 @@ def synthetic_city(
     # The river: a meander between two rows; a junction's bank is which side of it
     # it lies on, and a segment joining the two banks survives only as a bridge.
     keep = np.ones(len(u), dtype=bool)
+    river_row = np.full(cols, -1.0)
     if rows >= 4:
         phase = rng.uniform(0, 2 * math.pi)
         river_row = np.floor(rows / 2 + 0.15 * rows * np.sin(phase + 3.0 * np.pi * np.arange(cols) / cols))
@@ -134,7 +135,17 @@ def synthetic_city(
             "highway": road[pick],
             "maxspeed_kmh": np.full(len(pick), np.nan, dtype=np.float32),
         },
-        meta={"name": f"synthetic-{n_nodes}-{seed}", "source": "synthetic", "seed": seed},
+        # Node ids are grid positions (row * cols + col); with ``river_rows`` they
+        # let tests and demos tell which bank a junction is on.
+        node_ids=np.arange(rows * cols, dtype=np.int64),
+        meta={
+            "name": f"synthetic-{n_nodes}-{seed}",
+            "source": "synthetic",
+            "seed": seed,
+            "rows": rows,
+            "cols": cols,
+            "river_rows": river_row.astype(int).tolist(),
+        },
         largest_component=True,
     )
 
