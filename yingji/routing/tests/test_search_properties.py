@@ -103,7 +103,9 @@ def test_within_limit_pairs_matches_networkx(case, data) -> None:
     src_off = data.draw(st.lists(st.floats(0, 20), min_size=len(src), max_size=len(src)))
     tgt_off = data.draw(st.lists(st.floats(0, 20), min_size=len(tgt), max_size=len(tgt)))
     limit = data.draw(st.floats(0, 150))
-    ours = search.within_limit_pairs(net.graph, src, src_off, tgt, tgt_off, limit, batch_nodes=2 * n).toarray()
+    ours = search.within_limit_pairs(
+        net.graph, src, src_off, tgt, tgt_off, limit, batch_nodes=2 * n
+    ).toarray()
     for i, s in enumerate(src):
         d = expected_from(g, {s: src_off[i]})
         want = d[tgt] + np.asarray(tgt_off) <= limit

@@ -1,0 +1,118 @@
+"""Coverage of population cells and risk points, and the siting cover matrix."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import h3
+import numpy as np
+import pytest
+
+from yingji.routing import search
+from yingji.routing.coverage import (
+    area_summary,
+    cover_matrix,
+    coverage,
+    coverage_loop,
+    hex_boundary,
+    hex_cells,
+)
+from yingji.routing.engine import TravelTimeEngine
+from yingji.routing.synthetic import random_points_in, synthetic_city
+
+
+@cache
+def engine() -> TravelTimeEngine:
+    return TravelTimeEngine(synthetic_city(20_000, seed=11))
+
+
+def test_hex_cells_tile_the_box_with_h3_cells() -> None:
+    box = (114.03, 22.52, 114.06, 22.55)
+    cells, centres = hex_cells(box, 9)
+    assert len(cells) > 20 and all(h3.get_resolution(c) == 9 for c in cells)
+    assert np.all((centres[:, 0] >= box[0]) & (centres[:, 0] <= box[2]))
+    assert np.all((centres[:, 1] >= box[1]) & (centres[:, 1] <= box[3]))
+    ring = hex_boundary(cells[0])
+    assert ring[0] == ring[-1] and len(ring) == 7
+
+
+def test_coverage_equals_the_per_station_loop_and_brute_force() -> None:
+    eng = engine()
+    net = eng.network
+    stations = random_points_in(net, 25, seed=1)
+    demand = random_points_in(net, 3_000, seed=2)
+    result = coverage(eng, stations, demand, limit_s=300)
+    loop = coverage_loop(eng, stations, demand, limit_s=300)
+    assert np.array_equal(np.isinf(result.seconds), np.isinf(loop))
+    assert np.allclose(result.seconds[np.isfinite(loop)], loop[np.isfinite(loop)])
+    # brute force for a few demand points, straight from single-source searches
+    st, dm = eng.prepare(stations), eng.prepare(demand)
+    fields = [o + search.single_source(net.graph, int(n)) for n, o in zip(st.node, st.offset_s, strict=True)]
+    for i in range(0, 3_000, 150):
+        best = min(f[dm.node[i]] for f in fields) + dm.offset_s[i]
+        assert result.covered[i] == (best <= 300)
+        if best <= 300:
+            assert result.seconds[i] == pytest.approx(best)
+    assert 0 < result.covered_share < 1
+
+
+def test_coverage_summarises_groups_and_lists_the_gaps() -> None:
+    eng = engine()
+    stations = random_points_in(eng.network, 10, seed=3)
+    demand = random_points_in(eng.network, 2_000, seed=4)
+    population = np.random.default_rng(0).integers(0, 500, len(demand)).astype(float)
+    streets = np.where(demand[:, 0] < np.median(demand[:, 0]), "园岭街道", "沙头街道")
+    pop = coverage(eng, stations, demand, population, 300, groups=streets)
+    summary = {g.label: g for g in pop.by_group()}
+    assert set(summary) == {"园岭街道", "沙头街道"}
+    for label, g in summary.items():
+        mask = streets == label
+        assert g.count == mask.sum() and g.weight == population[mask].sum()
+        assert g.covered_weight == pytest.approx(population[mask & pop.covered].sum())
+        assert g.share == pytest.approx(g.covered_weight / g.weight)
+    gaps = pop.uncovered()
+    assert set(gaps.tolist()) == set(np.flatnonzero(~pop.covered).tolist())
+    assert np.all(np.diff(population[gaps]) <= 0)  # heaviest gap first
+    risk_points = random_points_in(eng.network, 300, seed=5)
+    risk_streets = np.where(risk_points[:, 0] < np.median(demand[:, 0]), "园岭街道", "沙头街道")
+    risk = coverage(eng, stations, risk_points, np.full(300, 2.0), 300, groups=risk_streets)
+    rows = area_summary(pop, risk)
+    assert [r.label for r in rows] == sorted(summary, key=str)
+    for r in rows:
+        assert r.population_share == pytest.approx(summary[r.label].share)
+        mask = risk_streets == r.label
+        assert r.risk_points == mask.sum()
+        assert r.covered_risk_points == (mask & risk.covered).sum()
+
+
+def test_coverage_without_a_network_is_estimated() -> None:
+    eng = TravelTimeEngine(None)
+    stations = np.array([[114.05, 22.54]])
+    demand = np.array([[114.05, 22.541], [114.2, 22.7]])
+    result = coverage(eng, stations, demand, limit_s=300)
+    assert result.estimated and result.covered.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("n_candidates", [15, 400])  # forward, and reverse from fewer demand nodes
+def test_cover_matrix_marks_exactly_the_pairs_within_the_limit(n_candidates: int) -> None:
+    eng = engine()
+    net = eng.network
+    cand = eng.prepare(random_points_in(net, n_candidates, seed=6))
+    demand = eng.prepare(random_points_in(net, 120, seed=7))
+    a = cover_matrix(eng, cand, demand, 240).toarray()
+    assert a.shape == (n_candidates, 120) and a.dtype == bool
+    for j in range(0, n_candidates, max(1, n_candidates // 15)):
+        d = (
+            cand.offset_s[j]
+            + search.single_source(net.graph, int(cand.node[j]))[demand.node]
+            + demand.offset_s
+        )
+        assert a[j].tolist() == (d <= 240).tolist()
+
+
+def test_cover_matrix_without_a_network_uses_straight_lines() -> None:
+    eng = TravelTimeEngine(None)
+    cand = np.array([[114.05, 22.54], [114.3, 22.8]])
+    demand = np.array([[114.05, 22.54], [114.052, 22.54], [114.1, 22.6]])
+    a = cover_matrix(eng, cand, demand, 300).toarray()
+    assert a.tolist() == [[True, True, False], [False, False, False]]
