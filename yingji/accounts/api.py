@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Status, Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from yingji.accounts import services
@@ -85,11 +85,11 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> Any:
     user = authenticate(request=request, username=payload.username, password=payload.password)
     if user is None:
         if getattr(request, "axes_locked_out", False):
-            return 403, {"detail": _("Too many failed logins. Try again in %(n)s minutes.") % {
-                "n": settings.YINGJI_LOGIN_COOLOFF_MINUTES}, "code": "locked_out", "errors": []}
-        return 401, {"detail": _("Wrong user name or password."), "code": "unauthenticated", "errors": []}
+            return Status(403, {"detail": _("Too many failed logins. Try again in %(n)s minutes.") % {
+                "n": settings.YINGJI_LOGIN_COOLOFF_MINUTES}, "code": "locked_out", "errors": []})
+        return Status(401, {"detail": _("Wrong user name or password."), "code": "unauthenticated", "errors": []})
     token, raw = services.issue_token(user=user, name=payload.name)
-    return 201, {"token": raw, "name": token.name, "prefix": token.prefix}
+    return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
 
 
 @router.get("/me", response=dict)
@@ -130,7 +130,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Any:
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
     data = payload.dict(exclude={"jurisdiction_code"})
     user = services.create_user(actor=viewer, jurisdiction=jurisdiction, **data)
-    return 201, _user_out(viewer, user)
+    return Status(201, _user_out(viewer, user))
 
 
 @router.post("/users/{user_id}/memberships", response={201: MembershipOut, 403: ErrorOut, 404: ErrorOut})
@@ -139,7 +139,7 @@ def add_membership(request: HttpRequest, user_id: int, payload: MembershipIn) ->
     user = get_object_or_404(services.users_visible_to(viewer), pk=user_id)
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
     membership = services.assign(actor=viewer, user=user, role=payload.role, jurisdiction=jurisdiction)
-    return 201, _membership_out(membership)
+    return Status(201, _membership_out(membership))
 
 
 @router.delete("/memberships/{membership_id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
@@ -147,4 +147,4 @@ def remove_membership(request: HttpRequest, membership_id: int) -> Any:
     viewer = request_user(request)
     membership = get_object_or_404(Membership.objects.visible_to(viewer), pk=membership_id)
     services.unassign(membership, actor=viewer)
-    return 204, None
+    return Status(204, None)

@@ -45,7 +45,7 @@ class Membership(LedgerModel):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        permissions = [("view_personal_data", "Can see unmasked phone and ID numbers")]
+        permissions = [("see_personal_data", "Can see unmasked phone and ID numbers")]
         constraints = [
             models.UniqueConstraint(fields=["user", "jurisdiction", "role"], name="membership_unique_assignment"),
         ]

@@ -36,9 +36,9 @@ TREE_AND_ACCOUNTS = ("!jurisdictions.add_*", "!jurisdictions.change_*", "!jurisd
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT_ADMIN: ("*",),
     Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*",
-                          "accounts.view_personal_data", *TREE_AND_ACCOUNTS),
+                          "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
     Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*",
-                           "accounts.view_personal_data", *TREE_AND_ACCOUNTS),
+                           "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
     Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report"),
     Role.RESPONDER: (VIEW_ALL, "incidents.respond"),
     Role.WAREHOUSE_KEEPER: (VIEW_ALL, "supplies.*", "!supplies.approve_*"),

@@ -84,5 +84,5 @@ def permission_summary(user: Any) -> dict[str, list[str]]:
     """For /me: where the user may view and change ledgers (paths), for clients to adapt their UI."""
     return {
         "view": granted_paths(user, "jurisdictions.view_jurisdiction"),
-        "personal_data": granted_paths(user, "accounts.view_personal_data"),
+        "personal_data": granted_paths(user, "accounts.see_personal_data"),
     }

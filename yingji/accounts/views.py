@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,9 +26,12 @@ class LoginView(auth_views.LoginView):
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    """What django-axes shows after too many failed logins."""
+    """What django-axes shows after too many failed logins (JSON for API clients)."""
     from django.conf import settings
 
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Too many failed logins. Try again in %(n)s minutes.") % {
+            "n": settings.YINGJI_LOGIN_COOLOFF_MINUTES}, "code": "locked_out", "errors": []}, status=403)
     return render(request, "accounts/locked_out.html",
                   {"minutes": settings.YINGJI_LOGIN_COOLOFF_MINUTES}, status=403)
 

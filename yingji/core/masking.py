@@ -1,7 +1,7 @@
 """Masking of personal data (phone and ID numbers) for roles that do not need it.
 
 Lists show 138****5678 and 440304********1234 unless the viewer holds
-`accounts.view_personal_data` over the row's jurisdiction (community staff,
+`accounts.see_personal_data` over the row's jurisdiction (community staff,
 street officers, the district). Used by list templates and API schemas.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from yingji.core.scope import path_allowed
 
-PERSONAL_DATA_PERM = "accounts.view_personal_data"
+PERSONAL_DATA_PERM = "accounts.see_personal_data"
 
 
 def mask_phone(phone: str | None) -> str:

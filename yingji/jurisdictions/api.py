@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema
+from ninja import Status, Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -114,7 +114,7 @@ def export_jurisdictions(request: HttpRequest) -> HttpResponse:
 @router.post("/import", response={200: ImportResultOut, 422: ImportResultOut})
 def import_jurisdictions(request: HttpRequest, file: File[UploadedFile]) -> Any:
     result = JurisdictionTable(request_user(request)).import_file(file.read(), file.name or "")
-    return (200 if result.ok else 422), result.as_dict()
+    return Status(200 if result.ok else 422, result.as_dict())
 
 
 @router.post("/boundaries", response={200: dict, 422: dict})
@@ -124,12 +124,12 @@ def import_boundaries(request: HttpRequest, file: File[UploadedFile]) -> Any:
         collection = json.loads(file.read().decode("utf-8-sig"))
         features = collection["features"] if collection.get("type") == "FeatureCollection" else [collection]
     except (ValueError, KeyError, AttributeError, UnicodeDecodeError):
-        return 422, {"ok": False, "updated": 0,
-                     "errors": [{"feature": 0, "field": "file", "message": _("The file is not GeoJSON.")}]}
+        return Status(422, {"ok": False, "updated": 0,
+                            "errors": [{"feature": 0, "field": "file", "message": _("The file is not GeoJSON.")}]})
     updated, errors = services.set_boundaries(features, actor=request_user(request))
     body = {"ok": not errors, "updated": updated,
             "errors": [{"feature": n, "field": f, "message": m} for n, f, m in errors]}
-    return (200 if not errors else 422), body
+    return Status(200 if not errors else 422, body)
 
 
 @router.post("/", response={201: JurisdictionDetailOut, 422: ErrorOut, 403: ErrorOut})
@@ -139,7 +139,7 @@ def create_jurisdiction(request: HttpRequest, payload: JurisdictionIn) -> Any:
     parent_code = data.pop("parent_code")
     parent = _get_visible(request, parent_code) if parent_code else None
     jurisdiction = services.create_jurisdiction(actor=user, parent=parent, **data)
-    return 201, Jurisdiction.objects.select_related("parent").get(pk=jurisdiction.pk)
+    return Status(201, Jurisdiction.objects.select_related("parent").get(pk=jurisdiction.pk))
 
 
 @router.get("/{code}", response=JurisdictionDetailOut)
@@ -151,13 +151,13 @@ def get_jurisdiction(request: HttpRequest, code: str) -> Jurisdiction:
 def update_jurisdiction(request: HttpRequest, code: str, payload: JurisdictionPatch) -> Any:
     jurisdiction = _get_visible(request, code)
     changes = payload.dict(exclude_unset=True)
-    return 200, services.update_jurisdiction(jurisdiction, actor=request_user(request), **changes)
+    return Status(200, services.update_jurisdiction(jurisdiction, actor=request_user(request), **changes))
 
 
 @router.delete("/{code}", response={204: None, 422: ErrorOut, 403: ErrorOut})
 def delete_jurisdiction(request: HttpRequest, code: str) -> Any:
     services.delete_jurisdiction(_get_visible(request, code), actor=request_user(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{code}/history", response=list[dict])

@@ -10,25 +10,20 @@ from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from shapely.geometry import mapping, shape
 from shapely.validation import explain_validity
 
 from yingji.core.scope import ensure, ensure_in, perm_name
 from yingji.jurisdictions.models import PARENT_LEVEL, Jurisdiction, Level
 
-CODE_PATTERNS = {
-    Level.CITY: (r"^\d{6}$", "six digits (GB/T 2260)"),
-    Level.DISTRICT: (r"^\d{6}$", "six digits (GB/T 2260)"),
-    Level.STREET: (r"^\d{12}$", "twelve digits (statistical code)"),
-    Level.COMMUNITY: (r"^\d{12}$", "twelve digits (statistical code)"),
-    Level.GRID: (r"^[0-9A-Za-z-]{4,20}$", "4-20 letters or digits"),
-}
-CODE_HELP = {
-    Level.CITY: _("six digits (GB/T 2260)"),
-    Level.DISTRICT: _("six digits (GB/T 2260)"),
-    Level.STREET: _("twelve digits (statistical code)"),
-    Level.COMMUNITY: _("twelve digits (statistical code)"),
-    Level.GRID: _("4-20 letters or digits"),
+# Level -> (pattern of its code, the rule in words for error messages).
+CODE_RULES = {
+    Level.CITY: (r"^\d{6}$", gettext_lazy("six digits (GB/T 2260)")),
+    Level.DISTRICT: (r"^\d{6}$", gettext_lazy("six digits (GB/T 2260)")),
+    Level.STREET: (r"^\d{12}$", gettext_lazy("twelve digits (statistical code)")),
+    Level.COMMUNITY: (r"^\d{12}$", gettext_lazy("twelve digits (statistical code)")),
+    Level.GRID: (r"^[0-9A-Za-z-]{4,20}$", gettext_lazy("4-20 letters or digits")),
 }
 
 EDITABLE_FIELDS = ("name", "population", "households", "centroid_lon", "centroid_lat", "boundary")
@@ -37,10 +32,9 @@ EDITABLE_FIELDS = ("name", "population", "households", "centroid_lon", "centroid
 def validate_placement(*, level: str, code: str, parent: Jurisdiction | None) -> None:
     """Check that a jurisdiction of `level` with `code` may hang under `parent`."""
     errors: dict[str, str] = {}
-    pattern, _english = CODE_PATTERNS[Level(level)]
+    pattern, rule = CODE_RULES[Level(level)]
     if not re.match(pattern, code or ""):
-        errors["code"] = _("The code of a %(level)s must be %(rule)s.") % {
-            "level": Level(level).label, "rule": CODE_HELP[Level(level)]}
+        errors["code"] = _("The code of a %(level)s must be %(rule)s.") % {"level": Level(level).label, "rule": rule}
     expected_parent = PARENT_LEVEL.get(Level(level))
     if expected_parent is None:
         if parent is not None:

@@ -23,8 +23,8 @@ def test_it_logs_in_draws_the_district_and_switches_language(cast, page_for, scr
     assert "南园街道" in page.inner_text("[data-testid=street-counts]")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     screenshot(page, "home-zh")
-    page.select_option("[data-testid=language]", "en")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.select_option("[data-testid=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Home" in page.inner_text("nav.mainnav")
     page.wait_for_function("document.getElementById('home-map').dataset.loaded === '3'")
