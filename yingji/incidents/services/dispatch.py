@@ -1,0 +1,327 @@
+"""Dispatch (处警): candidates, one-click activation, escalation, release and close-out."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yingji.core.scope import can, ensure, path_allowed
+from yingji.incidents.models import (
+    ACTIVE_DISPATCH,
+    Dispatch,
+    DispatchStatus,
+    EventKind,
+    Incident,
+    Outcome,
+    Status,
+)
+from yingji.incidents.services import live, notify
+from yingji.incidents.services.ranking import Candidate, dispatch_scope, team_index
+from yingji.incidents.services.timeline import event
+from yingji.resources.models import Team, TeamStatus
+
+log = logging.getLogger(__name__)
+
+
+def ack_timeout_s() -> float:
+    """Seconds a called team has to acknowledge before the next candidate is called."""
+    return float(getattr(settings, "YINGJI_DISPATCH_ACK_TIMEOUT_S", 90))
+
+
+# ------------------------------------------------------------------ team status
+def set_team_status(teams: list[Team], status: str, *, actor: Any) -> None:
+    """Team status follows the dispatches: on a call when called, available when released.
+
+    Goes through resources.services.set_team_status (validated, audited) when
+    the actor may edit the team. Escalation and other system actions act for no
+    one, and one-click activation of a whole district calls hundreds of teams
+    at once: there the status, which is derived from the dispatch rows, is
+    written with one UPDATE, and the timeline records who and why.
+    """
+    todo = [t for t in teams if t.status != status]
+    if not todo:
+        return
+    registry_setter = _registry_status_setter()
+    if registry_setter is not None and actor is not None and len(todo) <= 20 \
+            and all(can(actor, "change", t) for t in todo):
+        for team in todo:
+            registry_setter(team, status, actor=actor)
+    else:
+        Team.objects.filter(pk__in=[t.pk for t in todo]).update(status=status, updated_at=timezone.now())
+        for team in todo:
+            team.status = status
+    ids = [t.pk for t in todo]
+    transaction.on_commit(lambda: team_index.mark_status(ids, status))
+
+
+def _registry_status_setter() -> Any:
+    try:
+        from yingji.resources import services as resource_services  # noqa: PLC0415
+    except ImportError:
+        return None
+    return getattr(resource_services, "set_team_status", None)
+
+
+# ------------------------------------------------------------------- candidates
+def recommend(incident: Incident, *, user: Any, k: int = 10) -> list[Candidate]:
+    """Available teams nearest by road that `user` may call out, with the type's specialties."""
+    exclude = set(incident.dispatches.values_list("team_id", flat=True))
+    return team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
+                           scope_paths=dispatch_scope(user), exclude=exclude, k=k)
+
+
+def recommended_set(incident: Incident, candidates: list[Candidate]) -> list[Candidate]:
+    """The teams one-click activation calls: as many as the type needs, nearest first."""
+    return candidates[: max(1, incident.type.teams_needed)]
+
+
+def warehouses_for(incident: Incident, *, user: Any) -> dict[str, Any]:
+    """Nearest warehouses holding the materials the incident type usually needs.
+
+    Hook for yingji/supplies: when it exposes `services.nearest_warehouses`
+    (material name, point, user) this answers its results; until then it
+    answers the material list alone with `available: false`.
+    """
+    materials = list(incident.type.materials)
+    try:
+        from yingji.supplies import services as supplies_services  # noqa: PLC0415
+
+        search = getattr(supplies_services, "nearest_warehouses", None)
+    except ImportError:
+        search = None
+    if search is None:
+        return {"available": False, "materials": materials, "results": []}
+    results = []
+    for name in materials:
+        try:
+            found = search(name, lon=incident.lon, lat=incident.lat, user=user)
+        except Exception:  # the supplies search failing must not break the dispatch page
+            log.exception("supplies search failed for %s", name)
+            continue
+        results.append({"material": name, "warehouses": found})
+    return {"available": True, "materials": materials, "results": results}
+
+
+# --------------------------------------------------------------------- dispatch
+def dispatch_teams(incident: Incident, team_ids: list[int], *, actor: Any, escalated_from: Dispatch | None = None,
+                   now: datetime.datetime | None = None) -> list[Dispatch]:
+    """Call the given teams out to the incident; every on-duty member is notified at once.
+
+    `actor` None means the system (escalation). Refuses teams that are not
+    available, already called to this incident, or outside the actor's reach.
+    """
+    if actor is not None:
+        ensure(actor, "dispatch", incident)
+    team_ids = list(dict.fromkeys(int(t) for t in team_ids))
+    if not team_ids:
+        raise ValidationError({"teams": _("Choose at least one team.")})
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().select_related("jurisdiction").get(pk=incident.pk)
+        if not locked.is_open:
+            raise ValidationError({"teams": _("This incident is closed; no team can be called to it.")})
+        teams = list(Team.objects.select_for_update().select_related("jurisdiction").filter(pk__in=team_ids)
+                     .order_by("pk"))
+        if len(teams) != len(team_ids):
+            raise ValidationError({"teams": _("Unknown team.")})
+        if actor is not None:
+            for team in teams:
+                if not path_allowed(actor, "incidents.dispatch", team.jurisdiction.path):
+                    raise PermissionDenied(_("You may not call out %(team)s.") % {"team": team.name})
+        busy = [t.name for t in teams if t.status != TeamStatus.AVAILABLE]
+        if busy:
+            raise ValidationError({"teams": _("Not available: %(teams)s.") % {"teams": ", ".join(busy)}})
+        already = set(Dispatch.objects.filter(incident=locked, team_id__in=team_ids, status__in=ACTIVE_DISPATCH)
+                      .values_list("team_id", flat=True))
+        if already:
+            raise ValidationError({"teams": _("Already called to this incident.")})
+        times = team_index.times_for(locked.lon, locked.lat, team_ids)
+        dispatches = []
+        for team in teams:
+            seconds, estimated = times.get(team.pk, (None, True))
+            dispatches.append(Dispatch(incident=locked, team=team, called_at=now, called_by=actor if actor else None,
+                                       travel_seconds=seconds, travel_estimated=estimated,
+                                       escalated_from=escalated_from))
+        dispatches = Dispatch.objects.bulk_create(dispatches)
+        if any(d.pk is None for d in dispatches):  # backends without RETURNING ids
+            by_team = dict(Dispatch.objects.filter(incident=locked, called_at=now, team_id__in=team_ids)
+                           .values_list("team_id", "id"))
+            for d in dispatches:
+                d.pk = by_team[d.team_id]
+        from yingji.incidents.models import IncidentEvent
+
+        IncidentEvent.objects.bulk_create([
+            event(locked, EventKind.DISPATCHED, now, actor=actor, dispatch=d, save=False,
+                  data={"team": d.team_id, "team_name": d.team.name, "travel_s": d.travel_seconds,
+                        "estimated": d.travel_estimated, **({"replaces": escalated_from.pk} if escalated_from else {})})
+            for d in dispatches])
+        set_team_status(teams, TeamStatus.ON_CALL, actor=actor)
+        if locked.status == Status.REPORTED:
+            locked.status = Status.DISPATCHED
+        if locked.dispatched_at is None:
+            locked.dispatched_at = now
+        locked.save()
+        recipients = notify.queue_callouts(locked, dispatches)
+    live.broadcast(locked.jurisdiction.path, {"kind": "incident.dispatched", "incident": locked.pk,
+                                              "teams": [t.pk for t in teams]}, users=recipients)
+    transaction.on_commit(lambda: notify.notify_webhooks(locked.pk, "incident.dispatched"))
+    return dispatches
+
+
+def activate(incident: Incident, *, actor: Any, team_ids: list[int] | None = None) -> list[Dispatch]:
+    """One-click activation (一键启动): call the recommended set, or the officer's choice."""
+    ensure(actor, "dispatch", incident)
+    if not team_ids:
+        candidates = recommend(incident, user=actor)
+        team_ids = [c.team_id for c in recommended_set(incident, candidates)]
+        if not team_ids:
+            raise ValidationError({"teams": _("No available team can be called for this incident.")})
+    return dispatch_teams(incident, team_ids, actor=actor)
+
+
+# ------------------------------------------------------------------- escalation
+def escalate_overdue(now: datetime.datetime | None = None, timeout_s: float | None = None) -> list[Dispatch]:
+    """Call-outs not acknowledged in time are passed to the next candidate; the officer is told.
+
+    Run by `manage.py incidents_escalate` (every few seconds) or the task of
+    the same name. Answers the new dispatches.
+    """
+    now = now or timezone.now()
+    deadline = now - datetime.timedelta(seconds=ack_timeout_s() if timeout_s is None else timeout_s)
+    overdue = list(Dispatch.objects.filter(status=DispatchStatus.CALLED, called_at__lte=deadline)
+                   .select_related("incident__jurisdiction", "team"))
+    created: list[Dispatch] = []
+    for dispatch in overdue:
+        created += _escalate_one(dispatch, now)
+    return created
+
+
+def _escalate_one(dispatch: Dispatch, now: datetime.datetime) -> list[Dispatch]:
+    with transaction.atomic():
+        current = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        if current.status != DispatchStatus.CALLED:
+            return []  # acknowledged meanwhile
+        current.status, current.released_at = DispatchStatus.TIMED_OUT, now
+        current.save(update_fields=["status", "released_at", "updated_at"])
+        incident = dispatch.incident
+        set_team_status([dispatch.team], TeamStatus.AVAILABLE, actor=None)
+        event(incident, EventKind.ESCALATED, now, dispatch=current,
+              data={"team": dispatch.team_id, "team_name": dispatch.team.name})
+        if not incident.is_open:
+            return []
+        # The next candidate, never a team already tried on this incident.
+        tried = set(incident.dispatches.values_list("team_id", flat=True))
+        scope = dispatch_scope(dispatch.called_by) if dispatch.called_by_id else None
+        nxt = team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
+                              scope_paths=scope, exclude=tried, k=1)
+        new = dispatch_teams(incident, [nxt[0].team_id], actor=None, escalated_from=current, now=now) if nxt else []
+        officer = [dispatch.called_by_id] if dispatch.called_by_id else []
+        notify.queue_officer_alert(incident, current, new[0] if new else None, officer)
+    live.broadcast(incident.jurisdiction.path, {"kind": "incident.escalated", "incident": incident.pk,
+                                                "dispatch": current.pk}, users=officer)
+    return new
+
+
+# ------------------------------------------------------------ release and close
+def release_all(incident: Incident, *, actor: Any, now: datetime.datetime) -> None:
+    """Release every active dispatch of the incident; teams with no other call become available."""
+    active = list(incident.dispatches.filter(status__in=ACTIVE_DISPATCH).select_related("team"))
+    if not active:
+        return
+    Dispatch.objects.filter(pk__in=[d.pk for d in active]).update(
+        status=DispatchStatus.RELEASED, released_at=now, updated_at=now)
+    from yingji.incidents.models import IncidentEvent
+
+    IncidentEvent.objects.bulk_create([event(incident, EventKind.RELEASED, now, actor=actor, dispatch=d, save=False,
+                                             data={"team": d.team_id}) for d in active])
+    team_ids = {d.team_id for d in active}
+    still_busy = set(Dispatch.objects.filter(team_id__in=team_ids, status__in=ACTIVE_DISPATCH)
+                     .values_list("team_id", flat=True))
+    set_team_status([d.team for d in active if d.team_id not in still_busy], TeamStatus.AVAILABLE, actor=actor)
+
+
+def _whole(value: Any, field: str) -> int:
+    try:
+        number = int(value or 0)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({field: _("Enter a whole number.")}) from exc
+    if number < 0:
+        raise ValidationError({field: _("Must be at least %(n)s.") % {"n": 0}})
+    return number
+
+
+def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any = 0, injuries: Any = 0,
+                   rescued: Any = 0, loss_yuan: Any = 0, materials_used: list[dict[str, Any]] | None = None,
+                   evaluation: str = "") -> Incident:
+    """Close-out: outcome, casualties, losses, materials used, evaluation; every team is released."""
+    ensure(actor, "change", incident)
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    try:
+        loss = Decimal(str(loss_yuan or 0))
+    except InvalidOperation as exc:
+        raise ValidationError({"loss_yuan": _("Enter a number.")}) from exc
+    if loss < 0:
+        raise ValidationError({"loss_yuan": _("Must be at least %(n)s.") % {"n": 0}})
+    materials = _clean_materials(materials_used or [])
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().select_related("jurisdiction").get(pk=incident.pk)
+        if not locked.is_open:
+            raise ValidationError({"outcome": _("This incident is already closed.")})
+        release_all(locked, actor=actor, now=now)
+        locked.status, locked.outcome, locked.closed_at = Status.CLOSED, outcome, now
+        locked.deaths, locked.injuries = _whole(deaths, "deaths"), _whole(injuries, "injuries")
+        locked.rescued, locked.loss_yuan = _whole(rescued, "rescued"), loss
+        locked.materials_used, locked.evaluation = materials, (evaluation or "").strip()
+        if locked.handled_at is None and outcome == Outcome.RESOLVED and locked.arrived_at is not None:
+            locked.handled_at = now
+        locked.save()
+        issued = _issue_materials(locked, materials, actor)
+        event(locked, EventKind.CLOSED, now, actor=actor,
+              data={"outcome": outcome, "materials": materials, "issued_from_stock": issued})
+    live.broadcast(locked.jurisdiction.path, {"kind": "incident.closed", "incident": locked.pk})
+    return locked
+
+
+def _clean_materials(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for n, row in enumerate(rows, start=1):
+        name = str(row.get("name", "")).strip()
+        try:
+            quantity = Decimal(str(row.get("quantity", 0)))
+        except InvalidOperation as exc:
+            raise ValidationError({"materials_used": _("Line %(n)s: enter a quantity.") % {"n": n}}) from exc
+        if not name or quantity <= 0:
+            raise ValidationError({"materials_used": _("Line %(n)s: give a material and a positive quantity.")
+                                   % {"n": n}})
+        out.append({"name": name, "quantity": float(quantity), "unit": str(row.get("unit", ""))[:10],
+                    "warehouse": row.get("warehouse")})
+    return out
+
+
+def _issue_materials(incident: Incident, materials: list[dict[str, Any]], actor: Any) -> bool:
+    """Issue the materials from stock through the supplies ledger when it offers `issue_for_incident`.
+
+    Hook: until yingji/supplies exposes that service the materials are only
+    recorded on the incident (answers False).
+    """
+    if not materials:
+        return False
+    try:
+        from yingji.supplies import services as supplies_services  # noqa: PLC0415
+    except ImportError:
+        return False
+    issue = getattr(supplies_services, "issue_for_incident", None)
+    if issue is None:
+        return False
+    issue(incident=incident, materials=materials, actor=actor)
+    return True

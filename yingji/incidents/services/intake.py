@@ -1,0 +1,201 @@
+"""Intake (接警): an incident from any channel, its place, duplicates, notes and photos."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yingji.core.scope import ensure, ensure_in, has_perm_somewhere
+from yingji.incidents import catalogue, locate
+from yingji.incidents.models import (
+    OPEN_STATUSES,
+    Channel,
+    EventKind,
+    Incident,
+    Outcome,
+    Severity,
+    Status,
+)
+from yingji.incidents.services import live
+from yingji.incidents.services.timeline import event
+from yingji.jurisdictions.models import Jurisdiction
+
+# Likely duplicates: the same type, this close, this many minutes apart.
+DUPLICATE_RADIUS_M = 300.0
+DUPLICATE_WINDOW = datetime.timedelta(minutes=30)
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif")
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    kx = 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot((lon2 - lon1) * kx, (lat2 - lat1) * 110_574.0)
+
+
+def validate_photo(photo: Any) -> None:
+    name = (getattr(photo, "name", "") or "").lower()
+    if not name.endswith(PHOTO_EXTENSIONS):
+        raise ValidationError({"photos": _("A photo must be a JPEG, PNG, WebP, HEIC or GIF image.")})
+    if getattr(photo, "size", 0) > MAX_PHOTO_BYTES:
+        raise ValidationError({"photos": _("A photo may be at most 10 MB.")})
+
+
+def resolve_location(lon: float | None, lat: float | None, address: str) -> tuple[float, float, str]:
+    """Coordinates as given, or the best gazetteer match of the address."""
+    if lon is not None and lat is not None:
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValidationError({"lon": _("Coordinates must be longitude, latitude in WGS-84 degrees.")})
+        return float(lon), float(lat), address
+    if lon is not None or lat is not None:
+        raise ValidationError({"lat": _("Give both longitude and latitude, or neither.")})
+    places = locate.gazetteer(address, limit=1)
+    if not places:
+        raise ValidationError({"address": _("No known place matches this address; pick the point on the map.")})
+    return places[0].lon, places[0].lat, address or places[0].label
+
+
+def find_possible_duplicate(type_code: str, lon: float, lat: float, at: datetime.datetime) -> Incident | None:
+    """The nearest open incident of the same type reported close by, minutes apart."""
+    dlat = DUPLICATE_RADIUS_M / 110_574.0
+    dlon = DUPLICATE_RADIUS_M / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    rows = (Incident.objects.filter(type_code=type_code, status__in=OPEN_STATUSES, merged_into=None,
+                                    received_at__gte=at - DUPLICATE_WINDOW, received_at__lte=at + DUPLICATE_WINDOW,
+                                    lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat))
+            .only("id", "lon", "lat")[:20])
+    best = min(rows, key=lambda r: _distance_m(lon, lat, r.lon, r.lat), default=None)
+    if best is not None and _distance_m(lon, lat, best.lon, best.lat) <= DUPLICATE_RADIUS_M:
+        return best
+    return None
+
+
+def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | None = None,
+                    lat: float | None = None, address: str = "", severity: str = Severity.IV,
+                    description: str = "", reporter_name: str = "", reporter_phone: str = "",
+                    received_at: datetime.datetime | None = None, external_source: str = "",
+                    idempotency_key: str = "", photos: list[Any] | tuple[Any, ...] = ()) -> tuple[Incident, bool]:
+    """Record an incident from any channel; answers (incident, created).
+
+    The same (external_source, idempotency_key) pushed twice answers the first
+    incident and creates nothing. `actor` is None only for the public form.
+    """
+    errors: dict[str, str] = {}
+    if type_code not in catalogue.BY_CODE:
+        errors["type_code"] = _("Unknown incident type.")
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel.")
+    if severity not in Severity.values:
+        errors["severity"] = _("Unknown severity.")
+    if actor is None and channel != Channel.PUBLIC:
+        errors["channel"] = _("Only the public form may report without logging in.")
+    if errors:
+        raise ValidationError(errors)
+    for photo in photos:
+        validate_photo(photo)
+    source = (external_source or (channel if idempotency_key else ""))[:40]
+    if idempotency_key:
+        existing = Incident.objects.filter(external_source=source, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if actor is not None:
+                ensure(actor, "view", existing)
+            return existing, False
+    lon, lat, address = resolve_location(lon, lat, address)
+    jurisdiction_id = locate.jurisdiction_id_at(lon, lat)
+    if jurisdiction_id is None:
+        raise ValidationError({"lon": _("This point lies outside every jurisdiction of the platform.")})
+    path = Jurisdiction.objects.filter(pk=jurisdiction_id).values_list("path", flat=True).get()
+    if actor is not None:
+        if not has_perm_somewhere(actor, "incidents.add_incident"):
+            raise PermissionDenied
+        ensure_in(actor, "incidents.add_incident", path)
+    now = timezone.now()
+    received_at = received_at or now
+    if received_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"received_at": _("The call cannot have been received in the future.")})
+    incident = Incident(
+        jurisdiction_id=jurisdiction_id, type_code=type_code, severity=severity, channel=channel,
+        description=description.strip(), address=address.strip()[:200], lon=lon, lat=lat,
+        reporter_name=reporter_name.strip()[:50], reporter_phone=reporter_phone.strip()[:20],
+        reported_by=actor if actor is not None else None, external_source=source,
+        idempotency_key=idempotency_key[:100], received_at=received_at,
+    )
+    duplicate = find_possible_duplicate(type_code, lon, lat, received_at)
+    incident.possible_duplicate_of = duplicate
+    try:
+        with transaction.atomic():
+            incident.save()
+            event(incident, EventKind.REPORTED, received_at, actor=actor,
+                  data={"channel": channel, "type": type_code, "severity": severity})
+            if duplicate is not None:
+                event(incident, EventKind.DUPLICATE_FLAGGED, now, data={"incident": duplicate.pk})
+            for photo in photos:
+                event(incident, EventKind.PHOTO, now, actor=actor, photo=photo)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # Two pushes of the same call raced; the other one won.
+        existing = Incident.objects.get(external_source=source, idempotency_key=idempotency_key)
+        return existing, False
+    live.broadcast(path, {"kind": "incident.new", "incident": incident.pk})
+    from yingji.incidents.services import notify
+
+    transaction.on_commit(lambda: notify.notify_webhooks(incident.pk, "incident.new"))
+    return incident, True
+
+
+def add_note(incident: Incident, *, actor: Any, text: str = "", photo: Any = None, dispatch: Any = None) -> Any:
+    """A note or photo on the timeline, by the officer or a responder of a dispatched team."""
+    from yingji.incidents.services.respond import may_act_on
+
+    if dispatch is None:
+        ensure(actor, "view", incident)
+        if not (has_perm_somewhere(actor, "incidents.report") or _can_change(actor, incident)):
+            raise PermissionDenied
+    elif not may_act_on(actor, dispatch):
+        raise PermissionDenied
+    text = (text or "").strip()
+    if not text and photo is None:
+        raise ValidationError({"text": _("Write a note or attach a photo.")})
+    if photo is not None:
+        validate_photo(photo)
+    kind = EventKind.PHOTO if photo is not None else EventKind.NOTE
+    row = event(incident, kind, timezone.now(), actor=actor, text=text, photo=photo, dispatch=dispatch)
+    live.broadcast(incident.jurisdiction.path, {"kind": "incident.event", "incident": incident.pk, "event": row.pk})
+    return row
+
+
+def _can_change(actor: Any, incident: Incident) -> bool:
+    from yingji.core.scope import can
+
+    return can(actor, "change", incident)
+
+
+def merge_incident(duplicate: Incident, into: Incident, *, actor: Any) -> Incident:
+    """Fold a duplicate report into the incident it repeats; the duplicate's teams are released."""
+    ensure(actor, "change", duplicate)
+    ensure(actor, "change", into)
+    if duplicate.pk == into.pk:
+        raise ValidationError({"into": _("An incident cannot be merged into itself.")})
+    if not duplicate.is_open or not into.is_open:
+        raise ValidationError({"into": _("Only open incidents can be merged.")})
+    from yingji.incidents.services.dispatch import release_all
+
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=duplicate.pk)
+        if not locked.is_open:
+            raise ValidationError({"into": _("Only open incidents can be merged.")})
+        release_all(locked, actor=actor, now=now)
+        locked.status, locked.outcome, locked.merged_into, locked.closed_at = (
+            Status.CANCELLED, Outcome.DUPLICATE, into, now)
+        locked.save()
+        event(locked, EventKind.MERGED, now, actor=actor, data={"into": into.pk})
+        event(into, EventKind.MERGED, now, actor=actor, data={"from": locked.pk},
+              text=_("Merged the report %(ref)s into this incident.") % {"ref": locked.reference})
+    live.broadcast(locked.jurisdiction.path, {"kind": "incident.changed", "incident": locked.pk})
+    return locked

@@ -1,0 +1,322 @@
+"""Notifications: one channel abstraction with delivery status and retries.
+
+A Notification row is queued for every (recipient, channel); a task delivers
+the queue through the channel's Sender and records the outcome. Failed
+deliveries are retried with back-off (`retry_due`, run by the periodic
+`incidents_tick` command) until MAX_ATTEMPTS.
+
+Channels: in-app realtime (Channels group of the user's phone page), webhooks
+(generic JSON signed with HMAC-SHA256, WeChat Work and DingTalk group robots),
+email (Django's mail backend, SMTP in production) and a generic SMS gateway
+(settings.YINGJI_SMS_GATEWAY_URL, JSON POST of {"phone", "text"}).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from yingji.incidents.models import (
+    DeliveryStatus,
+    Dispatch,
+    Incident,
+    Notification,
+    NotifyChannel,
+    WebhookFormat,
+    WebhookTarget,
+)
+from yingji.incidents.services.live import user_group
+from yingji.resources.models import Member
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+RETRY_BASE_S = 30
+BATCH = 1000
+HTTP_TIMEOUT_S = 5.0
+
+
+class DeliveryError(Exception):
+    """The channel refused or could not be reached; the notification is retried."""
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send_many(self, notifications: list[Notification]) -> dict[int, str | None]:
+        """Deliver; answers {notification id: None when sent, else the error}."""
+
+
+# ------------------------------------------------------------------- channels
+class InAppSender:
+    """The responder's phone page and the console, through the Channels layer."""
+
+    channel = NotifyChannel.IN_APP
+
+    def send_many(self, notifications: list[Notification]) -> dict[int, str | None]:
+        layer = get_channel_layer()
+        if layer is None:
+            return {n.pk: "no channel layer" for n in notifications}
+        results: dict[int, str | None] = {}
+
+        async def fan_out() -> None:
+            for n in notifications:
+                try:
+                    await layer.group_send(user_group(n.recipient_id), {
+                        "type": "incident.message",
+                        "message": {"kind": "notification", "notification": n.pk, **n.payload}})
+                    results[n.pk] = None
+                except Exception as exc:  # one full queue must not stop the others
+                    results[n.pk] = str(exc)[:300]
+
+        async_to_sync(fan_out)()
+        return results
+
+
+def _post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> bytes:
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:  # noqa: S310 (configured URL)
+            return response.read()
+    except Exception as exc:
+        raise DeliveryError(str(exc)[:300]) from exc
+
+
+def dingtalk_signed_url(url: str, secret: str, now_ms: int | None = None) -> str:
+    """DingTalk robots with "加签": timestamp and HMAC-SHA256 of "timestamp\\nsecret", base64, URL-encoded."""
+    ts = str(now_ms if now_ms is not None else int(time.time() * 1000))
+    digest = hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()
+    sign = urllib.parse.quote_plus(base64.b64encode(digest))
+    return f"{url}{'&' if '?' in url else '?'}timestamp={ts}&sign={sign}"
+
+
+def webhook_body(fmt: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload in the format of the receiving robot."""
+    title, text = payload.get("title", ""), payload.get("text", "")
+    if fmt == WebhookFormat.WECHAT_WORK:
+        return {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{text}"}}
+    if fmt == WebhookFormat.DINGTALK:
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n{text}"}}
+    return payload
+
+
+class WebhookSender:
+    channel = NotifyChannel.WEBHOOK
+
+    def send_one(self, n: Notification) -> None:
+        target = n.webhook
+        if target is None or not target.is_active:
+            raise DeliveryError("webhook target removed or inactive")
+        body = webhook_body(target.format, n.payload)
+        url, headers = target.url, {}
+        if target.format == WebhookFormat.DINGTALK and target.secret:
+            url = dingtalk_signed_url(url, target.secret)
+        elif target.format == WebhookFormat.GENERIC and target.secret:
+            raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["X-Yingji-Signature"] = "sha256=" + hmac.new(target.secret.encode(), raw, hashlib.sha256).hexdigest()
+        answer = _post_json(url, body, headers)
+        if target.format in (WebhookFormat.WECHAT_WORK, WebhookFormat.DINGTALK):
+            try:
+                code = json.loads(answer or b"{}").get("errcode", 0)
+            except ValueError:
+                code = -1
+            if code != 0:
+                raise DeliveryError(f"robot answered errcode {code}")
+
+    def send_many(self, notifications: list[Notification]) -> dict[int, str | None]:
+        results: dict[int, str | None] = {}
+        for n in notifications:
+            try:
+                self.send_one(n)
+                results[n.pk] = None
+            except DeliveryError as exc:
+                results[n.pk] = str(exc)
+        return results
+
+
+class EmailSender:
+    channel = NotifyChannel.EMAIL
+
+    def send_many(self, notifications: list[Notification]) -> dict[int, str | None]:
+        results: dict[int, str | None] = {}
+        for n in notifications:
+            try:
+                send_mail(n.payload.get("title", ""), n.payload.get("text", ""), None, [n.address])
+                results[n.pk] = None
+            except Exception as exc:  # SMTP errors come in many types
+                results[n.pk] = str(exc)[:300]
+        return results
+
+
+class SmsGatewaySender:
+    """A generic HTTP SMS gateway: POST {"phone", "text"} to settings.YINGJI_SMS_GATEWAY_URL."""
+
+    channel = NotifyChannel.SMS
+
+    def send_many(self, notifications: list[Notification]) -> dict[int, str | None]:
+        url = getattr(settings, "YINGJI_SMS_GATEWAY_URL", "")
+        results: dict[int, str | None] = {}
+        for n in notifications:
+            try:
+                if not url:
+                    raise DeliveryError("no SMS gateway configured")
+                _post_json(url, {"phone": n.address, "text": f"{n.payload.get('title', '')} {n.payload.get('text', '')}"})
+                results[n.pk] = None
+            except DeliveryError as exc:
+                results[n.pk] = str(exc)
+        return results
+
+
+SENDERS: dict[str, Sender] = {s.channel: s for s in (InAppSender(), WebhookSender(), EmailSender(), SmsGatewaySender())}
+
+
+# ------------------------------------------------------------------- delivery
+def deliver(ids: Iterable[int]) -> dict[str, int]:
+    """Deliver queued notifications; answers counts of sent and failed."""
+    rows = list(Notification.objects.filter(pk__in=list(ids), status=DeliveryStatus.QUEUED).select_related("webhook"))
+    by_channel: dict[str, list[Notification]] = {}
+    for n in rows:
+        by_channel.setdefault(n.channel, []).append(n)
+    now = timezone.now()
+    sent: list[int] = []
+    failed = 0
+    for channel, batch in by_channel.items():
+        results = SENDERS[channel].send_many(batch)
+        for n in batch:
+            error = results.get(n.pk, "not attempted")
+            if error is None:
+                sent.append(n.pk)
+                continue
+            failed += 1
+            n.attempts += 1
+            n.last_error = error[:300]
+            if n.attempts >= MAX_ATTEMPTS:
+                n.status, n.next_attempt_at = DeliveryStatus.FAILED, None
+            else:
+                n.next_attempt_at = now + datetime.timedelta(seconds=RETRY_BASE_S * 2 ** (n.attempts - 1))
+            n.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    for start in range(0, len(sent), BATCH):
+        Notification.objects.filter(pk__in=sent[start:start + BATCH]).update(
+            status=DeliveryStatus.SENT, sent_at=now, attempts=1)
+    return {"sent": len(sent), "failed": failed}
+
+
+def enqueue(ids: list[int]) -> None:
+    """Hand the ids to the delivery task in batches (after commit)."""
+    from yingji.incidents.tasks import deliver_notifications
+
+    for start in range(0, len(ids), BATCH):
+        deliver_notifications.enqueue(ids[start:start + BATCH])
+
+
+def retry_due(now: datetime.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    ids = list(Notification.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+               .values_list("pk", flat=True)[:5000])
+    return deliver(ids)
+
+
+# ---------------------------------------------------------------- composition
+def _describe(incident: Incident) -> dict[str, Any]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "incident": incident.pk, "reference": incident.reference, "type": incident.type_code,
+            "type_label": incident.type_label, "severity": incident.severity,
+            "severity_label": str(incident.get_severity_display()), "address": incident.address,
+            "lon": incident.lon, "lat": incident.lat, "received_at": incident.received_at.isoformat(),
+            "description": incident.description[:500],
+        }
+
+
+def queue_callouts(incident: Incident, dispatches: list[Dispatch]) -> list[int]:
+    """A call-out for every on-duty member (with an account) of the dispatched teams; answers their user ids."""
+    by_team = {d.team_id: d for d in dispatches}
+    members = list(Member.objects.filter(team_id__in=list(by_team), on_duty=True, user__isnull=False,
+                                         user__is_active=True).values_list("team_id", "user_id", "user__email"))
+    base = _describe(incident)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Call-out: %(type)s") % {"type": incident.type_label}
+    text = f"{incident.address} {incident.description[:200]}".strip()
+    rows: list[Notification] = []
+    seen: set[tuple[int, int]] = set()
+    email_on = getattr(settings, "YINGJI_NOTIFY_EMAIL", False)
+    for team_id, user_id, email in members:
+        if (team_id, user_id) in seen:
+            continue
+        seen.add((team_id, user_id))
+        d = by_team[team_id]
+        payload = {**base, "title": title, "text": text, "dispatch": d.pk, "team": team_id,
+                   "team_name": d.team.name, "travel_s": d.travel_seconds}
+        rows.append(Notification(incident=incident, dispatch=d, channel=NotifyChannel.IN_APP, recipient_id=user_id,
+                                 kind="callout", payload=payload))
+        if email_on and email:
+            rows.append(Notification(incident=incident, dispatch=d, channel=NotifyChannel.EMAIL, recipient_id=user_id,
+                                     address=email, kind="callout", payload=payload))
+    created = Notification.objects.bulk_create(rows, batch_size=2000)
+    ids = [n.pk for n in created if n.pk is not None]
+    if len(ids) != len(created):  # backends without RETURNING ids
+        ids = list(Notification.objects.filter(dispatch__in=dispatches, status=DeliveryStatus.QUEUED)
+                   .values_list("pk", flat=True))
+    transaction.on_commit(lambda: enqueue(ids))
+    return sorted({user_id for _t, user_id in seen})
+
+
+def queue_officer_alert(incident: Incident, timed_out: Dispatch, replacement: Dispatch | None,
+                        officer_ids: list[int]) -> None:
+    """Tell the officer who called a team that it did not answer, and who was called instead."""
+    if not officer_ids:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("No answer from %(team)s") % {"team": timed_out.team.name}
+        text = (_("Called instead: %(team)s.") % {"team": replacement.team.name}) if replacement else \
+            _("No other team is available: choose one by hand.")
+    payload = {**_describe(incident), "title": title, "text": text, "dispatch": timed_out.pk}
+    rows = Notification.objects.bulk_create([
+        Notification(incident=incident, dispatch=timed_out, channel=NotifyChannel.IN_APP, recipient_id=uid,
+                     kind="escalated", payload=payload) for uid in officer_ids])
+    ids = [n.pk for n in rows]
+    transaction.on_commit(lambda: enqueue(ids))
+
+
+def notify_webhooks(incident_id: int, kind: str) -> list[int]:
+    """Queue and deliver a message to every active webhook over the incident's jurisdiction."""
+    incident = Incident.objects.select_related("jurisdiction").get(pk=incident_id)
+    codes = incident.jurisdiction.path.strip("/").split("/")
+    paths = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    targets = list(WebhookTarget.objects.filter(is_active=True, jurisdiction__path__in=paths))
+    if not targets:
+        return []
+    base = _describe(incident)
+    with translation.override(settings.LANGUAGE_CODE):
+        titles = {"incident.new": _("New incident: %(type)s"), "incident.dispatched": _("Teams called: %(type)s")}
+        title = titles.get(kind, _("Incident: %(type)s")) % {"type": incident.type_label}
+        teams = ", ".join(incident.dispatches.filter(status__in=["called", "acknowledged", "departed", "on_scene"])
+                          .values_list("team__name", flat=True)) if kind == "incident.dispatched" else ""
+        text = "\n".join(filter(None, [
+            f"{_('Severity')}: {base['severity_label']}", f"{_('Address')}: {incident.address}",
+            f"{_('Teams')}: {teams}" if teams else "", incident.description[:300]]))
+    payload = {"event": kind, **base, "title": title, "text": text}
+    rows = Notification.objects.bulk_create([
+        Notification(incident=incident, channel=NotifyChannel.WEBHOOK, webhook=t, address=t.url[:500], kind=kind,
+                     payload=payload) for t in targets])
+    ids = [n.pk for n in rows]
+    enqueue(ids)
+    return ids

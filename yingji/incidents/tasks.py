@@ -1,0 +1,27 @@
+"""Background work of the incidents app (django-tasks: immediate in tests, database worker otherwise)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from yingji.audit.context import acting_as
+
+
+@task()
+def deliver_notifications(ids: list[int]) -> dict[str, int]:
+    """Deliver a batch of queued notifications (call-outs, robot messages, alerts)."""
+    from yingji.incidents.services.notify import deliver
+
+    return deliver(ids)
+
+
+@task()
+def tick() -> dict[str, int]:
+    """The periodic check: escalate unanswered call-outs and retry failed deliveries."""
+    from yingji.incidents.services.dispatch import escalate_overdue
+    from yingji.incidents.services.notify import retry_due
+
+    with acting_as(None, source="task"):
+        escalated = escalate_overdue()
+        retried = retry_due()
+    return {"escalated": len(escalated), **retried}
