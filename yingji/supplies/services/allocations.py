@@ -1,0 +1,307 @@
+"""Allocations (调拨): moving materials from warehouses to an incident or another warehouse.
+
+    requested ──approve──▶ approved ──dispatch──▶ dispatched ──receive──▶ received
+        │                     │
+        ├──reject─────────────┴──▶ rejected
+        └──cancel─────────────┴──▶ cancelled
+
+- approve: someone holding `supplies.approve_allocation` over every source
+  warehouse; the requested units are reserved there (no longer available to
+  searches or other issues), or the approval is refused.
+- dispatch: the source side (`supplies.dispatch_allocation`); the reserved
+  units leave the warehouses as transfer-out movements (issues when the
+  allocation goes to an incident).
+- receive: the receiving side (`supplies.receive_allocation` over the
+  destination warehouse, or over the requesting jurisdiction for an incident)
+  records what arrived; a warehouse destination gets transfer-in movements for
+  the received units, and any difference is kept on the line as a discrepancy.
+- reject (approver) and cancel (requester side) release any reservation.
+
+Every step writes an `AllocationEvent`, so the allocation shows its timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yingji.core.scope import path_allowed
+from yingji.jurisdictions.models import Jurisdiction
+from yingji.supplies.models import (
+    Allocation,
+    AllocationEvent,
+    AllocationLine,
+    AllocationStatus,
+    Material,
+    MovementKind,
+    Warehouse,
+)
+from yingji.supplies.services import invalidation
+from yingji.supplies.services.stock import (
+    _take,
+    _Writer,
+    actor_name,
+    create_numbered,
+    lock_balances,
+    receive_stock,
+)
+
+REQUEST_PERM = "supplies.request_allocation"
+APPROVE_PERM = "supplies.approve_allocation"
+DISPATCH_PERM = "supplies.dispatch_allocation"
+RECEIVE_PERM = "supplies.receive_allocation"
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    warehouse: Warehouse
+    material: Material
+    quantity: int
+
+
+def _event(allocation: Allocation, status: str, actor: Any, note: str = "") -> None:
+    AllocationEvent.objects.create(allocation=allocation, status=status, actor=actor if getattr(actor, "pk", None)
+                                   else None, actor_name=actor_name(actor), note=note[:300])
+
+
+def _locked(allocation: Allocation, *expected: str) -> Allocation:
+    """Re-read the allocation under a row lock and check it is in one of the expected states."""
+    fresh = Allocation.objects.select_for_update().select_related("jurisdiction", "destination__jurisdiction").get(
+        pk=allocation.pk)
+    if fresh.status not in expected:
+        raise ValidationError({"status": _("This allocation is %(status)s; it cannot be changed that way.") % {
+            "status": fresh.get_status_display()}})
+    return fresh
+
+
+def _lines(allocation: Allocation) -> list[AllocationLine]:
+    return list(allocation.lines.select_related("warehouse__jurisdiction", "material").order_by("pk"))
+
+
+def _require_over_sources(actor: Any, perm: str, lines: list[AllocationLine]) -> None:
+    for line in lines:
+        if not path_allowed(actor, perm, line.warehouse.jurisdiction.path):
+            raise PermissionDenied(_("You may not do this for %(warehouse)s.") % {"warehouse": line.warehouse.name})
+
+
+@transaction.atomic
+def request_allocation(*, actor: Any, jurisdiction: Jurisdiction, lines: list[LineRequest], purpose: str,
+                       destination: Warehouse | None = None, incident_ref: str = "", destination_text: str = "",
+                       destination_point: tuple[float, float] | None = None, note: str = "") -> Allocation:
+    """Ask for materials for an incident or a warehouse in `jurisdiction`."""
+    if not path_allowed(actor, REQUEST_PERM, jurisdiction.path):
+        raise PermissionDenied(_("You may not request allocations for %(place)s.") % {"place": jurisdiction.name})
+    errors: dict[str, str] = {}
+    if not (purpose or "").strip():
+        errors["purpose"] = _("Say what the materials are for.")
+    if destination is None and not (incident_ref or "").strip():
+        errors["destination"] = _("Give a destination warehouse or an incident.")
+    if not lines:
+        errors["lines"] = _("Add at least one material.")
+    seen: set[tuple[int, int]] = set()
+    for line in lines:
+        if not isinstance(line.quantity, int) or line.quantity <= 0:
+            errors["lines"] = _("Quantities must be whole numbers greater than zero.")
+        if destination is not None and line.warehouse.pk == destination.pk:
+            errors["lines"] = _("A warehouse cannot send materials to itself.")
+        if (line.warehouse.pk, line.material.pk) in seen:
+            errors["lines"] = _("The same material from the same warehouse appears twice.")
+        seen.add((line.warehouse.pk, line.material.pk))
+        if not line.warehouse.is_active:
+            errors["lines"] = _("%(warehouse)s is not in service.") % {"warehouse": line.warehouse.name}
+    if destination_point is not None:
+        lon, lat = destination_point
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            errors["destination_point"] = _("Coordinates must be longitude, latitude in WGS-84 degrees.")
+    if errors:
+        raise ValidationError(errors)
+    if destination is not None and destination_point is None:
+        destination_point = (destination.lon, destination.lat)
+    allocation = create_numbered(
+        Allocation, "DB", jurisdiction=jurisdiction, destination=destination,
+        incident_ref=(incident_ref or "").strip()[:64], destination_text=(destination_text or "").strip()[:200],
+        destination_lon=destination_point[0] if destination_point else None,
+        destination_lat=destination_point[1] if destination_point else None,
+        purpose=purpose.strip()[:200], note=note or "", requested_by=actor if getattr(actor, "pk", None) else None)
+    AllocationLine.objects.bulk_create([AllocationLine(allocation=allocation, warehouse=line.warehouse,
+                                                       material=line.material, quantity=line.quantity)
+                                        for line in lines])
+    _event(allocation, AllocationStatus.REQUESTED, actor, note)
+    return allocation
+
+
+@transaction.atomic
+def approve_allocation(allocation: Allocation, *, actor: Any, note: str = "") -> Allocation:
+    """Approve and reserve the requested units at every source warehouse, or refuse."""
+    allocation = _locked(allocation, AllocationStatus.REQUESTED)
+    lines = _lines(allocation)
+    _require_over_sources(actor, APPROVE_PERM, lines)
+    balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
+    for line in lines:
+        balance = balances.get((line.warehouse_id, line.material_id))
+        free = 0 if balance is None else balance.quantity - balance.reserved
+        if free < line.quantity:
+            raise ValidationError({"lines": _(
+                "%(warehouse)s has only %(free)s %(unit)s of %(material)s available; %(wanted)s requested.") % {
+                    "warehouse": line.warehouse.name, "free": free, "unit": line.material.unit,
+                    "material": line.material.name, "wanted": line.quantity}})
+        assert balance is not None
+        balance.reserved += line.quantity
+    for balance in balances.values():
+        balance.save(update_fields=["reserved", "updated_at"])
+    invalidation.stock_changed(balances.keys())
+    allocation.status = AllocationStatus.APPROVED
+    allocation.save()
+    _event(allocation, AllocationStatus.APPROVED, actor, note)
+    return allocation
+
+
+def _release(lines: list[AllocationLine]) -> None:
+    balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
+    for line in lines:
+        balance = balances[(line.warehouse_id, line.material_id)]
+        balance.reserved -= line.quantity
+    for balance in balances.values():
+        balance.save(update_fields=["reserved", "updated_at"])
+    invalidation.stock_changed(balances.keys())
+
+
+@transaction.atomic
+def reject_allocation(allocation: Allocation, *, actor: Any, note: str) -> Allocation:
+    allocation = _locked(allocation, AllocationStatus.REQUESTED, AllocationStatus.APPROVED)
+    lines = _lines(allocation)
+    _require_over_sources(actor, APPROVE_PERM, lines)
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the allocation is rejected.")})
+    if allocation.status == AllocationStatus.APPROVED:
+        _release(lines)
+    allocation.status = AllocationStatus.REJECTED
+    allocation.save()
+    _event(allocation, AllocationStatus.REJECTED, actor, note)
+    return allocation
+
+
+@transaction.atomic
+def cancel_allocation(allocation: Allocation, *, actor: Any, note: str = "") -> Allocation:
+    allocation = _locked(allocation, AllocationStatus.REQUESTED, AllocationStatus.APPROVED)
+    is_requester = getattr(actor, "pk", None) is not None and allocation.requested_by_id == actor.pk
+    if not (is_requester or path_allowed(actor, REQUEST_PERM, allocation.jurisdiction.path)):
+        raise PermissionDenied(_("Only the requesting side may cancel an allocation."))
+    if allocation.status == AllocationStatus.APPROVED:
+        _release(_lines(allocation))
+    allocation.status = AllocationStatus.CANCELLED
+    allocation.save()
+    _event(allocation, AllocationStatus.CANCELLED, actor, note)
+    return allocation
+
+
+@transaction.atomic
+def dispatch_allocation(allocation: Allocation, *, actor: Any, note: str = "") -> Allocation:
+    """The reserved units leave the source warehouses (one movement per lot taken)."""
+    allocation = _locked(allocation, AllocationStatus.APPROVED)
+    lines = _lines(allocation)
+    _require_over_sources(actor, DISPATCH_PERM, lines)
+    kind = MovementKind.TRANSFER_OUT if allocation.destination_id else MovementKind.ISSUE
+    reason = _("Allocation %(number)s: %(purpose)s") % {"number": allocation.number, "purpose": allocation.purpose}
+    document = allocation.incident_ref or allocation.number
+    balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
+    writer = _Writer(actor, reason[:200], document[:100], allocation)
+    for line in lines:
+        balance = balances[(line.warehouse_id, line.material_id)]
+        balance.warehouse = line.warehouse
+        _take(writer, balance, line.quantity, kind, use_reserved=line.quantity)
+        line.dispatched = line.quantity
+    writer.save()
+    AllocationLine.objects.bulk_update(lines, ["dispatched"])
+    allocation.status = AllocationStatus.DISPATCHED
+    allocation.save()
+    _event(allocation, AllocationStatus.DISPATCHED, actor, note)
+    return allocation
+
+
+def can_receive(actor: Any, allocation: Allocation) -> bool:
+    if allocation.destination_id:
+        return path_allowed(actor, RECEIVE_PERM, allocation.destination.jurisdiction.path)
+    return path_allowed(actor, RECEIVE_PERM, allocation.jurisdiction.path)
+
+
+@transaction.atomic
+def receive_allocation(allocation: Allocation, *, actor: Any, received: dict[int, int] | None = None,
+                       note: str = "") -> Allocation:
+    """Record what arrived: `received` maps line id → units (default: everything dispatched).
+
+    A warehouse destination books the received units in as transfer-in lots
+    (same batches and dates as they left); differences stay on the lines.
+    """
+    allocation = _locked(allocation, AllocationStatus.DISPATCHED)
+    if not can_receive(actor, allocation):
+        raise PermissionDenied(_("Only the receiving side may confirm receipt."))
+    lines = _lines(allocation)
+    received = dict(received or {})
+    unknown = set(received) - {line.pk for line in lines}
+    if unknown:
+        raise ValidationError({"received": _("Some lines are not part of this allocation.")})
+    short = []
+    for line in lines:
+        units = received.get(line.pk, line.dispatched or 0)
+        if not isinstance(units, int) or isinstance(units, bool) or units < 0 or units > (line.dispatched or 0):
+            raise ValidationError({f"line_{line.pk}": _(
+                "Received units of %(material)s must be between 0 and the %(n)s dispatched.") % {
+                    "material": line.material.name, "n": line.dispatched or 0}})
+        line.received = units
+        if units != line.dispatched:
+            line.discrepancy_note = (note or _("Received %(got)s of %(sent)s.") % {
+                "got": units, "sent": line.dispatched})[:200]
+            short.append(f"{line.material.name} {units}/{line.dispatched}")
+    if allocation.destination_id:
+        _book_in(allocation, lines, actor)
+    AllocationLine.objects.bulk_update(lines, ["received", "discrepancy_note"])
+    allocation.status = AllocationStatus.RECEIVED
+    allocation.save()
+    summary = note or (_("Discrepancies: %(list)s") % {"list": "; ".join(short)} if short else "")
+    _event(allocation, AllocationStatus.RECEIVED, actor, summary)
+    return allocation
+
+
+def _book_in(allocation: Allocation, lines: list[AllocationLine], actor: Any) -> None:
+    destination = allocation.destination
+    assert destination is not None
+    reason = _("Allocation %(number)s received") % {"number": allocation.number}
+    # All destination balances first, in the fixed order (receive_stock re-locks them harmlessly).
+    lock_balances([(destination.pk, line.material_id) for line in lines if line.received], create=True)
+    for line in lines:
+        remaining = line.received or 0
+        if remaining == 0:
+            continue
+        # The same lots that left, first-expiry-first, so dates travel with the stock.
+        outgoing = (allocation.movements.filter(warehouse_id=line.warehouse_id, material_id=line.material_id)
+                    .select_related("lot").order_by("pk"))
+        for movement in outgoing:
+            units = min(remaining, -movement.quantity)
+            if units <= 0:
+                break
+            source = movement.lot
+            receive_stock(destination, line.material, units, actor=actor, reason=reason, document=allocation.number,
+                          batch=source.batch, production_date=source.production_date,
+                          expiry_date=source.expiry_date, condition=source.condition,
+                          kind=MovementKind.TRANSFER_IN, allocation=allocation, check=False)
+            remaining -= units
+
+
+def timeline(allocation: Allocation) -> list[dict[str, Any]]:
+    """Events and movements of an allocation, oldest first, for its detail page and API."""
+    rows: list[dict[str, Any]] = []
+    for event in allocation.events.all():
+        rows.append({"at": event.at, "kind": "status", "status": event.status, "label": event.get_status_display(),
+                     "actor": event.actor_name, "note": event.note})
+    for movement in allocation.movements.select_related("warehouse", "material").order_by("pk"):
+        rows.append({"at": movement.occurred_at, "kind": "movement", "status": movement.kind,
+                     "label": movement.get_kind_display(), "actor": movement.actor_name,
+                     "note": f"{movement.warehouse.name} · {movement.material.name} {movement.quantity:+d} "
+                             f"{movement.material.unit}"})
+    rows.sort(key=lambda r: (r["at"], 0 if r["kind"] == "status" else 1))
+    return rows

@@ -1,0 +1,35 @@
+"""Builders for the supplies tests: materials, warehouses and stock in the cast's district.
+
+Warehouse positions are spread along one east-west line (latitude 22.52) so
+that straight-line travel times rank them by longitude alone, which keeps
+hand-checked expectations simple.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yingji.core.testing import Cast
+from yingji.supplies.models import Category, Material, Warehouse, WarehouseLevel
+from yingji.supplies.services.stock import receive_stock
+
+LAT = 22.52
+
+
+def make_material(cast: Cast, code: str, name: str, *, aliases: list[str] | None = None,
+                  category: str = Category.FIREFIGHTING, unit: str = "具", **fields: Any) -> Material:
+    return Material.objects.create(jurisdiction=cast.district, code=code, name=name, aliases=aliases or [],
+                                   category=category, unit=unit, **fields)
+
+
+def make_warehouse(jurisdiction: Any, code: str, lon: float, *, level: str = WarehouseLevel.COMMUNITY,
+                   lat: float = LAT, **fields: Any) -> Warehouse:
+    fields.setdefault("name", f"{jurisdiction.name}{code}仓库")
+    fields.setdefault("keeper_name", f"仓管{code}")
+    fields.setdefault("phone", "0755-8888" + code[-4:].rjust(4, "0"))
+    return Warehouse.objects.create(jurisdiction=jurisdiction, code=code, lon=lon, lat=lat, level=level, **fields)
+
+
+def stock(warehouse: Warehouse, material: Material, quantity: int, *, batch: str = "", **fields: Any) -> None:
+    receive_stock(warehouse, material, quantity, actor=None, reason="opening stock", batch=batch, check=False,
+                  **fields)

@@ -1,0 +1,92 @@
+"""Two duty officers issue the last units at the same moment: only one succeeds (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections, connection
+
+from yingji.supplies.models import Material, StockBalance, StockMovement, Warehouse
+from yingji.supplies.services import issue_stock
+from yingji.supplies.services.check import check_stock
+from yingji.supplies.tests.builders import make_material, make_warehouse, stock
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(n_threads: int, target) -> list[object]:  # type: ignore[no-untyped-def]
+    """Run `target` in n threads, each with its own database connection, released together."""
+    barrier = threading.Barrier(n_threads)
+    outcomes: list[object] = [None] * n_threads
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[i] = target(i)
+        except Exception as exc:  # noqa: BLE001 — the outcome is what the test looks at
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    close_old_connections()
+    return outcomes
+
+
+def test_two_concurrent_issues_of_the_last_units_cannot_both_succeed(cast) -> None:  # type: ignore[no-untyped-def]
+    assert connection.vendor == "postgresql"
+    material = make_material(cast, "XF-001", "干粉灭火器")
+    warehouse = make_warehouse(cast.community_a, "WA", 114.01)
+    stock(warehouse, material, 3, batch="B1")
+    stock(warehouse, material, 2, batch="B2")
+
+    def issue(_i: int) -> object:
+        return issue_stock(Warehouse.objects.get(pk=warehouse.pk), Material.objects.get(pk=material.pk), 5,
+                           actor=cast.keeper_a, reason="race")
+
+    outcomes = _race(2, issue)
+    successes = [o for o in outcomes if isinstance(o, list)]
+    refusals = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(successes) == 1 and len(refusals) == 1, outcomes
+    assert StockBalance.objects.get(warehouse=warehouse).quantity == 0
+    assert StockMovement.objects.filter(quantity__lt=0).count() == 2  # one per lot, one winner
+    assert check_stock()[1] == []
+
+
+def test_many_concurrent_issues_never_oversell(cast) -> None:  # type: ignore[no-untyped-def]
+    material = make_material(cast, "XF-001", "干粉灭火器")
+    other = make_material(cast, "XF-002", "二氧化碳灭火器")
+    first = make_warehouse(cast.community_a, "WA", 114.01)
+    second = make_warehouse(cast.community_a, "WA2", 114.015)
+    for warehouse in (first, second):
+        stock(warehouse, material, 10)
+        stock(warehouse, other, 10)
+
+    def issue(i: int) -> object:
+        # Alternate the order of materials and warehouses: the fixed lock order keeps this deadlock-free.
+        warehouse = Warehouse.objects.get(pk=(first if i % 2 else second).pk)
+        chosen = Material.objects.get(pk=(material if i % 3 else other).pk)
+        return issue_stock(warehouse, chosen, 3, actor=cast.keeper_a, reason=f"race {i}")
+
+    outcomes = _race(12, issue)
+    issued = sum(-m.quantity for o in outcomes if isinstance(o, list) for m in o)
+    assert all(isinstance(o, list | ValidationError) for o in outcomes), outcomes
+    assert issued == 40 - sum(StockBalance.objects.values_list("quantity", flat=True))
+    assert min(StockBalance.objects.values_list("quantity", flat=True)) >= 0
+    assert check_stock()[1] == []
+
+
+def test_the_database_refuses_to_rewrite_a_movement(cast) -> None:  # type: ignore[no-untyped-def]
+    from django.db import DatabaseError, transaction
+
+    material = make_material(cast, "XF-001", "干粉灭火器")
+    warehouse = make_warehouse(cast.community_a, "WA", 114.01)
+    stock(warehouse, material, 3)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE supplies_stockmovement SET quantity = 4")
