@@ -156,7 +156,7 @@ def read_osm(
             "highway_classes": list(HIGHWAY_CLASSES),
         },
         largest_component=largest_component,
-    )
+    ).spatially_sorted()
 
 
 def retime(network: Network, profile: SpeedProfile) -> Network:

@@ -147,7 +147,7 @@ def synthetic_city(
             "river_rows": river_row.astype(int).tolist(),
         },
         largest_component=True,
-    )
+    ).spatially_sorted()
 
 
 def random_points_in(network: Network, n: int, seed: int = 0) -> NDArray[np.float64]:

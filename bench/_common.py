@@ -1,0 +1,85 @@
+"""Shared helpers of the routing and siting benchmarks (run from the repository root).
+
+Every bench prints human-readable lines with our figure beside the baseline's,
+and as its last line exactly one JSON object with all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make the yingji package importable
+    sys.path.insert(0, str(ROOT))
+
+from yingji.routing.coverage import hex_cells  # noqa: E402
+from yingji.routing.network import Network  # noqa: E402
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for smoke runs")
+    return parser.parse_args()
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {_dt.date.today()}"
+
+
+@contextmanager
+def stopwatch() -> Iterator[list[float]]:
+    """``with stopwatch() as t: …`` then ``t[0]`` is the elapsed seconds."""
+    out: list[float] = []
+    start = time.perf_counter()
+    try:
+        yield out
+    finally:
+        out.append(time.perf_counter() - start)
+
+
+def pct(samples_s: list[float], q: float) -> float:
+    """Percentile ``q`` of samples given in seconds, in milliseconds."""
+    return float(np.percentile(np.asarray(samples_s) * 1000.0, q))
+
+
+def demand_cells(net: Network, n: int, seed: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``n`` H3 cells inside the network's box with a population each.
+
+    The finest resolution (from 7 up) that yields at least ``n`` cells is used
+    and ``n`` of its cells picked at random; population is log-normal, denser
+    towards the centre, like a Chinese city's resident counts per ~0.1 km².
+    """
+    for res in range(7, 12):
+        _, centres = hex_cells(net.bbox, res)
+        if len(centres) >= n:
+            break
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(centres), size=n, replace=False))
+    lonlat = centres[pick]
+    xy = net.projection.forward(lonlat[:, 0], lonlat[:, 1])
+    radius = float(np.max(np.abs(net.xy))) or 1.0
+    density = 0.25 + np.exp(-((np.hypot(xy[:, 0], xy[:, 1]) / (0.6 * radius)) ** 2))
+    population = np.round(rng.lognormal(5.0, 0.8, n) * density)
+    return lonlat, population
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Print the one JSON object that must be the bench's last line."""
+    print(json.dumps(result, ensure_ascii=False, sort_keys=False), flush=True)
