@@ -1,0 +1,76 @@
+"""The 1-3-5 clock on constructed timelines, per incident and aggregated."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from yingji.incidents.models import EventKind, Incident
+from yingji.incidents.services import clock
+from yingji.incidents.services import dispatch as dispatching
+from yingji.incidents.services.respond import advance
+from yingji.incidents.tests.builders import fire_in_a, world
+
+T0 = datetime.datetime(2026, 3, 1, 8, 0, tzinfo=datetime.UTC)
+
+
+def at(seconds: float) -> datetime.datetime:
+    return T0 + datetime.timedelta(seconds=seconds)
+
+
+def test_it_measures_from_the_call_to_the_first_of_each_event():
+    events = [(EventKind.DISPATCHED, at(50)), (EventKind.DISPATCHED, at(40)), (EventKind.ARRIVED, at(200)),
+              (EventKind.ARRIVED, at(170)), (EventKind.HANDLED, at(320)), (EventKind.NOTE, at(10))]
+    dispatch, arrival, handling = clock.measure_events(T0, events)
+    assert (dispatch.seconds, dispatch.met) == (40, True)
+    assert (arrival.seconds, arrival.met) == (170, True)
+    assert (handling.seconds, handling.met) == (320, False)
+
+
+def test_a_missing_step_is_unknown_not_late():
+    dispatch, arrival, handling = clock.measure_events(T0, [(EventKind.DISPATCHED, at(61))])
+    assert dispatch.met is False and arrival.seconds is None and arrival.met is None
+
+
+def test_exactly_on_target_counts_as_met():
+    measures = clock.measure_events(T0, [(EventKind.DISPATCHED, at(60)), (EventKind.ARRIVED, at(180)),
+                                         (EventKind.HANDLED, at(300))])
+    assert [m.met for m in measures] == [True, True, True]
+
+
+@pytest.mark.django_db
+def test_the_timeline_and_the_mirrored_fields_agree(cast):
+    w = world(cast)
+    incident = fire_in_a(cast, received_at=timezone.now() - datetime.timedelta(seconds=100))
+    [d] = dispatching.activate(incident, actor=cast.officer_a, team_ids=[w["teams"]["a1"].pk])
+    advance(d, "arrive", actor=cast.responder_a)
+    advance(d, "handled", actor=cast.responder_a)
+    incident.refresh_from_db()
+    from_events = [m.as_dict() for m in clock.measure(incident)]
+    from_fields = [m.as_dict() for m in clock.measure_fields(incident)]
+    assert from_events == from_fields
+    assert from_events[0]["seconds"] >= 100 and from_events[0]["met"] is False
+
+
+@pytest.mark.django_db
+def test_it_aggregates_per_month_street_and_station(cast):
+    w = world(cast)
+    station_team = w["teams"]["a1"]
+    for month, (d_s, a_s, h_s) in ((1, (30, 150, 280)), (1, (90, 250, 400)), (2, (45, 170, 290))):
+        received = datetime.datetime(2026, month, 10, 12, tzinfo=datetime.UTC)
+        incident = fire_in_a(cast, received_at=received)
+        Incident.objects.filter(pk=incident.pk).update(
+            dispatched_at=received + datetime.timedelta(seconds=d_s), arrived_at=received + datetime.timedelta(seconds=a_s),
+            handled_at=received + datetime.timedelta(seconds=h_s))
+        incident.dispatches.create(team=station_team, called_at=received + datetime.timedelta(seconds=d_s),
+                                   arrived_at=received + datetime.timedelta(seconds=a_s), status="released")
+    by_month = clock.aggregate(Incident.objects.all(), "month")
+    assert [r["key"] for r in by_month] == ["2026-01", "2026-02"]
+    january = by_month[0]
+    assert january["count"] == 2 and january["dispatch_met_pct"] == 50.0 and january["dispatch_median_s"] == 60.0
+    [street] = clock.aggregate(Incident.objects.all(), "street")
+    assert street["label"] == "南园街道" and street["arrival_met_pct"] == pytest.approx(66.7)
+    [station] = clock.aggregate(Incident.objects.all(), "station")
+    assert station["label"] == "A站" and station["count"] == 3 and station["arrival_n"] == 3
