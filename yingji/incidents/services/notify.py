@@ -320,3 +320,18 @@ def notify_webhooks(incident_id: int, kind: str) -> list[int]:
     ids = [n.pk for n in rows]
     enqueue(ids)
     return ids
+
+
+def create_webhook(*, actor: Any, jurisdiction: Any, name: str, format: str, url: str, secret: str = "") -> WebhookTarget:
+    """A robot or system that hears about the incidents of a jurisdiction's subtree."""
+    from django.core.exceptions import ValidationError
+
+    from yingji.core.scope import ensure_in
+
+    ensure_in(actor, "incidents.add_webhooktarget", jurisdiction.path)
+    if format not in WebhookFormat.values:
+        raise ValidationError({"format": _("Unknown format.")})
+    if not url.startswith(("http://", "https://")):
+        raise ValidationError({"url": _("Enter an http(s) address.")})
+    return WebhookTarget.objects.create(jurisdiction=jurisdiction, name=name.strip(), format=format, url=url,
+                                        secret=secret)

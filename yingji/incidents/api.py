@@ -1,0 +1,356 @@
+"""API of incidents and dispatch: /api/v1/incidents/.
+
+External platforms (119, 110, 12345, IoT gateways) push calls to `POST /`
+with an `Idempotency-Key` header (or `idempotency_key` field): the same call
+pushed twice answers the first incident with 200 instead of 201.
+"""
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from yingji.audit.services import history_rows
+from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.core.scope import ensure
+from yingji.incidents import catalogue, locate, ratelimit
+from yingji.incidents.models import (
+    OPEN_STATUSES,
+    Channel,
+    Dispatch,
+    Incident,
+    Notification,
+    Outcome,
+    Severity,
+    WebhookFormat,
+    WebhookTarget,
+)
+from yingji.incidents.presenters import (
+    dispatch_dict,
+    geojson_incidents,
+    geojson_teams,
+    incident_detail,
+    incident_dict,
+)
+from yingji.incidents.services import clock, intake, respond
+from yingji.incidents.services import dispatch as dispatching
+from yingji.incidents.services.timeline import event_json
+from yingji.jurisdictions.models import Jurisdiction
+
+router = Router(tags=["incidents"])
+
+
+class IncidentIn(Schema):
+    type_code: str = Field(..., max_length=8, description="A code of GET /types.")
+    channel: Channel = Channel.API
+    severity: Severity = Severity.IV
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    address: str = Field("", max_length=200)
+    description: str = Field("", max_length=4000)
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=20)
+    received_at: datetime.datetime | None = None
+    external_source: str = Field("", max_length=40)
+    idempotency_key: str = Field("", max_length=100)
+
+
+class PublicIn(Schema):
+    type_code: str = Field(..., max_length=8)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    address: str = Field("", max_length=200)
+    description: str = Field("", max_length=2000)
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field(..., min_length=5, max_length=20)
+
+
+class ReceiptOut(Schema):
+    reference: str
+    status: str
+    status_label: str
+    type_label: str
+    received_at: datetime.datetime
+
+
+class ActivateIn(Schema):
+    team_ids: list[int] = Field(default_factory=list, description="Empty: the recommended set.")
+
+
+class NoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=4000)
+    dispatch_id: int | None = None
+
+
+class StepIn(Schema):
+    people_sent: int | None = Field(None, ge=0, le=500)
+    vehicles_sent: int | None = Field(None, ge=0, le=100)
+    equipment_sent: str | None = Field(None, max_length=300)
+    note: str = Field("", max_length=2000)
+
+
+class MaterialIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    quantity: float = Field(..., gt=0)
+    unit: str = Field("", max_length=10)
+    warehouse: str | None = None
+
+
+class CloseIn(Schema):
+    outcome: Outcome
+    deaths: int = Field(0, ge=0)
+    injuries: int = Field(0, ge=0)
+    rescued: int = Field(0, ge=0)
+    loss_yuan: float = Field(0, ge=0)
+    materials_used: list[MaterialIn] = Field(default_factory=list)
+    evaluation: str = Field("", max_length=4000)
+
+
+class MergeIn(Schema):
+    into: int
+
+
+class IncidentFilters(ListFilters):
+    status: str | None = Field(None, description="A status, or 'open' for every open one.")
+    type_code: str | None = None
+    channel: str | None = None
+
+
+class WebhookIn(Schema):
+    jurisdiction: str = Field(..., description="Code of the jurisdiction whose incidents it hears about.")
+    name: str = Field(..., min_length=1, max_length=100)
+    format: WebhookFormat = WebhookFormat.GENERIC
+    url: str = Field(..., min_length=8, max_length=500, pattern=r"^https?://")
+    secret: str = Field("", max_length=200)
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    user = request_user(request)
+    return get_object_or_404(respond.incidents_visible_to(user).select_related("jurisdiction"), pk=pk)
+
+
+def _dispatch(request: HttpRequest, pk: int) -> Dispatch:
+    user = request_user(request)
+    return get_object_or_404(respond.dispatches_visible_to(user).select_related("incident__jurisdiction", "team"),
+                             pk=pk)
+
+
+# ------------------------------------------------------------------ reference
+@router.get("/types", response=list[dict])
+def incident_types(request: HttpRequest) -> list[dict[str, Any]]:
+    """The catalogue: national categories of emergencies and the stations' service calls."""
+    return [{"code": t.code, "label": str(t.label), "category": t.category,
+             "category_label": str(catalogue.CATEGORY_LABELS[t.category]), "specialties": list(t.specialties),
+             "service": t.service, "materials": list(t.materials), "teams_needed": t.teams_needed}
+            for t in catalogue.TYPES]
+
+
+@router.get("/places", response=list[dict])
+def places(request: HttpRequest, q: str) -> list[dict[str, Any]]:
+    """Gazetteer: stations and jurisdictions whose names match (address → point)."""
+    return [{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind} for p in locate.gazetteer(q)]
+
+
+# --------------------------------------------------------------------- public
+@router.post("/public", auth=None, response={201: ReceiptOut, 422: ErrorOut, 429: ErrorOut})
+def public_report(request: HttpRequest, payload: PublicIn) -> Any:
+    """The residents' form: no login, rate-limited per address; answers only a receipt."""
+    if not ratelimit.allow_public(request):
+        raise HttpError(429, _("Too many reports from this address; please call 119 or try again in a minute."))
+    incident, _created = intake.report_incident(actor=None, channel=Channel.PUBLIC, **payload.dict())
+    return 201, _receipt(incident)
+
+
+@router.get("/public/{reference}", auth=None, response={200: ReceiptOut, 404: ErrorOut, 429: ErrorOut})
+def public_receipt(request: HttpRequest, reference: str) -> Any:
+    if not ratelimit.allow_public(request, "receipt"):
+        raise HttpError(429, _("Too many requests; try again in a minute."))
+    return _receipt(get_object_or_404(Incident, reference=reference))
+
+
+def _receipt(incident: Incident) -> dict[str, Any]:
+    return {"reference": incident.reference, "status": incident.status,
+            "status_label": str(incident.get_status_display()), "type_label": incident.type_label,
+            "received_at": incident.received_at}
+
+
+# ------------------------------------------------------------------ incidents
+@router.get("/", response=dict)
+def list_incidents(request: HttpRequest, filters: Query[IncidentFilters],
+                   page: Query[Pagination.Input]) -> dict[str, Any]:
+    """Answers {items, count, page, page_size} like every list (the items carry masked phones)."""
+    user = request_user(request)
+    queryset = respond.incidents_visible_to(user).select_related("jurisdiction")
+    queryset = apply_list_filters(queryset, filters, search_fields=("address", "description", "reference"))
+    if filters.status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.type_code:
+        queryset = queryset.filter(type_code=filters.type_code)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    start = (page.page - 1) * page.page_size
+    items = queryset.order_by("-received_at")[start:start + page.page_size]
+    return {"items": [incident_dict(i, user) for i in items], "count": queryset.count(), "page": page.page,
+            "page_size": page.page_size}
+
+
+@router.post("/", response={200: dict, 201: dict, 403: ErrorOut, 422: ErrorOut})
+def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
+    user = request_user(request)
+    data = payload.dict()
+    data["idempotency_key"] = request.headers.get("Idempotency-Key", "") or data["idempotency_key"]
+    incident, created = intake.report_incident(actor=user, **data)
+    return (201 if created else 200), {"id": incident.pk, "reference": incident.reference, "created": created,
+                                       "jurisdiction": incident.jurisdiction.code,
+                                       "possible_duplicate_of": incident.possible_duplicate_of_id}
+
+
+@router.get("/geojson", response=dict)
+def incidents_geojson(request: HttpRequest, include_closed: bool = False) -> dict[str, Any]:
+    """Open incidents (or all of the last day) as points for the console map."""
+    user = request_user(request)
+    queryset = respond.incidents_visible_to(user)
+    if include_closed:
+        queryset = queryset.filter(received_at__gte=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1))
+    else:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    return geojson_incidents(queryset.order_by("-received_at")[:2000])
+
+
+@router.get("/teams/geojson", response=dict)
+def teams_geojson(request: HttpRequest) -> dict[str, Any]:
+    """Teams by status and station, for the console map."""
+    return geojson_teams(request_user(request))
+
+
+@router.get("/stats", response=dict)
+def stats(request: HttpRequest, by: str = "month", year: int | None = None) -> dict[str, Any]:
+    """The 1-3-5 figures aggregated per month, street or station."""
+    if by not in ("month", "street", "station"):
+        raise HttpError(422, _("Group by month, street or station."))
+    queryset = Incident.objects.visible_to(request_user(request)).exclude(status="cancelled")
+    if year:
+        queryset = queryset.filter(received_at__year=year)
+    return {"by": by, "targets_s": clock.TARGETS_S, "rows": clock.aggregate(queryset, by)}
+
+
+@router.get("/dispatches/mine", response=list[dict])
+def my_dispatches(request: HttpRequest, active: bool = True) -> list[dict[str, Any]]:
+    """The call-outs of the caller's own teams (the responder's phone)."""
+    queryset = respond.my_dispatches(request_user(request)).select_related("incident", "team")
+    if active:
+        queryset = queryset.filter(status__in=["called", "acknowledged", "departed", "on_scene", "handled"])
+    return [dispatch_dict(d, with_incident=True) for d in queryset.order_by("-called_at")[:100]]
+
+
+@router.post("/dispatches/{pk}/report", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def report_dispatch(request: HttpRequest, pk: int, payload: StepIn) -> Any:
+    d = respond.report_sent(_dispatch(request, pk), actor=request_user(request), people_sent=payload.people_sent,
+                            vehicles_sent=payload.vehicles_sent, equipment_sent=payload.equipment_sent)
+    return 200, dispatch_dict(d)
+
+
+@router.post("/dispatches/{pk}/{step}", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def advance_dispatch(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+    """step: acknowledge, depart, arrive or handled."""
+    d = respond.advance(_dispatch(request, pk), step, actor=request_user(request), **payload.dict())
+    return 200, dispatch_dict(d)
+
+
+@router.get("/notifications/mine", response=list[dict])
+def my_notifications(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = Notification.objects.filter(recipient=request_user(request)).order_by("-created_at")[:50]
+    return [{"id": n.pk, "kind": n.kind, "channel": n.channel, "status": n.status, "payload": n.payload,
+             "created_at": n.created_at.isoformat()} for n in rows]
+
+
+@router.get("/webhooks", response=list[dict])
+def list_webhooks(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = WebhookTarget.objects.visible_to(request_user(request)).select_related("jurisdiction")
+    return [{"id": w.pk, "name": w.name, "format": w.format, "url": w.url, "jurisdiction": w.jurisdiction.code,
+             "is_active": w.is_active} for w in rows]
+
+
+@router.post("/webhooks", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def create_webhook(request: HttpRequest, payload: WebhookIn) -> Any:
+    from yingji.incidents.services.notify import create_webhook as create
+
+    user = request_user(request)
+    jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=payload.jurisdiction)
+    target = create(actor=user, jurisdiction=jurisdiction, name=payload.name, format=payload.format,
+                    url=payload.url, secret=payload.secret)
+    return 201, {"id": target.pk, "name": target.name}
+
+
+@router.delete("/webhooks/{pk}", response={204: None, 403: ErrorOut, 404: ErrorOut})
+def delete_webhook(request: HttpRequest, pk: int) -> Any:
+    user = request_user(request)
+    target = get_object_or_404(WebhookTarget.objects.visible_to(user), pk=pk)
+    ensure(user, "delete", target)
+    target.delete()
+    return 204, None
+
+
+@router.get("/{pk}", response=dict)
+def get_incident(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return incident_detail(_incident(request, pk), request_user(request))
+
+
+@router.get("/{pk}/events", response=list[dict])
+def incident_events(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    return [event_json(e) for e in _incident(request, pk).events.order_by("at", "id")]
+
+
+@router.get("/{pk}/candidates", response=dict)
+def candidates(request: HttpRequest, pk: int, k: int = 10) -> dict[str, Any]:
+    """Teams to call, nearest by road first, and warehouses for the usual materials."""
+    user = request_user(request)
+    incident = _incident(request, pk)
+    ensure(user, "dispatch", incident)
+    ranked = dispatching.recommend(incident, user=user, k=max(1, min(k, 50)))
+    chosen = {c.team_id for c in dispatching.recommended_set(incident, ranked)}
+    return {"incident": incident.pk, "estimated": any(c.estimated for c in ranked),
+            "candidates": [{**c.as_dict(), "recommended": c.team_id in chosen} for c in ranked],
+            "warehouses": dispatching.warehouses_for(incident, user=user)}
+
+
+@router.post("/{pk}/activate", response={201: list[dict], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def activate(request: HttpRequest, pk: int, payload: ActivateIn) -> Any:
+    """One-click activation: the recommended set when `team_ids` is empty."""
+    dispatches = dispatching.activate(_incident(request, pk), actor=request_user(request),
+                                      team_ids=payload.team_ids or None)
+    return 201, [dispatch_dict(d) for d in dispatches]
+
+
+@router.post("/{pk}/notes", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def add_note(request: HttpRequest, pk: int, payload: NoteIn) -> Any:
+    incident = _incident(request, pk)
+    dispatch = get_object_or_404(incident.dispatches, pk=payload.dispatch_id) if payload.dispatch_id else None
+    row = intake.add_note(incident, actor=request_user(request), text=payload.text, dispatch=dispatch)
+    return 201, event_json(row)
+
+
+@router.post("/{pk}/close", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def close(request: HttpRequest, pk: int, payload: CloseIn) -> Any:
+    data = payload.dict()
+    incident = dispatching.close_incident(_incident(request, pk), actor=request_user(request), **data)
+    return 200, incident_detail(incident, request_user(request))
+
+
+@router.post("/{pk}/merge", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def merge(request: HttpRequest, pk: int, payload: MergeIn) -> Any:
+    duplicate = _incident(request, pk)
+    into = _incident(request, payload.into)
+    merged = intake.merge_incident(duplicate, into, actor=request_user(request))
+    return 200, incident_dict(merged, request_user(request))
+
+
+@router.get("/{pk}/history", response=list[dict])
+def incident_history(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    return history_rows(_incident(request, pk))

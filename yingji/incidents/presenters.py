@@ -1,0 +1,91 @@
+"""How incidents, dispatches and teams are shown: one rendering for the API, the pages and the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from yingji.core.masking import phone_for
+from yingji.incidents.models import Dispatch, Incident
+from yingji.incidents.services import clock
+from yingji.resources.models import Team
+
+SEVERITY_COLOURS = {"iv": "blue", "iii": "yellow", "ii": "orange", "i": "red"}
+
+
+def incident_dict(incident: Incident, user: Any) -> dict[str, Any]:
+    path = incident.jurisdiction.path
+    return {
+        "id": incident.pk, "reference": incident.reference, "type_code": incident.type_code,
+        "type_label": incident.type_label, "category": incident.type.category,
+        "severity": incident.severity, "severity_label": str(incident.get_severity_display()),
+        "status": incident.status, "status_label": str(incident.get_status_display()),
+        "channel": incident.channel, "channel_label": str(incident.get_channel_display()),
+        "address": incident.address, "description": incident.description, "lon": incident.lon, "lat": incident.lat,
+        "jurisdiction": incident.jurisdiction.code, "jurisdiction_name": incident.jurisdiction.name,
+        "reporter_name": incident.reporter_name, "reporter_phone": phone_for(user, incident.reporter_phone, path),
+        "received_at": incident.received_at.isoformat(),
+        "dispatched_at": incident.dispatched_at.isoformat() if incident.dispatched_at else None,
+        "arrived_at": incident.arrived_at.isoformat() if incident.arrived_at else None,
+        "handled_at": incident.handled_at.isoformat() if incident.handled_at else None,
+        "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+        "possible_duplicate_of": incident.possible_duplicate_of_id, "merged_into": incident.merged_into_id,
+    }
+
+
+def dispatch_dict(d: Dispatch, with_incident: bool = False) -> dict[str, Any]:
+    out = {
+        "id": d.pk, "incident": d.incident_id, "team_id": d.team_id, "team_name": d.team.name,
+        "status": d.status, "status_label": str(d.get_status_display()),
+        "called_at": d.called_at.isoformat(),
+        "acknowledged_at": d.acknowledged_at.isoformat() if d.acknowledged_at else None,
+        "departed_at": d.departed_at.isoformat() if d.departed_at else None,
+        "arrived_at": d.arrived_at.isoformat() if d.arrived_at else None,
+        "handled_at": d.handled_at.isoformat() if d.handled_at else None,
+        "travel_minutes": round(d.travel_seconds / 60, 1) if d.travel_seconds is not None else None,
+        "travel_estimated": d.travel_estimated, "people_sent": d.people_sent, "vehicles_sent": d.vehicles_sent,
+        "equipment_sent": d.equipment_sent, "escalated_from": d.escalated_from_id,
+    }
+    if with_incident:
+        i = d.incident
+        out["incident_detail"] = {"type_label": i.type_label, "address": i.address, "lon": i.lon, "lat": i.lat,
+                                  "description": i.description, "severity": i.severity,
+                                  "received_at": i.received_at.isoformat(), "status": i.status}
+    return out
+
+
+def incident_detail(incident: Incident, user: Any) -> dict[str, Any]:
+    out = incident_dict(incident, user)
+    out["dispatches"] = [dispatch_dict(d) for d in incident.dispatches.select_related("team").order_by("called_at", "id")]
+    out["clock"] = [m.as_dict() for m in clock.measure(incident)]
+    out.update({"outcome": incident.outcome, "deaths": incident.deaths, "injuries": incident.injuries,
+                "rescued": incident.rescued, "loss_yuan": float(incident.loss_yuan),
+                "materials_used": incident.materials_used, "evaluation": incident.evaluation})
+    return out
+
+
+def geojson_incidents(incidents: QuerySet[Incident] | list[Incident]) -> dict[str, Any]:
+    features = []
+    for i in incidents:
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
+                         "properties": {"id": i.pk, "type_label": i.type_label, "status": i.status,
+                                        "status_label": str(i.get_status_display()), "severity": i.severity,
+                                        "colour": SEVERITY_COLOURS.get(i.severity, "blue"), "address": i.address,
+                                        "received_at": i.received_at.isoformat(), "category": i.type.category}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_teams(user: Any, limit: int = 5000) -> dict[str, Any]:
+    teams = (Team.objects.visible_to(user).select_related("station")
+             .only("id", "name", "status", "lon", "lat", "station__name", "station__lon", "station__lat")[:limit])
+    features = []
+    for t in teams:
+        location = t.location
+        if location is None:
+            continue
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": list(location)},
+                         "properties": {"id": t.pk, "name": t.name, "status": t.status,
+                                        "status_label": str(t.get_status_display()),
+                                        "station": t.station.name if t.station else ""}})
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,120 @@
+"""The API: intake with idempotency, the public form, dispatch and responder steps, and scope."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from yingji.core.testing import api_client
+from yingji.incidents.models import Incident
+from yingji.incidents.tests.builders import A_POINT, fire_in_a, world
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/incidents/"
+
+
+def post(client, url, body, **headers):  # type: ignore[no-untyped-def]
+    return client.post(url, json.dumps(body), content_type="application/json", **headers)
+
+
+def test_an_external_platform_pushes_a_call_twice_and_gets_one_incident(cast):
+    client = api_client(cast.commander)
+    body = {"type_code": "21100", "channel": "119", "lon": A_POINT[0], "lat": A_POINT[1], "address": "A社区1栋"}
+    first = post(client, BASE, body, HTTP_IDEMPOTENCY_KEY="119-0001")
+    again = post(client, BASE, body, HTTP_IDEMPOTENCY_KEY="119-0001")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"] and first.json()["jurisdiction"] == cast.grid_a1.code
+    assert Incident.objects.count() == 1
+
+
+def test_bad_input_gets_the_one_error_shape_and_changes_nothing(cast):
+    response = post(api_client(cast.commander, "en"), BASE, {"type_code": "nope", "lon": 500})
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} >= {"lon"}
+    response = post(api_client(cast.commander, "en"), BASE, {"type_code": "nope", "address": "A社区"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "type_code"
+    assert not Incident.objects.exists()
+
+
+def test_the_public_form_answers_a_receipt_only_and_is_rate_limited(cast, client, settings):
+    settings.YINGJI_PUBLIC_RATE_PER_MINUTE = 2
+    body = {"type_code": "91600", "address": "A社区", "reporter_phone": "13900000000", "description": "马蜂窝"}
+    first = post(client, BASE + "public", body)
+    assert first.status_code == 201 and set(first.json()) == {"reference", "status", "status_label", "type_label",
+                                                              "received_at"}
+    assert post(client, BASE + "public", body).status_code == 201
+    assert post(client, BASE + "public", body).status_code == 429
+    assert client.get(BASE + "public/" + first.json()["reference"]).status_code == 200
+    assert client.get(BASE + "public/not-a-reference").status_code == 404
+    assert client.get(BASE).status_code == 401  # nothing else is open to the public
+    assert client.get(BASE + str(Incident.objects.first().pk)).status_code == 401
+
+
+def test_candidates_activation_and_the_responders_steps_through_the_api(cast):
+    world(cast)
+    incident = fire_in_a(cast)
+    officer = api_client(cast.officer_a)
+    ranked = officer.get(f"{BASE}{incident.pk}/candidates").json()
+    assert ranked["candidates"][0]["team_name"] == "A一队" and ranked["candidates"][0]["recommended"]
+    assert ranked["candidates"][0]["within_five_minutes"] and ranked["estimated"]
+    assert ranked["warehouses"]["materials"]
+    called = post(officer, f"{BASE}{incident.pk}/activate", {})
+    assert called.status_code == 201 and len(called.json()) == 2
+    responder = api_client(cast.responder_a)
+    [mine] = responder.get(BASE + "dispatches/mine").json()
+    assert mine["incident_detail"]["address"] == "A社区1栋"
+    for step in ("acknowledge", "depart", "arrive"):
+        assert post(responder, f"{BASE}dispatches/{mine['id']}/{step}", {"people_sent": 5}).status_code == 200
+    assert post(responder, f"{BASE}dispatches/{mine['id']}/acknowledge", {}).status_code == 422
+    assert post(responder, f"{BASE}{incident.pk}/notes", {"text": "现场已控制", "dispatch_id": mine["id"]}).status_code == 201
+    detail = officer.get(f"{BASE}{incident.pk}").json()
+    assert detail["status"] == "on_scene" and detail["clock"][1]["met"] is True
+    closed = post(officer, f"{BASE}{incident.pk}/close", {"outcome": "resolved", "materials_used": [
+        {"name": "灭火器", "quantity": 2}]})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert post(officer, f"{BASE}{incident.pk}/close", {"outcome": "resolved"}).status_code == 422
+    kinds = [e["kind"] for e in officer.get(f"{BASE}{incident.pk}/events").json()]
+    assert kinds[0] == "reported" and kinds[-1] == "closed" and "note" in kinds
+    assert officer.get(f"{BASE}stats?by=street").json()["rows"][0]["count"] == 1
+
+
+def test_every_endpoint_refuses_a_user_of_another_community(cast):
+    w = world(cast)
+    incident = fire_in_a(cast)
+    from yingji.incidents.services.dispatch import activate
+
+    [d, _second] = activate(incident, actor=cast.officer_a)
+    outsider = api_client(cast.officer_c)
+    pk = incident.pk
+    for url in (f"{BASE}{pk}", f"{BASE}{pk}/events", f"{BASE}{pk}/candidates", f"{BASE}{pk}/history"):
+        assert outsider.get(url).status_code == 404, url
+    for url, body in ((f"{BASE}{pk}/activate", {}), (f"{BASE}{pk}/notes", {"text": "x"}),
+                      (f"{BASE}{pk}/close", {"outcome": "resolved"}), (f"{BASE}{pk}/merge", {"into": pk}),
+                      (f"{BASE}dispatches/{d.pk}/acknowledge", {}), (f"{BASE}dispatches/{d.pk}/report", {})):
+        assert post(outsider, url, body).status_code == 404, url
+    assert outsider.get(BASE).json()["count"] == 0
+    assert outsider.get(BASE + "geojson").json()["features"] == []
+    assert outsider.get(BASE + "dispatches/mine").json() == []
+    assert outsider.get(BASE + "stats").json()["rows"] == []
+    # The neighbouring community B of the same street: not found either; the grid worker sees but cannot dispatch.
+    assert api_client(cast.officer_b).get(f"{BASE}{pk}").status_code == 404
+    assert post(api_client(cast.grid_worker_a), f"{BASE}{pk}/activate", {}).status_code == 403
+    assert post(api_client(w["responder_c"]), f"{BASE}dispatches/{d.pk}/arrive", {}).status_code == 404
+
+
+def test_the_gazetteer_and_the_catalogue(cast):
+    client = api_client(cast.officer_a)
+    assert client.get(BASE + "places?q=A社区").json()[0]["label"] == "A社区"
+    codes = {t["code"] for t in client.get(BASE + "types").json()}
+    assert {"21100", "91200"} <= codes
+
+
+def test_webhook_targets_are_scoped(cast):
+    body = {"jurisdiction": cast.community_a.code, "name": "值班群", "format": "wechat_work",
+            "url": "http://127.0.0.1:9/hook"}
+    assert post(api_client(cast.officer_c), BASE + "webhooks", body).status_code == 404
+    created = post(api_client(cast.officer_a), BASE + "webhooks", body)
+    assert created.status_code == 201
+    assert api_client(cast.officer_c).get(BASE + "webhooks").json() == []
+    assert api_client(cast.officer_c).delete(f"{BASE}webhooks/{created.json()['id']}").status_code == 404
