@@ -23,6 +23,11 @@ def test_it_logs_in_draws_the_district_and_switches_language(cast, page_for, scr
     assert "南园街道" in page.inner_text("[data-testid=street-counts]")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     screenshot(page, "home-zh")
+    # The browser shifts to GCJ-02 with the same formula as the server.
+    from yingji.core.geo import wgs84_to_gcj02
+
+    shifted = page.evaluate("Yingji.wgs84ToGcj02(114.0579, 22.5431)")
+    assert shifted == pytest.approx(list(wgs84_to_gcj02(114.0579, 22.5431)), abs=1e-9)
     with page.expect_navigation():
         page.select_option("[data-testid=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
