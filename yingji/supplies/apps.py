@@ -6,3 +6,10 @@ class SuppliesConfig(AppConfig):
     name = "yingji.supplies"
     label = "supplies"
     verbose_name = _("Supplies")
+    nav_items = [("supplies:search", _("Supplies"))]
+
+    def ready(self) -> None:
+        from yingji.jurisdictions.services import register_street_count
+        from yingji.supplies.models import Warehouse
+
+        register_street_count("warehouses", _("Warehouses"), Warehouse)
