@@ -6,3 +6,5 @@ class IncidentsConfig(AppConfig):
     name = "yingji.incidents"
     label = "incidents"
     verbose_name = _("Incidents and dispatch")
+    nav_items = [("incidents:console", _("Dispatch console")), ("incidents:list", _("Incidents")),
+                 ("incidents:responder", _("My call-outs")), ("incidents:stats", _("1-3-5 statistics"))]

@@ -1,0 +1,108 @@
+/* The dispatch console: live map of open incidents and teams, a feed of what
+ * happens, one-click activation from the map. Everything shown is re-read
+ * through the scoped API when the websocket says something changed. */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("console-config").textContent);
+  var T = window.CONSOLE_TEXT;
+  var csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+  var map = Yingji.createMap("console-map", {zoom: 13});
+  var incidentLayer = null, teamLayer = null, fitted = false;
+  var STATUS_COLOUR = {reported: "#b71c1c", dispatched: "#ef6c00", on_scene: "#1565c0", handled: "#1565c0"};
+
+  function activate(id) {
+    return fetch(cfg.activate.replace("ID", id), {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf}, body: "{}"})
+      .then(function (r) { return r.json().then(function (body) { if (!r.ok) { alert(body.detail); } refresh(); }); });
+  }
+  window.YingjiConsoleActivate = activate;
+
+  function popup(p) {
+    var html = "<b>" + p.type_label + "</b><br>" + (p.address || "") + "<br>" + p.status_label +
+      "<br><a href='" + cfg.detail.replace("ID", p.id) + "'>" + T.open + "</a>";
+    if (p.status === "reported") {
+      html += " <button class='primary' data-testid='map-activate' onclick='YingjiConsoleActivate(" + p.id + ")'>" + T.activate + "</button>";
+    }
+    return html;
+  }
+
+  function loadIncidents() {
+    return Yingji.loadGeoJSON(map, cfg.incidents, {
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {radius: 11, color: "#fff", weight: 2, fillColor: STATUS_COLOUR[f.properties.status] || "#555", fillOpacity: 0.9});
+      },
+      onEachFeature: function (f, layer) { layer.bindPopup(popup(f.properties)); layer.bindTooltip(f.properties.type_label); }
+    }).then(function (layer) {
+      if (incidentLayer) { map.removeLayer(incidentLayer); }
+      incidentLayer = layer;
+      if (!fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds().pad(0.3), {maxZoom: 15}); fitted = true; }
+    });
+  }
+  function loadTeams() {
+    return Yingji.loadGeoJSON(map, cfg.teams, {
+      pointToLayer: function (f, latlng) {
+        var colour = f.properties.status === "available" ? "#2e7d32" : (f.properties.status === "on_call" ? "#8e24aa" : "#9e9e9e");
+        return L.circleMarker(latlng, {radius: 4, color: colour, weight: 1, fillColor: colour, fillOpacity: 0.8});
+      },
+      onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + " · " + f.properties.status_label + (f.properties.station ? " · " + f.properties.station : "")); }
+    }).then(function (layer) {
+      if (teamLayer) { map.removeLayer(teamLayer); }
+      teamLayer = layer;
+      if (!fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds(), {maxZoom: 14}); }
+    });
+  }
+  var pending = null;
+  function refresh() {
+    if (pending) { return; }
+    pending = setTimeout(function () {
+      pending = null;
+      htmx.trigger(document.body, "incidents-changed");
+      loadIncidents(); loadTeams();
+    }, 150);
+  }
+
+  function feed(message) {
+    var list = document.getElementById("feed");
+    var empty = document.getElementById("feed-empty");
+    if (empty) { empty.remove(); }
+    var li = document.createElement("li");
+    var time = new Date().toLocaleTimeString();
+    var label = T[message.kind] || message.kind;
+    var text = message.title ? message.title : (T.incident + " #" + message.incident);
+    li.innerHTML = "<span class='muted'></span> <b></b> <a></a>";
+    li.children[0].textContent = time;
+    li.children[1].textContent = label;
+    li.children[2].textContent = text;
+    li.children[2].href = cfg.detail.replace("ID", message.incident);
+    li.setAttribute("data-kind", message.kind);
+    list.insertBefore(li, list.firstChild);
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + cfg.socket);
+    var dot = document.getElementById("live-dot"), text = document.getElementById("live-text");
+    socket.onopen = function () { dot.classList.add("on"); text.textContent = T.live; document.body.setAttribute("data-live", "1"); };
+    socket.onmessage = function (e) {
+      var message = JSON.parse(e.data);
+      if (message.kind === "hello") { return; }
+      feed(message);
+      refresh();
+    };
+    socket.onclose = function () {
+      dot.classList.remove("on"); text.textContent = T.offline; document.body.removeAttribute("data-live");
+      setTimeout(connect, 2000);
+    };
+  }
+
+  /* The "since the call" counters tick every second. */
+  setInterval(function () {
+    document.querySelectorAll("#console-incidents .item").forEach(function (item) {
+      var received = Date.parse(item.getAttribute("data-received"));
+      var tick = item.querySelector(".tick");
+      if (tick && received) { tick.textContent = Math.max(0, Math.round((Date.now() - received) / 1000)); }
+    });
+  }, 1000);
+
+  loadIncidents(); loadTeams(); connect();
+})();

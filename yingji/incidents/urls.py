@@ -1,0 +1,21 @@
+from django.urls import path
+
+from yingji.incidents import views
+
+app_name = "incidents"
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("new/", views.incident_create, name="create"),
+    path("console/", views.console, name="console"),
+    path("console/incidents/", views.console_incidents, name="console_incidents"),
+    path("me/", views.responder, name="responder"),
+    path("stats/", views.stats, name="stats"),
+    path("report/", views.public_report, name="public_report"),
+    path("receipt/<str:reference>/", views.public_receipt, name="receipt"),
+    path("dispatches/<int:pk>/<str:step>/", views.dispatch_step, name="dispatch_step"),
+    path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/activate/", views.incident_activate, name="activate"),
+    path("<int:pk>/note/", views.incident_note, name="note"),
+    path("<int:pk>/close/", views.incident_close, name="close"),
+    path("<int:pk>/merge/", views.incident_merge, name="merge"),
+]

@@ -1,0 +1,263 @@
+"""Pages of incidents and dispatch: list, intake, detail, console, responder phone, statistics, public form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yingji.audit.services import history_rows
+from yingji.core.scope import can, has_perm_somewhere
+from yingji.incidents import catalogue, ratelimit
+from yingji.incidents.forms import CloseForm, IntakeForm, NoteForm, PublicForm, StepForm
+from yingji.incidents.models import ACTIVE_DISPATCH, OPEN_STATUSES, Channel, Incident, Status
+from yingji.incidents.services import clock, intake, respond
+from yingji.incidents.services import dispatch as dispatching
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    return get_object_or_404(respond.incidents_visible_to(request.user).select_related("jurisdiction"), pk=pk)
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    queryset = respond.incidents_visible_to(request.user).select_related("jurisdiction")
+    status = request.GET.get("status", "open")
+    type_code = request.GET.get("type", "")
+    text = request.GET.get("q", "").strip()
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif status in Status.values:
+        queryset = queryset.filter(status=status)
+    if type_code in catalogue.BY_CODE:
+        queryset = queryset.filter(type_code=type_code)
+    if text:
+        queryset = queryset.filter(address__icontains=text) | queryset.filter(reference=text)
+    page = Paginator(queryset.order_by("-received_at"), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "statuses": Status.choices, "type_code": type_code,
+               "types": catalogue.choices(), "q": text,
+               "can_add": has_perm_somewhere(request.user, "incidents.add_incident")}
+    return render(request, "incidents/list.html#rows" if request.htmx else "incidents/list.html", context)
+
+
+@login_required
+def incident_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "incidents.add_incident"):
+        raise PermissionDenied
+    form = IntakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            incident, _created = intake.report_incident(actor=request.user, **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Incident recorded."))
+            return redirect("incidents:detail", pk=incident.pk)
+    return render(request, "incidents/form.html", {"form": form})
+
+
+@login_required
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    user = request.user
+    may_dispatch = can(user, "dispatch", incident)
+    candidates = dispatching.recommend(incident, user=user) if may_dispatch and incident.is_open else []
+    chosen = {c.team_id for c in dispatching.recommended_set(incident, candidates)}
+    dispatches = list(incident.dispatches.select_related("team", "team__station").order_by("called_at", "id"))
+    mine = respond.member_team_ids(user)
+    context = {
+        "incident": incident, "candidates": candidates, "recommended": chosen, "may_dispatch": may_dispatch,
+        "may_change": can(user, "change", incident), "dispatches": dispatches,
+        "my_dispatches": [d for d in dispatches if d.team_id in mine and d.status in ACTIVE_DISPATCH],
+        "events": incident.events.select_related("dispatch__team").order_by("at", "id"),
+        "measures": clock.measure(incident), "history": history_rows(incident),
+        "warehouses": dispatching.warehouses_for(incident, user=user) if may_dispatch else None,
+        "note_form": NoteForm(), "close_form": CloseForm(),
+        "duplicate": incident.possible_duplicate_of if incident.possible_duplicate_of_id and incident.is_open else None,
+    }
+    return render(request, "incidents/detail.html", context)
+
+
+@login_required
+@require_POST
+def incident_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    team_ids = [int(t) for t in request.POST.getlist("team") if t.isdigit()]
+    try:
+        dispatches = dispatching.activate(incident, actor=request.user, team_ids=team_ids or None)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Called: %(teams)s.") % {"teams": ", ".join(d.team.name for d in dispatches)})
+    if request.htmx:
+        return console_incidents(request)
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = NoteForm(request.POST, request.FILES)
+    if form.is_valid():
+        dispatch = None
+        if request.POST.get("dispatch"):
+            dispatch = get_object_or_404(incident.dispatches, pk=request.POST["dispatch"])
+        try:
+            intake.add_note(incident, actor=request.user, text=form.cleaned_data["text"],
+                            photo=form.cleaned_data["photo"], dispatch=dispatch)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect(request.POST.get("next") or reverse("incidents:detail", args=[incident.pk]))
+
+
+@login_required
+@require_POST
+def incident_close(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        data["materials_used"] = data.pop("materials")
+        try:
+            dispatching.close_incident(incident, actor=request.user, **data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Incident closed."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def incident_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    into = _incident(request, int(request.POST.get("into", "0") or 0))
+    try:
+        intake.merge_incident(incident, into, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("incidents:detail", pk=incident.pk)
+    messages.success(request, _("Merged."))
+    return redirect("incidents:detail", pk=into.pk)
+
+
+# --------------------------------------------------------------------- console
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "incidents.view_incident"):
+        raise PermissionDenied
+    return render(request, "incidents/console.html", {
+        "may_dispatch": has_perm_somewhere(request.user, "incidents.dispatch")})
+
+
+@login_required
+def console_incidents(request: HttpRequest) -> HttpResponse:
+    """The console's list of open incidents (htmx partial, re-read on every websocket message)."""
+    rows = list(respond.incidents_visible_to(request.user).filter(status__in=OPEN_STATUSES)
+                .select_related("jurisdiction").order_by("-received_at")[:100])
+    now = timezone.now()
+    items = [{"incident": i, "elapsed_s": (now - i.received_at).total_seconds(),
+              "may_dispatch": i.status == Status.REPORTED and can(request.user, "dispatch", i)} for i in rows]
+    return render(request, "incidents/console.html#incidents", {"items": items})
+
+
+# ------------------------------------------------------------------ responders
+@login_required
+def responder(request: HttpRequest) -> HttpResponse:
+    """The responder's phone page: their teams' call-outs with map, route and the step buttons."""
+    rows = (respond.my_dispatches(request.user).select_related("incident", "team", "team__station")
+            .order_by("-called_at"))
+    active = [d for d in rows.filter(status__in=ACTIVE_DISPATCH)[:20]]
+    recent = [d for d in rows.exclude(status__in=ACTIVE_DISPATCH)[:10]]
+    context = {"active": active, "recent": recent, "step_form": StepForm()}
+    return render(request, "incidents/responder.html#callouts" if request.htmx else "incidents/responder.html",
+                  context)
+
+
+@login_required
+@require_POST
+def dispatch_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    d = get_object_or_404(respond.dispatches_visible_to(request.user).select_related("incident"), pk=pk)
+    form = StepForm(request.POST)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            if step == "report":
+                data.pop("note", None)
+                respond.report_sent(d, actor=request.user, **data)
+            else:
+                respond.advance(d, step, actor=request.user, **data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    if request.POST.get("next") == "detail":
+        return redirect("incidents:detail", pk=d.incident_id)
+    return redirect("incidents:responder")
+
+
+# -------------------------------------------------------------------- stats
+@login_required
+def stats(request: HttpRequest) -> HttpResponse:
+    by = request.GET.get("by", "month")
+    by = by if by in ("month", "street", "station") else "month"
+    year_text = request.GET.get("year", "")
+    queryset = Incident.objects.visible_to(request.user).exclude(status=Status.CANCELLED)
+    year = int(year_text) if year_text.isdigit() else None
+    if year:
+        queryset = queryset.filter(received_at__year=year)
+    rows = clock.aggregate(queryset, by)
+    totals = {"count": queryset.count()}
+    return render(request, "incidents/stats.html", {
+        "rows": rows, "by": by, "year": year_text, "totals": totals,
+        "years": range(timezone.now().year, timezone.now().year - 4, -1),
+        "chart": {"labels": [r["label"] for r in rows],
+                  "series": [{"key": k, "name": str(clock.LABELS[k]),
+                              "values": [r[f"{k}_met_pct"] for r in rows]} for k in clock.TARGETS_S]},
+    })
+
+
+# ---------------------------------------------------------------- public form
+def public_report(request: HttpRequest) -> HttpResponse:
+    """Residents ask for help without logging in; they get a receipt and nothing else."""
+    form = PublicForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not ratelimit.allow_public(request):
+            form.add_error(None, _("Too many reports from this address; please call 119 or try again in a minute."))
+            return render(request, "incidents/public_form.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                incident, _created = intake.report_incident(actor=None, channel=Channel.PUBLIC, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                return redirect("incidents:receipt", reference=incident.reference)
+    return render(request, "incidents/public_form.html", {"form": form})
+
+
+def public_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    if not ratelimit.allow_public(request, "receipt"):
+        return HttpResponse(_("Too many requests; try again in a minute."), status=429)
+    incident = get_object_or_404(Incident, reference=reference)
+    return render(request, "incidents/receipt.html", {"incident": incident})
