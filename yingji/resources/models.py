@@ -1,13 +1,19 @@
-"""The ledgers of who and what can respond: stations, teams, members.
+"""The ledgers of who and what can respond: stations, teams, members and
+their certificates, experts, vehicles and equipment, facilities.
 
-(The resources registry issue extends this module with experts, vehicles,
-equipment and facilities.)
+Supplies (station stores), incidents (dispatching teams, notifying
+`Member.user`) and coverage (station locations) hold foreign keys to Station,
+Team and Member: fields are only ever added here, never renamed or removed.
 """
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.core.validators import FileExtensionValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import LedgerModel
@@ -55,6 +61,12 @@ class Station(LedgerModel):
     hours = models.CharField(_("opening hours"), max_length=100, blank=True)
     services = models.JSONField(_("services offered"), default=list, blank=True)
     is_active = models.BooleanField(_("in service"), default=True)
+    photo = models.FileField(_("photo"), upload_to="stations/%Y/", blank=True,
+                             validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])])
+
+    # The photo stays out of the change log: audit.signals._plain raises on an
+    # empty FileField (hasattr(value, "url") raises ValueError, not AttributeError).
+    audit_exclude = ("created_at", "updated_at", "photo")
 
     class Meta:
         verbose_name = _("service station")
@@ -167,6 +179,227 @@ class Member(LedgerModel):
         verbose_name_plural = _("team members")
         ordering = ["team", "name"]
         permissions = [("import_member", "Can import members"), ("export_member", "Can export members")]
+        constraints = [
+            # Dispatch calls "the captain" of a team; there must never be two.
+            models.UniqueConstraint(fields=["team"], condition=models.Q(team_role="captain"),
+                                    name="member_one_captain_per_team",
+                                    violation_error_message=_("This team already has a captain.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------- certificates
+class CertificateKind(models.TextChoices):
+    FIRST_AID = "first_aid", _("First aid")
+    CPR_AED = "cpr_aed", _("CPR/AED")
+    FIREFIGHTING = "firefighting", _("Firefighting")
+    WATER_RESCUE = "water_rescue", _("Water rescue")
+    ROPE_RESCUE = "rope_rescue", _("Rope rescue")
+    ELEVATOR = "elevator", _("Elevator rescue")
+    ELECTRICIAN = "electrician", _("Electrician")
+    DRONE_PILOT = "drone_pilot", _("Drone pilot")
+    DRIVER = "driver", _("Emergency vehicle driver")
+    OTHER = "other", _("Other certificate")
+
+
+class MemberCertificate(LedgerModel):
+    """A qualification a team member holds (first-aid card, CPR/AED, water
+    rescue…), with the date it lapses; expiring ones are listed for renewal."""
+
+    member = models.ForeignKey(Member, verbose_name=_("team member"), on_delete=models.CASCADE,
+                               related_name="certificates")
+    kind = models.CharField(_("certificate"), max_length=20, choices=CertificateKind.choices)
+    number = models.CharField(_("certificate number"), max_length=40, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True, db_index=True,
+                                  help_text=_("Leave empty for certificates that do not lapse."))
+
+    scope_path = "member__team__jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["member", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind"], name="certificate_one_per_kind_per_member",
+                                    violation_error_message=_("This member already holds this certificate.")),
+            models.CheckConstraint(condition=models.Q(expires_on__isnull=True) | models.Q(issued_on__isnull=True)
+                                   | models.Q(expires_on__gte=models.F("issued_on")),
+                                   name="certificate_expires_after_issue",
+                                   violation_error_message=_("A certificate cannot expire before it is issued.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_kind_display()}"
+
+
+# ---------------------------------------------------------------- experts
+class ExpertField(models.TextChoices):
+    """The fields of a district emergency expert group (区应急专家组)."""
+
+    WORK_SAFETY = "work_safety", _("Work safety")
+    HAZMAT = "hazmat", _("Hazardous chemicals")
+    FIRE = "fire", _("Fire protection")
+    CONSTRUCTION = "construction", _("Construction and structures")
+    GEOLOGY = "geology", _("Geological hazards")
+    METEOROLOGY = "meteorology", _("Meteorology")
+    FLOOD = "flood", _("Flood control and water")
+    MEDICAL = "medical", _("Emergency medicine")
+    PUBLIC_HEALTH = "public_health", _("Public health")
+    TRANSPORT = "transport", _("Transport")
+    SPECIAL_EQUIPMENT = "special_equipment", _("Special equipment and elevators")
+    POWER = "power", _("Electric power")
+    GAS = "gas", _("Gas")
+    ENVIRONMENT = "environment", _("Environmental emergencies")
+    COMMUNICATIONS = "communications", _("Communications")
+    PSYCHOLOGY = "psychology", _("Psychological support")
+
+
+class Expert(LedgerModel):
+    """A member of an emergency expert group, consulted by field during an
+    incident, an assessment or a plan review."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
+                                     on_delete=models.PROTECT, related_name="experts")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    field = models.CharField(_("field"), max_length=24, choices=ExpertField.choices, db_index=True)
+    organisation = models.CharField(_("organisation"), max_length=120, blank=True)
+    title = models.CharField(_("professional title"), max_length=50, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    available = models.BooleanField(_("available"), default=True,
+                                    help_text=_("Whether the expert can be consulted now."))
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+        ordering = ["code"]
+        permissions = [("import_expert", "Can import experts"), ("export_expert", "Can export experts")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------- vehicles and equipment
+class EquipmentKind(models.TextChoices):
+    PATROL_VEHICLE = "patrol_vehicle", _("Patrol vehicle")
+    FIRE_ENGINE = "fire_engine", _("Fire engine")
+    RESCUE_VEHICLE = "rescue_vehicle", _("Rescue vehicle")
+    ELECTRIC_BIKE = "electric_bike", _("Electric patrol bike")
+    FIRE_PUMP = "fire_pump", _("Fire pump")
+    BREAKING_TOOLS = "breaking_tools", _("Breaking and entry tools")
+    WATER_RESCUE = "water_rescue", _("Water rescue equipment")
+    PPE = "ppe", _("Personal protective equipment")
+    COMMUNICATIONS = "communications", _("Communications equipment")
+    DRONE = "drone", _("Drone")
+    GENERATOR = "generator", _("Generator")
+    DRAINAGE_PUMP = "drainage_pump", _("Drainage pump")
+    LIGHTING = "lighting", _("Lighting")
+    CHAINSAW = "chainsaw", _("Chainsaw")
+    FIRST_AID = "first_aid", _("First-aid kit")
+    OTHER = "other", _("Other equipment")
+
+
+# The kinds that count as vehicles for the station standard (≥ 2 vehicles).
+VEHICLE_KINDS = (EquipmentKind.PATROL_VEHICLE, EquipmentKind.FIRE_ENGINE, EquipmentKind.RESCUE_VEHICLE,
+                 EquipmentKind.ELECTRIC_BIKE)
+
+
+class EquipmentStatus(models.TextChoices):
+    IN_SERVICE = "in_service", _("In service")
+    MAINTENANCE = "maintenance", _("Under maintenance")
+    OUT_OF_SERVICE = "out_of_service", _("Out of service")
+
+
+class Equipment(LedgerModel):
+    """Vehicles and equipment of a station or team (patrol vehicles, fire
+    pumps, breaking tools, drones…), counted per kind, with maintenance dates."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
+                                     on_delete=models.PROTECT, related_name="equipment")
+    station = models.ForeignKey(Station, verbose_name=_("home station"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="equipment")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="equipment")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("type"), max_length=24, choices=EquipmentKind.choices, db_index=True)
+    count = models.PositiveIntegerField(_("count"), default=1)
+    status = models.CharField(_("status"), max_length=16, choices=EquipmentStatus.choices,
+                              default=EquipmentStatus.IN_SERVICE, db_index=True)
+    plate_number = models.CharField(_("plate number"), max_length=20, blank=True)
+    last_maintained_on = models.DateField(_("last maintenance"), null=True, blank=True)
+    next_maintenance_on = models.DateField(_("next maintenance"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("vehicle or equipment")
+        verbose_name_plural = _("vehicles and equipment")
+        ordering = ["code"]
+        permissions = [("import_equipment", "Can import equipment"), ("export_equipment", "Can export equipment")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(count__gte=1), name="equipment_count_positive",
+                                   violation_error_message=_("The count must be at least 1.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_vehicle(self) -> bool:
+        return self.kind in VEHICLE_KINDS
+
+    def maintenance_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.next_maintenance_on is not None and self.next_maintenance_on < today
+
+
+# ---------------------------------------------------------------- facilities
+class FacilityKind(models.TextChoices):
+    SHELTER = "shelter", _("Emergency shelter")
+    HELIPAD = "helipad", _("Helicopter landing point")
+    WATER_INTAKE = "water_intake", _("Water intake point")
+    HYDRANT = "hydrant", _("Fire hydrant")
+    AED = "aed", _("AED")
+
+
+class FacilityStatus(models.TextChoices):
+    IN_SERVICE = "in_service", _("In service")
+    UNDER_REPAIR = "under_repair", _("Under repair")
+    OUT_OF_SERVICE = "out_of_service", _("Out of service")
+
+
+class Facility(LedgerModel):
+    """A fixed place used in emergencies: a shelter (避难场所), a helicopter
+    landing point, a water intake point, a fire hydrant or a public AED."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
+                                     on_delete=models.PROTECT, related_name="facilities")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("type"), max_length=16, choices=FacilityKind.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=FacilityStatus.choices,
+                              default=FacilityStatus.IN_SERVICE, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # Shelters only.
+    capacity = models.PositiveIntegerField(_("capacity (people)"), null=True, blank=True)
+    area_m2 = models.PositiveIntegerField(_("area (m²)"), null=True, blank=True)
+    supplies_on_site = models.CharField(_("supplies on site"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        ordering = ["code"]
+        permissions = [("import_facility", "Can import facilities"), ("export_facility", "Can export facilities")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
+                                   name="facility_coordinates_in_range"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,67 @@
+/* Map layers of the resources registry on top of map.js (window.Yingji).
+ * Stations are circles, green when they meet the staffing standard and red
+ * when they fall short; facilities are small squares coloured by kind. The
+ * map element gets data-loaded="<number of features>" once a layer is drawn
+ * (the browser tests wait for it). */
+(function () {
+  "use strict";
+  var FACILITY_COLOURS = {shelter: "#1565c0", helipad: "#6a1b9a", water_intake: "#00838f", hydrant: "#ef6c00", aed: "#ad1457"};
+
+  function escape(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function markLoaded(elementId, layer) {
+    var el = document.getElementById(elementId);
+    if (!el) { return; }
+    var count = parseInt(el.dataset.loaded || "0", 10) + layer.getLayers().length;
+    el.dataset.loaded = String(count);
+  }
+
+  function stationLayer(map, url, elementId) {
+    return Yingji.loadGeoJSON(map, url, {
+      pointToLayer: function (feature, latlng) {
+        var ok = feature.properties.compliant !== false;
+        return L.circleMarker(latlng, {radius: 7, weight: 2, color: "#fff", fillColor: ok ? "#2e7d32" : "#c62828", fillOpacity: 0.95});
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        var html = "<b><a href=\"" + p.url + "\">" + escape(p.name) + "</a></b><br>" + escape(p.kind_label) + " · " + escape(p.jurisdiction);
+        if (p.problems && p.problems.length) { html += "<br><span style=\"color:#c62828\">" + p.problems.map(escape).join("; ") + "</span>"; }
+        layer.bindPopup(html);
+        layer.bindTooltip(escape(p.name));
+      }
+    }).then(function (layer) {
+      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 16}); }
+      markLoaded(elementId, layer);
+      return layer;
+    });
+  }
+
+  function facilityLayer(map, url, elementId) {
+    return Yingji.loadGeoJSON(map, url, {
+      pointToLayer: function (feature, latlng) {
+        var colour = FACILITY_COLOURS[feature.properties.kind] || "#555";
+        var active = feature.properties.status === "in_service";
+        return L.circleMarker(latlng, {radius: 4, weight: 1, color: colour, fillColor: active ? colour : "#fff", fillOpacity: 0.8});
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        var html = "<b><a href=\"" + p.url + "\">" + escape(p.name) + "</a></b><br>" + escape(p.kind_label) + " · " + escape(p.status_label);
+        if (p.capacity) { html += "<br>" + escape(p.capacity); }
+        layer.bindPopup(html);
+      }
+    }).then(function (layer) { markLoaded(elementId, layer); return layer; });
+  }
+
+  function pointMap(elementId, point, name) {
+    var map = Yingji.createMap(elementId, {center: point, zoom: 16});
+    L.circleMarker(Yingji.toMap(point[0], point[1]), {radius: 8, weight: 2, color: "#fff", fillColor: "#b71c1c", fillOpacity: 0.95})
+      .bindTooltip(name, {permanent: true, direction: "top", offset: [0, -8]}).addTo(map);
+    return map;
+  }
+
+  window.YingjiResources = {stationLayer: stationLayer, facilityLayer: facilityLayer, pointMap: pointMap};
+})();
