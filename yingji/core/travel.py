@@ -1,0 +1,79 @@
+"""The one adapter between the Django apps and the travel-time engine (yingji/routing).
+
+Dispatch (nearest teams), supplies (nearest stock) and coverage (the 5-minute
+circle) all call `engine()`. The road network named by
+`settings.YINGJI_ROAD_NETWORK` (an .npz written by `yingji import_roads` or
+`python -m yingji.routing`) is loaded once per process and shared; it is
+reloaded when the setting or the file's modification time changes, so a
+network re-imported by an operator is picked up without a restart. When the
+file is missing or unreadable the engine answers with its straight-line
+estimate and every result says `estimated=True`, so a fresh install still works.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+from yingji.routing import Network, TravelTimeEngine
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+# (configured path, file mtime or -1, engine): one per process.
+_loaded: tuple[str, float, TravelTimeEngine] | None = None
+
+
+def configured_path() -> str:
+    """The configured network file, or "" when none is configured."""
+    return str(getattr(settings, "YINGJI_ROAD_NETWORK", "") or "")
+
+
+def _stamp(path: str) -> float:
+    if not path:
+        return -1.0
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+def engine() -> TravelTimeEngine:
+    """The process's engine for the configured road network (or the straight-line fallback).
+
+    Cheap to call on every request: one stat() of the file.
+    """
+    global _loaded
+    path = configured_path()
+    stamp = _stamp(path)
+    current = _loaded
+    if current is not None and current[0] == path and current[1] == stamp:
+        return current[2]
+    with _lock:
+        current = _loaded
+        if current is not None and current[0] == path and current[1] == stamp:
+            return current[2]
+        network = None
+        if stamp >= 0:
+            try:
+                network = Network.load(path)
+            except (OSError, ValueError, KeyError) as exc:
+                # A broken file must not stop dispatch: fall back and say so.
+                log.warning("Road network %s unreadable (%s); using straight-line estimates", path, exc)
+        loaded = TravelTimeEngine(network)
+        _loaded = (path, stamp, loaded)
+        return loaded
+
+
+def use_engine(custom: TravelTimeEngine | None) -> None:
+    """Install an engine directly (tests and benchmarks with a synthetic city); None forgets it.
+
+    The installed engine stays until the setting or the file changes.
+    """
+    global _loaded
+    path = configured_path()
+    with _lock:
+        _loaded = None if custom is None else (path, _stamp(path), custom)
