@@ -1,0 +1,368 @@
+"""API of the supplies one map: /api/v1/supplies/.
+
+    GET  /search?q=&material=&quantity=&lon=&lat=&near=&limit=   nearest stock, ranked by travel time
+    GET  /materials/ · /materials/{code} · /materials/export · POST /materials/import
+    GET  /warehouses/ · POST /warehouses/ · GET|PATCH /warehouses/{code} · /warehouses/geojson?material=
+    GET  /warehouses/{code}/stock · /lots · /movements · /history
+    POST /warehouses/{code}/receipts · /issues · /counts
+    POST /lots/{id}/write-off · /lots/{id}/maintenance
+    GET  /stock/export · POST /stock/import · GET /warehouses/export · POST /warehouses/import
+    GET  /allocations/ · POST /allocations/ · GET /allocations/{number}
+    POST /allocations/{number}/approve · /reject · /cancel · /dispatch · /receive
+    GET  /reports/expiring?days= · /reports/maintenance · /reports/below-minimum · /reports/export
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from yingji.audit.services import history_rows
+from yingji.core.api import ErrorOut, Pagination, apply_list_filters, request_user
+from yingji.core.files import xlsx_response
+from yingji.jurisdictions.models import Jurisdiction
+from yingji.supplies import queries, services
+from yingji.supplies.imports import MaterialTable, StockTable, WarehouseTable
+from yingji.supplies.models import Allocation, Material, StockLot, StockMovement, Warehouse
+from yingji.supplies.schemas import (
+    AllocationDetailOut,
+    AllocationFilters,
+    AllocationIn,
+    AllocationOut,
+    CountIn,
+    CountOut,
+    ImportResultOut,
+    IssueIn,
+    LotOut,
+    MaintenanceIn,
+    MaterialFilters,
+    MaterialOut,
+    MovementFilters,
+    MovementOut,
+    ReceiptIn,
+    ReceiveIn,
+    SearchOut,
+    StepIn,
+    StockRowOut,
+    WarehouseFilters,
+    WarehouseIn,
+    WarehouseOut,
+    WarehousePatch,
+    WriteOffIn,
+)
+from yingji.supplies.services import allocations as flow
+from yingji.supplies.services import reports
+
+router = Router(tags=["supplies"])
+WRITE = {200: Any, 201: Any, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+# ------------------------------------------------------------------ search
+@router.get("/search", response={200: SearchOut, 422: ErrorOut})
+def search(request: HttpRequest, q: str | None = None, material: str | None = None, quantity: int = 1,
+           lon: float | None = None, lat: float | None = None, near: str | None = None, limit: int = 10) -> Any:
+    """Warehouses holding `quantity` of a material nearest to a point, by travel time.
+
+    `q` is a name, alias or code; `material` (code) picks one candidate. The
+    point is `lon`/`lat`, or `near` = a warehouse or jurisdiction code.
+    """
+    user = request_user(request)
+    point = queries.resolve_point(user, lon=lon, lat=lat, near=near)
+    result = services.search_stock(user, point=point, term=q, material=material, quantity=quantity, limit=limit)
+    return queries.search_answer(result)
+
+
+# ------------------------------------------------------------------ catalogue
+@router.get("/materials/", response=list[MaterialOut])
+@paginate(Pagination)
+def list_materials(request: HttpRequest, filters: Query[MaterialFilters]):  # type: ignore[no-untyped-def]
+    queryset = Material.objects.visible_to(request_user(request))
+    queryset = apply_list_filters(queryset, filters, search_fields=("name", "code", "aliases"))
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    return queryset.order_by("code")
+
+
+@router.get("/materials/export", response={200: None})
+def export_materials(request: HttpRequest) -> HttpResponse:
+    table = MaterialTable(request_user(request))
+    return xlsx_response(table.to_xlsx(), str(_("materials")))
+
+
+@router.post("/materials/import", response={200: ImportResultOut, 422: ImportResultOut})
+def import_materials(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    result = MaterialTable(request_user(request)).import_file(file.read(), file.name or "")
+    return (200 if result.ok else 422), result.as_dict()
+
+
+@router.get("/materials/{code}", response=MaterialOut)
+def get_material(request: HttpRequest, code: str) -> Material:
+    return get_object_or_404(Material.objects.visible_to(request_user(request)), code=code)
+
+
+# ------------------------------------------------------------------ warehouses
+@router.get("/warehouses/", response=list[WarehouseOut])
+@paginate(Pagination)
+def list_warehouses(request: HttpRequest, filters: Query[WarehouseFilters]):  # type: ignore[no-untyped-def]
+    queryset = Warehouse.objects.visible_to(request_user(request)).select_related("jurisdiction")
+    queryset = apply_list_filters(queryset, filters, search_fields=("name", "code", "address"))
+    if filters.level:
+        queryset = queryset.filter(level=filters.level)
+    return queryset.order_by("code")
+
+
+@router.post("/warehouses/", response=WRITE)
+def create_warehouse(request: HttpRequest, payload: WarehouseIn) -> Any:
+    user = request_user(request)
+    data = payload.dict()
+    jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=data.pop("jurisdiction"))
+    warehouse = services.create_warehouse(actor=user, jurisdiction=jurisdiction, **data)
+    return 201, WarehouseOut.from_orm(warehouse).dict()
+
+
+@router.get("/warehouses/geojson", response=dict)
+def warehouses_geojson(request: HttpRequest, material: str | None = None) -> dict[str, Any]:
+    """Visible warehouses with their stock state (sufficient, below_minimum, empty) for one material."""
+    material_id = queries.material_by_code(material).pk if material else None
+    return queries.warehouses_geojson(request_user(request), material_id)
+
+
+@router.get("/warehouses/export", response={200: None})
+def export_warehouses(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(WarehouseTable(request_user(request)).to_xlsx(), str(_("warehouses")))
+
+
+@router.post("/warehouses/import", response={200: ImportResultOut, 422: ImportResultOut})
+def import_warehouses(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    result = WarehouseTable(request_user(request)).import_file(file.read(), file.name or "")
+    return (200 if result.ok else 422), result.as_dict()
+
+
+@router.get("/warehouses/{code}", response=WarehouseOut)
+def get_warehouse(request: HttpRequest, code: str) -> Warehouse:
+    return queries.visible_warehouse(request_user(request), code)
+
+
+@router.patch("/warehouses/{code}", response=WRITE)
+def update_warehouse(request: HttpRequest, code: str, payload: WarehousePatch) -> Any:
+    user = request_user(request)
+    warehouse = services.update_warehouse(queries.visible_warehouse(user, code), actor=user,
+                                          **payload.dict(exclude_unset=True))
+    return 200, WarehouseOut.from_orm(warehouse).dict()
+
+
+@router.get("/warehouses/{code}/stock", response=list[StockRowOut])
+def warehouse_stock(request: HttpRequest, code: str) -> list[dict[str, Any]]:
+    return queries.stock_rows(queries.visible_warehouse(request_user(request), code))
+
+
+@router.get("/warehouses/{code}/lots", response=list[LotOut])
+def warehouse_lots(request: HttpRequest, code: str) -> Any:
+    warehouse = queries.visible_warehouse(request_user(request), code)
+    return StockLot.objects.filter(warehouse=warehouse, quantity__gt=0).select_related("material", "warehouse").order_by(
+        "material__code", "expiry_date", "pk")
+
+
+@router.get("/warehouses/{code}/movements", response=list[MovementOut])
+@paginate(Pagination)
+def warehouse_movements(request: HttpRequest, code: str, filters: Query[MovementFilters]):  # type: ignore[no-untyped-def]
+    warehouse = queries.visible_warehouse(request_user(request), code)
+    queryset = StockMovement.objects.filter(warehouse=warehouse).select_related("warehouse", "material", "lot")
+    if filters.material:
+        queryset = queryset.filter(material__code=filters.material)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.since:
+        queryset = queryset.filter(occurred_at__gte=filters.since)
+    return queryset.order_by("-occurred_at", "-pk")
+
+
+@router.get("/warehouses/{code}/history", response=list[dict])
+def warehouse_history(request: HttpRequest, code: str) -> list[dict[str, Any]]:
+    return history_rows(queries.visible_warehouse(request_user(request), code))
+
+
+@router.post("/warehouses/{code}/receipts", response=WRITE)
+def receive(request: HttpRequest, code: str, payload: ReceiptIn) -> Any:
+    user = request_user(request)
+    warehouse = queries.visible_warehouse(user, code)
+    data = payload.dict()
+    material = queries.material_by_code(data.pop("material"))
+    movement = services.receive_stock(warehouse, material, actor=user, **data)
+    return 201, MovementOut.from_orm(movement).dict()
+
+
+@router.post("/warehouses/{code}/issues", response=WRITE)
+def issue(request: HttpRequest, code: str, payload: IssueIn) -> Any:
+    user = request_user(request)
+    warehouse = queries.visible_warehouse(user, code)
+    material = queries.material_by_code(payload.material)
+    movements = services.issue_stock(warehouse, material, payload.quantity, actor=user, reason=payload.reason,
+                                     document=payload.document)
+    return 201, [MovementOut.from_orm(m).dict() for m in movements]
+
+
+@router.post("/warehouses/{code}/counts", response=WRITE)
+def count(request: HttpRequest, code: str, payload: CountIn) -> Any:
+    user = request_user(request)
+    warehouse = queries.visible_warehouse(user, code)
+    counted = {line.lot: line.counted for line in payload.lines}
+    stock_count = services.record_count(warehouse, counted, actor=user, note=payload.note)
+    adjustments = sum(1 for line in stock_count.lines.all() if line.difference)
+    return 201, CountOut.from_orm(stock_count).dict() | {"adjustments": adjustments}
+
+
+@router.post("/lots/{lot_id}/write-off", response=WRITE)
+def lot_write_off(request: HttpRequest, lot_id: int, payload: WriteOffIn) -> Any:
+    user = request_user(request)
+    movement = services.write_off(queries.visible_lot(user, lot_id), payload.quantity, actor=user,
+                                  reason=payload.reason)
+    return 201, MovementOut.from_orm(movement).dict()
+
+
+@router.post("/lots/{lot_id}/maintenance", response=WRITE)
+def lot_maintenance(request: HttpRequest, lot_id: int, payload: MaintenanceIn) -> Any:
+    user = request_user(request)
+    lot = services.record_maintenance(queries.visible_lot(user, lot_id), actor=user, on=payload.on,
+                                      condition=payload.condition)
+    return 200, LotOut.from_orm(lot).dict()
+
+
+@router.get("/stock/export", response={200: None})
+def export_stock(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(StockTable(request_user(request)).to_xlsx(), str(_("stock")))
+
+
+@router.post("/stock/import", response={200: ImportResultOut, 422: ImportResultOut})
+def import_stock(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    result = StockTable(request_user(request)).import_file(file.read(), file.name or "")
+    return (200 if result.ok else 422), result.as_dict()
+
+
+# ------------------------------------------------------------------ allocations
+def _detail(allocation: Allocation) -> dict[str, Any]:
+    allocation = Allocation.objects.select_related("jurisdiction", "destination").get(pk=allocation.pk)
+    body = AllocationOut.from_orm(allocation).dict()
+    body["lines"] = list(allocation.lines.select_related("warehouse", "material").order_by("pk"))
+    body["timeline"] = [{**row, "at": row["at"].isoformat()} for row in flow.timeline(allocation)]
+    return body
+
+
+@router.get("/allocations/", response=list[AllocationOut])
+@paginate(Pagination)
+def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]):  # type: ignore[no-untyped-def]
+    queryset = Allocation.objects.visible_to(request_user(request)).select_related("jurisdiction", "destination")
+    queryset = apply_list_filters(queryset, filters, search_fields=("number", "purpose", "incident_ref"))
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    return queryset.order_by("-requested_at", "-pk")
+
+
+@router.post("/allocations/", response={201: AllocationDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
+    user = request_user(request)
+    destination = queries.visible_warehouse(user, payload.destination) if payload.destination else None
+    if payload.jurisdiction:
+        jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=payload.jurisdiction)
+    elif destination is not None:
+        jurisdiction = destination.jurisdiction
+    else:
+        raise ValidationError({"jurisdiction": _("Say which jurisdiction the materials are for.")})
+    lines = [services.LineRequest(queries.visible_warehouse(user, line.warehouse),
+                                  queries.material_by_code(line.material), line.quantity) for line in payload.lines]
+    point = (payload.lon, payload.lat) if payload.lon is not None and payload.lat is not None else None
+    allocation = services.request_allocation(
+        actor=user, jurisdiction=jurisdiction, lines=lines, purpose=payload.purpose, destination=destination,
+        incident_ref=payload.incident_ref, destination_text=payload.destination_text, destination_point=point,
+        note=payload.note)
+    return 201, _detail(allocation)
+
+
+@router.get("/allocations/{number}", response=AllocationDetailOut)
+def get_allocation(request: HttpRequest, number: str) -> Any:
+    return _detail(queries.visible_allocation(request_user(request), number))
+
+
+def _step(request: HttpRequest, number: str, action: Any, **kwargs: Any) -> Any:
+    user = request_user(request)
+    allocation = action(queries.visible_allocation(user, number), actor=user, **kwargs)
+    return 200, _detail(allocation)
+
+
+STEP = {200: AllocationDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@router.post("/allocations/{number}/approve", response=STEP)
+def approve(request: HttpRequest, number: str, payload: StepIn) -> Any:
+    return _step(request, number, services.approve_allocation, note=payload.note)
+
+
+@router.post("/allocations/{number}/reject", response=STEP)
+def reject(request: HttpRequest, number: str, payload: StepIn) -> Any:
+    return _step(request, number, services.reject_allocation, note=payload.note)
+
+
+@router.post("/allocations/{number}/cancel", response=STEP)
+def cancel(request: HttpRequest, number: str, payload: StepIn) -> Any:
+    return _step(request, number, services.cancel_allocation, note=payload.note)
+
+
+@router.post("/allocations/{number}/dispatch", response=STEP)
+def dispatch(request: HttpRequest, number: str, payload: StepIn) -> Any:
+    return _step(request, number, services.dispatch_allocation, note=payload.note)
+
+
+@router.post("/allocations/{number}/receive", response=STEP)
+def receive_allocation(request: HttpRequest, number: str, payload: ReceiveIn) -> Any:
+    received = {line.line: line.received for line in payload.lines}
+    return _step(request, number, services.receive_allocation, received=received, note=payload.note)
+
+
+# ------------------------------------------------------------------ reports
+def _report_scope(request: HttpRequest, jurisdiction: str | None) -> tuple[Any, Any]:
+    user = request_user(request)
+    lots = StockLot.objects.visible_to(user)
+    warehouses = Warehouse.objects.visible_to(user)
+    if jurisdiction:
+        place = get_object_or_404(Jurisdiction.objects.visible_to(user), code=jurisdiction)
+        lots, warehouses = lots.in_subtree(place.path), warehouses.in_subtree(place.path)
+    return lots, warehouses
+
+
+@router.get("/reports/expiring", response=list[LotOut])
+def report_expiring(request: HttpRequest, days: int = 30, jurisdiction: str | None = None) -> Any:
+    lots, _warehouses = _report_scope(request, jurisdiction)
+    return list(reports.expiring_lots(lots, max(0, min(days, 3650))))
+
+
+@router.get("/reports/maintenance", response=list[dict])
+def report_maintenance(request: HttpRequest, jurisdiction: str | None = None) -> list[dict[str, Any]]:
+    lots, _warehouses = _report_scope(request, jurisdiction)
+    return [{"lot": row.lot.pk, "warehouse_code": row.lot.warehouse.code, "material_code": row.lot.material.code,
+             "batch": row.lot.batch, "quantity": row.lot.quantity, "due_on": row.due_on.isoformat(),
+             "days_overdue": row.days_overdue} for row in reports.overdue_maintenance(lots)]
+
+
+@router.get("/reports/below-minimum", response=list[dict])
+def report_below_minimum(request: HttpRequest, jurisdiction: str | None = None) -> list[dict[str, Any]]:
+    _lots, warehouses = _report_scope(request, jurisdiction)
+    return [{"warehouse_code": g.warehouse.code, "material_code": g.material.code, "held": g.held,
+             "minimum": g.minimum, "missing": g.missing} for g in reports.below_minimum(warehouses)]
+
+
+@router.get("/reports/export", response={200: None})
+def report_export(request: HttpRequest, days: int = 30, jurisdiction: str | None = None) -> HttpResponse:
+    user = request_user(request)
+    lots, warehouses = _report_scope(request, jurisdiction)
+    exportable = Warehouse.objects.restrict(user, "export")
+    lots = lots.filter(warehouse__in=exportable)
+    warehouses = warehouses.filter(pk__in=exportable)
+    content = reports.workbook(list(reports.expiring_lots(lots, days)), reports.overdue_maintenance(lots),
+                               reports.below_minimum(warehouses), days)
+    return xlsx_response(content, str(_("supplies-operations")))
+

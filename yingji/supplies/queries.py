@@ -1,0 +1,121 @@
+"""Read-side helpers shared by the pages and the API: scoped lookups, stock tables, search answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from yingji.jurisdictions.models import Jurisdiction
+from yingji.supplies.models import Allocation, Material, StockBalance, StockLot, Warehouse
+from yingji.supplies.services.search import Hit, MaterialEntry, SearchResult, StockState, warehouse_states
+
+
+def visible_warehouse(user: Any, code: str) -> Warehouse:
+    return get_object_or_404(Warehouse.objects.visible_to(user).select_related("jurisdiction", "keeper"), code=code)
+
+
+def visible_allocation(user: Any, number: str) -> Allocation:
+    return get_object_or_404(Allocation.objects.visible_to(user).select_related(
+        "jurisdiction", "destination__jurisdiction", "requested_by"), number=number)
+
+
+def visible_lot(user: Any, lot_id: int) -> StockLot:
+    return get_object_or_404(StockLot.objects.visible_to(user).select_related(
+        "warehouse__jurisdiction", "material"), pk=lot_id)
+
+
+def material_by_code(code: str) -> Material:
+    material = Material.objects.filter(code=(code or "").strip()).first()
+    if material is None:
+        raise ValidationError({"material": _("No material with code %(code)s in the catalogue.") % {"code": code}})
+    return material
+
+
+def stock_state(held: int, available: int, minimum: int) -> str:
+    if available <= 0:
+        return StockState.EMPTY
+    if held < minimum:
+        return StockState.BELOW_MINIMUM
+    return StockState.SUFFICIENT
+
+
+def stock_rows(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """Every material the warehouse holds or should hold (a minimum reserve for its level), with its lots."""
+    balances = {b.material_id: b for b in StockBalance.objects.filter(warehouse=warehouse)}
+    lots: dict[int, list[StockLot]] = {}
+    for lot in StockLot.objects.filter(warehouse=warehouse, quantity__gt=0).order_by("expiry_date", "pk"):
+        lots.setdefault(lot.material_id, []).append(lot)
+    materials = Material.objects.filter(is_active=True).order_by("code")
+    rows = []
+    for material in materials:
+        balance = balances.get(material.pk)
+        minimum = material.minimum_for(warehouse.level)
+        if balance is None and not minimum:
+            continue
+        held = balance.quantity if balance else 0
+        reserved = balance.reserved if balance else 0
+        if held == 0 and not minimum:
+            continue
+        rows.append({"material": material, "material_code": material.code, "material_name": material.name,
+                     "unit": material.unit, "quantity": held, "reserved": reserved, "available": held - reserved,
+                     "minimum": minimum, "state": stock_state(held, held - reserved, minimum),
+                     "lots": lots.get(material.pk, [])})
+    return rows
+
+
+def resolve_point(user: Any, *, lon: float | None, lat: float | None, near: str | None) -> tuple[float, float]:
+    """The point searched from: coordinates, or a jurisdiction's centre or a warehouse, by code."""
+    if lon is not None and lat is not None:
+        return float(lon), float(lat)
+    if near:
+        warehouse = Warehouse.objects.visible_to(user).filter(code=near).values_list("lon", "lat").first()
+        if warehouse is not None:
+            return warehouse
+        place = (Jurisdiction.objects.visible_to(user).filter(code=near)
+                 .values_list("centroid_lon", "centroid_lat").first())
+        if place is not None and place[0] is not None:
+            return place
+        raise ValidationError({"near": _("No warehouse or jurisdiction with code %(code)s in your area.") % {
+            "code": near}})
+    raise ValidationError({"point": _("Pick a point on the map, or give a place.")})
+
+
+def material_brief(entry: MaterialEntry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {"id": entry.id, "code": entry.code, "name": entry.name, "unit": entry.unit, "category": entry.category,
+            "aliases": list(entry.aliases)}
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    w = hit.warehouse
+    return {"warehouse_code": w.code, "name": w.name, "level": w.level, "jurisdiction": w.jurisdiction,
+            "keeper": w.keeper, "phone": w.phone, "address": w.address, "hours": w.hours, "open_24h": w.open_24h,
+            "lon": w.lon, "lat": w.lat, "held": hit.held, "available": hit.available,
+            "seconds": round(hit.seconds, 1), "minutes": round(hit.minutes, 1), "take": hit.take}
+
+
+def search_answer(result: SearchResult) -> dict[str, Any]:
+    return {"material": material_brief(result.material),
+            "candidates": [material_brief(c) for c in result.candidates],
+            "quantity": result.quantity, "point": list(result.point), "estimated": result.estimated,
+            "fulfilled": result.fulfilled, "shortfall": result.shortfall, "holders": result.holders,
+            "total_available": result.total_available,
+            "results": [hit_dict(h) for h in result.hits], "plan": [hit_dict(h) for h in result.plan]}
+
+
+def warehouses_geojson(user: Any, material_id: int | None) -> dict[str, Any]:
+    """Visible warehouses as GeoJSON points with their stock state for one material (the map layer)."""
+    features = []
+    for warehouse, state, held, available in warehouse_states(user, material_id):
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [warehouse.lon, warehouse.lat]},
+            "properties": {"code": warehouse.code, "name": warehouse.name, "level": warehouse.level,
+                           "jurisdiction": warehouse.jurisdiction, "keeper": warehouse.keeper,
+                           "phone": warehouse.phone, "state": state, "held": held, "available": available},
+        })
+    return {"type": "FeatureCollection", "features": features}
