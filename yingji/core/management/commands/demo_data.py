@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.core.management import call_command
@@ -7,6 +8,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yingji.core.demo import DEMO_PASSWORD, SCALES, run_demo
 from yingji.jurisdictions.models import Jurisdiction
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
 
 
 class Command(BaseCommand):
@@ -48,6 +55,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (password for all: %s)" % DEMO_PASSWORD)
         self.stdout.write("-" * 64)
         for role, username, place in accounts:
-            self.stdout.write(f"  {username:<12} {str(role):<34} {place}")
+            self.stdout.write(f"  {username:<12} {_pad(str(role), 24)} {place}")
         self.stdout.write("  jd01…jd10 street officers, sq001…sq092 community staff, wg0001… grid workers")
         self.stdout.write("-" * 64)
