@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from yingji.resources.models import (
     VEHICLE_KINDS,
@@ -116,11 +116,13 @@ def _problems(check: StaffingCheck) -> list[str]:
     else:
         problems = [str(ROLE_MISSING[role]) for role in standard.roles if not check.roles.get(role)]
         if check.members < standard.min_members:
-            problems.append(_("%(n)s members, fewer than %(min)s") % {"n": check.members, "min": standard.min_members})
+            problems.append(ngettext("%(n)s member, fewer than %(min)s", "%(n)s members, fewer than %(min)s",
+                                     check.members) % {"n": check.members, "min": standard.min_members})
         elif check.members > standard.max_members:
             problems.append(_("%(n)s members, more than %(max)s") % {"n": check.members, "max": standard.max_members})
     if check.vehicles < standard.min_vehicles:
-        problems.append(_("%(n)s vehicles in service, fewer than %(min)s") % {
+        problems.append(ngettext("%(n)s vehicle in service, fewer than %(min)s",
+                                 "%(n)s vehicles in service, fewer than %(min)s", check.vehicles) % {
             "n": check.vehicles, "min": standard.min_vehicles})
     return problems
 
