@@ -1,0 +1,410 @@
+"""Pages of the supplies one map: search, warehouses, catalogue, allocations, operations, imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yingji.audit.services import history_rows
+from yingji.core.files import xlsx_response
+from yingji.core.scope import path_allowed
+from yingji.jurisdictions.models import Jurisdiction
+from yingji.supplies import queries, services
+from yingji.supplies.forms import AllocationForm, IssueForm, LineFormSet, ReceiptForm, StepForm, UploadForm
+from yingji.supplies.imports import MaterialTable, StockTable, WarehouseTable
+from yingji.supplies.models import (
+    Allocation,
+    AllocationStatus,
+    Category,
+    Material,
+    StockLot,
+    StockMovement,
+    Warehouse,
+    WarehouseLevel,
+)
+from yingji.supplies.services import allocations as flow
+from yingji.supplies.services import reports
+from yingji.supplies.services.stock import COUNT_PERM, MOVE_PERM
+
+TABLES = {"materials": MaterialTable, "warehouses": WarehouseTable, "stock": StockTable}
+
+
+def _errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _int(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------ the one map
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """The one map: type a material, pick a point, see the nearest warehouses holding it."""
+    term = request.GET.get("q", "").strip()
+    quantity = _int(request.GET.get("quantity"), 1, 1, 1_000_000)
+    lon, lat = _float(request.GET.get("lon")), _float(request.GET.get("lat"))
+    near = request.GET.get("near", "").strip()
+    context: dict[str, Any] = {"q": term, "quantity": quantity, "lon": lon, "lat": lat, "near": near,
+                               "material_code": request.GET.get("material", ""), "incident": request.GET.get(
+                                   "incident", ""), "result": None, "error": ""}
+    if term or context["material_code"]:
+        try:
+            point = queries.resolve_point(request.user, lon=lon, lat=lat, near=near or None)
+            result = services.search_stock(request.user, point=point, term=term or None,
+                                           material=context["material_code"] or None, quantity=quantity)
+        except ValidationError as exc:
+            context["error"] = " ".join(exc.messages)
+        else:
+            context["result"] = result
+            context["answer"] = queries.search_answer(result)
+            context["plan_lines"] = "&".join(
+                f"line={h.warehouse.code}:{result.material.code}:{h.take}" for h in result.plan) if result.plan else ""
+    context["places"] = (Jurisdiction.objects.visible_to(request.user).filter(level__in=("street", "community"))
+                         .exclude(centroid_lon__isnull=True).order_by("path").only("code", "name", "level"))
+    user_place = Jurisdiction.objects.visible_to(request.user).exclude(centroid_lon__isnull=True).order_by(
+        "depth").values_list("centroid_lon", "centroid_lat").first()
+    context["center"] = list(user_place) if user_place else [114.05, 22.54]
+    template = "supplies/search.html#results" if request.htmx else "supplies/search.html"
+    return render(request, template, context)
+
+
+@login_required
+def warehouse_panel(request: HttpRequest, code: str) -> HttpResponse:
+    """The stock of one warehouse, shown beside the map when it is clicked."""
+    warehouse = queries.visible_warehouse(request.user, code)
+    rows = queries.stock_rows(warehouse)
+    material = request.GET.get("material", "")
+    if material:
+        rows.sort(key=lambda r: r["material_code"] != material)
+    return render(request, "supplies/_panel.html", {"warehouse": warehouse, "rows": rows[:40],
+                                                    "more": max(0, len(rows) - 40), "material": material})
+
+
+# ------------------------------------------------------------------ warehouses
+@login_required
+def warehouse_list(request: HttpRequest) -> HttpResponse:
+    queryset = Warehouse.objects.visible_to(request.user).select_related("jurisdiction").order_by("code")
+    level = request.GET.get("level", "")
+    text = request.GET.get("q", "").strip()
+    if level in WarehouseLevel.values:
+        queryset = queryset.filter(level=level)
+    if text:
+        queryset = queryset.filter(name__icontains=text) | queryset.filter(code__icontains=text)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "levels": WarehouseLevel.choices, "level": level, "q": text}
+    template = "supplies/warehouse_list.html#rows" if request.htmx else "supplies/warehouse_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def warehouse_detail(request: HttpRequest, code: str) -> HttpResponse:
+    warehouse = queries.visible_warehouse(request.user, code)
+    movements = (StockMovement.objects.filter(warehouse=warehouse).select_related("material", "lot", "allocation")
+                 .order_by("-occurred_at", "-pk"))
+    page = Paginator(movements, 30).get_page(request.GET.get("page"))
+    if request.htmx and request.GET.get("page"):
+        return render(request, "supplies/warehouse_detail.html#movements", {"warehouse": warehouse, "page": page})
+    path = warehouse.jurisdiction.path
+    return render(request, "supplies/warehouse_detail.html", {
+        "warehouse": warehouse, "rows": queries.stock_rows(warehouse), "page": page,
+        "history": history_rows(warehouse),
+        "can_move": path_allowed(request.user, MOVE_PERM, path),
+        "can_count": path_allowed(request.user, COUNT_PERM, path),
+        "can_request": path_allowed(request.user, flow.REQUEST_PERM, path),
+        "counts": warehouse.counts.order_by("-counted_at")[:5],
+    })
+
+
+def _stock_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    warehouse = queries.visible_warehouse(request.user, code)
+    if not path_allowed(request.user, MOVE_PERM, warehouse.jurisdiction.path):
+        raise PermissionDenied
+    if kind == "receive":
+        form: Any = ReceiptForm(request.POST or None)
+    else:
+        form = IssueForm(request.POST or None, warehouse=warehouse,
+                         initial={"material": request.GET.get("material"), "document": request.GET.get("incident")})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        material, quantity = data.pop("material"), data.pop("quantity")
+        try:
+            if kind == "receive":
+                services.receive_stock(warehouse, material, quantity, actor=request.user, **data)
+            else:
+                services.issue_stock(warehouse, material, quantity, actor=request.user, **data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("supplies:warehouse", code=warehouse.code)
+    title = _("Receive stock") if kind == "receive" else _("Issue stock")
+    return render(request, "supplies/stock_form.html", {"warehouse": warehouse, "form": form, "title": title})
+
+
+@login_required
+def warehouse_receive(request: HttpRequest, code: str) -> HttpResponse:
+    return _stock_form(request, code, "receive")
+
+
+@login_required
+def warehouse_issue(request: HttpRequest, code: str) -> HttpResponse:
+    return _stock_form(request, code, "issue")
+
+
+@login_required
+def warehouse_count(request: HttpRequest, code: str) -> HttpResponse:
+    """Stock count (盘点): enter what is on the shelf per lot; differences become adjustments."""
+    warehouse = queries.visible_warehouse(request.user, code)
+    if not path_allowed(request.user, COUNT_PERM, warehouse.jurisdiction.path):
+        raise PermissionDenied
+    lots = list(StockLot.objects.filter(warehouse=warehouse, quantity__gt=0).select_related("material")
+                .order_by("material__code", "expiry_date", "pk"))
+    errors: list[str] = []
+    if request.method == "POST":
+        counted: dict[int, int] = {}
+        for lot in lots:
+            raw = request.POST.get(f"lot_{lot.pk}", "").strip()
+            if raw == "":
+                continue
+            try:
+                counted[lot.pk] = int(raw)
+            except ValueError:
+                errors.append(_("%(material)s %(batch)s: enter a whole number.") % {
+                    "material": lot.material.name, "batch": lot.batch})
+        if not errors:
+            try:
+                count = services.record_count(warehouse, counted, actor=request.user,
+                                              note=request.POST.get("note", ""))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                changed = sum(1 for line in count.lines.all() if line.difference)
+                messages.success(request, _("Count %(number)s saved: %(n)s adjustments.") % {
+                    "number": count.number, "n": changed})
+                return redirect("supplies:warehouse", code=warehouse.code)
+    return render(request, "supplies/count.html", {"warehouse": warehouse, "lots": lots, "errors": errors,
+                                                   "posted": request.POST})
+
+
+# ------------------------------------------------------------------ catalogue
+@login_required
+def material_list(request: HttpRequest) -> HttpResponse:
+    queryset = Material.objects.visible_to(request.user).order_by("code")
+    category = request.GET.get("category", "")
+    text = request.GET.get("q", "").strip()
+    if category in Category.values:
+        queryset = queryset.filter(category=category)
+    if text:
+        queryset = (queryset.filter(name__icontains=text) | queryset.filter(code__icontains=text)
+                    | queryset.filter(aliases__icontains=text))
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "categories": Category.choices, "category": category, "q": text}
+    template = "supplies/material_list.html#rows" if request.htmx else "supplies/material_list.html"
+    return render(request, template, context)
+
+
+# ------------------------------------------------------------------ allocations
+@login_required
+def allocation_list(request: HttpRequest) -> HttpResponse:
+    queryset = (Allocation.objects.visible_to(request.user).select_related("jurisdiction", "destination")
+                .order_by("-requested_at", "-pk"))
+    status = request.GET.get("status", "")
+    if status in AllocationStatus.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
+    return render(request, "supplies/allocation_list.html", {"page": page, "statuses": AllocationStatus.choices,
+                                                             "status": status})
+
+
+def _initial_lines(request: HttpRequest) -> list[dict[str, Any]]:
+    """Lines proposed by the search page: ?line=WAREHOUSE:MATERIAL:QUANTITY (repeatable)."""
+    lines = []
+    for raw in request.GET.getlist("line")[:30]:
+        parts = raw.split(":")
+        if len(parts) != 3:
+            continue
+        warehouse = Warehouse.objects.visible_to(request.user).filter(code=parts[0]).first()
+        material = Material.objects.filter(code=parts[1]).first()
+        if warehouse and material:
+            lines.append({"warehouse": warehouse.pk, "material": material.pk, "quantity": _int(parts[2], 1, 1, 10**9)})
+    return lines
+
+
+@login_required
+def allocation_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {key: request.GET.get(key) for key in ("incident_ref", "lon", "lat", "destination_text", "purpose")
+               if request.GET.get(key)}
+    if request.GET.get("destination"):
+        destination = Warehouse.objects.visible_to(user).filter(code=request.GET["destination"]).first()
+        if destination:
+            initial["destination"] = destination.pk
+            initial["jurisdiction"] = destination.jurisdiction_id
+    form = AllocationForm(request.POST or None, user=user, initial=initial)
+    if "jurisdiction" not in initial and form.fields["jurisdiction"].queryset.exists():
+        form.fields["jurisdiction"].initial = form.fields["jurisdiction"].queryset.order_by("depth").first().pk
+    lines = LineFormSet(request.POST or None, form_kwargs={"user": user}, prefix="lines",
+                        initial=_initial_lines(request) or None)
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        data = form.cleaned_data
+        point = (data["lon"], data["lat"]) if data.get("lon") is not None and data.get("lat") is not None else None
+        try:
+            allocation = services.request_allocation(
+                actor=user, jurisdiction=data["jurisdiction"], destination=data.get("destination"),
+                incident_ref=data.get("incident_ref") or "", destination_text=data.get("destination_text") or "",
+                destination_point=point, purpose=data["purpose"], note=data.get("note") or "",
+                lines=[services.LineRequest(line["warehouse"], line["material"], line["quantity"])
+                       for line in lines.cleaned_data if line])
+        except ValidationError as exc:
+            _errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("You do not have permission to do this."))
+        else:
+            messages.success(request, _("Allocation %(number)s requested.") % {"number": allocation.number})
+            return redirect("supplies:allocation", number=allocation.number)
+    return render(request, "supplies/allocation_form.html", {"form": form, "lines": lines})
+
+
+@login_required
+def allocation_detail(request: HttpRequest, number: str) -> HttpResponse:
+    allocation = queries.visible_allocation(request.user, number)
+    lines = list(allocation.lines.select_related("warehouse__jurisdiction", "material").order_by("pk"))
+    user = request.user
+    sources = [line.warehouse.jurisdiction.path for line in lines]
+    is_requester = allocation.requested_by_id == user.pk or path_allowed(user, flow.REQUEST_PERM,
+                                                                           allocation.jurisdiction.path)
+    status = allocation.status
+    actions = {
+        "approve": status == AllocationStatus.REQUESTED and all(
+            path_allowed(user, flow.APPROVE_PERM, p) for p in sources),
+        "reject": status in (AllocationStatus.REQUESTED, AllocationStatus.APPROVED) and all(
+            path_allowed(user, flow.APPROVE_PERM, p) for p in sources),
+        "cancel": status in (AllocationStatus.REQUESTED, AllocationStatus.APPROVED) and is_requester,
+        "dispatch": status == AllocationStatus.APPROVED and all(
+            path_allowed(user, flow.DISPATCH_PERM, p) for p in sources),
+        "receive": status == AllocationStatus.DISPATCHED and flow.can_receive(user, allocation),
+    }
+    return render(request, "supplies/allocation_detail.html", {
+        "allocation": allocation, "lines": lines, "timeline": flow.timeline(allocation), "actions": actions,
+        "any_action": any(actions.values()), "form": StepForm(), "history": history_rows(allocation),
+    })
+
+
+STEPS = {"approve": services.approve_allocation, "reject": services.reject_allocation,
+         "cancel": services.cancel_allocation, "dispatch": services.dispatch_allocation,
+         "receive": services.receive_allocation}
+
+
+@login_required
+@require_POST
+def allocation_step(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    if action not in STEPS:
+        raise Http404
+    allocation = queries.visible_allocation(request.user, number)
+    kwargs: dict[str, Any] = {"note": request.POST.get("note", "")}
+    if action == "receive":
+        received = {}
+        for line in allocation.lines.all():
+            raw = request.POST.get(f"received_{line.pk}", "").strip()
+            if raw:
+                received[line.pk] = _int(raw, -1, -1, 10**9)
+        kwargs["received"] = received
+    try:
+        STEPS[action](allocation, actor=request.user, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You do not have permission to do this."))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("supplies:allocation", number=allocation.number)
+
+
+# ------------------------------------------------------------------ operations
+@login_required
+def operations(request: HttpRequest) -> HttpResponse:
+    """Expiring lots, overdue maintenance and reserves below minimum, per jurisdiction."""
+    days = _int(request.GET.get("days"), 30, 0, 3650)
+    code = request.GET.get("jurisdiction", "")
+    lots = StockLot.objects.visible_to(request.user)
+    warehouses = Warehouse.objects.visible_to(request.user)
+    place = None
+    if code:
+        place = get_object_or_404(Jurisdiction.objects.visible_to(request.user), code=code)
+        lots, warehouses = lots.in_subtree(place.path), warehouses.in_subtree(place.path)
+    context = {"days": days, "place": place, "jurisdiction": code,
+               "places": Jurisdiction.objects.visible_to(request.user).filter(
+                   level__in=("district", "street", "community")).order_by("path").only("code", "name", "level")}
+    if request.GET.get("export"):
+        lots = lots.filter(warehouse__in=Warehouse.objects.restrict(request.user, "export"))
+        warehouses = warehouses.filter(pk__in=Warehouse.objects.restrict(request.user, "export"))
+        content = reports.workbook(list(reports.expiring_lots(lots, days)), reports.overdue_maintenance(lots),
+                                   reports.below_minimum(warehouses), days)
+        return xlsx_response(content, _("supplies-operations"))
+    expiring = list(reports.expiring_lots(lots, days)[:500])
+    maintenance = reports.overdue_maintenance(lots)
+    gaps = reports.below_minimum(warehouses)
+    context.update({"expiring": expiring, "maintenance": maintenance[:500], "maintenance_total": len(maintenance),
+                    "gaps": gaps[:500], "gaps_total": len(gaps)})
+    return render(request, "supplies/operations.html", context)
+
+
+# ------------------------------------------------------------------ import / export
+@login_required
+def table_export(request: HttpRequest, kind: str) -> HttpResponse:
+    table_class = TABLES.get(kind)
+    if table_class is None:
+        raise Http404
+    table = table_class(request.user)
+    return xlsx_response(table.to_xlsx(), str(table.title))
+
+
+@login_required
+def table_template(request: HttpRequest, kind: str) -> HttpResponse:
+    table_class = TABLES.get(kind)
+    if table_class is None:
+        raise Http404
+    table = table_class(request.user)
+    return xlsx_response(table.to_xlsx([]), _("%(title)s-template") % {"title": table.title})
+
+
+@login_required
+def table_import(request: HttpRequest, kind: str) -> HttpResponse:
+    table_class = TABLES.get(kind)
+    if table_class is None:
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result = None
+    table = table_class(request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = table.import_file(upload.read(), upload.name)
+        if result.ok:
+            messages.success(request, _("Imported: %(c)s created, %(u)s updated, %(s)s unchanged.") % {
+                "c": result.created, "u": result.updated, "s": result.unchanged})
+            return redirect("supplies:import", kind=kind)
+    return render(request, "supplies/import.html", {"form": form, "result": result, "kind": kind,
+                                                    "title": table.title})
