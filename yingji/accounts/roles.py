@@ -37,7 +37,7 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT_ADMIN: ("*",),
     Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*",
                           "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
-    Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*",
+    Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*", "supplies.receive_*",
                            "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
     Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report"),
     Role.RESPONDER: (VIEW_ALL, "incidents.respond"),
