@@ -27,9 +27,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
-from yingji.core.scope import path_allowed
+from yingji.core.scope import can, path_allowed
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies.models import (
     Allocation,
@@ -104,6 +105,9 @@ def request_allocation(*, actor: Any, jurisdiction: Jurisdiction, lines: list[Li
         errors["lines"] = _("Add at least one material.")
     seen: set[tuple[int, int]] = set()
     for line in lines:
+        if not can(actor, "view", line.warehouse):
+            raise Http404
+
         if not isinstance(line.quantity, int) or line.quantity <= 0:
             errors["lines"] = _("Quantities must be whole numbers greater than zero.")
         if destination is not None and line.warehouse.pk == destination.pk:
