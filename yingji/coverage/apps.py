@@ -6,3 +6,4 @@ class CoverageConfig(AppConfig):
     name = "yingji.coverage"
     label = "coverage"
     verbose_name = _("Coverage")
+    nav_items = [("coverage:overview", _("Coverage"))]

@@ -1,0 +1,246 @@
+"""What the coverage capability stores: road networks, demand, risk points, candidate sites and runs.
+
+The travel times themselves come from the engine (yingji/routing) through
+yingji/core/travel.py; these tables hold what it is asked about (where people
+live, where the risk points are, where a station could go) and what it answered
+when the answer was too slow to compute on a page (siting runs).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yingji.core.models import LedgerModel
+from yingji.core.scope import ScopedQuerySet
+from yingji.resources.models import StationKind
+
+
+class NetworkSource(models.TextChoices):
+    OPENSTREETMAP = "openstreetmap", _("OpenStreetMap extract")
+    SYNTHETIC = "synthetic", _("Synthetic network")
+    OTHER = "other", _("Other source")
+
+
+class RoadNetwork(models.Model):
+    """A road network imported for travel times: which file, from where, how big.
+
+    The engine reads the file named by settings.YINGJI_ROAD_NETWORK; the newest
+    row for that path describes it on the coverage page (and says when the
+    network is synthetic). Not scoped: a district has one network.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    path = models.CharField(_("file"), max_length=500)
+    source = models.CharField(_("source"), max_length=20, choices=NetworkSource.choices,
+                              default=NetworkSource.OPENSTREETMAP)
+    source_file = models.CharField(_("imported from"), max_length=500, blank=True)
+    profile = models.CharField(_("speed profile"), max_length=40, blank=True)
+    node_count = models.PositiveIntegerField(_("junctions"), default=0)
+    edge_count = models.PositiveIntegerField(_("road segments"), default=0)
+    bbox = models.JSONField(_("bounding box"), default=list, blank=True,
+                            help_text=_("[min lon, min lat, max lon, max lat], WGS-84."))
+    attribution = models.CharField(_("attribution"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    seconds = models.FloatField(_("import time (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("road network")
+        verbose_name_plural = _("road networks")
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_synthetic(self) -> bool:
+        return self.source == NetworkSource.SYNTHETIC
+
+
+class DemandCell(models.Model):
+    """An H3 hexagon of the district with the residents estimated to live in it.
+
+    The unit of population coverage: a cell is covered when a station reaches
+    its centre within the target time. Cells are derived from the boundaries
+    and populations of the jurisdictions (services.generate_demand_cells) and
+    hang on the grid (or community) containing their centre, so they follow
+    the scope rule like any ledger row.
+    """
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
+                                     on_delete=models.CASCADE, related_name="demand_cells")
+    h3 = models.CharField(_("H3 cell"), max_length=16, unique=True)
+    resolution = models.PositiveSmallIntegerField(_("H3 resolution"))
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    population = models.FloatField(_("population"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("demand cell")
+        verbose_name_plural = _("demand cells")
+        ordering = ["h3"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(population__gte=0), name="demand_cell_population_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.h3
+
+
+class RiskGrade(models.TextChoices):
+    RED = "red", _("Major risk (red)")
+    ORANGE = "orange", _("Significant risk (orange)")
+    YELLOW = "yellow", _("Moderate risk (yellow)")
+    BLUE = "blue", _("Low risk (blue)")
+
+
+class RiskKind(models.TextChoices):
+    CROWDED_PLACE = "crowded_place", _("Crowded place")
+    OLD_RESIDENTIAL = "old_residential", _("Old residential area")
+    THREE_SMALL = "three_small", _("Small shop, workshop or entertainment venue (三小场所)")
+    SLOPE = "slope", _("Slope")
+    LOW_LYING = "low_lying", _("Low-lying area")
+    SMALL_WORKS = "small_works", _("Small construction site")
+    HAZMAT = "hazmat", _("Hazardous chemicals")
+    OTHER = "other", _("Other")
+
+
+class RiskPoint(LedgerModel):
+    """A place whose risk is graded red/orange/yellow/blue and that a station must reach in time.
+
+    The demand side of risk coverage. The hazards capability will own the full
+    risk register (patrols, rectification); until then the coverage app keeps
+    this small list, and it is the table to migrate from.
+    """
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
+                                     on_delete=models.PROTECT, related_name="coverage_risk_points")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("type"), max_length=20, choices=RiskKind.choices, default=RiskKind.OTHER)
+    grade = models.CharField(_("risk grade"), max_length=8, choices=RiskGrade.choices, db_index=True)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("risk point")
+        verbose_name_plural = _("risk points")
+        ordering = ["code"]
+        permissions = [("import_riskpoint", "Can import risk points"),
+                       ("export_riskpoint", "Can export risk points")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
+                                   name="risk_point_coordinates_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlaceKind(models.TextChoices):
+    COMMUNITY_CENTRE = "community_centre", _("Community service centre")
+    MALL = "mall", _("Shopping mall")
+    HOSPITAL = "hospital", _("Hospital")
+    PARK = "park", _("Park")
+    SCHOOL = "school", _("School")
+    INDUSTRIAL_PARK = "industrial_park", _("Industrial park")
+    STREET_FRONT = "street_front", _("Street-front shop")
+    OTHER = "other", _("Other place")
+
+
+# The kind of station a place would host (what-if and siting count it as such).
+PLACE_STATION_KIND = {
+    PlaceKind.COMMUNITY_CENTRE: StationKind.COMMUNITY,
+    PlaceKind.MALL: StationKind.MALL,
+    PlaceKind.HOSPITAL: StationKind.HOSPITAL,
+    PlaceKind.PARK: StationKind.SMALL,
+    PlaceKind.SCHOOL: StationKind.SMALL,
+    PlaceKind.INDUSTRIAL_PARK: StationKind.INDUSTRIAL_PARK,
+    PlaceKind.STREET_FRONT: StationKind.STREET_FRONT,
+    PlaceKind.OTHER: StationKind.OTHER,
+}
+
+
+class CandidateSite(LedgerModel):
+    """A place that could host a new service station (a community service centre,
+    a mall, a hospital, a park…): the choices of the what-if and of the siting."""
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
+                                     on_delete=models.PROTECT, related_name="candidate_sites")
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("type of place"), max_length=20, choices=PlaceKind.choices, db_index=True)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+
+    class Meta:
+        verbose_name = _("candidate site")
+        verbose_name_plural = _("candidate sites")
+        ordering = ["jurisdiction__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def station_kind(self) -> str:
+        return PLACE_STATION_KIND[PlaceKind(self.kind)]
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class CoverageRun(models.Model):
+    """One computed siting study of an area: the parameters, the figures per
+    street and community, the recommended new sites and the set-cover count.
+
+    Computed by a task (tasks.run_siting) because it takes seconds; the page
+    shows the newest finished run at once. A derived result, not a ledger: no
+    audit record, scoped by the area it was computed for.
+    """
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("area"),
+                                     on_delete=models.CASCADE, related_name="coverage_runs")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    limit_minutes = models.FloatField(_("target time (min)"))
+    new_sites = models.PositiveSmallIntegerField(_("new stations (K)"))
+    candidate_kind = models.CharField(_("candidates"), max_length=20, blank=True,
+                                      help_text=_("A type of place, or empty for any demand cell."))
+    station_kinds = models.JSONField(_("station types counted"), default=list, blank=True)
+    network = models.CharField(_("road network"), max_length=120, blank=True)
+    estimated = models.BooleanField(_("straight-line estimate"), default=False)
+    seconds = models.FloatField(_("computing time (s)"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # {"population", "covered_population", "share_before", "share_after", "lscp_sites", …}
+    totals = models.JSONField(_("totals"), default=dict, blank=True)
+    # [{"code", "name", "level", "population", "covered", "share", "share_after", …}]
+    areas = models.JSONField(_("figures per street and community"), default=list, blank=True)
+    # [{"lon", "lat", "name", "kind", "gain", "street"}]
+    sites = models.JSONField(_("recommended sites"), default=list, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("coverage run")
+        verbose_name_plural = _("coverage runs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(limit_minutes__gt=0), name="coverage_run_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} · {self.limit_minutes:g} min · K={self.new_sites}"

@@ -1,0 +1,16 @@
+"""Background work of coverage (django-tasks: immediate in tests, the database worker otherwise)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def run_siting(run_id: int) -> dict[str, str]:
+    """Compute a queued siting study (services.siting.request_siting queues it)."""
+    from yingji.coverage.models import CoverageRun
+    from yingji.coverage.services.siting import compute_siting
+
+    run = CoverageRun.objects.select_related("jurisdiction").get(pk=run_id)
+    compute_siting(run)
+    return {"status": run.status}
