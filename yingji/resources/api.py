@@ -30,7 +30,6 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from yingji.audit.services import history_rows
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
 from yingji.core.files import xlsx_response
 from yingji.jurisdictions.models import Jurisdiction
@@ -45,6 +44,7 @@ from yingji.resources.models import (
     Station,
     Team,
 )
+from yingji.resources.privacy import history_for
 from yingji.resources.schemas import (
     CertificateIn,
     CertificateOut,
@@ -208,7 +208,7 @@ def ledger_routes(ledger: LedgerApi) -> None:
     @router.get(f"/{name}/{{row_id}}/history", response={200: list[dict], 404: ErrorOut},
                 operation_id=f"history_{name}", url_name=f"{name}_history", summary=f"Change log of one of {name}")
     def history(request: HttpRequest, row_id: int) -> Any:
-        return history_rows(get_row(request, row_id))
+        return history_for(get_row(request, row_id), request_user(request))
 
 
 # Fixed paths first: they must win over /<ledger>/{row_id}.

@@ -20,7 +20,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yingji.audit.services import history_rows
 from yingji.core.files import xlsx_response
 from yingji.core.scope import can, has_perm_somewhere, perm_name
 from yingji.jurisdictions.models import Jurisdiction
@@ -28,6 +27,7 @@ from yingji.resources import rules, services
 from yingji.resources.forms import CertificateForm, UploadForm
 from yingji.resources.models import Equipment, FacilityKind, Member, MemberCertificate, Station, StationKind
 from yingji.resources.pages import PAGES, LedgerPage, facts, jurisdiction_choices
+from yingji.resources.privacy import history_for
 
 PAGE_SIZE = 50
 
@@ -99,7 +99,7 @@ def ledger_detail(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     obj = _get(request, page, pk)
     context = {
         "ledger": page, "tab": page.key, "object": obj, "facts": facts(obj, page.facts, request.user),
-        "history": history_rows(obj),
+        "history": history_for(obj, request.user),
         "can_change": can(request.user, "change", obj), "can_delete": can(request.user, "delete", obj),
         "today": rules.expiry_limit(days=0), "soon": rules.expiry_limit(),
     }
