@@ -169,9 +169,9 @@ def dispatch_teams(incident: Incident, team_ids: list[int], *, actor: Any, escal
         if locked.dispatched_at is None:
             locked.dispatched_at = now
         locked.save()
-        recipients = notify.queue_callouts(locked, dispatches)
+        notify.queue_callouts(locked, dispatches)
     live.broadcast(locked.jurisdiction.path, {"kind": "incident.dispatched", "incident": locked.pk,
-                                              "teams": [t.pk for t in teams]}, users=recipients)
+                                              "teams": [t.pk for t in teams]}, incident=locked)
     transaction.on_commit(lambda: notify.notify_webhooks(locked.pk, "incident.dispatched"))
     return dispatches
 
@@ -226,7 +226,7 @@ def _escalate_one(dispatch: Dispatch, now: datetime.datetime) -> list[Dispatch]:
         officer = [dispatch.called_by_id] if dispatch.called_by_id else []
         notify.queue_officer_alert(incident, current, new[0] if new else None, officer)
     live.broadcast(incident.jurisdiction.path, {"kind": "incident.escalated", "incident": incident.pk,
-                                                "dispatch": current.pk}, users=officer)
+                                                "dispatch": current.pk}, users=officer, incident=incident)
     return new
 
 
@@ -288,7 +288,7 @@ def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any 
         issued = _issue_materials(locked, materials, actor)
         event(locked, EventKind.CLOSED, now, actor=actor,
               data={"outcome": outcome, "materials": materials, "issued_from_stock": issued})
-    live.broadcast(locked.jurisdiction.path, {"kind": "incident.closed", "incident": locked.pk})
+    live.broadcast(locked.jurisdiction.path, {"kind": "incident.closed", "incident": locked.pk}, incident=locked)
     return locked
 
 

@@ -141,7 +141,7 @@ def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | No
         # Two pushes of the same call raced; the other one won.
         existing = Incident.objects.get(external_source=source, idempotency_key=idempotency_key)
         return existing, False
-    live.broadcast(path, {"kind": "incident.new", "incident": incident.pk})
+    live.broadcast(path, {"kind": "incident.new", "incident": incident.pk}, incident=incident)
     from yingji.incidents.services import notify
 
     transaction.on_commit(lambda: notify.notify_webhooks(incident.pk, "incident.new"))

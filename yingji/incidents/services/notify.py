@@ -25,7 +25,6 @@ import urllib.request
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
@@ -42,7 +41,7 @@ from yingji.incidents.models import (
     WebhookFormat,
     WebhookTarget,
 )
-from yingji.incidents.services.live import user_group
+from yingji.incidents.services.live import run_async, user_group
 from yingji.resources.models import Member
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class InAppSender:
                 except Exception as exc:  # one full queue must not stop the others
                     results[n.pk] = str(exc)[:300]
 
-        async_to_sync(fan_out)()
+        run_async(fan_out)
         return results
 
 

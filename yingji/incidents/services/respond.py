@@ -112,7 +112,8 @@ def advance(dispatch: Dispatch, step: str, *, actor: Any, now: datetime.datetime
               data={"team": current.team_id, "team_name": current.team.name, **_report_data(current)})
         _update_incident_clock(incident, kind, now)
     live.broadcast(current.incident.jurisdiction.path,
-                   {"kind": f"dispatch.{step}", "incident": current.incident_id, "dispatch": current.pk})
+                   {"kind": f"dispatch.{step}", "incident": current.incident_id, "dispatch": current.pk,
+                    "team_name": current.team.name}, incident=current.incident)
     return current
 
 

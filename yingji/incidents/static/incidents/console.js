@@ -67,7 +67,7 @@
     if (empty) { empty.remove(); }
     var li = document.createElement("li");
     var time = new Date().toLocaleTimeString();
-    var label = T[message.kind] || message.kind;
+    var label = (T[message.kind] || message.kind) + (message.team_name ? " · " + message.team_name : "");
     var text = message.title ? message.title : (T.incident + " #" + message.incident);
     li.innerHTML = "<span class='muted'></span> <b></b> <a></a>";
     li.children[0].textContent = time;
@@ -104,5 +104,10 @@
     });
   }, 1000);
 
+  /* Community boundaries under everything, for orientation. */
+  Yingji.loadGeoJSON(map, cfg.boundaries, {style: {color: "#78909c", weight: 1, fillOpacity: 0.03},
+    onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name, {sticky: true}); }})
+    .then(function (layer) { layer.bringToBack(); if (!fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds()); } })
+    .catch(function () { /* the map works without them */ });
   loadIncidents(); loadTeams(); connect();
 })();
