@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -35,7 +35,6 @@ from yingji.supplies.schemas import (
     AllocationIn,
     AllocationOut,
     CountIn,
-    CountOut,
     ImportResultOut,
     IssueIn,
     LotOut,
@@ -55,7 +54,6 @@ from yingji.supplies.schemas import (
     WarehousePatch,
     WriteOffIn,
 )
-from yingji.supplies.services import allocations as flow
 from yingji.supplies.services import reports
 
 router = Router(tags=["supplies"])
@@ -97,7 +95,7 @@ def export_materials(request: HttpRequest) -> HttpResponse:
 @router.post("/materials/import", response={200: ImportResultOut, 422: ImportResultOut})
 def import_materials(request: HttpRequest, file: File[UploadedFile]) -> Any:
     result = MaterialTable(request_user(request)).import_file(file.read(), file.name or "")
-    return (200 if result.ok else 422), result.as_dict()
+    return Status(200 if result.ok else 422, result.as_dict())
 
 
 @router.get("/materials/{code}", response=MaterialOut)
@@ -122,7 +120,7 @@ def create_warehouse(request: HttpRequest, payload: WarehouseIn) -> Any:
     data = payload.dict()
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=data.pop("jurisdiction"))
     warehouse = services.create_warehouse(actor=user, jurisdiction=jurisdiction, **data)
-    return 201, WarehouseOut.from_orm(warehouse).dict()
+    return Status(201, WarehouseOut.from_orm(warehouse).dict())
 
 
 @router.get("/warehouses/geojson", response=dict)
@@ -140,7 +138,7 @@ def export_warehouses(request: HttpRequest) -> HttpResponse:
 @router.post("/warehouses/import", response={200: ImportResultOut, 422: ImportResultOut})
 def import_warehouses(request: HttpRequest, file: File[UploadedFile]) -> Any:
     result = WarehouseTable(request_user(request)).import_file(file.read(), file.name or "")
-    return (200 if result.ok else 422), result.as_dict()
+    return Status(200 if result.ok else 422, result.as_dict())
 
 
 @router.get("/warehouses/{code}", response=WarehouseOut)
@@ -153,7 +151,7 @@ def update_warehouse(request: HttpRequest, code: str, payload: WarehousePatch) -
     user = request_user(request)
     warehouse = services.update_warehouse(queries.visible_warehouse(user, code), actor=user,
                                           **payload.dict(exclude_unset=True))
-    return 200, WarehouseOut.from_orm(warehouse).dict()
+    return Status(200, WarehouseOut.from_orm(warehouse).dict())
 
 
 @router.get("/warehouses/{code}/stock", response=list[StockRowOut])
@@ -194,7 +192,7 @@ def receive(request: HttpRequest, code: str, payload: ReceiptIn) -> Any:
     data = payload.dict()
     material = queries.material_by_code(data.pop("material"))
     movement = services.receive_stock(warehouse, material, actor=user, **data)
-    return 201, MovementOut.from_orm(movement).dict()
+    return Status(201, MovementOut.from_orm(movement).dict())
 
 
 @router.post("/warehouses/{code}/issues", response=WRITE)
@@ -204,7 +202,7 @@ def issue(request: HttpRequest, code: str, payload: IssueIn) -> Any:
     material = queries.material_by_code(payload.material)
     movements = services.issue_stock(warehouse, material, payload.quantity, actor=user, reason=payload.reason,
                                      document=payload.document)
-    return 201, [MovementOut.from_orm(m).dict() for m in movements]
+    return Status(201, [MovementOut.from_orm(m).dict() for m in movements])
 
 
 @router.post("/warehouses/{code}/counts", response=WRITE)
@@ -214,7 +212,8 @@ def count(request: HttpRequest, code: str, payload: CountIn) -> Any:
     counted = {line.lot: line.counted for line in payload.lines}
     stock_count = services.record_count(warehouse, counted, actor=user, note=payload.note)
     adjustments = sum(1 for line in stock_count.lines.all() if line.difference)
-    return 201, CountOut.from_orm(stock_count).dict() | {"adjustments": adjustments}
+    return Status(201, {"number": stock_count.number, "warehouse_code": warehouse.code,
+                        "counted_at": stock_count.counted_at, "adjustments": adjustments})
 
 
 @router.post("/lots/{lot_id}/write-off", response=WRITE)
@@ -222,7 +221,7 @@ def lot_write_off(request: HttpRequest, lot_id: int, payload: WriteOffIn) -> Any
     user = request_user(request)
     movement = services.write_off(queries.visible_lot(user, lot_id), payload.quantity, actor=user,
                                   reason=payload.reason)
-    return 201, MovementOut.from_orm(movement).dict()
+    return Status(201, MovementOut.from_orm(movement).dict())
 
 
 @router.post("/lots/{lot_id}/maintenance", response=WRITE)
@@ -230,7 +229,7 @@ def lot_maintenance(request: HttpRequest, lot_id: int, payload: MaintenanceIn) -
     user = request_user(request)
     lot = services.record_maintenance(queries.visible_lot(user, lot_id), actor=user, on=payload.on,
                                       condition=payload.condition)
-    return 200, LotOut.from_orm(lot).dict()
+    return Status(200, LotOut.from_orm(lot).dict())
 
 
 @router.get("/stock/export", response={200: None})
@@ -241,16 +240,12 @@ def export_stock(request: HttpRequest) -> HttpResponse:
 @router.post("/stock/import", response={200: ImportResultOut, 422: ImportResultOut})
 def import_stock(request: HttpRequest, file: File[UploadedFile]) -> Any:
     result = StockTable(request_user(request)).import_file(file.read(), file.name or "")
-    return (200 if result.ok else 422), result.as_dict()
+    return Status(200 if result.ok else 422, result.as_dict())
 
 
 # ------------------------------------------------------------------ allocations
-def _detail(allocation: Allocation) -> dict[str, Any]:
-    allocation = Allocation.objects.select_related("jurisdiction", "destination").get(pk=allocation.pk)
-    body = AllocationOut.from_orm(allocation).dict()
-    body["lines"] = list(allocation.lines.select_related("warehouse", "material").order_by("pk"))
-    body["timeline"] = [{**row, "at": row["at"].isoformat()} for row in flow.timeline(allocation)]
-    return body
+def _detail(allocation: Allocation) -> Allocation:
+    return Allocation.objects.select_related("jurisdiction", "destination").get(pk=allocation.pk)
 
 
 @router.get("/allocations/", response=list[AllocationOut])
@@ -280,7 +275,7 @@ def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
         actor=user, jurisdiction=jurisdiction, lines=lines, purpose=payload.purpose, destination=destination,
         incident_ref=payload.incident_ref, destination_text=payload.destination_text, destination_point=point,
         note=payload.note)
-    return 201, _detail(allocation)
+    return Status(201, _detail(allocation))
 
 
 @router.get("/allocations/{number}", response=AllocationDetailOut)
@@ -291,7 +286,7 @@ def get_allocation(request: HttpRequest, number: str) -> Any:
 def _step(request: HttpRequest, number: str, action: Any, **kwargs: Any) -> Any:
     user = request_user(request)
     allocation = action(queries.visible_allocation(user, number), actor=user, **kwargs)
-    return 200, _detail(allocation)
+    return Status(200, _detail(allocation))
 
 
 STEP = {200: AllocationDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}

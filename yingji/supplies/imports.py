@@ -129,7 +129,7 @@ class StockTable(TableSpec):
                get=lambda lot: lot.warehouse.code),
         Column("material", gettext_lazy("Material code"), required=True, parse=text(32), width=12,
                get=lambda lot: lot.material.code),
-        Column("material_name", gettext_lazy("Material"), parse=text(100), width=20,
+        Column("material_name", gettext_lazy("Material name"), parse=text(100), width=20,
                get=lambda lot: lot.material.name),
         Column("batch", gettext_lazy("Batch"), parse=text(50)),
         Column("quantity", gettext_lazy("Quantity"), required=True, parse=integer(1)),

@@ -262,6 +262,16 @@ class AllocationDetailOut(AllocationOut):
     lines: list[LineOut]
     timeline: list[dict[str, Any]]
 
+    @staticmethod
+    def resolve_lines(obj: Any) -> Any:
+        return obj.lines.select_related("warehouse", "material").order_by("pk")
+
+    @staticmethod
+    def resolve_timeline(obj: Any) -> list[dict[str, Any]]:
+        from yingji.supplies.services.allocations import timeline
+
+        return [{**row, "at": row["at"].isoformat()} for row in timeline(obj)]
+
 
 class AllocationFilters(ListFilters):
     status: AllocationStatus | None = None
