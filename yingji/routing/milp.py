@@ -96,7 +96,7 @@ def solve_mclp(
     ``r.base_weight``).
     """
     m, g = r.a.shape
-    at = r.a.T.tocsr()  # demand × candidates
+    at = r.at  # demand × candidates
     rows = sp.hstack([-at, sp.identity(g, format="csr")], format="csr")
     card = sp.csr_matrix(np.concatenate([r.selectable.astype(np.float64), np.zeros(g)])[None, :])
     matrix = sp.vstack([rows, card], format="csr")
@@ -107,6 +107,9 @@ def solve_mclp(
     row_lower = np.full(g + 1, -inf)
     row_upper = np.concatenate([np.zeros(g), [float(p)]])
     h = _highs(time_limit, solver)
+    if not integer and solver == "ipm":
+        # The bound needs the optimal value, not a vertex: skip the crossover.
+        h.setOptionValue("run_crossover", "off")
     _pass_model(
         h,
         matrix,
@@ -141,7 +144,7 @@ def solve_lscp(
 ) -> Solution:
     """Set covering: minimise ``Σ y_j`` with ``Σ_{j covers i} y_j ≥ 1`` for every demand column."""
     m, g = r.a.shape
-    matrix = r.a.T.tocsr()
+    matrix = r.at
     inf = highspy.kHighsInf
     h = _highs(time_limit)
     _pass_model(

@@ -85,40 +85,60 @@ def within_limit_pairs(
     Pair ``(i, j)`` is true when ``source_offsets[i] + time(sources[i] →
     targets[j]) + target_offsets[j] <= limit``.  One bounded Dijkstra runs per
     distinct source node, in batches so that the dense scratch rows SciPy
-    returns stay under ``batch_nodes`` values.
+    returns stay under ``batch_nodes`` values.  Only the junctions a search
+    reached are looked at, through an index of the targets by junction, so the
+    cost follows the number of pairs found rather than sources × targets.
     """
     sources = np.asarray(sources, dtype=np.int64).ravel()
     src_off = np.asarray(source_offsets, dtype=np.float64).ravel()
     targets = np.asarray(targets, dtype=np.int64).ravel()
     tgt_off = np.asarray(target_offsets, dtype=np.float64).ravel()
     n = graph.shape[0]
+    shape = (len(sources), len(targets))
+    if len(sources) == 0 or len(targets) == 0:
+        return sp.csr_matrix(shape, dtype=bool)
+    # Targets grouped by junction: tgt_order[tgt_start[v]:tgt_start[v + 1]] sit at v.
+    tgt_order = np.argsort(targets, kind="stable")
+    tgt_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(targets, minlength=n), out=tgt_start[1:])
+    min_tgt = float(tgt_off.min())
+    # Sources sharing a junction are searched once, with the smallest offset.
     uniq, inverse = np.unique(sources, return_inverse=True)
-    min_tgt = float(tgt_off.min()) if len(tgt_off) else 0.0
-    rows: list[NDArray[np.int64]] = []
-    cols: list[NDArray[np.int64]] = []
-    per_batch = max(1, batch_nodes // max(n, 1))
-    # Sources sharing a node differ only by their offset: search the node once
-    # with the most generous remaining budget and filter each source after.
     best_off = np.full(len(uniq), INF)
     np.minimum.at(best_off, inverse, src_off)
-    members = np.argsort(inverse, kind="stable")
-    starts = np.searchsorted(inverse[members], np.arange(len(uniq) + 1))
+    per_batch = max(1, batch_nodes // max(n, 1))
+    rows: list[NDArray[np.int64]] = []
+    cols: list[NDArray[np.int64]] = []
+    times: list[NDArray[np.float64]] = []
     for b in _batches(len(uniq), per_batch):
         budget = limit - float(best_off[b].min()) - min_tgt
         if budget < 0:
             continue
-        d = dijkstra(graph, directed=True, indices=uniq[b], limit=budget)
-        dt = d[:, targets] + tgt_off[None, :]
-        for k, u in enumerate(range(b.start, b.stop)):
-            hits = np.flatnonzero(dt[k] <= limit - best_off[u])
-            if len(hits) == 0:
-                continue
-            for src in members[starts[u] : starts[u + 1]]:
-                ok = hits[dt[k, hits] + src_off[src] <= limit]
-                rows.append(np.full(len(ok), src, dtype=np.int64))
-                cols.append(ok)
-    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    out = sp.csr_matrix((np.ones(len(r), dtype=bool), (r, c)), shape=(len(sources), len(targets)))
+        d = np.atleast_2d(dijkstra(graph, directed=True, indices=uniq[b], limit=budget))
+        r, v = np.nonzero(d <= budget)
+        counts = tgt_start[v + 1] - tgt_start[v]
+        has = counts > 0
+        r, v, counts = r[has], v[has], counts[has]
+        total = int(counts.sum())
+        first = np.repeat(tgt_start[v] - np.cumsum(counts) + counts, counts) + np.arange(total)
+        tgt = tgt_order[first]
+        src_u = np.repeat(r, counts) + b.start  # index into uniq
+        t = np.repeat(d[r, v], counts) + tgt_off[tgt]  # without the source's offset
+        ok = t + best_off[src_u] <= limit
+        rows.append(src_u[ok])
+        cols.append(tgt[ok])
+        times.append(t[ok])
+    u_idx = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    t_idx = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    t_val = np.concatenate(times) if times else np.zeros(0)
+    # Spread the pairs found per junction to every source on it and check each
+    # with its own offset.  (+1 keeps zero times from reading as "no entry".)
+    reach = sp.csr_matrix((t_val + 1.0, (u_idx, t_idx)), shape=(len(uniq), len(targets)))
+    per_source = reach[inverse]
+    row = np.repeat(np.arange(len(sources)), np.diff(per_source.indptr))
+    keep = per_source.data - 1.0 + src_off[row] <= limit
+    out = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=bool), (row[keep], per_source.indices[keep])), shape=shape
+    )
     out.sort_indices()
     return out
