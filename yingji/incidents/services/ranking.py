@@ -19,18 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
 from django.utils import timezone
 
 from yingji.core.scope import ROOT_PATH, granted_paths
 from yingji.incidents import travel
-from yingji.resources.models import Specialty, Team, TeamStatus
+from yingji.resources.models import Specialty, Station, Team, TeamStatus
 from yingji.routing import PointSet
 
 FIVE_MINUTES_S = 300.0
 # Rows updated this long before the last sync are fetched again: a transaction
 # that committed late must not be missed.
-SYNC_OVERLAP = datetime.timedelta(seconds=10)
+SYNC_OVERLAP = datetime.timedelta(seconds=2)
 # A full rebuild now and then catches deleted teams.
 REBUILD_EVERY_S = 300.0
 SPECIALTY_BITS = {value: 1 << i for i, value in enumerate(Specialty.values)}
@@ -125,8 +124,11 @@ class TeamIndex:
         assert self.synced is not None and self.points is not None
         started = timezone.now()
         since = self.synced - SYNC_OVERLAP
-        changed = list(Team.objects.filter(
-            Q(updated_at__gte=since) | Q(station__updated_at__gte=since)).values_list(*_FIELDS))
+        # Two indexed queries rather than one OR across the join (a scan of every team).
+        changed = list(Team.objects.filter(updated_at__gte=since).values_list(*_FIELDS))
+        moved_stations = list(Station.objects.filter(updated_at__gte=since).values_list("id", flat=True))
+        if moved_stations:
+            changed += list(Team.objects.filter(station_id__in=moved_stations).values_list(*_FIELDS))
         if any(r[0] not in self.row_of for r in changed):
             self._rebuild(self.engine)  # a new team: rebuilding is simpler than growing every array
             return
