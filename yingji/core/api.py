@@ -56,7 +56,7 @@ class Pagination(PaginationBase):
     """`?page=&page_size=`; answers {"items", "count", "page", "page_size"}."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: int = Field(1, ge=1, le=1_000_000)
         page_size: int = Field(50, ge=1, le=500)
 
     class Output(Schema):
