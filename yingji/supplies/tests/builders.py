@@ -26,7 +26,7 @@ def make_warehouse(jurisdiction: Any, code: str, lon: float, *, level: str = War
                    lat: float = LAT, **fields: Any) -> Warehouse:
     fields.setdefault("name", f"{jurisdiction.name}{code}仓库")
     fields.setdefault("keeper_name", f"仓管{code}")
-    fields.setdefault("phone", "0755-8888" + code[-4:].rjust(4, "0"))
+    fields.setdefault("phone", "0755-8888%04d" % (sum(map(ord, code)) % 10000))
     return Warehouse.objects.create(jurisdiction=jurisdiction, code=code, lon=lon, lat=lat, level=level, **fields)
 
 
