@@ -15,9 +15,11 @@ points and rows of the viewer's area only.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+import h3
 import numpy as np
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -99,6 +101,7 @@ class Site:
     code: str = ""
     added: bool = False
     visible: bool = True
+    path: str = ""
 
 
 def check_minutes(minutes: float) -> float:
@@ -114,13 +117,16 @@ def sites_for(user: Any, station_set: StationSet) -> list[Site]:
     if station_set.kinds:
         stations = stations.filter(kind__in=station_set.kinds)
     visible = set(Station.objects.visible_to(user).values_list("pk", flat=True))
-    sites = [Site(s.lon, s.lat, s.name, s.kind, s.code, False, s.pk in visible)
-             for s in stations.only("pk", "lon", "lat", "name", "kind", "code").order_by("code")]
+    rows = stations.order_by("code").values_list("pk", "lon", "lat", "name", "kind", "code", "jurisdiction__path")
+    sites = [Site(lon, lat, name, kind, code, False, pk in visible, path)
+             for pk, lon, lat, name, kind, code, path in rows]
     if station_set.candidate_ids:
-        candidates = list(CandidateSite.objects.visible_to(user).filter(pk__in=station_set.candidate_ids))
+        candidates = list(CandidateSite.objects.visible_to(user).filter(pk__in=station_set.candidate_ids)
+                          .select_related("jurisdiction"))
         if len(candidates) != len(station_set.candidate_ids):
             raise Http404
-        sites += [Site(c.lon, c.lat, c.name, c.station_kind, f"candidate-{c.pk}", True) for c in candidates]
+        sites += [Site(c.lon, c.lat, c.name, c.station_kind, f"candidate-{c.pk}", True, True, c.jurisdiction.path)
+                  for c in candidates]
     sites += [Site(lon, lat, _("Added site %(n)s") % {"n": i}, StationKind.OTHER, f"added-{i}", True)
               for i, (lon, lat) in enumerate(station_set.points, start=1)]
     return sites
@@ -181,6 +187,10 @@ class AreaRow:
     @property
     def share(self) -> float:
         return self.covered_population / self.population if self.population > 0 else 0.0
+
+    @property
+    def share_pct(self) -> float:
+        return round(self.share * 100, 1)
 
     @property
     def risk_share(self) -> float | None:
@@ -290,6 +300,33 @@ def _fill(rows: list[AreaRow], labels: NDArray[np.int64], weights: NDArray[np.fl
         counts[1] += int(hit)
 
 
+def off_network_mask(eng: TravelTimeEngine, points: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Points farther than OFF_NETWORK_M from any junction (none without a network)."""
+    if eng.network is None or len(points) == 0:
+        return np.zeros(len(points), dtype=bool)
+    return eng.prepare(points).distance_m > OFF_NETWORK_M
+
+
+def demand_seconds(eng: TravelTimeEngine, stations: NDArray[np.float64], demand: NDArray[np.float64],
+                   limit_s: float) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Least time from any station to each demand point (inf beyond `limit_s`), and the off-network mask.
+
+    A point off the network (beyond the extract, across water) would otherwise
+    pay a walking-pace snap of a kilometre or more; it gets the better of that
+    and the straight-line estimate from the nearest station instead, and the
+    page marks it as an estimate. The siting uses the same rule
+    (siting.cover_with_fallback), so both agree.
+    """
+    if len(demand) == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    seconds = coverage(eng, stations, demand, limit_s=limit_s).seconds.copy()
+    off = off_network_mask(eng, demand)
+    if off.any() and len(stations):
+        straight = coverage(TravelTimeEngine(None, eng.fallback), stations, demand[off], limit_s=limit_s).seconds
+        seconds[off] = np.minimum(seconds[off], straight)
+    return seconds, off
+
+
 def cells_queryset(user: Any, area: Jurisdiction) -> QuerySet[DemandCell]:
     return DemandCell.objects.visible_to(user).in_subtree(area.path)  # type: ignore[attr-defined,no-any-return]
 
@@ -312,16 +349,8 @@ def compute(user: Any, *, area: Jurisdiction, minutes: float = DEFAULT_MINUTES,
     demand = np.array([(c[1], c[2]) for c in cells] + [(r["lon"], r["lat"]) for r in risk],
                       dtype=np.float64).reshape(-1, 2)
     station_xy = np.array([(s.lon, s.lat) for s in sites], dtype=np.float64).reshape(-1, 2)
-    if len(demand):
-        # Times up to 2T, so the map can shade "almost covered" cells differently from far ones.
-        result = coverage(eng, station_xy, demand, limit_s=limit_s * BANDS[-1])
-        seconds = result.seconds
-        prepared = eng.prepare(demand)
-        off_network = (prepared.distance_m > OFF_NETWORK_M) if eng.network is not None \
-            else np.zeros(len(demand), dtype=bool)
-    else:
-        seconds = np.zeros(0)
-        off_network = np.zeros(0, dtype=bool)
+    # Times up to 2T, so the map can shade "almost covered" cells differently from far ones.
+    seconds, off_network = demand_seconds(eng, station_xy, demand, limit_s * BANDS[-1])
     n_cells = len(cells)
     cell_seconds, risk_seconds = seconds[:n_cells], seconds[n_cells:]
     rows = [AreaRow(j.code, j.name, j.level, j.path) for j in
@@ -390,8 +419,11 @@ def sites_geojson(sites: list[Site]) -> dict[str, Any]:
 
 
 def isochrone_feature(eng: TravelTimeEngine, site: Site, limit_s: float) -> dict[str, Any]:
-    """The area a site reaches within the limit; cached per network file, place and limit."""
-    key = f"coverage:iso:{travel.configured_path()}:{id(eng.network)}:{site.lon:.6f}:{site.lat:.6f}:{limit_s:.0f}"
+    """The area a site reaches within the limit, by the engine (concave hull of the reached junctions).
+
+    Cached per network, place and limit: a station's isochrone does not change between page views.
+    """
+    key = f"coverage:iso:{id(eng.network)}:{site.lon:.6f}:{site.lat:.6f}:{limit_s:.0f}"
     cached = cache.get(key)
     if cached is None:
         cached = eng.isochrone(site.lon, site.lat, limit_s).feature()
@@ -399,6 +431,43 @@ def isochrone_feature(eng: TravelTimeEngine, site: Site, limit_s: float) -> dict
         cache.set(key, cached, 3600)
     return {**cached, "properties": {**cached["properties"], "code": site.code, "name": site.name,
                                      "kind": site.kind, "added": site.added}}
+
+
+#: Resolution of the hexagons that draw the isochrones of many stations at once.
+ISOCHRONE_RESOLUTION = 9
+_node_cells: dict[int, tuple[weakref.ref[Any], NDArray[Any]]] = {}
+
+
+def _cells_of_nodes(network: Any) -> NDArray[Any]:
+    """H3 cell of every junction, computed once per loaded network."""
+    entry = _node_cells.get(id(network))
+    if entry is None or entry[0]() is not network:
+        cells = np.array([h3.latlng_to_cell(float(lat), float(lon), ISOCHRONE_RESOLUTION)
+                          for lon, lat in zip(network.lon, network.lat, strict=True)])
+        entry = (weakref.ref(network), cells)
+        _node_cells[id(network)] = entry
+    return entry[1]
+
+
+def hex_isochrone_feature(eng: TravelTimeEngine, site: Site, limit_s: float) -> dict[str, Any]:
+    """A quicker isochrone for the map layer of many stations: the hexagons holding the reached junctions.
+
+    About 30 ms a station on the Futian network, against about 200 ms for the
+    concave hull; the outline follows the same H3 grid as the demand cells.
+    """
+    key = f"coverage:hexiso:{id(eng.network)}:{site.lon:.6f}:{site.lat:.6f}:{limit_s:.0f}"
+    geometry = cache.get(key)
+    if geometry is None:
+        snapped = eng.snap(site.lon, site.lat) if eng.network is not None else None
+        if snapped is None or float(snapped.distance_m[0]) > eng.max_snap_m:
+            return isochrone_feature(eng, site, limit_s)
+        times = eng.travel_times_from(site.lon, site.lat, limit_s).seconds
+        cells = np.unique(_cells_of_nodes(eng.network)[np.flatnonzero(times <= limit_s)])
+        geometry = _rounded(h3.cells_to_geo(list(cells))) if len(cells) else {"type": "Polygon", "coordinates": []}
+        cache.set(key, geometry, 3600)
+    return {"type": "Feature", "geometry": geometry,
+            "properties": {"seconds": limit_s, "minutes": limit_s / 60.0, "estimated": False, "code": site.code,
+                           "name": site.name, "kind": site.kind, "added": site.added}}
 
 
 def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
@@ -409,3 +478,26 @@ def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
             return [walk(v) for v in value]
         return value
     return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+
+
+MAX_ISOCHRONES = 40
+
+
+def area_sites(report: CoverageReport) -> list[Site]:
+    """The counted stations the viewer sees inside the area, and the what-if additions."""
+    return [s for s in report.sites if s.added or (s.visible and s.path.startswith(report.area.path))]
+
+
+def isochrones_geojson(report: CoverageReport, eng: TravelTimeEngine | None = None,
+                       limit: int = MAX_ISOCHRONES) -> dict[str, Any]:
+    """Isochrones of the area's stations (at most `limit`, what-if additions first).
+
+    A district has hundreds of stations; the map draws the first `limit` and
+    says how many there are (`properties.total`), and a click on any station
+    fetches its own isochrone.
+    """
+    eng = eng or travel.engine()
+    everything = sorted(area_sites(report), key=lambda s: not s.added)
+    features = [hex_isochrone_feature(eng, s, report.limit_s) for s in everything[:limit]]
+    return {"type": "FeatureCollection", "features": features,
+            "properties": {"total": len(everything), "shown": len(features)}}

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from yingji.core import travel
 from yingji.core.scope import ensure_in
 from yingji.coverage.models import CandidateSite, CoverageRun, DemandCell, PlaceKind, RiskPoint, RunStatus
-from yingji.coverage.services.report import AreaRow, check_minutes, row_labels
+from yingji.coverage.services.report import AreaRow, check_minutes, off_network_mask, row_labels
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station, StationKind
 from yingji.routing import TravelTimeEngine
@@ -88,6 +88,18 @@ def _candidates(area: Jurisdiction, kind: str, cells: list[tuple[Any, ...]],
     return xy, [{"name": names.get(parents[k][4], ""), "kind": "", "h3": k, "path": parents[k][4]} for k in keys]
 
 
+def cover_with_fallback(eng: TravelTimeEngine, sites: np.ndarray, demand: np.ndarray,
+                        limit_s: float) -> sp.csr_matrix:
+    """The engine's cover matrix, with straight-line reach for demand off the network (as in the report)."""
+    cover = cover_matrix(eng, sites, demand, limit_s).tocsr().astype(bool)
+    off = np.flatnonzero(off_network_mask(eng, demand))
+    if len(off) == 0 or len(sites) == 0:
+        return cover
+    straight = cover_matrix(TravelTimeEngine(None, eng.fallback), sites, demand[off], limit_s).tocoo()
+    extra = sp.csr_matrix((np.ones(straight.nnz, dtype=bool), (straight.row, off[straight.col])), shape=cover.shape)
+    return (cover + extra).astype(bool).tocsr()
+
+
 def _covered(cover: sp.csr_matrix, rows: np.ndarray, n: int) -> np.ndarray:
     if len(rows) == 0:
         return np.zeros(n, dtype=bool)
@@ -133,7 +145,7 @@ def _compute(run: CoverageRun, eng: TravelTimeEngine) -> None:
     weights = np.array([c[3] for c in cells] + [0.0] * len(risk), dtype=np.float64)
     if len(demand_xy) == 0:
         raise ValueError(_("The area has no demand cells; generate them first."))
-    cover = cover_matrix(eng, np.vstack([station_xy, cand_xy]), demand_xy, limit_s).tocsr()
+    cover = cover_with_fallback(eng, np.vstack([station_xy, cand_xy]), demand_xy, limit_s)
     fixed = np.arange(n_st)
     k = min(run.new_sites, len(cand_xy))
     chosen = mclp(cover, weights, k, fixed=fixed).sites if k else np.zeros(0, dtype=np.int64)
@@ -141,13 +153,16 @@ def _compute(run: CoverageRun, eng: TravelTimeEngine) -> None:
     before = _covered(cover, fixed, len(demand_xy))
     after = before.copy()
     sites = []
-    # Report the chosen sites in the order a planner would build them: biggest gain first.
+    # Report the chosen sites in the order a planner would build them, biggest gain first,
+    # leaving out those that would add nothing (MCLP fills K even when fewer suffice).
     remaining = [int(j) for j in chosen]
     while remaining:
         gains = [float(weights[_covered(cover, np.array([j]), len(demand_xy)) & ~after].sum()) for j in remaining]
         best = int(np.argmax(gains))
         j = remaining.pop(best)
         newly = _covered(cover, np.array([j]), len(demand_xy)) & ~after
+        if not newly.any():
+            break  # the rest add nobody: everything they reach is covered already
         after |= newly
         info = cand_info[j - n_st]
         lon, lat = cand_xy[j - n_st]
@@ -215,6 +230,12 @@ def _area_rows(areas: list[Jurisdiction], cells: list[tuple[Any, ...]], risk: li
                         "share_after": round(float(cov_a[i] / pop[i]), 4) if pop[i] else 0.0,
                         "risk_points": int(rk[i]), "risk_before": int(rk_b[i]), "risk_after": int(rk_a[i])})
     return out
+
+
+def pending_run(user: Any, area: Jurisdiction) -> CoverageRun | None:
+    """A study of this area still queued or running, if any."""
+    return (CoverageRun.objects.visible_to(user)
+            .filter(jurisdiction=area, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first())
 
 
 def latest_run(user: Any, area: Jurisdiction) -> CoverageRun | None:

@@ -1,0 +1,349 @@
+"""API of coverage: /api/v1/coverage/ — travel times, nearest stations, coverage, siting, map layers.
+
+Every answer is built from the caller's scope: areas, stations, cells and risk
+points outside it answer 404. Travel times say `estimated: true` when they come
+from the straight-line fallback (no road network, or a point off it).
+"""
+
+
+import datetime
+import math
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from yingji.core import travel
+from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.core.files import xlsx_response
+from yingji.coverage.exports import coverage_workbook
+from yingji.coverage.models import CoverageRun, RiskGrade, RiskKind, RiskPoint, RoadNetwork
+from yingji.coverage.services import report as reports
+from yingji.coverage.services import risk as risk_services
+from yingji.coverage.services.siting import request_siting
+from yingji.coverage.services.targets import construction_targets
+from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.resources.models import Station
+
+router = Router(tags=["coverage"])
+
+
+# ---------------------------------------------------------------- schemas
+class CoverageQuery(Schema):
+    area: str | None = Field(None, description="Code of the area (a district, street or community); default: yours.")
+    minutes: float = Field(reports.DEFAULT_MINUTES, gt=0, le=reports.MAX_MINUTES, description="Target time T.")
+    kinds: list[str] = Field([], description="Station types counted (repeat the parameter); none: all types.")
+    candidates: list[str] = Field([], description="What-if: candidate site numbers to add.")
+    add: str | None = Field(None, description="What-if: added sites as lon,lat;lon,lat (WGS-84).")
+    level: Level | None = Field(None, description="Rows per street, community or grid; default: one level down.")
+
+
+class TravelTimeOut(Schema):
+    seconds: float
+    minutes: float
+    estimated: bool
+
+
+class NearestOut(Schema):
+    code: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    seconds: float
+    minutes: float
+    estimated: bool
+
+
+class AreaRowOut(Schema):
+    code: str
+    name: str
+    level: str
+    population: int
+    covered_population: int
+    share: float
+    cells: int
+    covered_cells: int
+    risk_points: int
+    covered_risk_points: int
+    risk_share: float | None
+    risk_by_grade: dict[str, list[int]]
+
+
+class NetworkOut(Schema):
+    name: str
+    source: str
+    profile: str
+    node_count: int
+    edge_count: int
+    bbox: list[float]
+    attribution: str
+    imported_at: datetime.datetime
+
+
+class SummaryOut(Schema):
+    area: str
+    minutes: float
+    estimated: bool
+    network: NetworkOut | None
+    stations: int
+    added_sites: int
+    off_network_cells: int
+    compute_ms: float
+    total: AreaRowOut
+    rows: list[AreaRowOut]
+
+
+class TargetOut(Schema):
+    code: str
+    name: str
+    met: bool
+    have: dict[str, int]
+    need: dict[str, int]
+    missing: dict[str, int]
+
+
+class SitingIn(Schema):
+    area: str | None = None
+    new_sites: int = Field(5, ge=1, le=100)
+    minutes: float = Field(reports.DEFAULT_MINUTES, gt=0, le=reports.MAX_MINUTES)
+    candidate_kind: str = Field("", description="A type of place (mall, hospital…); empty: any demand cell.")
+    station_kinds: list[str] = []
+
+
+class RunOut(Schema):
+    id: int
+    area: str = Field(..., alias="jurisdiction.code")
+    status: str
+    limit_minutes: float
+    new_sites: int
+    candidate_kind: str
+    station_kinds: list[str]
+    network: str
+    estimated: bool
+    seconds: float
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
+    error: str
+    totals: dict[str, Any]
+    areas: list[dict[str, Any]]
+    sites: list[dict[str, Any]]
+
+
+class RiskPointOut(Schema):
+    code: str
+    name: str
+    kind: str
+    grade: str
+    lon: float
+    lat: float
+    is_active: bool
+    jurisdiction: str = Field(..., alias="jurisdiction.code")
+    updated_at: datetime.datetime
+
+
+class RiskPointIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=120)
+    jurisdiction: str
+    grade: RiskGrade
+    kind: RiskKind = RiskKind.OTHER
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+
+
+# ---------------------------------------------------------------- helpers
+def _report(request: HttpRequest, params: CoverageQuery) -> reports.CoverageReport:
+    user = request_user(request)
+    area = reports.resolve_area(user, params.area)
+    station_set = reports.StationSet.parse(params.kinds, params.candidates, params.add)
+    return reports.compute(user, area=area, minutes=params.minutes, station_set=station_set,
+                           level=params.level or None)
+
+
+def _row(row: reports.AreaRow) -> dict[str, Any]:
+    return row.as_dict()
+
+
+def _visible_station(request: HttpRequest, code: str) -> Station:
+    return get_object_or_404(Station.objects.visible_to(request_user(request)), code=code)
+
+
+def _timed(seconds: float, estimated: bool) -> dict[str, Any]:
+    return {"seconds": round(seconds, 1), "minutes": round(seconds / 60.0, 2), "estimated": estimated}
+
+
+# ---------------------------------------------------------------- travel times
+@router.get("/travel-time", response={200: TravelTimeOut, 404: ErrorOut, 422: ErrorOut})
+def travel_time(request: HttpRequest, to_lon: float = Query(..., ge=-180, le=180),
+                to_lat: float = Query(..., ge=-90, le=90), from_station: str | None = None,
+                from_lon: float | None = Query(None, ge=-180, le=180),
+                from_lat: float | None = Query(None, ge=-90, le=90)) -> Any:
+    """Driving time from a station you can see (or a point) to a point."""
+    if from_station:
+        station = _visible_station(request, from_station)
+        origin = (station.lon, station.lat)
+    elif from_lon is not None and from_lat is not None:
+        origin = (from_lon, from_lat)
+    else:
+        raise ValidationError({"from_station": _("Give a station code or from_lon and from_lat.")})
+    answer = travel.engine().travel_time(origin, (to_lon, to_lat))
+    if not math.isfinite(answer.seconds):
+        return Status(404, {"detail": _("No road connects these points."), "code": "unreachable", "errors": []})
+    return _timed(answer.seconds, answer.estimated)
+
+
+@router.get("/nearest-stations", response=list[NearestOut])
+def nearest_stations(request: HttpRequest, lon: float = Query(..., ge=-180, le=180),
+                     lat: float = Query(..., ge=-90, le=90), k: int = Query(5, ge=1, le=50),
+                     kind: str | None = None) -> list[dict[str, Any]]:
+    """The k in-service stations you can see with the least driving time to the point."""
+    stations = Station.objects.visible_to(request_user(request)).filter(is_active=True)
+    if kind:
+        stations = stations.filter(kind=kind)
+    found = list(stations.only("code", "name", "kind", "lon", "lat").order_by("pk"))
+    if not found:
+        return []
+    ranking = travel.engine().nearest((lon, lat), [(s.lon, s.lat) for s in found], k=k)
+    return [{"code": found[i].code, "name": found[i].name, "kind": found[i].kind, "lon": found[i].lon,
+             "lat": found[i].lat, **_timed(seconds, ranking.estimated)} for i, seconds in ranking]
+
+
+# ---------------------------------------------------------------- coverage
+@router.get("/summary", response={200: SummaryOut, 404: ErrorOut, 422: ErrorOut})
+def summary(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
+    """Covered population and risk points per street (or community) within T."""
+    report = _report(request, params)
+    return {"area": report.area.code, "minutes": report.minutes, "estimated": report.estimated,
+            "network": report.network, "stations": len(report.sites),
+            "added_sites": sum(1 for s in report.sites if s.added), "off_network_cells": report.off_network_cells,
+            "compute_ms": round(report.compute_s * 1000, 1), "total": _row(report.total),
+            "rows": [_row(r) for r in report.rows]}
+
+
+@router.get("/cells.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_cells_geojson")
+def cells_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
+    """Covered and uncovered H3 cells of the area, with minutes and legend band."""
+    return reports.cells_geojson(_report(request, params))
+
+
+@router.get("/risk-points.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_risk_points_geojson")
+def risk_points_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
+    return reports.risk_geojson(_report(request, params))
+
+
+@router.get("/stations.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_stations_geojson")
+def stations_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
+    """The counted stations of the area you can see, and the what-if additions."""
+    return reports.sites_geojson(reports.area_sites(_report(request, params)))
+
+
+@router.get("/isochrones.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_isochrones_geojson")
+def isochrones_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
+    """Isochrones (areas reached within T) of the area's stations and the what-if additions."""
+    return reports.isochrones_geojson(_report(request, params))
+
+
+@router.get("/isochrone", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_isochrone")
+def isochrone(request: HttpRequest, station: str | None = None,
+              lon: float | None = Query(None, ge=-180, le=180), lat: float | None = Query(None, ge=-90, le=90),
+              minutes: float = Query(reports.DEFAULT_MINUTES, gt=0, le=reports.MAX_MINUTES)) -> dict[str, Any]:
+    """The area reached within `minutes` from a station you can see, or from a point."""
+    if station:
+        found = _visible_station(request, station)
+        site = reports.Site(found.lon, found.lat, found.name, found.kind, found.code)
+    elif lon is not None and lat is not None:
+        site = reports.Site(lon, lat, "", "", "", added=True)
+    else:
+        raise ValidationError({"station": _("Give a station code or lon and lat.")})
+    return reports.isochrone_feature(travel.engine(), site, minutes * 60.0)
+
+
+@router.get("/targets", response={200: list[TargetOut], 404: ErrorOut})
+def targets(request: HttpRequest, area: str | None = None) -> list[dict[str, Any]]:
+    """The "1+3+1" station construction targets of the streets you can see."""
+    user = request_user(request)
+    where = reports.resolve_area(user, area) if area else None
+    return [row.as_dict() for row in construction_targets(user, where)]
+
+
+@router.get("/export", response={200: None, 404: ErrorOut, 422: ErrorOut})
+def export(request: HttpRequest, params: Query[CoverageQuery]) -> HttpResponse:
+    """The coverage table (streets and communities), the 1+3+1 targets and the parameters as .xlsx."""
+    report = _report(request, params)
+    user = request_user(request)
+    communities = reports.compute(user, area=report.area, minutes=report.minutes, station_set=report.station_set,
+                                  level=Level.COMMUNITY).rows if report.level != Level.COMMUNITY else []
+    content = coverage_workbook(report, communities, construction_targets(user, report.area))
+    return xlsx_response(content, _("coverage"))
+
+
+# ---------------------------------------------------------------- siting
+@router.post("/siting", response={202: RunOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def siting(request: HttpRequest, payload: SitingIn) -> Any:
+    """Queue a siting study: K new sites by maximal covering, and the set-cover count."""
+    user = request_user(request)
+    area = reports.resolve_area(user, payload.area)
+    run = request_siting(actor=user, area=area, new_sites=payload.new_sites, minutes=payload.minutes,
+                         candidate_kind=payload.candidate_kind, station_kinds=payload.station_kinds)
+    return Status(202, CoverageRun.objects.select_related("jurisdiction").get(pk=run.pk))
+
+
+@router.get("/runs", response=list[RunOut])
+@paginate(Pagination)
+def runs(request: HttpRequest, area: str | None = None):  # type: ignore[no-untyped-def]
+    queryset = CoverageRun.objects.visible_to(request_user(request)).select_related("jurisdiction")
+    if area:
+        queryset = queryset.filter(jurisdiction__code=area)
+    return queryset
+
+
+@router.get("/runs/{run_id}", response={200: RunOut, 404: ErrorOut})
+def run_detail(request: HttpRequest, run_id: int) -> CoverageRun:
+    return get_object_or_404(CoverageRun.objects.visible_to(request_user(request)).select_related("jurisdiction"),
+                             pk=run_id)
+
+
+# ---------------------------------------------------------------- risk points and networks
+@router.get("/risk-points", response=list[RiskPointOut])
+@paginate(Pagination)
+def risk_points(request: HttpRequest, filters: Query[ListFilters], grade: RiskGrade | None = None):  # type: ignore[no-untyped-def]
+    queryset = RiskPoint.objects.visible_to(request_user(request)).select_related("jurisdiction")
+    queryset = apply_list_filters(queryset, filters, search_fields=("name", "code"))
+    if grade:
+        queryset = queryset.filter(grade=grade)
+    return queryset.order_by("code")
+
+
+@router.post("/risk-points", response={201: RiskPointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def create_risk_point(request: HttpRequest, payload: RiskPointIn) -> Any:
+    user = request_user(request)
+    jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=payload.jurisdiction)
+    point = risk_services.create_risk_point(actor=user, jurisdiction=jurisdiction, code=payload.code,
+                                            name=payload.name, grade=payload.grade, kind=payload.kind,
+                                            lon=payload.lon, lat=payload.lat)
+    return Status(201, RiskPoint.objects.select_related("jurisdiction").get(pk=point.pk))
+
+
+@router.get("/risk-points/{code}", response={200: RiskPointOut, 404: ErrorOut})
+def risk_point(request: HttpRequest, code: str) -> RiskPoint:
+    return get_object_or_404(RiskPoint.objects.visible_to(request_user(request)).select_related("jurisdiction"),
+                             code=code)
+
+
+@router.delete("/risk-points/{code}", response={204: None, 403: ErrorOut, 404: ErrorOut})
+def delete_risk_point(request: HttpRequest, code: str) -> Any:
+    user = request_user(request)
+    point = get_object_or_404(RiskPoint.objects.visible_to(user), code=code)
+    risk_services.delete_risk_point(point, actor=user)
+    return Status(204, None)
+
+
+@router.get("/networks", response=list[NetworkOut])
+def networks(request: HttpRequest) -> list[RoadNetwork]:
+    """Imported road networks, newest first (the engine uses the newest of the configured file)."""
+    return list(RoadNetwork.objects.all()[:20])

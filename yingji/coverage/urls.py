@@ -1,0 +1,10 @@
+from django.urls import path
+
+from yingji.coverage import views
+
+app_name = "coverage"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("export.xlsx", views.export, name="export"),
+    path("siting/", views.siting, name="siting"),
+]
