@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import (
+    CertificateKind,
     Equipment,
     Expert,
     Facility,
@@ -108,6 +109,13 @@ class CertificateForm(forms.ModelForm):
         fields = ["kind", "number", "issued_on", "expires_on"]
         widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}),
                    "expires_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = CertificateKind.choices
+        self.fields["kind"].widget.attrs["aria-label"] = _("certificate")
+        self.fields["number"].widget.attrs.update(placeholder=_("certificate number"),
+                                                  **{"aria-label": _("certificate number")})
 
     def _post_clean(self) -> None:
         return

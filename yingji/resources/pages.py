@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -124,8 +125,21 @@ def display(obj: models.Model, name: str, user: Any) -> Any:
     return value
 
 
-def facts(obj: models.Model, names: tuple[str, ...], user: Any) -> list[tuple[Any, Any]]:
-    return [(obj._meta.get_field(n).verbose_name, display(obj, n, user)) for n in names]
+DETAIL_URLS = {"team": "resources:team_detail", "station": "resources:station_detail"}
+
+
+def facts(obj: models.Model, names: tuple[str, ...], user: Any) -> list[tuple[Any, Any, str]]:
+    """(label, shown value, link) of each field of a detail page."""
+    rows = []
+    for name in names:
+        url = ""
+        related_id = getattr(obj, f"{name}_id", None)
+        if name in DETAIL_URLS and related_id:
+            url = reverse(DETAIL_URLS[name], args=[related_id])
+        elif name == "jurisdiction" and related_id:
+            url = reverse("jurisdictions:detail", args=[obj.jurisdiction.code])  # type: ignore[attr-defined]
+        rows.append((obj._meta.get_field(name).verbose_name, display(obj, name, user), url))
+    return rows
 
 
 # ---------------------------------------------------------------- detail contexts
@@ -137,11 +151,18 @@ def _station_detail(station: Station, user: Any) -> dict[str, Any]:
 
 
 def _team_detail(team: Team, user: Any) -> dict[str, Any]:
-    members = (Member.objects.visible_to(user).filter(team=team).select_related("team__jurisdiction", "user")
-               .annotate(n_certs=Count("certificates")))
+    members = list(Member.objects.visible_to(user).filter(team=team).select_related("team__jurisdiction", "user")
+                   .annotate(n_certs=Count("certificates")))
     role_order = {role: i for i, role in enumerate(TeamRole.values)}
-    return {"members": sorted(members, key=lambda m: (role_order.get(m.team_role, 9), m.name)),
-            "equipment": Equipment.objects.visible_to(user).filter(team=team).order_by("kind", "code")}
+    members.sort(key=lambda m: (role_order.get(m.team_role, 9), m.pk))
+    leaders = [(TeamRole(role).label, [m.name for m in members if m.team_role == role])
+               for role in TeamRole.values if role != TeamRole.MEMBER]
+    # A station team uses its station's vehicles and equipment.
+    owned = Q(team=team) | Q(station_id=team.station_id) if team.station_id else Q(team=team)
+    return {"members": members, "leaders": leaders,
+            "on_duty": sum(1 for m in members if m.on_duty),
+            "certified": sum(1 for m in members if m.n_certs),
+            "equipment": Equipment.objects.visible_to(user).filter(owned).order_by("kind", "code")}
 
 
 def _member_detail(member: Member, user: Any) -> dict[str, Any]:

@@ -34,7 +34,7 @@
         layer.bindTooltip(escape(p.name));
       }
     }).then(function (layer) {
-      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 16}); }
+      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 16, animate: false}); }
       markLoaded(elementId, layer);
       return layer;
     });
@@ -56,12 +56,25 @@
     }).then(function (layer) { markLoaded(elementId, layer); return layer; });
   }
 
-  function pointMap(elementId, point, name) {
+  /* Community boundaries, drawn faintly under the markers so the map reads without base tiles. */
+  function boundaryLayer(map, url) {
+    return Yingji.loadGeoJSON(map, url, {
+      interactive: false,
+      style: function () { return {color: "#78909c", weight: 1, fillColor: "#cfd8dc", fillOpacity: 0.15}; },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(escape(feature.properties.name), {permanent: true, direction: "center", className: "area-label"});
+      }
+    }).then(function (layer) { layer.bringToBack(); return layer; }, function () { return null; });
+  }
+
+  function pointMap(elementId, point, name, boundaryUrl) {
     var map = Yingji.createMap(elementId, {center: point, zoom: 16});
     L.circleMarker(Yingji.toMap(point[0], point[1]), {radius: 8, weight: 2, color: "#fff", fillColor: "#b71c1c", fillOpacity: 0.95})
       .bindTooltip(name, {permanent: true, direction: "top", offset: [0, -8]}).addTo(map);
+    if (boundaryUrl) { boundaryLayer(map, boundaryUrl); }
     return map;
   }
 
-  window.YingjiResources = {stationLayer: stationLayer, facilityLayer: facilityLayer, pointMap: pointMap};
+  window.YingjiResources = {stationLayer: stationLayer, facilityLayer: facilityLayer, boundaryLayer: boundaryLayer,
+    pointMap: pointMap};
 })();
