@@ -47,12 +47,18 @@ def setup_environment(quick: bool) -> Path:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     work = Path(tempfile.mkdtemp(prefix="yingji-bench-dispatch-"))
-    os.environ.update({
-        "DATABASE_URL": PG_DSN.replace("/postgres?", f"/{DB_NAME}?"), "DATABASE_CONN_MAX_AGE": "600",
-        "YINGJI_DATA_DIR": str(work), "YINGJI_ROAD_NETWORK": str(work / "roads.npz"), "LOG_LEVEL": "ERROR",
-        "DJANGO_SETTINGS_MODULE": "yingji.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "YINGJI_PUBLIC_RATE_PER_MINUTE": "1000000",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": PG_DSN.replace("/postgres?", f"/{DB_NAME}?"),
+            "DATABASE_CONN_MAX_AGE": "600",
+            "YINGJI_DATA_DIR": str(work),
+            "YINGJI_ROAD_NETWORK": str(work / "roads.npz"),
+            "LOG_LEVEL": "ERROR",
+            "DJANGO_SETTINGS_MODULE": "yingji.settings",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "YINGJI_PUBLIC_RATE_PER_MINUTE": "1000000",
+        }
+    )
     return work
 
 
@@ -84,16 +90,28 @@ def build_world(quick: bool, work: Path) -> dict:
     cols, rows = 5, 2
     for i in range(cols * rows):
         cx, cy = i % cols, i // cols
-        b = (west + (east - west) * cx / cols, south + (north - south) * cy / rows,
-             west + (east - west) * (cx + 1) / cols, south + (north - south) * (cy + 1) / rows)
-        d = Jurisdiction(level=Level.DISTRICT, code=f"4403{i + 1:02d}", name=f"区{i + 1}", parent=city, boundary=geo(b))
+        b = (
+            west + (east - west) * cx / cols,
+            south + (north - south) * cy / rows,
+            west + (east - west) * (cx + 1) / cols,
+            south + (north - south) * (cy + 1) / rows,
+        )
+        d = Jurisdiction(
+            level=Level.DISTRICT, code=f"4403{i + 1:02d}", name=f"区{i + 1}", parent=city, boundary=geo(b)
+        )
         d.save()
         districts.append((d, b))
         for s in range(4):  # four streets per district, as vertical strips
             sb = (b[0] + (b[2] - b[0]) * s / 4, b[1], b[0] + (b[2] - b[0]) * (s + 1) / 4, b[3])
-            street = Jurisdiction(level=Level.STREET, code=f"4403{i + 1:02d}{s + 1:03d}000", name=f"街道{i + 1}-{s + 1}",
-                                  parent=d, boundary=geo(sb), centroid_lon=(sb[0] + sb[2]) / 2,
-                                  centroid_lat=(sb[1] + sb[3]) / 2)
+            street = Jurisdiction(
+                level=Level.STREET,
+                code=f"4403{i + 1:02d}{s + 1:03d}000",
+                name=f"街道{i + 1}-{s + 1}",
+                parent=d,
+                boundary=geo(sb),
+                centroid_lon=(sb[0] + sb[2]) / 2,
+                centroid_lat=(sb[1] + sb[3]) / 2,
+            )
             street.save()
             streets.append((street, sb))
 
@@ -104,32 +122,72 @@ def build_world(quick: bool, work: Path) -> dict:
         return streets[0][0]
 
     nodes = rng.choice(net.n_nodes, size=n_stations, replace=False)
-    stations = [Station(jurisdiction=street_of(net.lon[n], net.lat[n]), code=f"ST{i:05d}", name=f"服务站{i}",
-                        kind="community", lon=float(net.lon[n]), lat=float(net.lat[n])) for i, n in enumerate(nodes)]
+    stations = [
+        Station(
+            jurisdiction=street_of(net.lon[n], net.lat[n]),
+            code=f"ST{i:05d}",
+            name=f"服务站{i}",
+            kind="community",
+            lon=float(net.lon[n]),
+            lat=float(net.lat[n]),
+        )
+        for i, n in enumerate(nodes)
+    ]
     Station.objects.bulk_create(stations, batch_size=2000)
     d0, d0_box = districts[0]
     in_d0 = [s for s in stations if s.jurisdiction.path.startswith(d0.path)]
-    specialties = [["fire", "general"], ["fire"], ["general"], ["water_rescue"], ["medical", "general"], ["elevator"]]
+    specialties = [
+        ["fire", "general"],
+        ["fire"],
+        ["general"],
+        ["water_rescue"],
+        ["medical", "general"],
+        ["elevator"],
+    ]
     teams = []
     for i in range(n_teams):
         home = in_d0[i % len(in_d0)] if i < district_teams else stations[int(rng.integers(len(stations)))]
-        teams.append(Team(jurisdiction=home.jurisdiction, station=home, code=f"T{i:06d}", name=f"队{i}",
-                          kind="station_team", specialties=specialties[i % len(specialties)],
-                          lon=home.lon + float(rng.normal(0, 0.001)), lat=home.lat + float(rng.normal(0, 0.001))))
+        teams.append(
+            Team(
+                jurisdiction=home.jurisdiction,
+                station=home,
+                code=f"T{i:06d}",
+                name=f"队{i}",
+                kind="station_team",
+                specialties=specialties[i % len(specialties)],
+                lon=home.lon + float(rng.normal(0, 0.001)),
+                lat=home.lat + float(rng.normal(0, 0.001)),
+            )
+        )
     Team.objects.bulk_create(teams, batch_size=2000)
     password = make_password("bench-password-1")
-    users = User.objects.bulk_create([User(username=f"m{i:05d}", password=password) for i in range(district_members)],
-                                     batch_size=2000)
+    users = User.objects.bulk_create(
+        [User(username=f"m{i:05d}", password=password) for i in range(district_members)], batch_size=2000
+    )
     per_team = district_members // district_teams
-    Member.objects.bulk_create([Member(team=teams[min(i // per_team, district_teams - 1)], name=f"队员{i}", user=u,
-                                       on_duty=True) for i, u in enumerate(users)], batch_size=2000)
+    Member.objects.bulk_create(
+        [
+            Member(team=teams[min(i // per_team, district_teams - 1)], name=f"队员{i}", user=u, on_duty=True)
+            for i, u in enumerate(users)
+        ],
+        batch_size=2000,
+    )
     commander = User.objects.create(username="commander", display_name="指挥长")
     Membership.objects.create(user=commander, jurisdiction=city, role="district_admin")
     _token, raw = ApiToken.issue(commander, "bench")
-    say(f"world: {len(streets)} streets, {n_stations:,} stations, {n_teams:,} teams, "
-        f"{district_teams} teams with {district_members:,} members in {d0.name}")
-    return {"net": net, "commander": commander, "token": raw, "district": d0, "district_box": d0_box,
-            "district_teams": [t.pk for t in teams[:district_teams]], "district_members": district_members}
+    say(
+        f"world: {len(streets)} streets, {n_stations:,} stations, {n_teams:,} teams, "
+        f"{district_teams} teams with {district_members:,} members in {d0.name}"
+    )
+    return {
+        "net": net,
+        "commander": commander,
+        "token": raw,
+        "district": d0,
+        "district_box": d0_box,
+        "district_teams": [t.pk for t in teams[:district_teams]],
+        "district_members": district_members,
+    }
 
 
 def random_points(net, n: int, seed: int):  # type: ignore[no-untyped-def]
@@ -154,8 +212,10 @@ def bench_ranking(world: dict, quick: bool) -> dict:
         team_index.refresh()
     say(f"team index: {len(team_index.ids):,} teams snapped in {t[0] * 1000:.0f} ms (once per process)")
     commander = world["commander"]
-    incidents = [report_incident(actor=commander, type_code="21100", channel="119", lon=lon, lat=lat)[0]
-                 for lon, lat in random_points(world["net"], 60 if quick else 300, 1)]
+    incidents = [
+        report_incident(actor=commander, type_code="21100", channel="119", lon=lon, lat=lat)[0]
+        for lon, lat in random_points(world["net"], 60 if quick else 300, 1)
+    ]
     samples = []
     for incident in incidents:
         with stopwatch() as t:
@@ -163,8 +223,10 @@ def bench_ranking(world: dict, quick: bool) -> dict:
         samples.append(t[0])
         assert len(ranked) == 10
     service = {"rank_service_p50_ms": pct(samples, 50), "rank_service_p99_ms": pct(samples, 99)}
-    say(f"rank (service): p50 {service['rank_service_p50_ms']:.2f} ms, p99 {service['rank_service_p99_ms']:.2f} ms "
-        f"over {len(samples)} incidents, k=10 of {len(team_index.ids):,} teams")
+    say(
+        f"rank (service): p50 {service['rank_service_p50_ms']:.2f} ms, p99 {service['rank_service_p99_ms']:.2f} ms "
+        f"over {len(samples)} incidents, k=10 of {len(team_index.ids):,} teams"
+    )
     # Naive: one point-to-point query per available fire team, timed on a sample and scaled up.
     teams = list(Team.objects.filter(status="available").values_list("lon", "lat", "specialties"))
     fire = [(lon, lat) for lon, lat, s in teams if "fire" in s]
@@ -184,8 +246,10 @@ def bench_ranking(world: dict, quick: bool) -> dict:
         full.append(t[0])
         assert len(order) == 10
     out = {**service, "naive_p99_ms": pct(naive, 99), "naive_full_dijkstra_p99_ms": pct(full, 99)}
-    say(f"naive baseline: one query per team ({len(fire):,} fire teams, timed on {sample} and scaled) "
-        f"p99 {out['naive_p99_ms']:.0f} ms; one full Dijkstra + sort p99 {out['naive_full_dijkstra_p99_ms']:.0f} ms")
+    say(
+        f"naive baseline: one query per team ({len(fire):,} fire teams, timed on {sample} and scaled) "
+        f"p99 {out['naive_p99_ms']:.0f} ms; one full Dijkstra + sort p99 {out['naive_full_dijkstra_p99_ms']:.0f} ms"
+    )
     world["incident_ids"] = [i.pk for i in incidents]
     return out
 
@@ -200,9 +264,23 @@ def start_servers(n: int) -> tuple[list[subprocess.Popen], list[int]]:
     procs, ports = [], []
     for _ in range(n):
         port = free_port()
-        procs.append(subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                       "yingji.asgi:application"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "yingji.asgi:application",
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         ports.append(port)
     for port in ports:
         for _ in range(300):
@@ -247,9 +325,16 @@ def _intake_client(args: tuple) -> tuple[int, int, float]:
     n = 0
     while time.perf_counter() - start < seconds:
         n += 1
-        body = json.dumps({"type_code": rng.choice(["21100", "91200", "91100", "33100"]), "channel": "119",
-                           "lon": rng.uniform(box_[0], box_[2]), "lat": rng.uniform(box_[1], box_[3]),
-                           "address": "压测地址", "idempotency_key": f"bench-{seed}-{n}"})
+        body = json.dumps(
+            {
+                "type_code": rng.choice(["21100", "91200", "91100", "33100"]),
+                "channel": "119",
+                "lon": rng.uniform(box_[0], box_[2]),
+                "lat": rng.uniform(box_[1], box_[3]),
+                "address": "压测地址",
+                "idempotency_key": f"bench-{seed}-{n}",
+            }
+        )
         try:
             conn.request("POST", "/api/v1/incidents/", body=body, headers=headers)
             response = conn.getresponse()
@@ -267,14 +352,18 @@ def _intake_client(args: tuple) -> tuple[int, int, float]:
 def bench_intake(world: dict, ports: list[int], quick: bool) -> dict:
     seconds = 5 if quick else 20
     clients = 2 * len(ports)
-    jobs = [(ports[i % len(ports)], world["token"], seconds, i, world["district_box"]) for i in range(clients)]
+    jobs = [
+        (ports[i % len(ports)], world["token"], seconds, i, world["district_box"]) for i in range(clients)
+    ]
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
         results = pool.map(_intake_client, jobs)
     ok, errors = sum(r[0] for r in results), sum(r[1] for r in results)
     elapsed = max(r[2] for r in results)
     out = {"intake_per_s": ok / elapsed, "intake_errors": errors, "intake_total": ok}
-    say(f"intake (API, {len(ports)} daphne processes, {clients} clients, PostgreSQL): "
-        f"{out['intake_per_s']:.0f} incidents/s, {errors} errors, {ok:,} incidents in {elapsed:.1f} s")
+    say(
+        f"intake (API, {len(ports)} daphne processes, {clients} clients, PostgreSQL): "
+        f"{out['intake_per_s']:.0f} incidents/s, {errors} errors, {ok:,} incidents in {elapsed:.1f} s"
+    )
     return out
 
 
@@ -286,7 +375,9 @@ def bench_fanout(world: dict) -> dict:
 
     lon = (world["district_box"][0] + world["district_box"][2]) / 2
     lat = (world["district_box"][1] + world["district_box"][3]) / 2
-    incident, _ = report_incident(actor=world["commander"], type_code="13100", channel="119", lon=lon, lat=lat)
+    incident, _ = report_incident(
+        actor=world["commander"], type_code="13100", channel="119", lon=lon, lat=lat
+    )
     from yingji.resources.models import Team
 
     Team.objects.filter(pk__in=world["district_teams"]).update(status="available")
@@ -302,13 +393,17 @@ def bench_fanout(world: dict) -> dict:
     notify.queue_callouts = timed
     try:
         with stopwatch() as t:
-            dispatches = dispatching.dispatch_teams(incident, world["district_teams"], actor=world["commander"])
+            dispatches = dispatching.dispatch_teams(
+                incident, world["district_teams"], actor=world["commander"]
+            )
     finally:
         notify.queue_callouts = original
     queued = Notification.objects.filter(incident=incident, kind="callout").count()
     out = {"fanout_8400_s": queue_times[0], "activation_all_teams_s": t[0], "fanout_notifications": queued}
-    say(f"one-click fan-out: {len(dispatches)} teams called in {t[0]:.2f} s; {queued:,} member call-outs queued "
-        f"in {queue_times[0]:.2f} s")
+    say(
+        f"one-click fan-out: {len(dispatches)} teams called in {t[0]:.2f} s; {queued:,} member call-outs queued "
+        f"in {queue_times[0]:.2f} s"
+    )
     return out
 
 
