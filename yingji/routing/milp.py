@@ -8,6 +8,7 @@ uses) spends minutes writing out.  Both work on the
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import highspy
@@ -16,6 +17,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .siting import Reduced
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ def solve_mclp(
     h.run()
     optimal = _is_optimal(h)
     info = h.getInfo()
+    if not integer and not optimal:
+        logger.info("HiGHS LP stopped with %s", h.modelStatusToString(h.getModelStatus()))
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     values = np.asarray(h.getSolution().col_value) if has_solution else np.zeros(m + g)
     objective = float(info.objective_function_value) if has_solution else 0.0

@@ -176,3 +176,17 @@ def test_a_time_limited_exact_solve_returns_a_valid_bound() -> None:
     result = mclp(cover, w, 8, method="exact", time_limit=0.2)
     assert result.bound is not None and result.bound >= result.covered_weight - 1e-6
     assert result.bound_share is not None and result.bound_share <= 1.0 + 1e-9
+
+
+def test_the_lagrangian_bound_is_valid_and_close_to_the_lp_bound() -> None:
+    from yingji.routing.bounds import lagrangian_bound
+
+    for k, (cover, w) in enumerate(instances(15, start=700)):
+        p = 1 + k % 4
+        fixed = [0] if k % 3 == 0 else None
+        exact = mclp(cover, w, p, fixed=fixed, method="exact").covered_weight
+        lp = lp_bound(cover, w, p, fixed)
+        lag = lagrangian_bound(cover, w, p, fixed, iterations=3_000, tolerance=0.0)
+        assert lp is not None
+        assert lag >= lp - 1e-6 * w.sum() and lag >= exact - 1e-6
+        assert lag <= lp + 0.02 * w.sum()  # subgradients converge to the LP bound
