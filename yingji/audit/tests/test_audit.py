@@ -52,3 +52,14 @@ def test_the_detail_page_shows_the_history(cast):
     page = web_client(cast.officer_a).get(f"/jurisdictions/{cast.community_a.code}/").content.decode()
     assert 'data-testid="history"' in page
     assert "commander" in page and "120500" in page
+
+
+def test_an_empty_file_field_is_logged_as_empty():
+    from django.db.models.fields.files import FieldFile
+
+    from yingji.audit.signals import _plain
+    from yingji.resources.models import Station
+
+    empty = FieldFile(None, Station._meta.get_field("photo"), "")
+    assert _plain(empty) is None
+    assert _plain(FieldFile(None, Station._meta.get_field("photo"), "stations/a.jpg")) == "stations/a.jpg"
