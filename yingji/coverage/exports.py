@@ -57,7 +57,8 @@ def coverage_workbook(report: CoverageReport, community_rows: list[AreaRow], tar
         missing = "、".join(f"{StationKind(k).label} {m}" for k, _h, _n, m in t.cells if m)
         target_rows.append([t.street.name, t.street.code, *cells, missing, _("Yes") if t.met else _("No")])
     _sheet(book, _("1+3+1 targets"), target_header, target_rows, [16, 16] + [22] * len(kinds) + [30, 10])
-    network = report.network.name if report.network else (_("straight-line estimate") if report.estimated else "")
+    network = _("straight-line estimate") if report.estimated else (
+        report.network.name if report.network else report.network_name)
     params = [
         [_("Area"), f"{report.area.name} ({report.area.code})"],
         [_("Target time (min)"), report.minutes],

@@ -219,6 +219,7 @@ class CoverageReport:
     sites: list[Site]
     network: RoadNetwork | None
     estimated: bool
+    network_name: str
     # Per cell (same order): H3 index, lon/lat, population, jurisdiction path, seconds (inf beyond 2T).
     cell_h3: list[str]
     cell_lonlat: NDArray[np.float64]
@@ -366,7 +367,8 @@ def compute(user: Any, *, area: Jurisdiction, minutes: float = DEFAULT_MINUTES,
           np.zeros(len(risk), dtype=np.int64), risk_seconds <= limit_s, grades)
     return CoverageReport(
         area=area, limit_s=limit_s, station_set=station_set, sites=sites, network=_network_record(),
-        estimated=eng.network is None, cell_h3=[c[0] for c in cells],
+        estimated=eng.network is None,
+        network_name="" if eng.network is None else str(eng.network.meta.get("name", "")), cell_h3=[c[0] for c in cells],
         cell_lonlat=demand[:n_cells], cell_population=weights, cell_path=paths, cell_seconds=cell_seconds,
         cell_off_network=off_network[:n_cells], risk=risk, risk_seconds=risk_seconds, rows=rows, total=total,
         level=level, compute_s=time.perf_counter() - start)
