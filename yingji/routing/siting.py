@@ -383,30 +383,14 @@ def mclp(
         chosen = _iterated_local_search(r, chosen, rounds, seed)
     sites = np.sort(np.asarray(chosen, dtype=np.int64))
     if method == "heuristic":
-        return SitingResult(
-            sites,
-            r.fixed,
-            _covered_weight(r, sites),
-            r.total_weight,
-            "heuristic",
-            seconds=time.perf_counter() - start,
-        )
+        return _result(r, sites, "heuristic", start)
     if method != "exact":
         raise ValueError(f"unknown method {method!r}")
     from .milp import solve_mclp
 
     sol = solve_mclp(r, p, integer=True, start=sites, time_limit=time_limit)
     best = np.sort(sol.sites) if _covered_weight(r, sol.sites) >= _covered_weight(r, sites) else sites
-    return SitingResult(
-        best,
-        r.fixed,
-        _covered_weight(r, best),
-        r.total_weight,
-        "exact",
-        optimal=sol.optimal,
-        bound=r.base_weight + sol.bound,
-        seconds=time.perf_counter() - start,
-    )
+    return _result(r, best, "exact", start, sol.optimal, r.base_weight + sol.bound)
 
 
 def lp_bound(
@@ -456,24 +440,28 @@ def lscp(
         sol = solve_lscp(r, start=sites, time_limit=time_limit)
         if len(sol.sites) <= len(sites):
             sites = np.sort(sol.sites)
-        return SitingResult(
-            sites,
-            r.fixed,
-            _covered_weight(r, sites),
-            r.total_weight,
-            "exact",
-            optimal=sol.optimal,
-            bound=sol.bound,
-            seconds=time.perf_counter() - start,
-        )
+        return _result(r, sites, "exact", start, sol.optimal, sol.bound)
     if method != "heuristic":
         raise ValueError(f"unknown method {method!r}")
+    return _result(r, sites, "heuristic", start)
+
+
+def _result(
+    r: Reduced,
+    sites: NDArray[np.int64],
+    method: str,
+    start: float,
+    optimal: bool = False,
+    bound: float | None = None,
+) -> SitingResult:
     return SitingResult(
         sites,
         r.fixed,
         _covered_weight(r, sites),
         r.total_weight,
-        "heuristic",
+        method,
+        optimal=optimal,
+        bound=bound,
         seconds=time.perf_counter() - start,
     )
 
