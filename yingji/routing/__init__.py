@@ -5,25 +5,38 @@ so that it can be used, tested and benchmarked on its own.  The Django apps
 (dispatch, supplies, coverage) call it through the names exported here.
 """
 
+from .bounds import lagrangian_bound
+from .coverage import CoverageResult, GroupSummary, area_summary, cover_matrix, hex_cells
 from .engine import NodeTimes, PointSet, Ranking, TravelTime, TravelTimeEngine
 from .fallback import StraightLine
 from .isochrone import Isochrone
 from .network import Network
+from .siting import SitingResult, lp_bound, lscp, mclp
 from .speeds import DEFAULT, EMERGENCY, SpeedProfile, parse_maxspeed
 from .synthetic import synthetic_city
 
 __all__ = [
     "DEFAULT",
     "EMERGENCY",
+    "CoverageResult",
+    "GroupSummary",
     "Isochrone",
     "Network",
     "NodeTimes",
     "PointSet",
     "Ranking",
+    "SitingResult",
     "SpeedProfile",
     "StraightLine",
     "TravelTime",
     "TravelTimeEngine",
+    "area_summary",
+    "cover_matrix",
+    "hex_cells",
+    "lagrangian_bound",
+    "lp_bound",
+    "lscp",
+    "mclp",
     "parse_maxspeed",
     "synthetic_city",
 ]
