@@ -37,6 +37,10 @@ class TargetRow:
         return {kind: max(0, need - self.have.get(kind, 0)) for kind, need in self.need.items()}
 
     @property
+    def missing_total(self) -> int:
+        return sum(self.missing.values())
+
+    @property
     def met(self) -> bool:
         return not any(self.missing.values())
 

@@ -42,8 +42,8 @@
   Yingji.loadGeoJSON(map, page.layers.stations_geojson, {
     pointToLayer: function (f, latlng) {
       var added = f.properties.added;
-      return L.circleMarker(latlng, {radius: added ? 7 : 4, color: added ? "#6a1b9a" : "#0d47a1",
-                                     weight: added ? 3 : 1.5, fillColor: "#fff", fillOpacity: 1});
+      return L.circleMarker(latlng, {radius: added ? 7 : 5, color: "#fff", weight: 1.5,
+                                     fillColor: added ? "#6a1b9a" : "#0d47a1", fillOpacity: 1});
     },
     onEachFeature: function (f, layer) {
       layer.bindTooltip(f.properties.name);
@@ -56,9 +56,9 @@
   function showIsochrone(f) {
     var p = f.properties, c = f.geometry.coordinates;
     var url = page.isochrone + "?minutes=" + page.minutes + (p.added ? "&lon=" + c[0] + "&lat=" + c[1] : "&station=" + encodeURIComponent(p.code));
-    Yingji.loadGeoJSON(map, url, {style: {color: "#6a1b9a", weight: 2, fillOpacity: 0.08}}).then(function (layer) {
+    Yingji.loadGeoJSON(map, url, {interactive: false, style: {color: "#6a1b9a", weight: 2.5, fill: false}}).then(function (layer) {
       if (single) { map.removeLayer(single); }
-      single = layer; layer.bindTooltip(p.name); layer.bringToBack();
+      single = layer;
     });
   }
 
@@ -89,10 +89,9 @@
       .then(function (data) {
         isoLayer = L.geoJSON(data, {
           coordsToLatLng: function (c) { return Yingji.toMap(c[0], c[1]); },
-          style: function (f) { return {color: f.properties.added ? "#6a1b9a" : "#1565c0", weight: 1, fillOpacity: 0.06}; },
-          onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name); }
+          interactive: false,
+          style: function (f) { return {color: f.properties.added ? "#6a1b9a" : "#0d47a1", weight: 1.5, opacity: 0.8, fill: false}; }
         }).addTo(map);
-        isoLayer.bringToBack();
         var p = data.properties || {};
         if (p.total > p.shown) {
           document.getElementById("isochrone-note").textContent =
