@@ -190,13 +190,19 @@ class TravelTimeEngine:
         return NodeTimes(search.single_source(graph, int(p.node[0]), limit) + off, int(p.node[0]))
 
     def travel_time(self, a: tuple[float, float], b: tuple[float, float]) -> TravelTime:
-        """Driving seconds from point ``a`` to point ``b`` (both ``(lon, lat)``)."""
-        pa, pb = self.prepare([a]), self.prepare([b])
-        if not (self._on_network(pa) and self._on_network(pb)):
+        """Driving seconds from point ``a`` to point ``b`` (both ``(lon, lat)``).
+
+        ``inf`` when ``b`` cannot be reached from ``a`` on the network.  The
+        search grows its budget like :meth:`nearest`, so a short trip in a big
+        city only explores the neighbourhood.
+        """
+        pb = self.prepare([b])
+        if not self._on_network(pb):
             return TravelTime(float(self.fallback.seconds(a[0], a[1], b[0], b[1])), True)
-        assert self.network is not None
-        d = search.single_source(self.network.graph, int(pa.node[0]))
-        return TravelTime(float(pa.offset_s[0] + d[pb.node[0]] + pb.offset_s[0]), False)
+        ranking = self._rank(a, pb, 1, None, reverse=False)
+        if ranking.estimated:
+            return TravelTime(float(self.fallback.seconds(a[0], a[1], b[0], b[1])), True)
+        return TravelTime(ranking.items[0][1] if ranking.items else np.inf, False)
 
     def nearest(
         self,

@@ -167,3 +167,15 @@ def test_reachable_within_lists_exactly_the_facilities_in_time(case, data) -> No
     assert sorted(i for i, _ in got) == sorted(np.flatnonzero(want <= limit).tolist())
     times = [t for _, t in got]
     assert times == sorted(times)
+
+
+@SETTINGS
+@given(graphs(), st.data())
+def test_point_to_point_travel_time_matches_networkx(case, data) -> None:
+    net, g = case
+    engine = TravelTimeEngine(net, max_snap_m=1e9)
+    a, b = data.draw(st.integers(0, net.n_nodes - 1)), data.draw(st.integers(0, net.n_nodes - 1))
+    t = engine.travel_time((float(net.lon[a]), float(net.lat[a])), (float(net.lon[b]), float(net.lat[b])))
+    want = expected_from(g, {a: 0.0})[b]
+    assert not t.estimated
+    assert (math.isinf(want) and math.isinf(t.seconds)) or math.isclose(t.seconds, want, abs_tol=1e-6)
