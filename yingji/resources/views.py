@@ -219,8 +219,11 @@ def certificate_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- map, compliance, expiry
 @login_required
 def resource_map(request: HttpRequest) -> HttpResponse:
+    # Hydrants and AEDs number in the thousands: they start switched off.
+    dense = [FacilityKind.HYDRANT, FacilityKind.AED]
     return render(request, "resources/map.html", {
         "station_kinds": StationKind.choices, "facility_kinds": FacilityKind.choices,
+        "dense_kinds": dense, "dense_kinds_json": json.dumps([str(k) for k in dense]),
         "jurisdictions": jurisdiction_choices(request.user), "jurisdiction": request.GET.get("jurisdiction", ""),
     })
 

@@ -1,6 +1,6 @@
 /* Map layers of the resources registry on top of map.js (window.Yingji).
  * Stations are circles, green when they meet the staffing standard and red
- * when they fall short; facilities are small squares coloured by kind. The
+ * when they fall short; facilities are small dots coloured by kind. The
  * map element gets data-loaded="<number of features>" once a layer is drawn
  * (the browser tests wait for it). */
 (function () {
@@ -40,12 +40,15 @@
     });
   }
 
-  function facilityLayer(map, url, elementId) {
+  /* Facilities, one layer group per kind so the map page can switch kinds on and off.
+   * Resolves to {kind: L.LayerGroup}; `visible(kind)` says which start on the map. */
+  function facilityLayers(map, url, elementId, visible) {
+    var groups = {};
     return Yingji.loadGeoJSON(map, url, {
       pointToLayer: function (feature, latlng) {
         var colour = FACILITY_COLOURS[feature.properties.kind] || "#555";
         var active = feature.properties.status === "in_service";
-        return L.circleMarker(latlng, {radius: 4, weight: 1, color: colour, fillColor: active ? colour : "#fff", fillOpacity: 0.8});
+        return L.circleMarker(latlng, {radius: 4, weight: 1, color: colour, fillColor: active ? colour : "#fff", fillOpacity: 0.85});
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
@@ -53,7 +56,17 @@
         if (p.capacity) { html += "<br>" + escape(p.capacity); }
         layer.bindPopup(html);
       }
-    }).then(function (layer) { markLoaded(elementId, layer); return layer; });
+    }).then(function (all) {
+      map.removeLayer(all);
+      all.eachLayer(function (marker) {
+        var kind = marker.feature.properties.kind;
+        groups[kind] = groups[kind] || L.layerGroup();
+        groups[kind].addLayer(marker);
+      });
+      Object.keys(groups).forEach(function (kind) { if (!visible || visible(kind)) { groups[kind].addTo(map); } });
+      markLoaded(elementId, all);
+      return groups;
+    });
   }
 
   /* Community boundaries, drawn faintly under the markers so the map reads without base tiles. */
@@ -64,7 +77,15 @@
       onEachFeature: function (feature, layer) {
         layer.bindTooltip(escape(feature.properties.name), {permanent: true, direction: "center", className: "area-label"});
       }
-    }).then(function (layer) { layer.bringToBack(); return layer; }, function () { return null; });
+    }).then(function (layer) {
+      layer.bringToBack();
+      // Names only when few areas are in view: a district of 92 communities would be a blur of labels.
+      var container = map.getContainer();
+      var toggle = function () { container.classList.toggle("hide-area-labels", layer.getLayers().length > 12 && map.getZoom() < 15); };
+      map.on("zoomend", toggle);
+      toggle();
+      return layer;
+    }, function () { return null; });
   }
 
   function pointMap(elementId, point, name, boundaryUrl) {
@@ -75,6 +96,6 @@
     return map;
   }
 
-  window.YingjiResources = {stationLayer: stationLayer, facilityLayer: facilityLayer, boundaryLayer: boundaryLayer,
+  window.YingjiResources = {stationLayer: stationLayer, facilityLayers: facilityLayers, boundaryLayer: boundaryLayer,
     pointMap: pointMap};
 })();
