@@ -94,9 +94,11 @@ def overview(request: HttpRequest) -> HttpResponse:
             "m": f"{minutes:g}"}, "share": _("Covered share (%)")},
     }
     risk_totals = [(RiskGrade(g), report.total.risk_by_grade.get(g, [0, 0])) for g in RiskGrade.values]
+    too_many = len(report.cell_h3) > reports.MAX_DRAWN_CELLS
     page = {
         "layers": {name: reverse(f"api:coverage_{name}") + "?" + query
-                   for name in ("cells_geojson", "stations_geojson", "risk_points_geojson", "isochrones_geojson")},
+                   for name in ("cells_geojson", "stations_geojson", "risk_points_geojson", "isochrones_geojson")
+                   if not (too_many and name == "cells_geojson")},
         "isochrone": reverse("api:coverage_isochrone"), "minutes": minutes,
         "bands": BAND_COLOURS,
         "chart": chart,
@@ -111,7 +113,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                  "isochrones": _("Isochrones of the first %(shown)s of %(total)s stations; click any station for its own.")},
     }
     context = {
-        "report": report, "area": area, "minutes": minutes, "station_set": station_set, "query": query,
+        "report": report, "area": area, "too_many_cells": too_many, "minutes": minutes, "station_set": station_set, "query": query,
         "areas": reports.area_choices(request.user), "kinds": StationKind.choices,
         "candidates": candidates, "place_kinds": PlaceKind.choices, "levels": [
             (Level.STREET, Level.STREET.label), (Level.COMMUNITY, Level.COMMUNITY.label), (Level.GRID, Level.GRID.label)],

@@ -44,6 +44,8 @@ OFF_NETWORK_M = 500.0
 #: Minutes classes of the map legend, as multiples of T.
 BANDS = (0.5, 1.0, 1.5, 2.0)
 MAX_ADDED_POINTS = 50
+#: Above this many cells the page draws no hexagons (a city: tens of thousands); it asks for a smaller area.
+MAX_DRAWN_CELLS = 15_000
 
 
 # ---------------------------------------------------------------- inputs
@@ -145,7 +147,7 @@ def top_areas(user: Any) -> list[Jurisdiction]:
 def area_choices(user: Any) -> list[Jurisdiction]:
     """Areas one may compute for: the top ones and the streets and communities below them."""
     return list(Jurisdiction.objects.visible_to(user)
-                .filter(level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY])
+                .filter(level__in=[Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY])
                 .only("code", "name", "level", "path").order_by("path"))
 
 

@@ -21,7 +21,7 @@
   }
   function fmt(n) { return Math.round(n).toLocaleString(); }
 
-  Yingji.loadGeoJSON(map, page.layers.cells_geojson, {
+  var cellsLoaded = page.layers.cells_geojson ? Yingji.loadGeoJSON(map, page.layers.cells_geojson, {
     style: function (f) {
       var p = f.properties;
       return {color: p.off_network ? "#607d8b" : "#ffffff", weight: p.off_network ? 1.2 : 0.4,
@@ -34,9 +34,10 @@
       layer.bindTooltip(fmt(p.population) + " " + text.residents + " · " + time +
         (p.off_network ? " · " + text.off_network : ""));
     }
-  }).then(function (layer) {
-    document.getElementById("coverage-map").dataset.cells = layer.getLayers().length;
-    if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); }
+  }) : Promise.resolve(null);
+  cellsLoaded.then(function (layer) {
+    document.getElementById("coverage-map").dataset.cells = layer ? layer.getLayers().length : 0;
+    if (layer && layer.getLayers().length) { map.fitBounds(layer.getBounds()); }
   });
 
   Yingji.loadGeoJSON(map, page.layers.stations_geojson, {
