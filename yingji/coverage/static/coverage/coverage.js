@@ -126,13 +126,16 @@
   }
 
   var data = page.chart;
+  /* Tilt the labels when they would not fit side by side (about 13 px a Chinese character). */
+  var width = document.getElementById("coverage-chart").clientWidth - 105;
+  var tilt = data.names.reduce(function (n, name) { return n + name.length * 13 + 10; }, 0) > width;
   var chart = echarts.init(document.getElementById("coverage-chart"));
   chart.setOption({
     color: ["#1a9850", "#d73027", "#37474f"],
     tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},
     legend: {top: 0},
-    grid: {left: 60, right: 45, bottom: 80, top: 40},
-    xAxis: {type: "category", data: data.names, axisLabel: {rotate: data.names.length > 6 ? 40 : 0, interval: 0}},
+    grid: {left: 60, right: 45, bottom: 80, top: 56},
+    xAxis: {type: "category", data: data.names, axisLabel: {rotate: tilt ? 40 : 0, interval: 0}},
     yAxis: [{type: "value"}, {type: "value", name: "%", min: 0, max: 100, splitLine: {show: false}}],
     series: [
       {name: data.labels.covered, type: "bar", stack: "people", data: data.covered},
