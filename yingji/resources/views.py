@@ -125,7 +125,8 @@ def ledger_create(request: HttpRequest, key: str) -> HttpResponse:
         else:
             messages.success(request, _("Created."))
             return redirect(f"resources:{page.prefix}_detail", pk=obj.pk)
-    return render(request, "resources/form.html", {"ledger": page, "tab": page.key, "form": form})
+    return render(request, "resources/form.html", {"ledger": page, "tab": page.key, "form": form,
+                                                   "pick_location": "lon" in form.fields})
 
 
 @login_required
@@ -144,7 +145,8 @@ def ledger_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect(f"resources:{page.prefix}_detail", pk=obj.pk)
-    return render(request, "resources/form.html", {"ledger": page, "tab": page.key, "form": form, "object": obj})
+    return render(request, "resources/form.html", {"ledger": page, "tab": page.key, "form": form, "object": obj,
+                                                   "pick_location": "lon" in form.fields})
 
 
 @login_required

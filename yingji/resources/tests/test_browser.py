@@ -84,3 +84,22 @@ def test_the_compliance_and_expiring_pages_on_a_phone(cast, page_for, screenshot
     page.goto("/resources/expiring/")
     assert "陈队长" in page.inner_text("[data-testid=expiring-certificates]")
     screenshot(page, "resources-expiring-phone")
+
+
+def test_a_station_is_created_by_clicking_its_place_on_the_map(cast, page_for, screenshot):
+    page = page_for(cast.officer_a, language="en")
+    page.goto("/resources/stations/new/")
+    page.wait_for_selector("#pick-map .area-label")  # community A's outline has been drawn
+    box = page.locator("#pick-map").bounding_box()
+    page.locator("#pick-map").click(position={"x": box["width"] / 2 + 40, "y": box["height"] / 2 + 30})
+    lon, lat = float(page.input_value("#id_lon")), float(page.input_value("#id_lat"))
+    assert 114.00 < lon < 114.045 and 22.50 < lat < 22.54
+    page.select_option("#id_jurisdiction", label="A社区 (440304001001)")
+    page.fill("#id_code", "ST-NEW")
+    page.fill("#id_name", "A社区新服务站")
+    page.select_option("#id_kind", "community")
+    page.check("input[name=services][value=rescue]")
+    screenshot(page, "resources-station-form")
+    page.click("[data-testid=ledger-form] button[type=submit]")
+    page.wait_for_url("**/resources/stations/*/")
+    assert "A社区新服务站" in page.inner_text("h1")

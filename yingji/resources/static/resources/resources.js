@@ -96,6 +96,45 @@
     return map;
   }
 
-  window.YingjiResources = {stationLayer: stationLayer, facilityLayers: facilityLayers, boundaryLayer: boundaryLayer,
+  /* Map coordinates back to WGS-84 (inverse of Yingji.toMap; a few fixed-point steps undo GCJ-02). */
+  function fromMap(latlng) {
+    var lon = latlng.lng, lat = latlng.lat;
+    if (Yingji.config.crs !== "gcj02") { return [lon, lat]; }
+    var x = lon, y = lat;
+    for (var i = 0; i < 5; i++) {
+      var p = Yingji.wgs84ToGcj02(x, y);
+      x -= p[0] - lon; y -= p[1] - lat;
+    }
+    return [x, y];
+  }
+
+  /* A click on the map fills the longitude and latitude inputs of a form. */
+  function pickPoint(elementId, lonInput, latInput, boundaryUrl) {
+    var lon = parseFloat(lonInput.value), lat = parseFloat(latInput.value);
+    var has = !isNaN(lon) && !isNaN(lat);
+    var map = Yingji.createMap(elementId, {center: has ? [lon, lat] : undefined, zoom: has ? 16 : 13});
+    var marker = null;
+    function place(point) {
+      var at = Yingji.toMap(point[0], point[1]);
+      if (marker) { marker.setLatLng(at); } else {
+        marker = L.circleMarker(at, {radius: 8, weight: 2, color: "#fff", fillColor: "#b71c1c", fillOpacity: 0.95}).addTo(map);
+      }
+    }
+    if (has) { place([lon, lat]); }
+    map.on("click", function (event) {
+      var point = fromMap(event.latlng);
+      lonInput.value = point[0].toFixed(6);
+      latInput.value = point[1].toFixed(6);
+      place(point);
+    });
+    if (boundaryUrl) {
+      boundaryLayer(map, boundaryUrl).then(function (layer) {
+        if (!has && layer && layer.getLayers().length) { map.fitBounds(layer.getBounds(), {animate: false}); }
+      });
+    }
+    return map;
+  }
+
+  window.YingjiResources = {pickPoint: pickPoint, stationLayer: stationLayer, facilityLayers: facilityLayers, boundaryLayer: boundaryLayer,
     pointMap: pointMap};
 })();
