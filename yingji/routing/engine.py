@@ -263,9 +263,10 @@ class TravelTimeEngine:
             # Unseen facilities are at least ``budget + f_min + p_off`` away, so
             # every facility strictly below that is final.
             certain = t < budget + f_min + p_off
-            if k is not None and int(certain.sum()) >= k:
+            found = int(certain.sum())
+            if k is not None and found >= k:
                 break
-            budget = min(budget * 2.0, cap)
+            budget = min(budget * _growth(found, k), cap)
         return Ranking(_best(t, certain, k), False)
 
     def isochrone(
@@ -300,6 +301,20 @@ class TravelTimeEngine:
         from .coverage import coverage
 
         return coverage(self, stations, demand, weights, limit_s, groups)
+
+
+def _growth(found: int, k: int | None) -> float:
+    """How much to enlarge the search budget after finding ``found`` of ``k``.
+
+    Facilities within a budget grow roughly with the reached area, i.e. the
+    budget squared, so ``sqrt(k / found)`` (with a margin) usually lands on a
+    budget that suffices in one more search; with nothing found, double.
+    A search costs about the square of its budget, so overshooting is what
+    the margin must not overdo.
+    """
+    if not k or found == 0:
+        return 2.0
+    return float(min(2.0, max(1.25, 1.15 * np.sqrt(k / found))))
 
 
 def _best(t: NDArray[np.float64], mask: NDArray[np.bool_], k: int | None) -> list[tuple[int, float]]:
