@@ -6,7 +6,7 @@ so that it can be used, tested and benchmarked on its own.  The Django apps
 """
 
 from .bounds import lagrangian_bound
-from .coverage import CoverageResult, GroupSummary, area_summary, cover_matrix, hex_cells
+from .coverage import CoverageResult, GroupSummary, area_summary, cover_matrix, hex_cells, population_cells
 from .engine import NodeTimes, PointSet, Ranking, TravelTime, TravelTimeEngine
 from .fallback import StraightLine
 from .isochrone import Isochrone
@@ -38,5 +38,6 @@ __all__ = [
     "lscp",
     "mclp",
     "parse_maxspeed",
+    "population_cells",
     "synthetic_city",
 ]

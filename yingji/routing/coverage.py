@@ -272,6 +272,25 @@ def hex_cells(
     return cells, centres[:, ::-1].copy()
 
 
+def population_cells(
+    lonlat: ArrayLike, population: ArrayLike, resolution: int
+) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64]]:
+    """Sum point populations (buildings, households) into H3 cells.
+
+    Returns the cells (sorted), their centres as (n, 2) lon/lat and their
+    summed population: the demand set for :func:`coverage` and siting.
+    """
+    pts = np.asarray(lonlat, dtype=np.float64).reshape(-1, 2)
+    pop = np.asarray(population, dtype=np.float64)
+    if len(pop) != len(pts):
+        raise ValueError("population and points differ in length")
+    ids = [h3.latlng_to_cell(lat, lon, resolution) for lon, lat in pts]
+    cells, inverse = np.unique(np.asarray(ids, dtype=object), return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=pop, minlength=len(cells))
+    centres = np.array([h3.cell_to_latlng(c) for c in cells], dtype=np.float64).reshape(-1, 2)[:, ::-1]
+    return [str(c) for c in cells], np.ascontiguousarray(centres), totals
+
+
 def hex_boundary(cell: str) -> list[list[float]]:
     """The closed GeoJSON ring (lon/lat) of an H3 cell, for drawing gap maps."""
     ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell)]

@@ -16,6 +16,7 @@ from yingji.routing.coverage import (
     coverage_loop,
     hex_boundary,
     hex_cells,
+    population_cells,
 )
 from yingji.routing.engine import TravelTimeEngine
 from yingji.routing.synthetic import random_points_in, synthetic_city
@@ -34,6 +35,16 @@ def test_hex_cells_tile_the_box_with_h3_cells() -> None:
     assert np.all((centres[:, 1] >= box[1]) & (centres[:, 1] <= box[3]))
     ring = hex_boundary(cells[0])
     assert ring[0] == ring[-1] and len(ring) == 7
+
+
+def test_population_cells_sum_the_people_of_each_hexagon() -> None:
+    pts = np.array([[114.05, 22.54], [114.0500001, 22.5400001], [114.07, 22.56]])
+    cells, centres, pop = population_cells(pts, [10, 5, 7], 9)
+    assert len(cells) == 2 and sorted(pop.tolist()) == [7.0, 15.0]
+    for cell, (lon, lat), total in zip(cells, centres, pop, strict=True):
+        assert h3.latlng_to_cell(lat, lon, 9) == cell
+        members = [i for i, (x, y) in enumerate(pts) if h3.latlng_to_cell(y, x, 9) == cell]
+        assert total == sum([10, 5, 7][i] for i in members)
 
 
 def test_coverage_equals_the_per_station_loop_and_brute_force() -> None:
