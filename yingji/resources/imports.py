@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -150,6 +151,14 @@ class RegistryTable(TableSpec):
             if (current or None) != (values[column.field] or None):
                 return True
         return super().has_changes(existing, values)
+
+    def find_existing(self, values: dict[str, Any]) -> Any | None:
+        """The row with this natural key; one the user cannot see is refused (not updated, not duplicated)."""
+        existing = super().find_existing(values)
+        if existing is not None and not self.model.objects.visible_to(self.user).filter(  # type: ignore[attr-defined]
+                pk=existing.pk).exists():
+            raise Http404
+        return existing
 
     def _lookup(self, model: type[models.Model], code: str | None, field: str) -> Any:
         """A row by code among those the importing user can see; a clear error otherwise."""
@@ -293,9 +302,9 @@ class MemberTable(RegistryTable):
             yield row
 
     def find_existing(self, values: dict[str, Any]) -> Member | None:
-        team = Team.objects.filter(code=values.get("team") or "").first()
+        team = Team.objects.visible_to(self.user).filter(code=values.get("team") or "").first()
         if team is None:
-            return None
+            return None  # save_row then names the unknown team
         in_team = Member.objects.filter(team=team).select_related("team__jurisdiction", "user")
         if values.get("id_number"):
             found = in_team.filter(id_number=values["id_number"].strip().upper()).first()

@@ -161,6 +161,15 @@ def test_an_import_of_another_communitys_rows_is_refused(cast):
     assert Station.objects.get(code="ST-A").name != "改名"
 
 
+def test_re_importing_an_unchanged_row_of_another_community_is_refused_not_skipped(cast):
+    from yingji.resources.imports import StationTable
+
+    station = b.make_station(cast.community_a, code="ST-A")
+    exported = StationTable(cast.officer_a).to_xlsx([station])
+    result = StationTable(cast.officer_b).import_file(exported, "s.xlsx")
+    assert not result.ok and result.unchanged == 0
+
+
 def test_the_web_form_reports_service_errors_on_the_fields(cast):
     web = web_client(cast.officer_a, language="en")
     response = web.post("/resources/stations/new/", {
