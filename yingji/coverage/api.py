@@ -14,13 +14,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.core import travel
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
 from yingji.core.files import xlsx_response
 from yingji.coverage.exports import coverage_workbook
+from yingji.coverage.imports import RiskPointTable
 from yingji.coverage.models import CoverageRun, RiskGrade, RiskKind, RiskPoint, RoadNetwork
 from yingji.coverage.services import report as reports
 from yingji.coverage.services import risk as risk_services
@@ -144,6 +146,14 @@ class RiskPointOut(Schema):
     is_active: bool
     jurisdiction: str = Field(..., alias="jurisdiction.code")
     updated_at: datetime.datetime
+
+
+class ImportResultOut(Schema):
+    ok: bool
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[dict[str, Any]]
 
 
 class RiskPointIn(Schema):
@@ -327,6 +337,19 @@ def create_risk_point(request: HttpRequest, payload: RiskPointIn) -> Any:
                                             name=payload.name, grade=payload.grade, kind=payload.kind,
                                             lon=payload.lon, lat=payload.lat)
     return Status(201, RiskPoint.objects.select_related("jurisdiction").get(pk=point.pk))
+
+
+@router.get("/risk-points/export", response={200: None})
+def export_risk_points(request: HttpRequest) -> HttpResponse:
+    """The risk points you may export, as .xlsx (the import template when you have none)."""
+    return xlsx_response(RiskPointTable(request_user(request)).to_xlsx(), _("risk-points"))
+
+
+@router.post("/risk-points/import", response={200: ImportResultOut, 422: ImportResultOut})
+def import_risk_points(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    """Create or update risk points from .xlsx/.csv by code; all rows or none."""
+    result = RiskPointTable(request_user(request)).import_file(file.read(), file.name or "")
+    return Status(200 if result.ok else 422, result.as_dict())
 
 
 @router.get("/risk-points/{code}", response={200: RiskPointOut, 404: ErrorOut})
