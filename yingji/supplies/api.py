@@ -63,14 +63,16 @@ WRITE = {200: Any, 201: Any, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 # ------------------------------------------------------------------ search
 @router.get("/search", response={200: SearchOut, 422: ErrorOut})
 def search(request: HttpRequest, q: str | None = None, material: str | None = None, quantity: int = 1,
-           lon: float | None = None, lat: float | None = None, near: str | None = None, limit: int = 10) -> Any:
+           lon: float | None = None, lat: float | None = None, near: str | None = None,
+           incident: str | None = None, limit: int = 10) -> Any:
     """Warehouses holding `quantity` of a material nearest to a point, by travel time.
 
     `q` is a name, alias or code; `material` (code) picks one candidate. The
-    point is `lon`/`lat`, or `near` = a warehouse or jurisdiction code.
+    point is `lon`/`lat`, an `incident` reference, or `near` = a warehouse or
+    jurisdiction code.
     """
     user = request_user(request)
-    point = queries.resolve_point(user, lon=lon, lat=lat, near=near)
+    point = queries.resolve_point(user, lon=lon, lat=lat, near=near, incident=incident)
     result = services.search_stock(user, point=point, term=q, material=material, quantity=quantity, limit=limit)
     return queries.search_answer(result)
 
@@ -262,10 +264,13 @@ def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]):  
 def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
     user = request_user(request)
     destination = queries.visible_warehouse(user, payload.destination) if payload.destination else None
+    incident = queries.visible_incident(user, payload.incident_ref)
     if payload.jurisdiction:
         jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=payload.jurisdiction)
     elif destination is not None:
         jurisdiction = destination.jurisdiction
+    elif incident is not None:
+        jurisdiction = incident.jurisdiction
     else:
         raise ValidationError({"jurisdiction": _("Say which jurisdiction the materials are for.")})
     lines = [services.LineRequest(queries.visible_warehouse(user, line.warehouse),
@@ -274,7 +279,7 @@ def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
     allocation = services.request_allocation(
         actor=user, jurisdiction=jurisdiction, lines=lines, purpose=payload.purpose, destination=destination,
         incident_ref=payload.incident_ref, destination_text=payload.destination_text, destination_point=point,
-        note=payload.note)
+        note=payload.note, incident=incident)
     return Status(201, _detail(allocation))
 
 

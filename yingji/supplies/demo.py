@@ -185,7 +185,7 @@ def _lots(lines: list[_Line], rng: random.Random, today: datetime.date) -> list[
     return lots
 
 
-def _insert(model: type[Any], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+def insert_rows(model: type[Any], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Plain multi-row INSERTs for the stock tables.
 
     Django's bulk_create spends ~0.2 ms per row compiling expressions; the demo
@@ -214,7 +214,7 @@ def _book(lots: list[StockLot]) -> None:
     first_id = (StockLot.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
     for offset, lot in enumerate(lots):
         lot.pk = first_id + offset
-    _insert(StockLot, ["id", "warehouse", "material", "batch", "quantity", "production_date", "expiry_date",
+    insert_rows(StockLot, ["id", "warehouse", "material", "batch", "quantity", "production_date", "expiry_date",
                        "condition", "last_maintained_on", "received_on"],
             [(lot.pk, lot.warehouse.pk, lot.material.pk, lot.batch, lot.quantity, lot.production_date,
               lot.expiry_date, lot.condition, lot.last_maintained_on, lot.received_on) for lot in lots])
@@ -229,10 +229,10 @@ def _book(lots: list[StockLot]) -> None:
         when = datetime.datetime.combine(lot.received_on, datetime.time(9, 0), tzinfo=tz)
         movements.append((key[0], key[1], lot.pk, MovementKind.RECEIPT.value, lot.quantity, held[key], when, "期初导入",
                           "期初库存", "QC-0001"))
-    _insert(StockMovement, ["warehouse", "material", "lot", "kind", "quantity", "balance_after", "occurred_at",
+    insert_rows(StockMovement, ["warehouse", "material", "lot", "kind", "quantity", "balance_after", "occurred_at",
                             "actor_name", "reason", "document"], movements)
     now = timezone.now()
-    _insert(StockBalance, ["warehouse", "material", "quantity", "reserved", "updated_at"],
+    insert_rows(StockBalance, ["warehouse", "material", "quantity", "reserved", "updated_at"],
             [(w, m, q, 0, now) for (w, m), q in held.items()])
 
 

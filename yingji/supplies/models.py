@@ -345,9 +345,11 @@ class Allocation(LedgerModel):
                               default=AllocationStatus.REQUESTED, db_index=True)
     destination = models.ForeignKey(Warehouse, verbose_name=_("destination warehouse"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="incoming_allocations")
-    # The incidents app had no Incident model when this was written: the incident
-    # is referred to by its number and the place materials go to.
-    incident_ref = models.CharField(_("incident"), max_length=64, blank=True, db_index=True)
+    incident = models.ForeignKey("incidents.Incident", verbose_name=_("incident"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="allocations")
+    # The incident's reference as text: kept when the incident is deleted, and
+    # used for incidents of other platforms (a 119 or 12345 case number).
+    incident_ref = models.CharField(_("incident reference"), max_length=64, blank=True, db_index=True)
     destination_text = models.CharField(_("deliver to"), max_length=200, blank=True)
     destination_lon = models.FloatField(_("destination longitude"), null=True, blank=True)
     destination_lat = models.FloatField(_("destination latitude"), null=True, blank=True)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from yingji.incidents.models import Incident
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies.models import Allocation, Material, StockBalance, StockLot, Warehouse
 from yingji.supplies.services.search import Hit, MaterialEntry, SearchResult, StockState, warehouse_states
@@ -66,10 +67,21 @@ def stock_rows(warehouse: Warehouse) -> list[dict[str, Any]]:
     return rows
 
 
-def resolve_point(user: Any, *, lon: float | None, lat: float | None, near: str | None) -> tuple[float, float]:
-    """The point searched from: coordinates, or a jurisdiction's centre or a warehouse, by code."""
+def visible_incident(user: Any, reference: str | None) -> Incident | None:
+    """The incident with this reference if the user may see it (None for other platforms' numbers)."""
+    if not reference:
+        return None
+    return Incident.objects.visible_to(user).filter(reference=reference.strip()).first()
+
+
+def resolve_point(user: Any, *, lon: float | None, lat: float | None, near: str | None,
+                  incident: str | None = None) -> tuple[float, float]:
+    """The point searched from: coordinates, an incident, or a warehouse or jurisdiction by code."""
     if lon is not None and lat is not None:
         return float(lon), float(lat)
+    found = visible_incident(user, incident)
+    if found is not None and not near:
+        return found.lon, found.lat
     if near:
         warehouse = Warehouse.objects.visible_to(user).filter(code=near).values_list("lon", "lat").first()
         if warehouse is not None:

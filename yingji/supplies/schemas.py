@@ -221,7 +221,8 @@ class AllocationIn(Schema):
     jurisdiction: str | None = Field(None, description="Code of the requesting jurisdiction; defaults to the "
                                                         "destination warehouse's.")
     destination: str | None = Field(None, description="Destination warehouse code (or give incident_ref).")
-    incident_ref: str = Field("", max_length=64)
+    incident_ref: str = Field("", max_length=64, description="An incident's reference, or another platform's "
+                                                             "case number.")
     destination_text: str = Field("", max_length=200)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -249,6 +250,7 @@ class AllocationOut(Schema):
     status_label: str = Field(..., alias="get_status_display")
     jurisdiction_code: str = Field(..., alias="jurisdiction.code")
     destination_code: str | None = Field(None, alias="destination.code")
+    incident_reference: str | None = Field(None, alias="incident.reference")
     incident_ref: str
     destination_text: str
     destination_lon: float | None

@@ -72,7 +72,8 @@ def search(request: HttpRequest) -> HttpResponse:
                                    "incident", ""), "result": None, "error": ""}
     if term or context["material_code"]:
         try:
-            point = queries.resolve_point(request.user, lon=lon, lat=lat, near=near or None)
+            point = queries.resolve_point(request.user, lon=lon, lat=lat, near=near or None,
+                                          incident=context["incident"] or None)
             result = services.search_stock(request.user, point=point, term=term or None,
                                            material=context["material_code"] or None, quantity=quantity)
         except ValidationError as exc:
@@ -273,6 +274,7 @@ def allocation_create(request: HttpRequest) -> HttpResponse:
         point = (data["lon"], data["lat"]) if data.get("lon") is not None and data.get("lat") is not None else None
         try:
             allocation = services.request_allocation(
+                incident=queries.visible_incident(user, data.get("incident_ref")),
                 actor=user, jurisdiction=data["jurisdiction"], destination=data.get("destination"),
                 incident_ref=data.get("incident_ref") or "", destination_text=data.get("destination_text") or "",
                 destination_point=point, purpose=data["purpose"], note=data.get("note") or "",

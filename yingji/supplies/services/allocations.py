@@ -92,8 +92,20 @@ def _require_over_sources(actor: Any, perm: str, lines: list[AllocationLine]) ->
 @transaction.atomic
 def request_allocation(*, actor: Any, jurisdiction: Jurisdiction, lines: list[LineRequest], purpose: str,
                        destination: Warehouse | None = None, incident_ref: str = "", destination_text: str = "",
-                       destination_point: tuple[float, float] | None = None, note: str = "") -> Allocation:
-    """Ask for materials for an incident or a warehouse in `jurisdiction`."""
+                       destination_point: tuple[float, float] | None = None, note: str = "",
+                       incident: Any = None) -> Allocation:
+    """Ask for materials for an incident or a warehouse in `jurisdiction`.
+
+    `incident` is an incidents.Incident (its reference, place and address fill
+    in what is not given); `incident_ref` alone names an incident of another
+    platform (a 119 or 12345 case number).
+    """
+    if incident is not None:
+        if not can(actor, "view", incident):
+            raise Http404
+        incident_ref = incident_ref or incident.reference
+        destination_text = destination_text or incident.address
+        destination_point = destination_point or (incident.lon, incident.lat)
     if not path_allowed(actor, REQUEST_PERM, jurisdiction.path):
         raise PermissionDenied(_("You may not request allocations for %(place)s.") % {"place": jurisdiction.name})
     errors: dict[str, str] = {}
@@ -126,7 +138,7 @@ def request_allocation(*, actor: Any, jurisdiction: Jurisdiction, lines: list[Li
     if destination is not None and destination_point is None:
         destination_point = (destination.lon, destination.lat)
     allocation = create_numbered(
-        Allocation, "DB", jurisdiction=jurisdiction, destination=destination,
+        Allocation, "DB", jurisdiction=jurisdiction, destination=destination, incident=incident,
         incident_ref=(incident_ref or "").strip()[:64], destination_text=(destination_text or "").strip()[:200],
         destination_lon=destination_point[0] if destination_point else None,
         destination_lat=destination_point[1] if destination_point else None,

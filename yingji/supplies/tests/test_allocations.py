@@ -174,3 +174,24 @@ def test_a_request_is_validated_before_anything_is_written(world) -> None:  # ty
     from yingji.supplies.models import Allocation
 
     assert Allocation.objects.count() == 0
+
+
+def test_an_allocation_links_a_recorded_incident(world) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from yingji.incidents.models import Incident
+    from yingji.supplies.queries import resolve_point
+
+    cast, jackets, _wa, wb, _wc = world
+    incident = Incident.objects.create(jurisdiction=cast.community_b, type_code="11200", channel="12345",
+                                       lon=114.031, lat=22.555, address="笋岗路隧道", received_at=timezone.now())
+    assert resolve_point(cast.street_officer, lon=None, lat=None, near=None,
+                         incident=incident.reference) == (114.031, 22.555)
+    allocation = request_allocation(actor=cast.street_officer, jurisdiction=cast.community_b, incident=incident,
+                                    lines=[LineRequest(wb, jackets, 2)], purpose="waterlogging")
+    assert allocation.incident == incident and allocation.incident_ref == incident.reference
+    assert (allocation.destination_lon, allocation.destination_lat) == (114.031, 22.555)
+    assert allocation.destination_text == "笋岗路隧道"
+    with pytest.raises(Http404):
+        request_allocation(actor=cast.officer_c, jurisdiction=cast.community_c, incident=incident,
+                           lines=[LineRequest(wb, jackets, 1)], purpose="not theirs")
