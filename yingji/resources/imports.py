@@ -44,6 +44,7 @@ from yingji.resources.models import (
     FacilityKind,
     FacilityStatus,
     Member,
+    MemberCertificate,
     Service,
     Specialty,
     Station,
@@ -123,12 +124,16 @@ def labels(choices: type[models.Choices], values: list[str]) -> str:
     return LIST_JOINER.join(str(choices(v).label) for v in values if v in choices.values)
 
 
-def certificates_text(member: Member) -> str:
+def _certificates_cell(held: list[tuple[str, Any]]) -> str:
     items = []
-    for c in sorted(member.certificates.all(), key=lambda c: c.kind):
-        label = str(CertificateKind(c.kind).label)
-        items.append(f"{label}:{c.expires_on.isoformat()}" if c.expires_on else label)
+    for kind, expires_on in sorted(held, key=lambda item: item[0]):
+        label = str(CertificateKind(kind).label)
+        items.append(f"{label}:{expires_on.isoformat()}" if expires_on else label)
     return LIST_JOINER.join(items)
+
+
+def certificates_text(member: Member) -> str:
+    return _certificates_cell([(c.kind, c.expires_on) for c in member.certificates.all()])
 
 
 # ---------------------------------------------------------------- shared base
@@ -290,15 +295,23 @@ class MemberTable(RegistryTable):
 
     def export_queryset(self):  # type: ignore[no-untyped-def]
         return (Member.objects.restrict(self.user, "export").select_related("team__jurisdiction", "user")
-                .prefetch_related("certificates").order_by("team__code", "name", "pk"))
+                .order_by("team__code", "name", "pk"))
 
     def rows(self, objects):  # type: ignore[no-untyped-def]
-        # Someone without the personal-data permission (an auditor) gets masked numbers.
-        for member in objects:
-            row = [column.value_of(member) for column in self.columns]
+        members = list(objects)
+        # Certificates of all members in one query of plain tuples (a district exports 8,400 members).
+        held: dict[int, list[tuple[str, Any]]] = {}
+        for member_id, kind, expires_on in (MemberCertificate.objects.filter(member__in=[m.pk for m in members])
+                                            .order_by("kind").values_list("member_id", "kind", "expires_on")):
+            held.setdefault(member_id, []).append((kind, expires_on))
+        index = {column.field: i for i, column in enumerate(self.columns)}
+        for member in members:
+            row = [column.value_of(member) for column in self.columns if column.field != "certificates"]
+            row.insert(index["certificates"], _certificates_cell(held.get(member.pk, [])))
+            # Someone without the personal-data permission (an auditor) gets masked numbers.
             path = object_path(member)
-            row[2] = phone_for(self.user, member.phone, path)
-            row[3] = id_number_for(self.user, member.id_number, path)
+            row[index["phone"]] = phone_for(self.user, member.phone, path)
+            row[index["id_number"]] = id_number_for(self.user, member.id_number, path)
             yield row
 
     def find_existing(self, values: dict[str, Any]) -> Member | None:
