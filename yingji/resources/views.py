@@ -187,7 +187,17 @@ def ledger_import(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, _("Imported: %(c)s created, %(u)s updated, %(s)s unchanged.") % {
                 "c": result.created, "u": result.updated, "s": result.unchanged})
             return redirect(f"resources:{page.prefix}_list")
-    return render(request, "resources/import.html", {"ledger": page, "tab": page.key, "form": form, "result": result})
+    return render(request, "resources/import.html", {"ledger": page, "tab": page.key, "form": form, "result": result,
+                                                     "columns": _column_help(page)})
+
+
+def _column_help(page: LedgerPage) -> list[tuple[str, bool, str]]:
+    """(header, required, allowed values) of each column, shown above the upload form."""
+    rows = []
+    for column in page.table.columns:
+        allowed = "、".join(str(label) for label in column.choices.labels) if column.choices is not None else ""
+        rows.append((str(column.header), column.required, allowed))
+    return rows
 
 
 # ---------------------------------------------------------------- certificates on the member page
