@@ -420,19 +420,23 @@ def lscp(
     method: Method = "heuristic",
     *,
     time_limit: float | None = None,
+    rounds: int = 30,
+    seed: int = 0,
 ) -> SitingResult:
     """Set covering: the fewest new sites covering every demand point any site can reach.
 
     Demand no candidate reaches is left out (and shows as uncovered weight in
     the result).  The heuristic is lazy greedy by newly covered points
-    followed by removal of redundant sites; ``"exact"`` solves the integer
-    program with HiGHS.
+    followed by removal of redundant sites, then ``rounds`` of perturbation
+    (drop a few sites, re-cover greedily without them, drop redundant ones;
+    keep when no larger); ``"exact"`` solves the integer program with HiGHS.
     """
     start = time.perf_counter()
     r = reduce_instance(cover, None, fixed)
     cnt = np.zeros(r.a.shape[1], dtype=np.int64)
     chosen = _lazy_greedy(r, r.count, cnt, None)
     chosen = _drop_redundant(r, chosen, cnt)
+    chosen = _improve_cover(r, chosen, rounds, seed)
     sites = np.sort(np.asarray(chosen, dtype=np.int64))
     if method == "exact":
         from .milp import solve_lscp
@@ -464,6 +468,36 @@ def _result(
         bound=bound,
         seconds=time.perf_counter() - start,
     )
+
+
+def _improve_cover(r: Reduced, chosen: list[int], rounds: int, seed: int) -> list[int]:
+    """Iterated greedy for set covering: perturb a cover, repair it, keep it if no larger.
+
+    Equal-size covers are accepted too, so the search can drift across
+    plateaus; it stops after :data:`PATIENCE` rounds without a smaller cover.
+    """
+    rng = np.random.default_rng(seed)
+    best = list(chosen)
+    idle = 0
+    for _ in range(rounds):
+        if idle >= PATIENCE or len(best) < 2:
+            break
+        idle += 1
+        n_drop = int(rng.integers(1, max(2, len(best) // 3) + 1))
+        drop = set(rng.choice(best, size=min(n_drop, len(best)), replace=False).tolist())
+        keep = [j for j in best if j not in drop]
+        cnt = _counts(r, keep)
+        allowed = np.ones(r.a.shape[0], dtype=bool)
+        allowed[list(drop)] = False
+        trial = keep + _lazy_greedy(r, r.count, cnt, None, allowed)
+        if np.any(cnt == 0):  # the dropped sites were needed for some demand
+            trial += _lazy_greedy(r, r.count, cnt, None)
+        trial = _drop_redundant(r, trial, cnt)
+        if len(trial) < len(best):
+            idle = 0
+        if len(trial) <= len(best):
+            best = trial
+    return best
 
 
 def _drop_redundant(r: Reduced, chosen: list[int], cnt: NDArray[np.int64]) -> list[int]:

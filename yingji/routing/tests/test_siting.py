@@ -128,7 +128,7 @@ def test_the_lscp_heuristic_covers_everything_coverable_with_few_extra_sites() -
             assert not np.array_equal(np.asarray(cover[rest].sum(axis=0)).ravel() > 0, coverable)
         worst = min(worst, len(exact.sites) / max(len(heur.sites), 1))
     print(f"\nLSCP optimum / heuristic site count over 150 instances: worst {worst:.4f}")
-    assert worst >= 0.75
+    assert worst >= 0.8
 
 
 def test_the_lp_bound_lies_between_the_optimum_and_the_total() -> None:
