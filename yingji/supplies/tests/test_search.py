@@ -159,37 +159,3 @@ def test_a_warm_search_runs_no_query_and_follows_new_movements(city, django_asse
     assert codes(result.hits) == ["WC"]
     reset_index()
 
-
-def test_the_guessed_budget_search_is_exact() -> None:
-    """_nearest (one search with a budget guessed from straight lines) equals the engine's exact k-nearest."""
-    import numpy as np
-
-    from yingji.routing import synthetic_city
-    from yingji.supplies.services.search import _nearest
-
-    net = synthetic_city(3_000, seed=5)
-    engine = TravelTimeEngine(net)
-    rng = np.random.default_rng(3)
-    nodes = rng.choice(net.n_nodes, size=60, replace=False)
-    points = engine.prepare(np.column_stack([net.lon[nodes], net.lat[nodes]]))
-
-    class Index:
-        def __init__(self) -> None:
-            self.engine = engine
-
-        def subset(self, positions):  # type: ignore[no-untyped-def]
-            from yingji.routing import PointSet
-
-            return PointSet(points.lonlat[positions], points.node[positions], points.distance_m[positions],
-                            points.offset_s[positions])
-
-    index = Index()
-    for _trial in range(25):
-        node = int(rng.integers(net.n_nodes))
-        point = (float(net.lon[node]), float(net.lat[node]))
-        positions = np.sort(rng.choice(60, size=int(rng.integers(1, 60)), replace=False))
-        for k in (1, 5, 10):
-            ours = _nearest(index, point, positions, k)  # type: ignore[arg-type]
-            exact = engine.nearest(point, index.subset(positions), k=min(k, len(positions)))
-            assert ours.indices == exact.indices
-            assert ours.minutes == pytest.approx(exact.minutes)

@@ -1,0 +1,74 @@
+"""Expiry, maintenance and minimum-reserve lists, per jurisdiction, and their Excel export."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from yingji.core.testing import api_client, web_client
+from yingji.supplies.models import StockLot, Warehouse
+from yingji.supplies.services import record_maintenance
+from yingji.supplies.services.reports import below_minimum, expiring_lots, overdue_maintenance
+from yingji.supplies.tests.builders import make_material, make_warehouse, stock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shelves(cast):  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    water = make_material(cast, "SH-001", "瓶装饮用水", unit="箱", category="living", min_reserve={"community": 20})
+    pump = make_material(cast, "FX-005", "潜水泵", unit="台", category="flood_control", maintenance_days=90)
+    wa = make_warehouse(cast.community_a, "WA", 114.01)
+    wc = make_warehouse(cast.community_c, "WC", 114.05)
+    stock(wa, water, 10, batch="old", expiry_date=today + datetime.timedelta(days=12))
+    stock(wa, water, 5, batch="new", expiry_date=today + datetime.timedelta(days=300))
+    stock(wc, water, 30, batch="c", expiry_date=today + datetime.timedelta(days=3))
+    stock(wa, pump, 2, batch="p")
+    StockLot.objects.filter(batch="p").update(received_on=today - datetime.timedelta(days=200),
+                                             last_maintained_on=today - datetime.timedelta(days=100))
+    return cast, water, pump, wa, wc
+
+
+def test_it_lists_expiring_lots_overdue_maintenance_and_gaps(shelves) -> None:  # type: ignore[no-untyped-def]
+    cast, water, pump, wa, wc = shelves
+    lots = StockLot.objects.visible_to(cast.commander)
+    assert [lot.batch for lot in expiring_lots(lots, 30)] == ["c", "old"]
+    assert [lot.batch for lot in expiring_lots(lots, 400)] == ["c", "old", "new"]
+    due = overdue_maintenance(lots)
+    assert [(r.lot.batch, r.days_overdue) for r in due] == [("p", 10)]
+    gaps = below_minimum(Warehouse.objects.visible_to(cast.commander))
+    assert [(g.warehouse.code, g.material.code, g.held, g.missing) for g in gaps] == [("WA", "SH-001", 15, 5)]
+    record_maintenance(StockLot.objects.get(batch="p"), actor=cast.keeper_a)
+    assert overdue_maintenance(StockLot.objects.all()) == []
+
+
+def test_the_lists_follow_the_jurisdiction_and_the_scope(shelves) -> None:  # type: ignore[no-untyped-def]
+    cast, *_ = shelves
+    client = api_client(cast.commander)
+    everywhere = client.get("/api/v1/supplies/reports/expiring", {"days": 30}).json()
+    assert [lot["batch"] for lot in everywhere] == ["c", "old"]
+    street_2 = client.get("/api/v1/supplies/reports/expiring", {"days": 30, "jurisdiction": cast.street_2.code})
+    assert [lot["batch"] for lot in street_2.json()] == ["c"]
+    mine = api_client(cast.officer_a).get("/api/v1/supplies/reports/expiring", {"days": 30}).json()
+    assert [lot["batch"] for lot in mine] == ["old"]
+    assert api_client(cast.officer_a).get("/api/v1/supplies/reports/expiring",
+                                          {"jurisdiction": cast.street_2.code}).status_code == 404
+    gaps = api_client(cast.officer_a).get("/api/v1/supplies/reports/below-minimum").json()
+    assert gaps == [{"warehouse_code": "WA", "material_code": "SH-001", "held": 15, "minimum": 20, "missing": 5}]
+
+
+def test_the_excel_export_has_one_sheet_per_list(shelves) -> None:  # type: ignore[no-untyped-def]
+    cast, *_ = shelves
+    response = web_client(cast.commander, language="en").get("/supplies/operations/", {"days": 30, "export": 1})
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Expiring within 30 days", "Maintenance overdue", "Below minimum reserve"]
+    expiring = list(book.worksheets[0].iter_rows(values_only=True))
+    assert [row[5] for row in expiring[1:]] == ["c", "old"]
+    assert list(book.worksheets[2].iter_rows(values_only=True))[1][:2] == ("WA", "A社区WA仓库")
+    page = web_client(cast.officer_a).get("/supplies/operations/", {"days": 30}).content.decode()
+    assert "A社区WA仓库" in page and "C社区WC仓库" not in page
