@@ -169,3 +169,17 @@ def test_risk_points_list_create_and_delete_in_scope(cast):
     assert api_client(cast.grid_worker_a).delete(f"{API}/risk-points/R-A2").status_code == 403
     assert a.delete(f"{API}/risk-points/R-A2").status_code == 204
     assert set(RiskPoint.objects.values_list("code", flat=True)) == {"R-A", "R-B", "R-C"}
+
+
+def test_the_summary_and_the_layers_use_a_fixed_number_of_queries(cast, django_assert_max_num_queries):
+    world(cast)
+    client = api_client(cast.commander)
+    client.get(f"{API}/summary")  # warm the token's last-use write
+    for i in range(30):
+        make_station(cast.community_c, f"ST-X{i}", StationKind.SMALL, 114.06, 22.53 + i * 0.001)
+    with django_assert_max_num_queries(14):
+        assert client.get(f"{API}/summary", {"level": "community"}).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(f"{API}/cells.geojson").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert len(client.get(f"{API}/risk-points").json()["items"]) == 3
