@@ -5,6 +5,8 @@
     yingji demo-data [--scale futian|city]          generate the demo district
     yingji createadmin USERNAME [--password P]      create a superuser
     yingji worker                                   run background tasks
+    yingji import-roads FILE.osm.pbf                import a road network for travel times
+    yingji check-stock                              verify every stock balance against its ledger
     yingji <any Django command> ...                 e.g. yingji check, yingji shell
 """
 
@@ -18,6 +20,7 @@ ALIASES = {
     "createadmin": "createadmin",
     "worker": "db_worker",
     "check-stock": "check_stock",
+    "import-roads": "import_roads",
 }
 
 

@@ -202,7 +202,7 @@ if YINGJI_BASEMAP_CRS not in {"wgs84", "gcj02"}:
 YINGJI_TIANDITU_KEY = env_str("YINGJI_TIANDITU_KEY", "")
 YINGJI_BASEMAP_ATTRIBUTION = env_str("YINGJI_BASEMAP_ATTRIBUTION", "")
 
-# Road network used by the travel-time engine (an .npz built by `yingji roads`).
+# Road network used by the travel-time engine (an .npz written by `yingji import-roads`).
 YINGJI_ROAD_NETWORK = env_str("YINGJI_ROAD_NETWORK", str(DATA_DIR / "roads.npz"))
 
 # Public (no-login) endpoints: requests per minute per client address.
