@@ -206,3 +206,13 @@ def test_the_web_flow_of_an_allocation(world) -> None:  # type: ignore[no-untype
     assert StockBalance.objects.get(warehouse=wa).quantity == 8
     page = client.get(f"/supplies/allocations/{number}/").content.decode()
     assert "one missing" in page
+
+
+def test_the_search_answer_keeps_to_its_published_schema(world) -> None:  # type: ignore[no-untyped-def]
+    from yingji.supplies.schemas import SearchOut
+
+    cast, *_ = world
+    for params in ({"q": "灭火器", "quantity": 3, "near": "WA"}, {"q": "灭火器", "quantity": 99, "near": "WA"},
+                   {"q": "nothing", "near": "WA"}):
+        body = api_client(cast.street_officer).get(f"{API}/search", params).json()
+        assert SearchOut.model_validate(body).model_dump(mode="json") == body
