@@ -198,6 +198,19 @@ def test_the_list_takes_a_fixed_number_of_queries(cast, ledger):
     assert len(many) == len(few)
 
 
+def test_the_web_list_takes_a_fixed_number_of_queries(cast, ledger):
+    web = web_client(cast.street_officer)
+    ledger.build(cast, cast.community_a)
+    web.get(f"/resources/{ledger.web}/")
+    with CaptureQueriesContext(connection) as few:
+        web.get(f"/resources/{ledger.web}/")
+    for _ in range(4):
+        ledger.build(cast, cast.community_b)
+    with CaptureQueriesContext(connection) as many:
+        web.get(f"/resources/{ledger.web}/")
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
 def test_the_web_list_and_detail_render(cast, ledger):
     row = ledger.build(cast, cast.community_a)
     web = web_client(cast.officer_a)
