@@ -315,17 +315,27 @@ class MemberTable(RegistryTable):
             yield row
 
     def find_existing(self, values: dict[str, Any]) -> Member | None:
-        team = Team.objects.visible_to(self.user).filter(code=values.get("team") or "").first()
-        if team is None:
+        in_team = self._members_of(values.get("team") or "")
+        if in_team is None:
             return None  # save_row then names the unknown team
-        in_team = Member.objects.filter(team=team).select_related("team__jurisdiction", "user")
-        if values.get("id_number"):
-            found = in_team.filter(id_number=values["id_number"].strip().upper()).first()
+        id_number = (values.get("id_number") or "").strip().upper()
+        if id_number:
+            found = next((m for m in in_team if m.id_number == id_number), None)
             if found is not None:
                 return found
-        same_name = list(in_team.filter(name=values.get("name") or "", id_number__in=["", values.get("id_number")
-                                                                                      or ""])[:2])
+        same_name = [m for m in in_team if m.name == (values.get("name") or "") and m.id_number in ("", id_number)]
         return same_name[0] if len(same_name) == 1 else None
+
+    def _members_of(self, team_code: str) -> list[Member] | None:
+        """A visible team's members with their certificates, loaded once per team and import
+        (a district's file has 8,400 rows: one query per row would take minutes)."""
+        cache: dict[str, list[Member] | None] = self.__dict__.setdefault("_members_cache", {})
+        if team_code not in cache:
+            team = Team.objects.visible_to(self.user).filter(code=team_code).first()
+            cache[team_code] = None if team is None else list(
+                Member.objects.filter(team=team).select_related("team__jurisdiction", "user")
+                .prefetch_related("certificates"))
+        return cache[team_code]
 
     def save_row(self, values: dict[str, Any], existing: Member | None) -> Member:
         team = self._lookup(Team, values.get("team"), "team")
@@ -340,6 +350,11 @@ class MemberTable(RegistryTable):
             member = services.update_member(existing, actor=self.user, **fields)
         if "certificates" in values:
             services.set_certificates(member, values["certificates"] or {}, actor=self.user)
+        # The team's cached members are stale now (and so is the old team's, after a move).
+        cache = self.__dict__.get("_members_cache", {})
+        cache.pop(values.get("team") or "", None)
+        if existing is not None:
+            cache.pop(existing.team.code, None)
         return member
 
     def _user(self, username: str | None) -> Any:
