@@ -236,6 +236,44 @@ def _book(lots: list[StockLot]) -> None:
             [(w, m, q, 0, now) for (w, m), q in held.items()])
 
 
+def _demo_allocations(context: DemoContext, warehouses: list[Warehouse], materials: dict[str, Material]) -> None:
+    """A few allocations of the first street, in every open state, made through the services.
+
+    Nothing leaves the district's stores (receipts are complete, the incident's
+    request is only approved), so the published item total stays exact.
+    """
+    from yingji.audit.context import acting_as
+    from yingji.supplies.services import LineRequest, allocations
+
+    officer = context.users.get("jd01")
+    if officer is None or not context.streets:
+        return
+    street = context.streets[0]
+    depot = next((w for w in warehouses if w.jurisdiction is street), None)
+    stores = [w for w in warehouses if w.jurisdiction.parent is street][:3]
+    if depot is None or len(stores) < 3:
+        return
+    held = dict(StockBalance.objects.filter(warehouse=depot).values_list("material__code", "quantity"))
+    plans = [  # (material, wanted, destination or None for the incident, steps, purpose)
+        ("SH-012", 8, stores[0], (), "台风安置点备用折叠床"),
+        ("SY-001", 10, stores[1], ("approve",), "汛期前补充救生衣"),
+        ("FX-004", 50, stores[0], ("approve", "dispatch", "receive"), "低洼片区防汛沙袋前置"),
+        ("SH-001", 20, None, ("approve",), "12345 工单：小区停水送水"),
+    ]
+    with acting_as(officer, source="demo"):
+        for code, wanted, destination, steps, purpose in plans:
+            quantity = min(wanted, held.get(code, 0) // 3)
+            if quantity < 1:
+                continue
+            allocation = allocations.request_allocation(
+                actor=officer, jurisdiction=destination.jurisdiction if destination else stores[2].jurisdiction,
+                destination=destination, incident_ref="" if destination else "12345-0815-0032",
+                destination_text="" if destination else f"{stores[2].jurisdiction.name}停水小区",
+                lines=[LineRequest(depot, materials[code], quantity)], purpose=purpose)
+            for step in steps:
+                getattr(allocations, f"{step}_allocation")(allocation, actor=officer)
+
+
 @demo_step(40, "supplies")
 def generate_supplies(context: DemoContext) -> None:
     rng = context.sub_rng("supplies")
@@ -261,6 +299,7 @@ def generate_supplies(context: DemoContext) -> None:
                     lines.append(_Line(store, by_code[code], 0, rng.randint(1, 12)))
         lots = _lots(lines, rng, today)
         _book(lots)
+    _demo_allocations(context, warehouses, {m.code: m for m in materials})
     context.extra["warehouses"] = warehouses + stores
     context.extra["materials"] = materials
     kept = sum(line.quantity for line in lines if line.warehouse.level != WarehouseLevel.STATION)

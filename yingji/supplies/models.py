@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.core.scope import ROOT_PATH, ScopedQuerySet, granted_paths, perm_name
@@ -57,12 +58,13 @@ class Condition(models.TextChoices):
 
 
 class MovementKind(models.TextChoices):
-    RECEIPT = "receipt", _("Receipt")
-    ISSUE = "issue", _("Issue to an incident")
-    TRANSFER_OUT = "transfer_out", _("Transfer out")
-    TRANSFER_IN = "transfer_in", _("Transfer in")
-    ADJUSTMENT = "adjustment", _("Adjustment after a count")
-    WRITE_OFF = "write_off", _("Write-off")
+    # A context, because "Receipt" alone is already translated as a receipt slip elsewhere.
+    RECEIPT = "receipt", pgettext_lazy("stock movement", "Receipt")
+    ISSUE = "issue", pgettext_lazy("stock movement", "Issue to an incident")
+    TRANSFER_OUT = "transfer_out", pgettext_lazy("stock movement", "Transfer out")
+    TRANSFER_IN = "transfer_in", pgettext_lazy("stock movement", "Transfer in")
+    ADJUSTMENT = "adjustment", pgettext_lazy("stock movement", "Adjustment after a count")
+    WRITE_OFF = "write_off", pgettext_lazy("stock movement", "Write-off")
 
 
 # Kinds that add stock, that remove it, and the one that may do either.
@@ -113,6 +115,18 @@ class Material(LedgerModel):
 
     def minimum_for(self, level: str) -> int:
         return int(self.min_reserve.get(level, 0) or 0)
+
+    def reserve_rows(self) -> list[tuple[Any, int]]:
+        """(level label, minimum) in level order, for the catalogue page."""
+        return [(LEVEL_SHORT[level], int(self.min_reserve[level])) for level in WarehouseLevel.values
+                if self.min_reserve.get(level)]
+
+
+LEVEL_SHORT = {
+    WarehouseLevel.DISTRICT: _("district"), WarehouseLevel.STREET: _("street"),
+    WarehouseLevel.COMMUNITY: _("community"), WarehouseLevel.STATION: _("station"),
+    WarehouseLevel.ENTERPRISE: _("enterprise"), WarehouseLevel.HOUSEHOLD: _("household kits"),
+}
 
 
 class Warehouse(LedgerModel):

@@ -75,3 +75,22 @@ def test_partial_fulfilment_is_proposed_on_a_phone(district, page_for, screensho
     page.wait_for_selector("[data-testid=plan] li")
     assert page.locator("[data-testid=plan] li").count() == 3
     screenshot(page, "supplies-plan-mobile")
+
+
+def test_a_keeper_counts_stock_and_reads_the_operations_page(district, page_for, screenshot) -> None:  # type: ignore[no-untyped-def]
+    cast = district
+    page = page_for(cast.keeper_a)
+    page.goto("/supplies/warehouses/WA/")
+    assert "干粉灭火器" in page.inner_text("[data-testid=stock-table]")
+    screenshot(page, "supplies-warehouse")
+    page.click("text=Stock count")
+    page.fill("[data-testid=count-table] input", "1")
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    assert "Count PD-" in page.inner_text(".messages") or "PD-" in page.inner_text(".messages")
+    assert "-1" in page.inner_text("[data-testid=movements]")
+    page.goto("/supplies/operations/?days=4000")
+    assert "A社区应急物资仓库" in page.inner_text("[data-testid=gaps]")
+    screenshot(page, "supplies-operations")
+    page.goto("/supplies/materials/")
+    screenshot(page, "supplies-catalogue")
