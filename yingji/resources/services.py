@@ -140,6 +140,11 @@ def _check_level(jurisdiction: Jurisdiction | None, errors: dict[str, list[str]]
         errors.setdefault("jurisdiction", []).append(_("Choose a district, street, community or grid."))
 
 
+def _require_jurisdiction(obj: models.Model) -> None:
+    if obj.jurisdiction_id is None:  # type: ignore[attr-defined]
+        raise ValidationError({"jurisdiction": _("This field is required.")})
+
+
 def _same_branch(inner: Jurisdiction, outer: Jurisdiction) -> bool:
     return inner.path.startswith(outer.path) or outer.path.startswith(inner.path)
 
@@ -171,6 +176,7 @@ def update_station(station: Station, *, actor: Any, **fields: Any) -> Station:
     ensure(actor, "change", station)
     old_path = station.jurisdiction.path
     _assign(station, fields, STATION_FIELDS)
+    _require_jurisdiction(station)
     _check_move(actor, station, old_path, station.jurisdiction.path)
     _validate_station(station)
     station.save()
@@ -379,6 +385,7 @@ def update_expert(expert: Expert, *, actor: Any, **fields: Any) -> Expert:
     ensure(actor, "change", expert)
     old_path = expert.jurisdiction.path
     _assign(expert, fields, EXPERT_FIELDS)
+    _require_jurisdiction(expert)
     _check_move(actor, expert, old_path, expert.jurisdiction.path)
     _validate_expert(expert)
     expert.save()
@@ -475,6 +482,7 @@ def update_facility(facility: Facility, *, actor: Any, **fields: Any) -> Facilit
     ensure(actor, "change", facility)
     old_path = facility.jurisdiction.path
     _assign(facility, fields, FACILITY_FIELDS)
+    _require_jurisdiction(facility)
     _check_move(actor, facility, old_path, facility.jurisdiction.path)
     _validate_facility(facility)
     facility.save()

@@ -183,3 +183,13 @@ def test_the_web_form_reports_service_errors_on_the_fields(cast):
         "lon": "114.02", "lat": "22.52", "open_24h": "on", "is_active": "on", "services": ["rescue"]})
     assert ok.status_code == 302
     assert Station.objects.get(code="ST-9").services == ["rescue"]
+
+
+def test_a_patch_cannot_take_the_jurisdiction_away(cast):
+    from yingji.core.testing import api_client
+
+    station = b.make_station(cast.community_a)
+    response = api_client(cast.officer_a).patch(f"/api/v1/resources/stations/{station.pk}",
+                                                {"jurisdiction_code": None}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "jurisdiction"
