@@ -140,6 +140,14 @@ def test_travel_time_on_the_road_network_beats_straight_line_distance(city) -> N
         assert not result.estimated
         assert result.hits[0].seconds == pytest.approx(250, abs=1)
         assert result.hits[1].seconds == pytest.approx(870, abs=1)
+        # An incident in a park 2 km from any mapped junction, with a store 110 m away: the
+        # store is timed in a straight line, not as two 2 km crawls to the road and back.
+        park = make_warehouse(cast.community_a, "WP", 114.001, lat=22.5005)
+        stock(park, powder, 5)
+        result = search_stock(cast.commander, point=(114.000, 22.500), term="灭火器", quantity=2)
+        assert codes(result.hits)[0] == "WP"
+        assert result.hits[0].seconds == pytest.approx(float(StraightLine().seconds(114.001, 22.5005, 114.0, 22.5)))
+        assert result.hits[0].seconds < 30
     finally:
         travel.use_engine(None)
         reset_index()
