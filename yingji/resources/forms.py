@@ -148,5 +148,11 @@ class FacilityForm(ScopedForm):
                   "capacity", "area_m2", "supplies_on_site"]
 
 
+class MaintenanceForm(forms.Form):
+    on = forms.DateField(label=_("maintained on"), widget=forms.DateInput(attrs={"type": "date"}))
+    next_on = forms.DateField(label=_("next maintenance"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=_("Excel (.xlsx) or CSV"))

@@ -172,7 +172,11 @@ def _member_detail(member: Member, user: Any) -> dict[str, Any]:
 
 
 def _equipment_detail(item: Equipment, user: Any) -> dict[str, Any]:
-    return {"overdue": item.maintenance_overdue()}
+    today = timezone.localdate()
+    interval = 180 if item.is_vehicle else 365
+    return {"overdue": item.maintenance_overdue(),
+            "maintenance_form": forms.MaintenanceForm(initial={
+                "on": today, "next_on": today + datetime.timedelta(days=interval)})}
 
 
 def jurisdiction_choices(user: Any) -> list[tuple[str, str]]:

@@ -56,6 +56,7 @@ urlpatterns = [
     path("facilities/<int:pk>/delete/", views.ledger_delete, {"key": "facilities"}, name="facility_delete"),
     path("members/<int:pk>/certificates/", views.certificate_add, name="certificate_add"),
     path("certificates/<int:pk>/delete/", views.certificate_delete, name="certificate_delete"),
+    path("equipment/<int:pk>/maintenance/", views.equipment_maintenance, name="equipment_maintenance"),
     path("map/", views.resource_map, name="map"),
     path("compliance/", views.compliance, name="compliance"),
     path("expiring/", views.expiring, name="expiring"),

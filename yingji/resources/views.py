@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,7 +25,7 @@ from yingji.core.files import xlsx_response
 from yingji.core.scope import can, has_perm_somewhere, perm_name
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources import rules, services
-from yingji.resources.forms import CertificateForm, UploadForm
+from yingji.resources.forms import CertificateForm, MaintenanceForm, UploadForm
 from yingji.resources.models import Equipment, FacilityKind, Member, MemberCertificate, Station, StationKind
 from yingji.resources.pages import PAGES, LedgerPage, facts, jurisdiction_choices
 from yingji.resources.privacy import history_for
@@ -83,6 +84,9 @@ def ledger_list(request: HttpRequest, key: str) -> HttpResponse:
         "jurisdictions": jurisdiction_choices(request.user),
         "filters": [(f, selected[f.name]) for f in page.filters],
         "querystring": query.urlencode(),
+        # The station map shows the same area and type as the list.
+        "map_query": urlencode({k: v for k, v in (("jurisdiction", jurisdiction), ("kind", selected.get("kind", "")))
+                                if v}),
         "rows_template": f"resources/rows/{page.key}.html",
         "can_add": has_perm_somewhere(request.user, perm_name(page.model, "add")),
         "can_import": has_perm_somewhere(request.user, perm_name(page.model, "import")),
@@ -226,6 +230,24 @@ def certificate_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.delete_certificate(certificate, actor=request.user)
     messages.success(request, _("Certificate removed."))
     return redirect("resources:member_detail", pk=certificate.member_id)
+
+
+@login_required
+@require_POST
+def equipment_maintenance(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Equipment.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    form = MaintenanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_maintenance(item, actor=request.user, on=form.cleaned_data["on"],
+                                        next_on=form.cleaned_data["next_on"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Maintenance recorded."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("resources:equipment_detail", pk=item.pk)
 
 
 # ---------------------------------------------------------------- map, compliance, expiry

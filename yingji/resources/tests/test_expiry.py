@@ -109,3 +109,16 @@ def test_the_member_page_adds_a_certificate(cast):
     assert member.certificates.get().number == "C-1"
     page = web.get(f"/resources/members/{member.pk}/").content.decode()
     assert "C-1" in page and "badge orange" in page
+
+
+def test_the_equipment_page_records_a_maintenance(cast):
+    item = b.make_equipment(cast.community_a, next_maintenance_on=days(-5))
+    web = web_client(cast.officer_a)
+    assert 'data-testid="overdue"' in web.get(f"/resources/equipment/{item.pk}/").content.decode()
+    response = web.post(f"/resources/equipment/{item.pk}/maintenance/", {"on": str(days(0)), "next_on": str(days(180))})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.last_maintained_on, item.next_maintenance_on) == (days(0), days(180))
+    assert 'data-testid="overdue"' not in web.get(f"/resources/equipment/{item.pk}/").content.decode()
+    assert web_client(cast.officer_b).post(f"/resources/equipment/{item.pk}/maintenance/",
+                                           {"on": str(days(0))}).status_code == 404
