@@ -48,6 +48,8 @@ def test_lists_filter_by_type_status_jurisdiction_and_text(cast):
     web = web_client(cast.street_officer)
     page = web.get(f"/resources/stations/?kind=micro_fire&jurisdiction={cast.community_a.code}").content.decode()
     assert "甲微站" in page and "乙社区站" not in page
+    # The station map asks for the same area and type (an & inside a script must not become &amp;).
+    assert "\\u0026kind\\u003Dmicro_fire" in page and "&amp;kind" not in page
 
 
 def test_incidents_set_a_teams_status(cast):
