@@ -71,8 +71,9 @@ def _event(allocation: Allocation, status: str, actor: Any, note: str = "") -> N
 
 def _locked(allocation: Allocation, *expected: str) -> Allocation:
     """Re-read the allocation under a row lock and check it is in one of the expected states."""
-    fresh = Allocation.objects.select_for_update().select_related("jurisdiction", "destination__jurisdiction").get(
-        pk=allocation.pk)
+    # of=self: PostgreSQL cannot lock the nullable side of the outer join to the destination.
+    fresh = (Allocation.objects.select_for_update(of=("self",))
+             .select_related("jurisdiction", "destination__jurisdiction").get(pk=allocation.pk))
     if fresh.status not in expected:
         raise ValidationError({"status": _("This allocation is %(status)s; it cannot be changed that way.") % {
             "status": fresh.get_status_display()}})
