@@ -8,7 +8,7 @@ pushed twice answers the first incident with 200 instead of 201.
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -311,7 +311,10 @@ def incident_events(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
 def candidates(request: HttpRequest, pk: int, k: int = 10) -> dict[str, Any]:
     """Teams to call, nearest by road first, and warehouses for the usual materials."""
     user = request_user(request)
-    incident = _incident(request, pk)
+    # Only who may dispatch the incident sees candidates, so the scope check alone decides (404 or 403).
+    incident = dispatching.incident_for_ranking(pk)
+    if incident is None:
+        raise Http404
     ensure(user, "dispatch", incident)
     ranked = dispatching.recommend(incident, user=user, k=max(1, min(k, 50)))
     chosen = {c.team_id for c in dispatching.recommended_set(incident, ranked)}

@@ -23,9 +23,11 @@ from yingji.incidents.models import (
     Outcome,
     Status,
 )
+from yingji.incidents.prepared import Prepared, partial_instance
 from yingji.incidents.services import live, notify
 from yingji.incidents.services.ranking import Candidate, dispatch_scope, team_index
 from yingji.incidents.services.timeline import event
+from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.models import Team, TeamStatus
 
 log = logging.getLogger(__name__)
@@ -71,9 +73,32 @@ def _registry_status_setter() -> Any:
 
 
 # ------------------------------------------------------------------- candidates
+TEAMS_CALLED = Prepared(lambda incident_id: Dispatch.objects.filter(incident_id=incident_id).order_by()
+                        .values_list("team_id"), 987_654_321_987)
+
+
+_RANKING_FIELDS = ("id", "lon", "lat", "type_code", "status", "jurisdiction_id")
+RANKING_SUBJECT = Prepared(lambda pk: Incident.objects.filter(pk=pk).order_by()
+                           .values_list(*_RANKING_FIELDS, "jurisdiction__path"), 987_654_321_987)
+
+
+def incident_for_ranking(pk: int) -> Incident | None:
+    """The incident with what ranking and the scope check need (one small query compiled once).
+
+    The instance holds id, position, type, status and its jurisdiction's path;
+    any other field is loaded when read. Refuse with `ensure(user, "dispatch", …)`.
+    """
+    rows = RANKING_SUBJECT.rows(pk)
+    if not rows:
+        return None
+    incident = partial_instance(Incident, **dict(zip(_RANKING_FIELDS, rows[0], strict=False)))
+    incident.jurisdiction = partial_instance(Jurisdiction, id=rows[0][5], path=rows[0][6])
+    return incident
+
+
 def recommend(incident: Incident, *, user: Any, k: int = 10) -> list[Candidate]:
     """Available teams nearest by road that `user` may call out, with the type's specialties."""
-    exclude = set(incident.dispatches.values_list("team_id", flat=True))
+    exclude = {row[0] for row in TEAMS_CALLED.rows(incident.pk)}
     return team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
                            scope_paths=dispatch_scope(user), exclude=exclude, k=k)
 

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -28,7 +29,10 @@ from typing import Any, Protocol
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -42,6 +46,7 @@ from yingji.incidents.models import (
     WebhookTarget,
 )
 from yingji.incidents.services.live import run_async, user_group
+from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.models import Member
 
 log = logging.getLogger(__name__)
@@ -295,11 +300,69 @@ def queue_officer_alert(incident: Incident, timed_out: Dispatch, replacement: Di
     transaction.on_commit(lambda: enqueue(ids))
 
 
-def notify_webhooks(incident_id: int, kind: str) -> list[int]:
-    """Queue and deliver a message to every active webhook over the incident's jurisdiction."""
-    incident = Incident.objects.select_related("jurisdiction").get(pk=incident_id)
+class _WebhookIndex:
+    """The codes of the jurisdictions that have a webhook (active or not), per
+    process, so that an intake with no robot listening asks the database nothing.
+
+    Rebuilt at once when this process saves or deletes a target or a
+    jurisdiction (signals), and when the targets' version (count, last update,
+    last id) changed in another process, checked at most every RECHECK_S
+    seconds. Whether a target is active is read with the targets themselves.
+    """
+
+    RECHECK_S = 2.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.codes: frozenset[str] | None = None
+        self.version: tuple | None = None
+        self.checked = 0.0
+
+    @staticmethod
+    def _version() -> tuple:
+        row = WebhookTarget.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+        return (row["n"], row["last"], row["top"])
+
+    def codes_with_targets(self) -> frozenset[str]:
+        codes = self.codes
+        if codes is not None and time.monotonic() - self.checked < self.RECHECK_S:
+            return codes
+        version = self._version()
+        with self.lock:
+            if self.codes is None or self.version != version:
+                self.codes = frozenset(WebhookTarget.objects.values_list("jurisdiction__code", flat=True))
+                self.version = version
+            # A transaction may still roll back what it read: then check again next time.
+            self.checked = -self.RECHECK_S if connection.in_atomic_block else time.monotonic()
+            return self.codes
+
+    def forget(self) -> None:
+        with self.lock:
+            self.codes = None
+
+
+webhook_index = _WebhookIndex()
+
+
+@receiver(post_save, sender=WebhookTarget)
+@receiver(post_delete, sender=WebhookTarget)
+@receiver(post_save, sender=Jurisdiction)
+@receiver(post_delete, sender=Jurisdiction)
+def _webhooks_changed(**kwargs: Any) -> None:
+    webhook_index.forget()
+
+
+def notify_webhooks(incident_id: int, kind: str, *, incident: Incident | None = None) -> list[int]:
+    """Queue and deliver a message to every active webhook over the incident's jurisdiction.
+
+    `incident` (with its jurisdiction) spares reading it again, as intake does.
+    """
+    if incident is None:
+        incident = Incident.objects.select_related("jurisdiction").get(pk=incident_id)
     codes = incident.jurisdiction.path.strip("/").split("/")
     paths = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    if webhook_index.codes_with_targets().isdisjoint(codes):
+        return []
     targets = list(WebhookTarget.objects.filter(is_active=True, jurisdiction__path__in=paths))
     if not targets:
         return []
