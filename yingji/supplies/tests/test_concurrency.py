@@ -90,3 +90,25 @@ def test_the_database_refuses_to_rewrite_a_movement(cast) -> None:  # type: igno
     stock(warehouse, material, 3)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE supplies_stockmovement SET quantity = 4")
+
+
+def test_two_approvals_cannot_reserve_the_same_units(cast) -> None:  # type: ignore[no-untyped-def]
+    from yingji.supplies.models import Allocation, AllocationStatus
+    from yingji.supplies.services import LineRequest, approve_allocation, request_allocation
+
+    material = make_material(cast, "SY-001", "救生衣")
+    source = make_warehouse(cast.community_b, "WB", 114.02)
+    target = make_warehouse(cast.community_a, "WA", 114.01)
+    stock(source, material, 10)
+    numbers = [request_allocation(actor=cast.street_officer, jurisdiction=cast.community_a, destination=target,
+                                  lines=[LineRequest(source, material, 8)], purpose=f"p{i}").pk for i in range(2)]
+
+    def approve(i: int) -> object:
+        return approve_allocation(Allocation.objects.get(pk=numbers[i]), actor=cast.street_officer)
+
+    outcomes = _race(2, approve)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Allocation", "ValidationError"], outcomes
+    assert Allocation.objects.filter(status=AllocationStatus.APPROVED).count() == 1
+    balance = StockBalance.objects.get(warehouse=source)
+    assert (balance.quantity, balance.reserved) == (10, 8)
+    assert check_stock()[1] == []
