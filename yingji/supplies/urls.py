@@ -17,6 +17,7 @@ urlpatterns = [
     path("allocations/<str:number>/", views.allocation_detail, name="allocation"),
     path("allocations/<str:number>/<str:action>/", views.allocation_step, name="allocation_step"),
     path("operations/", views.operations, name="operations"),
+    path("lots/<int:lot_id>/<str:action>/", views.lot_action, name="lot_action"),
     path("export/<str:kind>.xlsx", views.table_export, name="export"),
     path("template/<str:kind>.xlsx", views.table_template, name="template"),
     path("import/<str:kind>/", views.table_import, name="import"),

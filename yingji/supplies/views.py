@@ -10,6 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -370,8 +373,34 @@ def operations(request: HttpRequest) -> HttpResponse:
     maintenance = reports.overdue_maintenance(lots)
     gaps = reports.below_minimum(warehouses)
     context.update({"expiring": expiring, "maintenance": maintenance[:500], "maintenance_total": len(maintenance),
+                    "today": timezone.localdate(), "next": request.get_full_path(),
                     "gaps": gaps[:500], "gaps_total": len(gaps)})
     return render(request, "supplies/operations.html", context)
+
+
+@login_required
+@require_POST
+def lot_action(request: HttpRequest, lot_id: int, action: str) -> HttpResponse:
+    """From the operations page: a lot was serviced, or its expired units are written off."""
+    lot = queries.visible_lot(request.user, lot_id)
+    try:
+        if action == "maintained":
+            services.record_maintenance(lot, actor=request.user)
+        elif action == "write-off":
+            services.write_off(lot, lot.quantity, actor=request.user,
+                               reason=request.POST.get("reason") or _("Expired"))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied:
+        messages.error(request, _("You do not have permission to do this."))
+    else:
+        messages.success(request, _("Saved."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("supplies:operations")
+    return redirect(target)
 
 
 # ------------------------------------------------------------------ import / export

@@ -72,3 +72,23 @@ def test_the_excel_export_has_one_sheet_per_list(shelves) -> None:  # type: igno
     assert list(book.worksheets[2].iter_rows(values_only=True))[1][:2] == ("WA", "A社区WA仓库")
     page = web_client(cast.officer_a).get("/supplies/operations/", {"days": 30}).content.decode()
     assert "A社区WA仓库" in page and "C社区WC仓库" not in page
+
+
+def test_lots_are_serviced_and_written_off_from_the_operations_page(shelves) -> None:  # type: ignore[no-untyped-def]
+    cast, water, _pump, wa, _wc = shelves
+    pump_lot = StockLot.objects.get(batch="p")
+    assert web_client(cast.officer_c).post(f"/supplies/lots/{pump_lot.pk}/maintained/").status_code == 404
+    keeper = web_client(cast.keeper_a)
+    response = keeper.post(f"/supplies/lots/{pump_lot.pk}/maintained/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/supplies/operations/"
+    assert overdue_maintenance(StockLot.objects.all()) == []
+    old = StockLot.objects.get(batch="old")
+    StockLot.objects.filter(pk=old.pk).update(expiry_date=timezone.localdate() - datetime.timedelta(days=1))
+    keeper.post(f"/supplies/lots/{old.pk}/write-off/")
+    old.refresh_from_db()
+    assert old.quantity == 0
+    assert old.movements.filter(kind="write_off").get().quantity == -10
+    new = StockLot.objects.get(batch="new")
+    web_client(cast.officer_a).post(f"/supplies/lots/{new.pk}/write-off/")  # community staff only request
+    new.refresh_from_db()
+    assert new.quantity == 5
