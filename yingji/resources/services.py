@@ -162,7 +162,14 @@ def _validate_station(station: Station) -> None:
 
 
 @transaction.atomic
+def _require(value: Any, field: str) -> None:
+    """A required owner missing from an API payload or form is a field error, not a crash."""
+    if value is None:
+        raise ValidationError({field: _("This field is required.")})
+
+
 def create_station(*, actor: Any, jurisdiction: Jurisdiction, **fields: Any) -> Station:
+    _require(jurisdiction, "jurisdiction")
     ensure_in(actor, "resources.add_station", jurisdiction.path)
     station = Station()
     _assign(station, {"jurisdiction": jurisdiction, **fields}, STATION_FIELDS)
@@ -285,6 +292,7 @@ def _validate_member(member: Member, actor: Any) -> None:
 
 @transaction.atomic
 def create_member(*, actor: Any, team: Team, **fields: Any) -> Member:
+    _require(team, "team")
     ensure_in(actor, "resources.add_member", team.jurisdiction.path)
     member = Member()
     _assign(member, {"team": team, **fields}, MEMBER_FIELDS)
@@ -372,6 +380,7 @@ def _validate_expert(expert: Expert) -> None:
 
 @transaction.atomic
 def create_expert(*, actor: Any, jurisdiction: Jurisdiction, **fields: Any) -> Expert:
+    _require(jurisdiction, "jurisdiction")
     ensure_in(actor, "resources.add_expert", jurisdiction.path)
     expert = Expert()
     _assign(expert, {"jurisdiction": jurisdiction, **fields}, EXPERT_FIELDS)
@@ -469,6 +478,7 @@ def _validate_facility(facility: Facility) -> None:
 
 @transaction.atomic
 def create_facility(*, actor: Any, jurisdiction: Jurisdiction, **fields: Any) -> Facility:
+    _require(jurisdiction, "jurisdiction")
     ensure_in(actor, "resources.add_facility", jurisdiction.path)
     facility = Facility()
     _assign(facility, {"jurisdiction": jurisdiction, **fields}, FACILITY_FIELDS)

@@ -28,7 +28,6 @@ def token(cast) -> str:  # type: ignore[no-untyped-def]
 @schema.parametrize()
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
-@pytest.mark.slow  # until the capability routers it found 500s in are fixed
 def test_the_api_never_answers_with_a_server_error(case, token):  # type: ignore[no-untyped-def]
     response = case.call(headers={"Authorization": f"Bearer {token}", "Accept-Language": "zh-hans"})
     case.validate_response(response, checks=[not_a_server_error])
