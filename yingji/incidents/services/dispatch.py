@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import can, ensure, path_allowed
+from yingji.incidents import bulk
 from yingji.incidents.models import (
     ACTIVE_DISPATCH,
     Dispatch,
@@ -175,15 +176,14 @@ def dispatch_teams(incident: Incident, team_ids: list[int], *, actor: Any, escal
             dispatches.append(Dispatch(incident=locked, team=team, called_at=now, called_by=actor if actor else None,
                                        travel_seconds=seconds, travel_estimated=estimated,
                                        escalated_from=escalated_from))
-        dispatches = Dispatch.objects.bulk_create(dispatches)
+        dispatches = bulk.bulk_insert(dispatches)
         if any(d.pk is None for d in dispatches):  # backends without RETURNING ids
             by_team = dict(Dispatch.objects.filter(incident=locked, called_at=now, team_id__in=team_ids)
                            .values_list("team_id", "id"))
             for d in dispatches:
                 d.pk = by_team[d.team_id]
-        from yingji.incidents.models import IncidentEvent
 
-        IncidentEvent.objects.bulk_create([
+        bulk.bulk_insert([
             event(locked, EventKind.DISPATCHED, now, actor=actor, dispatch=d, save=False,
                   data={"team": d.team_id, "team_name": d.team.name, "travel_s": d.travel_seconds,
                         "estimated": d.travel_estimated, **({"replaces": escalated_from.pk} if escalated_from else {})})

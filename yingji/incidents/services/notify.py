@@ -36,6 +36,7 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yingji.incidents import bulk
 from yingji.incidents.models import (
     DeliveryStatus,
     Dispatch,
@@ -251,7 +252,12 @@ def _describe(incident: Incident) -> dict[str, Any]:
 
 
 def queue_callouts(incident: Incident, dispatches: list[Dispatch]) -> list[int]:
-    """A call-out for every on-duty member (with an account) of the dispatched teams; answers their user ids."""
+    """A call-out for every on-duty member (with an account) of the dispatched teams; answers their user ids.
+
+    Thousands of rows when a whole district is called: on PostgreSQL they are
+    copied in (see incidents/bulk.py), each team's payload encoded once. The
+    delivery tasks, one per BATCH notifications, are queued after the commit.
+    """
     by_team = {d.team_id: d for d in dispatches}
     members = list(Member.objects.filter(team_id__in=list(by_team), on_duty=True, user__isnull=False,
                                          user__is_active=True).values_list("team_id", "user_id", "user__email"))
@@ -259,7 +265,9 @@ def queue_callouts(incident: Incident, dispatches: list[Dispatch]) -> list[int]:
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Call-out: %(type)s") % {"type": incident.type_label}
     text = f"{incident.address} {incident.description[:200]}".strip()
-    rows: list[Notification] = []
+    payloads: dict[int, dict[str, Any]] = {}
+    # (dispatch, user id, channel, address) of every notification, in member order.
+    wanted: list[tuple[Dispatch, int, str, str]] = []
     seen: set[tuple[int, int]] = set()
     email_on = getattr(settings, "YINGJI_NOTIFY_EMAIL", False)
     for team_id, user_id, email in members:
@@ -267,20 +275,52 @@ def queue_callouts(incident: Incident, dispatches: list[Dispatch]) -> list[int]:
             continue
         seen.add((team_id, user_id))
         d = by_team[team_id]
-        payload = {**base, "title": title, "text": text, "dispatch": d.pk, "team": team_id,
-                   "team_name": d.team.name, "travel_s": d.travel_seconds}
-        rows.append(Notification(incident=incident, dispatch=d, channel=NotifyChannel.IN_APP, recipient_id=user_id,
-                                 kind="callout", payload=payload))
+        if d.pk not in payloads:
+            payloads[d.pk] = {**base, "title": title, "text": text, "dispatch": d.pk, "team": team_id,
+                              "team_name": d.team.name, "travel_s": d.travel_seconds}
+        wanted.append((d, user_id, NotifyChannel.IN_APP, ""))
         if email_on and email:
-            rows.append(Notification(incident=incident, dispatch=d, channel=NotifyChannel.EMAIL, recipient_id=user_id,
-                                     address=email, kind="callout", payload=payload))
-    created = Notification.objects.bulk_create(rows, batch_size=2000)
-    ids = [n.pk for n in created if n.pk is not None]
-    if len(ids) != len(created):  # backends without RETURNING ids
-        ids = list(Notification.objects.filter(dispatch__in=dispatches, status=DeliveryStatus.QUEUED)
-                   .values_list("pk", flat=True))
+            wanted.append((d, user_id, NotifyChannel.EMAIL, email))
+    if bulk.copies():
+        ids = _copy_callouts(incident, wanted, payloads)
+    else:
+        created = Notification.objects.bulk_create(
+            [Notification(incident=incident, dispatch=d, channel=channel, recipient_id=user_id, address=address,
+                          kind="callout", payload=payloads[d.pk]) for d, user_id, channel, address in wanted],
+            batch_size=2000)
+        ids = [n.pk for n in created if n.pk is not None]
+        if len(ids) != len(created):  # backends without RETURNING ids
+            ids = list(Notification.objects.filter(dispatch__in=dispatches, status=DeliveryStatus.QUEUED)
+                       .values_list("pk", flat=True))
     transaction.on_commit(lambda: enqueue(ids))
     return sorted({user_id for _t, user_id in seen})
+
+
+def _copy_callouts(incident: Incident, wanted: list[tuple[Dispatch, int, str, str]],
+                   payloads: dict[int, dict[str, Any]]) -> list[int]:
+    """The call-out rows as plain values, COPYed in; answers their ids."""
+    ids = bulk.new_ids(Notification, len(wanted))
+    encoded = {pk: json.dumps(payload) for pk, payload in payloads.items()}
+    now = timezone.now()
+    fixed = {"incident_id": incident.pk, "webhook_id": None, "kind": "callout", "status": DeliveryStatus.QUEUED.value,
+             "attempts": 0, "last_error": "", "created_at": now, "next_attempt_at": None, "sent_at": None,
+             "read_at": None}
+    varying = ("id", "dispatch_id", "recipient_id", "channel", "address", "payload")
+    fields = Notification._meta.concrete_fields
+    if {f.attname for f in fields} != set(fixed) | set(varying):  # a field added to the model must be written here
+        raise RuntimeError("queue_callouts does not write every field of Notification")
+    columns = [f.column for f in fields]
+    order = [f.attname for f in fields]
+
+    def rows() -> Any:
+        row = dict(fixed)
+        for pk, (d, user_id, channel, address) in zip(ids, wanted, strict=True):
+            row.update(id=pk, dispatch_id=d.pk, recipient_id=user_id, channel=str(channel), address=address,
+                       payload=encoded[d.pk])
+            yield [row[name] for name in order]
+
+    bulk.copy_rows(Notification, columns, rows())
+    return ids
 
 
 def queue_officer_alert(incident: Incident, timed_out: Dispatch, replacement: Dispatch | None,

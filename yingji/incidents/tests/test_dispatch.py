@@ -115,3 +115,42 @@ def test_a_team_that_does_not_acknowledge_in_time_is_replaced_and_the_officer_to
     assert alert.recipient == cast.officer_a
     with pytest.raises(ValidationError):  # the late answer of the replaced team is refused
         advance(first, "acknowledge", actor=cast.responder_a)
+
+
+def test_calling_many_teams_queues_one_call_out_per_member_with_the_team_in_it(cast, settings,
+                                                                               django_capture_on_commit_callbacks):
+    # On PostgreSQL the call-outs are COPYed in (incidents/bulk.py); the rows must be what bulk_create writes.
+    from yingji.core.testing import make_user
+    from yingji.incidents.models import Dispatch, IncidentEvent
+    from yingji.incidents.services import notify
+    from yingji.incidents.tests.builders import make_station, make_team
+    from yingji.resources.models import Member
+
+    settings.YINGJI_NOTIFY_EMAIL = True
+    station = make_station(cast.community_a, "ST-M", "M站", 114.01, 22.51)
+    teams = [make_team(cast.community_a, f"T-M{i}", f"M{i}队", 114.01 + i / 1000, 22.51, members=0, station=station)
+             for i in range(3)]
+    people = [make_user(f"m{i}", "responder", cast.community_a, email=f"m{i}@example.org" if i == 0 else "")
+              for i in range(5)]
+    Member.objects.bulk_create([Member(team=teams[i % 3], name=f"m{i}", user=u, on_duty=True)
+                                for i, u in enumerate(people)])
+    incident = fire_in_a(cast)
+    queued: list[list[int]] = []
+    original = notify.enqueue
+    notify.enqueue = queued.append
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatches = dispatching.dispatch_teams(incident, [t.pk for t in teams], actor=cast.officer_a)
+    finally:
+        notify.enqueue = original
+    assert all(d.pk for d in dispatches) and Dispatch.objects.filter(incident=incident).count() == 3
+    assert IncidentEvent.objects.filter(incident=incident, kind=EventKind.DISPATCHED).count() == 3
+    rows = Notification.objects.filter(incident=incident, kind="callout")
+    assert sorted(queued[0]) == sorted(rows.values_list("pk", flat=True)) and rows.count() == 6  # 5 in-app, 1 email
+    for n in rows.filter(channel="in_app"):
+        d = n.dispatch
+        assert n.status == "queued" and n.attempts == 0 and n.created_at is not None and n.webhook_id is None
+        assert n.payload["dispatch"] == d.pk and n.payload["team_name"] == d.team.name
+        assert n.payload["incident"] == incident.pk and n.payload["title"]
+        assert n.recipient_id in {u.pk for u in people}
+    assert rows.get(channel="email").address == "m0@example.org"
