@@ -257,6 +257,18 @@ def _initial_lines(request: HttpRequest) -> list[dict[str, Any]]:
     return lines
 
 
+def _community_at(lon: float | None, lat: float | None) -> Jurisdiction | None:
+    """The community containing a point (the incidents app's point-in-polygon index)."""
+    if lon is None or lat is None:
+        return None
+    from yingji.incidents.locate import jurisdiction_at
+
+    place = jurisdiction_at(lon, lat)
+    if place is not None and place.level == "grid":
+        place = Jurisdiction.objects.filter(pk=place.parent_id).first()
+    return place
+
+
 @login_required
 def allocation_create(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -268,8 +280,14 @@ def allocation_create(request: HttpRequest) -> HttpResponse:
             initial["destination"] = destination.pk
             initial["jurisdiction"] = destination.jurisdiction_id
     form = AllocationForm(request.POST or None, user=user, initial=initial)
-    if "jurisdiction" not in initial and form.fields["jurisdiction"].queryset.exists():
-        form.fields["jurisdiction"].initial = form.fields["jurisdiction"].queryset.order_by("depth").first().pk
+    choices = form.fields["jurisdiction"].queryset
+    if "jurisdiction" not in initial:
+        # Requested for the community where the materials are needed, else the user's own area.
+        place = _community_at(_float(request.GET.get("lon")), _float(request.GET.get("lat")))
+        if place is not None and choices.filter(pk=place.pk).exists():
+            form.initial["jurisdiction"] = place.pk
+        elif choices.exists():
+            form.initial["jurisdiction"] = choices.order_by("depth").first().pk
     lines = LineFormSet(request.POST or None, form_kwargs={"user": user}, prefix="lines",
                         initial=_initial_lines(request) or None)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
