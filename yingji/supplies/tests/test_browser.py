@@ -44,6 +44,7 @@ def test_it_finds_the_nearest_stock_and_requests_an_allocation(district, page_fo
     page.wait_for_function("document.querySelectorAll('#onemap .rank-marker').length === 2")
     page.wait_for_selector("#onemap[data-material='XF-001']")
     assert page.locator("#onemap path.wh-below_minimum").count() == 1  # WA: 2 held, 4 required
+    page.wait_for_timeout(700)  # let the zoom animation to the answer finish before the picture
     screenshot(page, "supplies-search")
     # Open the first warehouse: its stock appears beside the map.
     ranked.nth(0).locator("[data-panel]").click()
