@@ -64,15 +64,15 @@ WRITE = {200: Any, 201: Any, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 @router.get("/search", response={200: SearchOut, 422: ErrorOut})
 def search(request: HttpRequest, q: str | None = None, material: str | None = None, quantity: int = 1,
            lon: float | None = None, lat: float | None = None, near: str | None = None,
-           incident: str | None = None, limit: int = 10) -> Any:
+           incident: str | None = None, place: str | None = None, limit: int = 10) -> Any:
     """Warehouses holding `quantity` of a material nearest to a point, by travel time.
 
     `q` is a name, alias or code; `material` (code) picks one candidate. The
-    point is `lon`/`lat`, an `incident` reference, or `near` = a warehouse or
-    jurisdiction code.
+    point is `lon`/`lat`, an `incident` reference, `near` = a warehouse or
+    jurisdiction code, or `place` = an address or landmark.
     """
     user = request_user(request)
-    point = queries.resolve_point(user, lon=lon, lat=lat, near=near, incident=incident)
+    point = queries.resolve_point(user, lon=lon, lat=lat, near=near, incident=incident, place=place)
     result = services.search_stock(user, point=point, term=q, material=material, quantity=quantity, limit=limit)
     # The answer is built by our own code in SearchOut's shape (a test holds it
     # to the schema); re-validating it would cost a third of the request.

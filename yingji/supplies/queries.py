@@ -75,13 +75,21 @@ def visible_incident(user: Any, reference: str | None) -> Incident | None:
 
 
 def resolve_point(user: Any, *, lon: float | None, lat: float | None, near: str | None,
-                  incident: str | None = None) -> tuple[float, float]:
-    """The point searched from: coordinates, an incident, or a warehouse or jurisdiction by code."""
+                  incident: str | None = None, place: str | None = None) -> tuple[float, float]:
+    """The point searched from: coordinates, an incident, a warehouse or jurisdiction by code,
+    or an address or landmark (the incidents app's gazetteer of stations and place names)."""
     if lon is not None and lat is not None:
         return float(lon), float(lat)
     found = visible_incident(user, incident)
     if found is not None and not near:
         return found.lon, found.lat
+    if place and not near:
+        from yingji.incidents.locate import gazetteer
+
+        places = gazetteer(place, limit=1)
+        if not places:
+            raise ValidationError({"place": _("No place called %(name)s is known.") % {"name": place}})
+        return places[0].lon, places[0].lat
     if near:
         warehouse = Warehouse.objects.visible_to(user).filter(code=near).values_list("lon", "lat").first()
         if warehouse is not None:

@@ -72,11 +72,12 @@ def search(request: HttpRequest) -> HttpResponse:
     near = request.GET.get("near", "").strip()
     context: dict[str, Any] = {"q": term, "quantity": quantity, "lon": lon, "lat": lat, "near": near,
                                "material_code": request.GET.get("material", ""), "incident": request.GET.get(
-                                   "incident", ""), "result": None, "error": ""}
+                                   "incident", ""), "place": request.GET.get("place", "").strip(), "result": None,
+                               "error": ""}
     if term or context["material_code"]:
         try:
             point = queries.resolve_point(request.user, lon=lon, lat=lat, near=near or None,
-                                          incident=context["incident"] or None)
+                                          incident=context["incident"] or None, place=context["place"] or None)
             result = services.search_stock(request.user, point=point, term=term or None,
                                            material=context["material_code"] or None, quantity=quantity)
         except ValidationError as exc:

@@ -45,6 +45,11 @@ def test_search_through_the_api(world) -> None:  # type: ignore[no-untyped-def]
     assert near["results"][0]["seconds"] == 0
     bad = api_client(cast.street_officer).get(f"{API}/search", {"q": "灭火器", "quantity": 0, "near": "WA"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid"
+    by_place = api_client(cast.street_officer).get(f"{API}/search", {"q": "灭火器", "place": "B社区"}).json()
+    assert by_place["point"] == [cast.community_b.centroid_lon, cast.community_b.centroid_lat]
+    assert by_place["results"][0]["warehouse_code"] == "WB"
+    unknown = api_client(cast.street_officer).get(f"{API}/search", {"q": "灭火器", "place": "火星基地"})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "place"
     nowhere = api_client(cast.street_officer).get(f"{API}/search", {"q": "灭火器"})
     assert nowhere.status_code == 422 and nowhere.json()["errors"][0]["field"] == "point"
 
