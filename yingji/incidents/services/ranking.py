@@ -5,7 +5,7 @@ take longer than the 1-minute dispatch target allows the officer to wait for a
 list. So each process keeps a TeamIndex: the teams' positions snapped to the
 road network once, their specialties as bit masks and their status, kept fresh
 by a delta query (`updated_at >= last sync - overlap`, for the teams and for
-the stations they stand at, in one round trip compiled once) on every ranking.
+the stations they stand at, in one round trip prepared once) on every ranking.
 Team status changes made by this process are applied at once (`mark_status`).
 Whatever the index says, dispatch_teams() re-checks availability under a row
 lock, so a stale index can only ever cost a refused recommendation.
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from yingji.core.scope import ROOT_PATH, granted_paths
 from yingji.incidents import travel
-from yingji.incidents.prepared import Prepared, json_value
+from yingji.incidents.prepared import Prepared
 from yingji.resources.models import Specialty, Station, Team, TeamStatus
 from yingji.routing import PointSet
 
@@ -76,13 +76,15 @@ _FIELDS = ("id", "name", "status", "lon", "lat", "specialties", "station_id", "s
            "station__lat", "jurisdiction__path")
 
 
-# Teams changed since a time, and the teams of stations changed since then: two
-# indexed SELECTs in one statement (an OR across the join would scan every team).
+# Ids of the teams changed since a time and of the teams of stations changed since
+# then: two indexed SELECTs in one statement with no join (an OR across the join
+# would scan every team, and joins make planning cost more than running). Their
+# rows are read only when there are any.
 _SAMPLE_TIME = datetime.datetime(2001, 2, 3, 4, 5, 6, 789, tzinfo=datetime.UTC)
 CHANGED_TEAMS = Prepared(
-    lambda since: Team.objects.filter(updated_at__gte=since).order_by().values_list(*_FIELDS).union(
+    lambda since: Team.objects.filter(updated_at__gte=since).order_by().values_list("id").union(
         Team.objects.filter(station__in=Station.objects.filter(updated_at__gte=since).values("id"))
-        .order_by().values_list(*_FIELDS), all=True),
+        .order_by().values_list("id"), all=True),
     _SAMPLE_TIME)
 
 
@@ -135,7 +137,8 @@ class TeamIndex:
     def _sync(self) -> None:
         assert self.synced is not None and self.points is not None
         started = timezone.now()
-        changed = CHANGED_TEAMS.rows(self.synced - SYNC_OVERLAP)
+        ids = {row[0] for row in CHANGED_TEAMS.rows(self.synced - SYNC_OVERLAP)}
+        changed = list(Team.objects.filter(pk__in=ids).values_list(*_FIELDS)) if ids else []
         if any(r[0] not in self.row_of for r in changed):
             self._rebuild(self.engine)  # a new team: rebuilding is simpler than growing every array
             return
@@ -143,7 +146,7 @@ class TeamIndex:
         for r in changed:
             i = self.row_of[r[0]]
             self.status[i] = STATUS_CODE.get(r[2], 0)
-            mask = specialty_mask(json_value(r[5]))
+            mask = specialty_mask(r[5])
             if mask != self.specialties[i] or r[10] != self.paths[i]:
                 self.specialties[i] = mask
                 self.paths[i] = r[10]
