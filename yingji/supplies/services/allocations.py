@@ -43,12 +43,12 @@ from yingji.supplies.models import (
 )
 from yingji.supplies.services import invalidation
 from yingji.supplies.services.stock import (
-    _take,
-    _Writer,
+    StockWriter,
     actor_name,
     create_numbered,
     lock_balances,
     receive_stock,
+    take_stock,
 )
 
 REQUEST_PERM = "supplies.request_allocation"
@@ -226,11 +226,11 @@ def dispatch_allocation(allocation: Allocation, *, actor: Any, note: str = "") -
     reason = _("Allocation %(number)s: %(purpose)s") % {"number": allocation.number, "purpose": allocation.purpose}
     document = allocation.incident_ref or allocation.number
     balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
-    writer = _Writer(actor, reason[:200], document[:100], allocation)
+    writer = StockWriter(actor, reason[:200], document[:100], allocation)
     for line in lines:
         balance = balances[(line.warehouse_id, line.material_id)]
         balance.warehouse = line.warehouse
-        _take(writer, balance, line.quantity, kind, use_reserved=line.quantity)
+        take_stock(writer, balance, line.quantity, kind, use_reserved=line.quantity)
         line.dispatched = line.quantity
     writer.save()
     AllocationLine.objects.bulk_update(lines, ["dispatched"])

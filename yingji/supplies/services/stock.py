@@ -96,7 +96,7 @@ def _locked_lots(warehouse_id: int, material_id: int) -> list[StockLot]:
 
 
 @dataclass
-class _Writer:
+class StockWriter:
     """Collects the movements of one operation and saves them with the new quantities."""
 
     actor: Any
@@ -135,7 +135,7 @@ class _Writer:
         return saved
 
 
-def _take(writer: _Writer, balance: StockBalance, quantity: int, kind: str, *, use_reserved: int = 0) -> None:
+def take_stock(writer: StockWriter, balance: StockBalance, quantity: int, kind: str, *, use_reserved: int = 0) -> None:
     """Take `quantity` out of a locked balance, first-expiry-first-out across its lots.
 
     `use_reserved` is how much of it an approved allocation had earmarked; the
@@ -192,7 +192,7 @@ def receive_stock(warehouse: Warehouse, material: Material, quantity: int, *, ac
         lot = StockLot.objects.create(warehouse=warehouse, material=material, batch=batch.strip(), quantity=0,
                                       production_date=production_date, expiry_date=expiry_date,
                                       condition=condition, received_on=timezone.localdate())
-    writer = _Writer(actor, reason, (document or "")[:100], allocation)
+    writer = StockWriter(actor, reason, (document or "")[:100], allocation)
     writer.move(balance, lot, kind, quantity)
     return writer.save()[0]
 
@@ -217,8 +217,8 @@ def issue_stock(warehouse: Warehouse, material: Material, quantity: int, *, acto
         raise ValidationError({"quantity": _("%(warehouse)s holds no %(material)s.") % {
             "warehouse": warehouse.name, "material": material.name}})
     balance.warehouse = warehouse
-    writer = _Writer(actor, reason, (document or "")[:100], allocation)
-    _take(writer, balance, quantity, kind, use_reserved=use_reserved)
+    writer = StockWriter(actor, reason, (document or "")[:100], allocation)
+    take_stock(writer, balance, quantity, kind, use_reserved=use_reserved)
     return writer.save()
 
 
@@ -236,7 +236,7 @@ def write_off(lot: StockLot, quantity: int, *, actor: Any, reason: str, document
     if balance.quantity - quantity < balance.reserved:
         raise ValidationError({"quantity": _("These units are reserved for approved allocations; cancel or "
                                              "reject them first.")})
-    writer = _Writer(actor, reason, document[:100])
+    writer = StockWriter(actor, reason, document[:100])
     movement = writer.move(balance, locked, MovementKind.WRITE_OFF, -quantity)
     writer.save()
     return movement
@@ -259,8 +259,8 @@ def transfer_stock(source: Warehouse, destination: Warehouse, material: Material
     balances = lock_balances([(source.pk, material.pk), (destination.pk, material.pk)], create=True)
     out_balance = balances[(source.pk, material.pk)]
     out_balance.warehouse = source
-    writer = _Writer(actor, reason, document[:100])
-    _take(writer, out_balance, quantity, MovementKind.TRANSFER_OUT)
+    writer = StockWriter(actor, reason, document[:100])
+    take_stock(writer, out_balance, quantity, MovementKind.TRANSFER_OUT)
     taken = list(writer.movements)
     in_balance = balances[(destination.pk, material.pk)]
     for movement in taken:
@@ -296,7 +296,7 @@ def record_count(warehouse: Warehouse, counted: dict[int, int], *, actor: Any, n
               .order_by("pk")}
     count = create_numbered(StockCount, "PD", warehouse=warehouse, note=note[:200],
                             counted_by=actor if getattr(actor, "pk", None) else None)
-    writer = _Writer(actor, _("Stock count %(number)s") % {"number": count.number}, count.number)
+    writer = StockWriter(actor, _("Stock count %(number)s") % {"number": count.number}, count.number)
     lines = []
     for lot_id in sorted(counted):
         lot = locked[lot_id]
@@ -351,9 +351,3 @@ def create_numbered(model: Any, prefix: str, **fields: Any) -> Any:
         except IntegrityError:
             continue
     raise ValidationError(_("Too many documents are being created at once; try again."))
-
-
-def balance_of(warehouse_id: int, material_id: int) -> int:
-    """Units held (reserved or not) by one warehouse — a read for display, not for decisions."""
-    return (StockBalance.objects.filter(warehouse_id=warehouse_id, material_id=material_id)
-            .values_list("quantity", flat=True).first() or 0)
