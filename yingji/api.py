@@ -53,6 +53,12 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, error_body(_("Not found."), "not_found"), status=404)
 
 
+@api.exception_handler(OverflowError)
+def on_id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # SQLite cannot even compare an id past 2**63; no such row exists anywhere.
+    return api.create_response(request, error_body(_("Not found."), "not_found"), status=404)
+
+
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(

@@ -26,7 +26,8 @@ def token(cast) -> str:  # type: ignore[no-untyped-def]
 
 
 @schema.parametrize()
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomised: CI replays exactly the cases a developer's run passed; new cases come with new operations.
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
 def test_the_api_never_answers_with_a_server_error(case, token):  # type: ignore[no-untyped-def]
     response = case.call(headers={"Authorization": f"Bearer {token}", "Accept-Language": "zh-hans"})

@@ -135,3 +135,10 @@ def test_the_openapi_document_and_docs_page_are_served(cast):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/jurisdictions/" in schema["paths"]
     assert client.get("/api/v1/docs").status_code in (200, 302)
+
+
+def test_an_absurdly_large_id_is_404_not_a_crash(cast):
+    response = api_client(cast.commander).get("/api/v1/audit/changes", {"object_id": "1"})
+    assert response.status_code == 200
+    huge = api_client(cast.commander).get(f"/api/v1/accounts/users/{10**30}")
+    assert huge.status_code in (404, 422)
