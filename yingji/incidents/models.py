@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from yingji.core.models import LedgerModel
 from yingji.core.scope import ScopedQuerySet
 from yingji.incidents import catalogue
+from yingji.incidents.prepared import CompiledInsert
 
 
 class Channel(models.TextChoices):
@@ -65,7 +66,7 @@ def new_reference() -> str:
     return secrets.token_urlsafe(9)
 
 
-class Incident(LedgerModel):
+class Incident(CompiledInsert, LedgerModel):
     """An emergency or a service call reported to the platform: a fire, an
     elevator entrapment, a flooded underpass — whatever someone asked help for."""
 
@@ -119,7 +120,14 @@ class Incident(LedgerModel):
             models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
                                    name="incident_coordinates_in_range"),
         ]
-        indexes = [models.Index(fields=["type_code", "received_at"], name="incident_type_time")]
+        indexes = [
+            models.Index(fields=["type_code", "received_at"], name="incident_type_time"),
+            # The duplicate check at intake: open incidents of a type in a band of latitude (a burst of
+            # calls puts thousands of the same type in the last half hour, but few within 300 m).
+            models.Index(fields=["type_code", "lat", "lon"], name="incident_open_nearby",
+                         condition=models.Q(status__in=["reported", "dispatched", "on_scene", "handled"],
+                                            merged_into=None)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type_label} · {self.address or self.jurisdiction}"
@@ -223,7 +231,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class IncidentEvent(models.Model):
+class IncidentEvent(CompiledInsert, models.Model):
     """One line of an incident's timeline: who did what, when. Append-only;
     the 1-3-5 clock is measured from these rows."""
 

@@ -27,6 +27,7 @@ statements (PgBouncer in transaction mode before 1.21).
 from __future__ import annotations
 
 import datetime
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -64,6 +65,8 @@ class Prepared:
                 found.add(index)
         if len(found) != len(self.samples):
             raise ValueError(f"Prepared: the queryset does not pass every sample through as is: {sql}")
+        if connection.vendor == "postgresql":
+            sql, slots = _inline_constants(connection, sql, slots)
         return sql, slots
 
     def rows(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
@@ -76,20 +79,34 @@ class Prepared:
                 self._compiled[key] = compiled
         sql, slots = compiled
         values = [_adapt(connection, args[v]) if kind == "arg" else v for kind, v in slots]
-        if connection.vendor == "postgresql" and getattr(settings, "YINGJI_DB_PREPARED", True):
-            connection.ensure_connection()
-            raw = connection.connection
-            if hasattr(raw, "prepare_threshold"):  # psycopg 3
-                with connection.wrap_database_errors:
-                    cursor = _server_cursor(raw)
-                    try:
-                        cursor.execute(sql, values, prepare=True)
-                        return cursor.fetchall()
-                    finally:
-                        cursor.close()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            return cursor.fetchall()
+        return _execute(connection, sql, values)
+
+
+def _inline_constants(connection: Any, sql: str, slots: list[Any]) -> tuple[str, list[Any]]:
+    """Write the constant parameters (strings, numbers) into the SQL as literals.
+
+    A prepared statement may be planned once for any values ("generic plan");
+    the planner can use a partial index (`WHERE status IN (...)`) only when
+    the values its condition names are in the statement itself.
+    """
+    from psycopg import sql as pgsql
+
+    connection.ensure_connection()
+    parts = re.split(r"(%%|%s)", sql)
+    out: list[str] = []
+    kept: list[Any] = []
+    slot = iter(slots)
+    for part in parts:
+        if part != "%s":
+            out.append(part)
+            continue
+        kind, value = next(slot)
+        if kind == "const" and isinstance(value, str | int | float) and not isinstance(value, bool):
+            out.append(pgsql.Literal(value).as_string(connection.connection).replace("%", "%%"))
+        else:
+            out.append("%s")
+            kept.append((kind, value))
+    return "".join(out), kept
 
 
 def _server_cursor(raw: Any) -> Any:
@@ -104,3 +121,62 @@ def partial_instance(model: type[Model], **values: Any) -> Model:
     if len(names) != len(values):
         raise ValueError(f"unknown fields of {model.__name__}: {sorted(set(values) - set(names))}")
     return model.from_db(DEFAULT_DB_ALIAS, names, [values[n] for n in names])
+
+
+class CompiledInsert:
+    """Mixin for a model whose new rows are saved often: its INSERT is compiled once per set of fields.
+
+    Everything `Model.save()` does stays as it is (the signals, so the audit
+    record; the fields' `pre_save`, so the timestamps; the transaction
+    handling); only the step that builds the INSERT statement and binds its
+    values is replaced by reusing the statement compiled the first time
+    (prepared on the server on PostgreSQL, see `Prepared`). Saves that insert
+    expressions, raw saves and models returning more than the primary key
+    take Django's own path.
+    """
+
+    _compiled_inserts: dict[tuple[Any, ...], str] = {}
+
+    def _do_insert(self, manager: Any, using: str, fields: list[Any], returning_fields: Any, raw: bool) -> Any:
+        connection = connections[using]
+        meta = self._meta  # type: ignore[attr-defined]
+        if raw or list(returning_fields or ()) != [meta.pk] or not connection.features.can_return_columns_from_insert:
+            return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
+        key = (type(self), using, connection.vendor, tuple(f.attname for f in fields))
+        sql = self._compiled_inserts.get(key)
+        if sql is None:
+            from django.db.models.sql import InsertQuery
+
+            query = InsertQuery(type(self))
+            query.insert_values(fields, [self], raw=False)
+            compiler = query.get_compiler(using=using)
+            compiler.returning_fields = [meta.pk]
+            [(sql, sample)] = compiler.as_sql()
+            if len(sample) != len(fields):
+                return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
+            self._compiled_inserts[key] = sql
+        values = []
+        for field in fields:
+            value = field.pre_save(self, True)
+            if hasattr(value, "resolve_expression"):
+                return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
+            values.append(field.get_db_prep_save(value, connection))
+        return [_execute(connection, sql, values)[0]]
+
+
+def _execute(connection: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """Run a statement and fetch its rows; on PostgreSQL prepared on the server (once per connection)."""
+    if connection.vendor == "postgresql" and getattr(settings, "YINGJI_DB_PREPARED", True):
+        connection.ensure_connection()
+        raw = connection.connection
+        if hasattr(raw, "prepare_threshold"):  # psycopg 3
+            with connection.wrap_database_errors:
+                cursor = _server_cursor(raw)
+                try:
+                    cursor.execute(sql, values, prepare=True)
+                    return cursor.fetchall()
+                finally:
+                    cursor.close()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchall()

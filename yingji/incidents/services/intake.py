@@ -25,7 +25,6 @@ from yingji.incidents.models import (
     Channel,
     EventKind,
     Incident,
-    IncidentEvent,
     Outcome,
     Severity,
     Status,
@@ -157,7 +156,7 @@ def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | No
             incident.save()
             for row in events:
                 row.incident = incident  # now with its id
-            IncidentEvent.objects.bulk_create(events)
+                row.save()
             for photo in photos:
                 event(incident, EventKind.PHOTO, now, actor=actor, photo=photo)
     except IntegrityError:
