@@ -7,9 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from yingji.audit.models import ChangeRecord
-from yingji.core.api import Pagination, request_user
+from yingji.core.api import Pagination, as_utc, request_user
 
 router = Router(tags=["audit"])
 
@@ -32,6 +33,11 @@ class ChangeFilters(Schema):
     model: str | None = Field(None, description="app_label.model, e.g. jurisdictions.jurisdiction")
     object_id: str | None = None
     since: datetime.datetime | None = None
+
+    @field_validator("since")
+    @classmethod
+    def _since_in_utc(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        return as_utc(value)
 
 
 @router.get("/changes", response=list[ChangeOut])

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import field_validator
 
 from yingji.accounts.models import ApiToken, hash_token
 from yingji.jurisdictions.models import Jurisdiction
@@ -75,12 +76,30 @@ class Pagination(PaginationBase):
         }
 
 
+def as_utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A client's time in UTC; a time without offset is Beijing time (the platform's zone).
+
+    PostgreSQL refuses odd offsets such as -23:44 in a query, so times are
+    normalised before they reach the database.
+    """
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(datetime.UTC)
+
+
 class ListFilters(Schema):
     """Filters every ledger list understands."""
 
     jurisdiction: str | None = Field(None, description="Code of a jurisdiction: rows in its subtree only.")
     q: str | None = Field(None, description="Text search over the list's name fields.")
     updated_since: datetime.datetime | None = Field(None, description="Rows changed at or after this time.")
+
+    @field_validator("updated_since")
+    @classmethod
+    def _updated_since_in_utc(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        return as_utc(value)
 
 
 def apply_list_filters(queryset: QuerySet, filters: ListFilters, search_fields: tuple[str, ...] = ("name",)) -> QuerySet:
