@@ -10,6 +10,7 @@ and `yingji.incidents.asgi` call it when a server worker imports them.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from django.db import connections
@@ -18,12 +19,23 @@ log = logging.getLogger(__name__)
 
 
 def warm_up() -> float:
-    """Build the per-process indexes now; answers the seconds it took. Never raises."""
+    """Build the per-process indexes now; answers the seconds it took. Never raises.
+
+    Runs on a thread of its own: an ASGI server imports the application inside
+    its event loop, where Django refuses database queries.
+    """
+    started = time.perf_counter()
+    thread = threading.Thread(target=_build, name="yingji-warm-up")
+    thread.start()
+    thread.join()
+    return time.perf_counter() - started
+
+
+def _build() -> None:
     from yingji.incidents import locate, travel
     from yingji.incidents.services.notify import webhook_index
     from yingji.incidents.services.ranking import team_index
 
-    started = time.perf_counter()
     try:
         travel.engine()
         team_index.refresh()
@@ -32,6 +44,4 @@ def warm_up() -> float:
     except Exception:  # a server must start even when the database is not there yet
         log.exception("warming the dispatch indexes failed; they will be built on first use")
     finally:
-        # The connection opened here belongs to start-up, not to the first request's thread.
-        connections.close_all()
-    return time.perf_counter() - started
+        connections.close_all()  # this thread's connection
