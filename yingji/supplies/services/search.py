@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from yingji.core.scope import ROOT_PATH, granted_paths
 from yingji.routing import PointSet, Ranking, TravelTimeEngine
 from yingji.routing.geo import haversine_m
-from yingji.supplies import travel
+from yingji.core import travel
 from yingji.supplies.models import Material, StockBalance, Warehouse
 from yingji.supplies.services import invalidation
 

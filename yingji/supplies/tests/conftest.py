@@ -12,7 +12,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _no_road_network(settings, tmp_path):  # type: ignore[no-untyped-def]
-    from yingji.supplies import travel
+    from yingji.core import travel
     from yingji.supplies.services.search import reset_index
 
     settings.YINGJI_ROAD_NETWORK = str(tmp_path / "no-roads.npz")

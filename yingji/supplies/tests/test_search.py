@@ -6,7 +6,7 @@ import pytest
 
 from yingji.routing import Network, TravelTimeEngine
 from yingji.routing.fallback import StraightLine
-from yingji.supplies import travel
+from yingji.core import travel
 from yingji.supplies.services import (
     LineRequest,
     approve_allocation,
