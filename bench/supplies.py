@@ -186,8 +186,8 @@ def main() -> None:
 
     from yingji.accounts.models import ApiToken, Membership, User
     from yingji.accounts.roles import Role
-    from yingji.routing import synthetic_city
     from yingji.core import travel
+    from yingji.routing import synthetic_city
     from yingji.supplies.demo import load_catalogue
     from yingji.supplies.models import Material
     from yingji.supplies.services import search as search_module

@@ -27,10 +27,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
+from yingji.core import travel
 from yingji.core.scope import ROOT_PATH, granted_paths
 from yingji.routing import PointSet, Ranking, TravelTimeEngine
 from yingji.routing.geo import haversine_m
-from yingji.core import travel
 from yingji.supplies.models import Material, StockBalance, Warehouse
 from yingji.supplies.services import invalidation
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from yingji.core import travel
 from yingji.routing import Network, TravelTimeEngine
 from yingji.routing.fallback import StraightLine
-from yingji.core import travel
 from yingji.supplies.services import (
     LineRequest,
     approve_allocation,
