@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.core.scope import ROOT_PATH, ScopedQuerySet, granted_paths, perm_name
@@ -320,8 +321,9 @@ class StockMovement(models.Model):
 class AllocationStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     APPROVED = "approved", _("Approved")
-    DISPATCHED = "dispatched", _("Dispatched")
-    RECEIVED = "received", _("Received")
+    # Contexts: the same English words mean other things for incidents.
+    DISPATCHED = "dispatched", pgettext_lazy("allocation", "Dispatched")
+    RECEIVED = "received", pgettext_lazy("allocation", "Received")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
 
