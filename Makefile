@@ -52,7 +52,7 @@ lint: setup
 	YINGJI_TESTING=1 $(PY) manage.py makemigrations --check --dry-run -v0
 
 test: setup browser-deps lint
-	$(VENV)/bin/pytest -m "not slow" -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not slow" -n 2 $(PYTEST_ARGS)
 
 bench: setup
 	@set -e; for script in bench/*.py; do \
