@@ -18,6 +18,9 @@ Other apps call these functions (never the models' save()):
     record_count(warehouse, {lot_id: counted}, *, actor, note="") -> StockCount
     record_maintenance(lot, *, actor, on=None, condition="good") -> StockLot
 
+    nearest_warehouses(name, *, lon, lat, user, limit=3) -> list[dict]
+        For the dispatch page: the nearest warehouses holding a material.
+
     search_stock(user, *, point=(lon, lat), term=None, material=None, quantity=1, limit=10) -> SearchResult
         Warehouses the user may see holding the quantity, nearest first by
         travel time, or a partial-fulfilment plan (services/search.py).
@@ -41,6 +44,7 @@ from yingji.supplies.services.allocations import (
     reject_allocation,
     request_allocation,
 )
+from yingji.supplies.services.for_incidents import nearest_warehouses
 from yingji.supplies.services.registry import (
     create_material,
     create_warehouse,
@@ -58,6 +62,7 @@ from yingji.supplies.services.stock import (
 )
 
 __all__ = [
+    "nearest_warehouses",
     "LineRequest",
     "approve_allocation",
     "cancel_allocation",

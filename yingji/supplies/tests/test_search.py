@@ -167,3 +167,25 @@ def test_a_warm_search_runs_no_query_and_follows_new_movements(city, django_asse
     assert codes(result.hits) == ["WC"]
     reset_index()
 
+
+
+@pytest.mark.django_db
+def test_the_dispatch_page_gets_the_nearest_holders_of_a_material(city) -> None:  # type: ignore[no-untyped-def]
+    from yingji.incidents.services.dispatch import warehouses_for
+    from yingji.supplies.services import nearest_warehouses
+
+    cast, *_ = city
+    found = nearest_warehouses("灭火器", lon=POINT[0], lat=POINT[1], user=cast.officer_a)
+    assert [w["code"] for w in found] == ["WA"]  # WB and WC lie in other communities
+    assert [w["code"] for w in nearest_warehouses("fire extinguisher", lon=POINT[0], lat=POINT[1],
+                                                    user=cast.commander)] == ["WA", "WB", "WC"]
+
+    class Incident:  # what warehouses_for reads of an incident
+        lon, lat = POINT
+
+        class type:  # noqa: N801
+            materials = ["干粉灭火器"]
+
+    answer = warehouses_for(Incident(), user=cast.commander)
+    assert answer["available"] is True
+    assert answer["results"][0]["warehouses"][0]["code"] == "WA"
