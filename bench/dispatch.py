@@ -243,7 +243,7 @@ def analyze() -> None:
 def bench_ranking(world: dict, quick: bool) -> dict:
     import numpy as np
 
-    from yingji.incidents import travel
+    from yingji.core import travel
     from yingji.incidents.services import dispatch as dispatching
     from yingji.incidents.services.intake import report_incident
     from yingji.incidents.services.ranking import team_index

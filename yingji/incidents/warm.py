@@ -32,7 +32,8 @@ def warm_up() -> float:
 
 
 def _build() -> None:
-    from yingji.incidents import locate, travel
+    from yingji.core import travel
+    from yingji.incidents import locate
     from yingji.incidents.services.notify import webhook_index
     from yingji.incidents.services.ranking import team_index
 
