@@ -141,8 +141,7 @@ def _check_level(jurisdiction: Jurisdiction | None, errors: dict[str, list[str]]
 
 
 def _require_jurisdiction(obj: models.Model) -> None:
-    if obj.jurisdiction_id is None:  # type: ignore[attr-defined]
-        raise ValidationError({"jurisdiction": _("This field is required.")})
+    _require(obj.jurisdiction_id, "jurisdiction")  # type: ignore[attr-defined]
 
 
 def _same_branch(inner: Jurisdiction, outer: Jurisdiction) -> bool:
