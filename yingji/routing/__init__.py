@@ -7,7 +7,7 @@ so that it can be used, tested and benchmarked on its own.  The Django apps
 
 from .bounds import lagrangian_bound
 from .coverage import CoverageResult, GroupSummary, area_summary, cover_matrix, hex_cells, population_cells
-from .engine import NodeTimes, PointSet, Ranking, TravelTime, TravelTimeEngine
+from .engine import NodeTimes, PointSet, Ranking, Route, TravelTime, TravelTimeEngine
 from .fallback import StraightLine
 from .isochrone import Isochrone
 from .network import Network
@@ -25,6 +25,7 @@ __all__ = [
     "NodeTimes",
     "PointSet",
     "Ranking",
+    "Route",
     "SitingResult",
     "SpeedProfile",
     "StraightLine",

@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 
 from . import search
 from .fallback import StraightLine
-from .geo import as_lonlat_array
+from .geo import as_lonlat_array, haversine_m
 from .isochrone import Isochrone, circle_isochrone, node_isochrone
 from .network import Network
 
@@ -97,6 +97,34 @@ class Ranking:
     @property
     def minutes(self) -> list[float]:
         return [s / 60.0 for _, s in self.items]
+
+
+@dataclass(frozen=True)
+class Route:
+    """The way to drive from one point to another, for drawing on a map.
+
+    Attributes:
+        lonlat: the polyline as ``[(lon, lat), …]``: the start point, the
+            junctions of the road path, the end point.  Without a road (no
+            network, a point off it, or no connection) it is the straight
+            line ``[start, end]``.
+        nodes: the junctions of the road path (empty for a straight line).
+        seconds: driving time including both snap gaps.
+        metres: road length including the snap gaps; for a straight line the
+            crow-fly distance times the fallback's detour factor, the same
+            guess the seconds are made of.
+        estimated: true for the straight-line guess.
+    """
+
+    lonlat: list[tuple[float, float]]
+    nodes: list[int]
+    seconds: float
+    metres: float
+    estimated: bool
+
+    @property
+    def minutes(self) -> float:
+        return self.seconds / 60.0
 
 
 @dataclass(frozen=True)
@@ -203,6 +231,52 @@ class TravelTimeEngine:
         if ranking.estimated:
             return TravelTime(float(self.fallback.seconds(a[0], a[1], b[0], b[1])), True)
         return TravelTime(ranking.items[0][1] if ranking.items else np.inf, False)
+
+    def route(self, a: tuple[float, float], b: tuple[float, float]) -> Route:
+        """The fastest road path from point ``a`` to point ``b`` (both ``(lon, lat)``).
+
+        Like :meth:`travel_time` the search budget grows from five minutes, so
+        a short trip in a big city only explores the neighbourhood.  Falls back
+        to the straight line, marked estimated, when there is no road.
+        """
+        ends = self.prepare([a, b])
+        if self._on_network(ends):
+            assert self.network is not None
+            source, target = int(ends.node[0]), int(ends.node[1])
+            budget = FIRST_SEARCH_S
+            while True:
+                nodes, seconds = search.route(self.network.graph, source, target, budget)
+                if nodes or budget >= self._max_path_s:
+                    break
+                budget *= 2.0
+            if nodes:
+                lon, lat = self.network.lon[nodes], self.network.lat[nodes]
+                line = [(float(a[0]), float(a[1]))]
+                line += [(float(x), float(y)) for x, y in zip(lon, lat, strict=True)]
+                line.append((float(b[0]), float(b[1])))
+                metres = self._path_metres(nodes) + float(ends.distance_m.sum())
+                return Route(line, nodes, seconds + float(ends.offset_s.sum()), metres, False)
+        crow = float(haversine_m(a[0], a[1], b[0], b[1]))
+        seconds = float(self.fallback.seconds(a[0], a[1], b[0], b[1]))
+        line = [(float(a[0]), float(a[1])), (float(b[0]), float(b[1]))]
+        return Route(line, [], seconds, crow * self.fallback.detour, True)
+
+    def _path_metres(self, nodes: list[int]) -> float:
+        """Length of a junction path: the edges' ``length_m`` when imported, else crow-fly per edge."""
+        assert self.network is not None
+        net = self.network
+        if len(nodes) < 2:
+            return 0.0
+        u = np.asarray(nodes[:-1], dtype=np.int64)
+        v = np.asarray(nodes[1:], dtype=np.int64)
+        lengths = net.edge_attrs.get("length_m")
+        if lengths is None:
+            return float(haversine_m(net.lon[u], net.lat[u], net.lon[v], net.lat[v]).sum())
+        g = net.graph
+        # Each (u, v) is one CSR entry (from_edges keeps one edge per pair); find its position.
+        position = [int(g.indptr[x] + np.flatnonzero(g.indices[g.indptr[x]:g.indptr[x + 1]] == y)[0])
+                    for x, y in zip(u, v, strict=True)]
+        return float(np.asarray(lengths, dtype=np.float64)[position].sum())
 
     def nearest(
         self,

@@ -27,6 +27,32 @@ def single_source(graph: sp.csr_matrix, source: int, limit: float | None = None)
     return dijkstra(graph, directed=True, indices=int(source), limit=_limit(limit))
 
 
+def route(
+    graph: sp.csr_matrix, source_node: int, target_node: int, limit: float | None = None
+) -> tuple[list[int], float]:
+    """The fastest path ``source_node → target_node``: ``(junctions in order, seconds)``.
+
+    ``([], inf)`` when the target cannot be reached (within ``limit``).  The
+    responder's map draws this path; one bounded Dijkstra records the
+    predecessor of every junction it settles and the path is read backwards
+    from the target.
+    """
+    source, target = int(source_node), int(target_node)
+    if source == target:
+        return [source], 0.0
+    dist, pred = dijkstra(graph, directed=True, indices=source, limit=_limit(limit), return_predecessors=True)
+    seconds = float(dist[target])
+    if not np.isfinite(seconds):
+        return [], INF
+    nodes = [target]
+    node = target
+    while node != source:
+        node = int(pred[node])
+        nodes.append(node)
+    nodes.reverse()
+    return nodes, seconds
+
+
 def multi_source(
     graph: sp.csr_matrix,
     sources: ArrayLike,
