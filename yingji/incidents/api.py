@@ -36,7 +36,7 @@ from yingji.incidents.presenters import (
     incident_detail,
     incident_dict,
 )
-from yingji.incidents.services import clock, intake, respond
+from yingji.incidents.services import clock, intake, respond, routes
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.services.timeline import event_json
 from yingji.jurisdictions.models import Jurisdiction
@@ -108,6 +108,11 @@ class CloseIn(Schema):
     loss_yuan: float = Field(0, ge=0)
     materials_used: list[MaterialIn] = Field(default_factory=list)
     evaluation: str = Field("", max_length=4000)
+
+
+class PositionIn(Schema):
+    lon: float | None = Field(None, ge=-180, le=180, description="The phone's longitude (WGS-84).")
+    lat: float | None = Field(None, ge=-90, le=90, description="The phone's latitude (WGS-84).")
 
 
 class MergeIn(Schema):
@@ -247,6 +252,19 @@ def my_dispatches(request: HttpRequest, active: bool = True) -> list[dict[str, A
     if active:
         queryset = queryset.filter(status__in=["called", "acknowledged", "departed", "on_scene", "handled"])
     return [dispatch_dict(d, with_incident=True) for d in queryset.order_by("-called_at")[:100]]
+
+
+@router.get("/dispatches/{pk}/route", response={200: dict, 404: ErrorOut, 422: ErrorOut})
+def dispatch_route(request: HttpRequest, pk: int, where: Query[PositionIn]) -> Any:
+    """The road path to the scene as a GeoJSON Feature (LineString) with minutes and metres.
+
+    From the team's standby position or station, or from `lon`/`lat` (the
+    phone's position) when both are given; `estimated` is true for the
+    straight-line guess without a road network. A member of the dispatched
+    team or anyone who may view the incident; anyone else gets 404.
+    """
+    position = (where.lon, where.lat) if where.lon is not None and where.lat is not None else None
+    return routes.dispatch_route(_dispatch(request, pk), position)
 
 
 @router.post("/dispatches/{pk}/report", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
