@@ -8,13 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+import yingji
 from yingji.audit.services import history_rows
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.incidents import catalogue, ratelimit
@@ -190,9 +192,41 @@ def responder(request: HttpRequest) -> HttpResponse:
             .order_by("-called_at"))
     active = [d for d in rows.filter(status__in=ACTIVE_DISPATCH)[:20]]
     recent = [d for d in rows.exclude(status__in=ACTIVE_DISPATCH)[:10]]
-    context = {"active": active, "recent": recent, "step_form": StepForm()}
+    context = {"active": active, "recent": recent, "step_form": StepForm(), "route_text": {
+        "summary": _("{minutes} min · {km} km"), "estimated": _("straight-line estimate, no road data"),
+        "from_here": _("from your position"), "failed": _("Route not available."),
+        "no_position": _("Your position is not available.")}}
     return render(request, "incidents/responder.html#callouts" if request.htmx else "incidents/responder.html",
                   context)
+
+
+@require_GET
+def responder_manifest(request: HttpRequest) -> JsonResponse:
+    """The responder page installed on a phone's home screen (PWA) opens straight on the call-outs."""
+    return JsonResponse({
+        "name": _("Yingji call-outs"),
+        "short_name": _("Call-outs"),
+        "start_url": reverse("incidents:responder"),
+        "scope": reverse("incidents:responder"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b71c1c",
+        "icons": [{"src": static("yingji/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+    }, json_dumps_params={"ensure_ascii": False}, content_type="application/manifest+json")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The responder page's service worker: keeps the page shell and its scripts for when the network drops.
+
+    Served from under /incidents/me/ so that its scope is the responder page;
+    public (the script holds no data) and never cached by the browser, so a
+    new version is picked up on the next visit.
+    """
+    response = render(request, "incidents/sw.js", {"version": yingji.__version__},
+                      content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required

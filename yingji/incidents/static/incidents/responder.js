@@ -1,8 +1,44 @@
-/* The responder's phone page: small maps with the way from the team to the
- * incident, and a websocket that rings and reloads the list on a call-out. */
+/* The responder's phone page: small maps with the road path from the team (or
+ * the phone's position) to the incident, "N min · X km", a websocket that rings
+ * and reloads the list on a call-out, and the service worker of the installed app. */
 (function () {
   "use strict";
   var maps = [];
+  var text = JSON.parse(document.getElementById("route-text").textContent);
+  var here = null;  // [lon, lat] once the responder asked for a route from their position
+
+  function summary(el, props) {
+    var line = text.summary.replace("{minutes}", Math.max(1, Math.round(props.minutes)))
+      .replace("{km}", (props.metres / 1000).toFixed(1));
+    if (props.estimated) { line = "≈ " + line + " (" + text.estimated + ")"; }
+    if (props.origin === "position") { line += " · " + text.from_here; }
+    el.textContent = line;
+    el.setAttribute("data-estimated", props.estimated ? "1" : "0");
+  }
+
+  /* The road path from the team (or the phone) to the incident, from the route endpoint. */
+  function drawRoute(map, el, target) {
+    var out = document.getElementById(el.getAttribute("data-summary"));
+    var url = el.getAttribute("data-route");
+    if (here) { url += "?lon=" + here[0].toFixed(6) + "&lat=" + here[1].toFixed(6); }
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (feature) {
+        if (map._route) { map.removeLayer(map._route); }
+        var points = feature.geometry.coordinates.map(function (c) { return Yingji.toMap(c[0], c[1]); });
+        var estimated = feature.properties.estimated;
+        map._route = L.layerGroup([
+          L.polyline(points, {color: "#1565c0", weight: 5, opacity: 0.85, dashArray: estimated ? "6 8" : null}),
+          L.circleMarker(points[0], {radius: 7, color: "#2e7d32", fillOpacity: 0.8})
+        ]).addTo(map);
+        map.fitBounds(L.latLngBounds(points.concat([target])).pad(0.2), {maxZoom: 16});
+        summary(out, feature.properties);
+        el.setAttribute("data-route-drawn", estimated ? "estimated" : "road");
+        el.setAttribute("data-route-points", String(points.length));
+      })
+      .catch(function () { out.textContent = text.failed; });
+  }
+
   function drawMaps() {
     maps.forEach(function (m) { m.remove(); });
     maps = [];
@@ -11,18 +47,33 @@
       var map = Yingji.createMap(el.id, {center: inc, zoom: 15});
       var target = Yingji.toMap(inc[0], inc[1]);
       L.circleMarker(target, {radius: 10, color: "#b71c1c", fillOpacity: 0.8}).addTo(map);
-      var team = el.getAttribute("data-team");
-      if (team) {
-        var t = team.split(",").map(parseFloat), from = Yingji.toMap(t[0], t[1]);
-        L.circleMarker(from, {radius: 7, color: "#2e7d32", fillOpacity: 0.8}).addTo(map);
-        L.polyline([from, target], {color: "#1565c0", weight: 3, dashArray: "6 6"}).addTo(map);
-        map.fitBounds(L.latLngBounds([from, target]).pad(0.3), {maxZoom: 16});
-      }
+      drawRoute(map, el, target);
       maps.push(map);
     });
   }
+
+  /* Browsers answer WGS-84, like the database; map.js shifts it when drawing. */
+  function fromHere() {
+    if (!navigator.geolocation) { return; }
+    navigator.geolocation.getCurrentPosition(function (p) {
+      here = [p.coords.longitude, p.coords.latitude];
+      drawMaps();
+    }, function () {
+      document.querySelectorAll(".route-summary").forEach(function (el) {
+        if (el.textContent.indexOf(text.no_position) < 0) { el.textContent += " · " + text.no_position; }
+      });
+    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 30000});
+  }
+  document.body.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest(".route-from-here")) { fromHere(); }
+  });
   document.body.addEventListener("htmx:afterSwap", drawMaps);
   drawMaps();
+
+  var worker = document.currentScript && document.currentScript.getAttribute("data-service-worker");
+  if (worker && "serviceWorker" in navigator) {
+    navigator.serviceWorker.register(worker).catch(function () { /* http on a LAN address: no offline shell */ });
+  }
 
   function ring() {
     if (navigator.vibrate) { navigator.vibrate([400, 200, 400]); }
