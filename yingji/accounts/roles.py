@@ -38,7 +38,9 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*",
                           "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
     Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*", "supplies.receive_*",
-                           "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
+                           # Closing an incident issues the materials used from the community's store,
+                           # without the general right to move stock (supplies.move_stock).
+                           "supplies.issue_for_incident", "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
     Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report"),
     Role.RESPONDER: (VIEW_ALL, "incidents.respond"),
     Role.WAREHOUSE_KEEPER: (VIEW_ALL, "supplies.*", "!supplies.approve_*"),

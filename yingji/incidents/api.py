@@ -94,10 +94,14 @@ class StepIn(Schema):
 
 
 class MaterialIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
-    quantity: float = Field(..., gt=0)
+    name: str = Field("", max_length=100, description="A catalogue name or alias, or free text for a line "
+                                                      "only recorded.")
+    material: int | str | None = Field(None, description="A catalogue material's id or code, instead of the name.")
+    quantity: float = Field(..., gt=0, description="Whole units when issued from a warehouse.")
     unit: str = Field("", max_length=10)
-    warehouse: str | None = None
+    warehouse: int | str | None = Field(None, description="Id or code of the warehouse it was issued from, "
+                                                          "through the supplies ledger; without one the line is "
+                                                          "only recorded.")
 
 
 class CloseIn(Schema):

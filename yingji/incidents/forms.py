@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -84,21 +87,46 @@ class CloseForm(forms.Form):
     injuries = forms.IntegerField(label=_("Injuries"), min_value=0, initial=0)
     rescued = forms.IntegerField(label=_("People rescued"), min_value=0, initial=0)
     loss_yuan = forms.DecimalField(label=_("Direct loss (yuan)"), min_value=0, initial=0, decimal_places=2)
-    materials = forms.CharField(label=_("Materials used"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                help_text=_("One per line: name, quantity, unit — e.g. “灭火器, 2, 具”."))
     evaluation = forms.CharField(label=_("Evaluation notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def clean_materials(self) -> list[dict[str, object]]:
-        rows = []
-        for n, line in enumerate((self.cleaned_data.get("materials") or "").splitlines(), start=1):
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            try:
-                quantity = float(parts[1]) if len(parts) > 1 else 0
-            except ValueError:
-                quantity = 0
-            if not parts[0] or quantity <= 0:
-                raise forms.ValidationError(_("Line %(n)s: give a material and a positive quantity.") % {"n": n})
-            rows.append({"name": parts[0], "quantity": quantity, "unit": parts[2] if len(parts) > 2 else ""})
-        return rows
+
+class MaterialLineForm(forms.Form):
+    """One line of the materials used at close-out: what, how many, and the warehouse it came from.
+
+    `warehouse` is a code the close-out page offers (the nearest stores the
+    officer may issue the material from, loaded as the material is picked);
+    the service checks it again. Without one the line is only recorded.
+    """
+
+    name = forms.CharField(label=_("Material"), max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"list": "catalogue-materials", "autocomplete": "off"}))
+    quantity = forms.DecimalField(label=_("Quantity"), required=False, min_value=Decimal("0.01"), decimal_places=2)
+    unit = forms.CharField(label=_("Unit"), max_length=10, required=False)
+    warehouse = forms.CharField(label=_("Issued from"), max_length=32, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("name") and not data.get("quantity"):
+            self.add_error("quantity", _("Enter a quantity."))
+        elif not data.get("name") and (data.get("quantity") or data.get("warehouse")):
+            self.add_error("name", _("Choose a material."))
+        return data
+
+    def line(self) -> dict[str, Any] | None:
+        """The line as close_incident takes it; None for a blank row."""
+        data = self.cleaned_data
+        if not data.get("name"):
+            return None
+        return {"name": data["name"], "quantity": data["quantity"], "unit": data.get("unit", ""),
+                "warehouse": data.get("warehouse") or None}
+
+
+MaterialLineFormSet = forms.formset_factory(MaterialLineForm, extra=3, max_num=30)
+MATERIALS_PREFIX = "materials"
+
+
+def material_lines(data: Any = None) -> Any:
+    """The close-out form's material lines, bound to `data` when it carries them."""
+    if data is not None and f"{MATERIALS_PREFIX}-TOTAL_FORMS" in data:
+        return MaterialLineFormSet(data, prefix=MATERIALS_PREFIX)
+    return MaterialLineFormSet(prefix=MATERIALS_PREFIX)

@@ -19,5 +19,6 @@ urlpatterns = [
     path("<int:pk>/activate/", views.incident_activate, name="activate"),
     path("<int:pk>/note/", views.incident_note, name="note"),
     path("<int:pk>/close/", views.incident_close, name="close"),
+    path("<int:pk>/close/sources/", views.close_sources, name="close_sources"),
     path("<int:pk>/merge/", views.incident_merge, name="merge"),
 ]

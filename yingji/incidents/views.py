@@ -20,7 +20,7 @@ import yingji
 from yingji.audit.services import history_rows
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.incidents import catalogue, ratelimit
-from yingji.incidents.forms import CloseForm, IntakeForm, NoteForm, PublicForm, StepForm
+from yingji.incidents.forms import CloseForm, IntakeForm, NoteForm, PublicForm, StepForm, material_lines
 from yingji.incidents.models import ACTIVE_DISPATCH, OPEN_STATUSES, Channel, Incident, Status
 from yingji.incidents.services import clock, intake, respond
 from yingji.incidents.services import dispatch as dispatching
@@ -78,8 +78,14 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident(request, pk)
+    return _detail(request, _incident(request, pk))
+
+
+def _detail(request: HttpRequest, incident: Incident, close_form: CloseForm | None = None, lines: Any = None,
+            status: int = 200) -> HttpResponse:
     user = request.user
+    may_change = can(user, "change", incident)
+    closing = may_change and incident.is_open
     may_dispatch = can(user, "dispatch", incident)
     candidates = dispatching.recommend(incident, user=user) if may_dispatch and incident.is_open else []
     chosen = {c.team_id for c in dispatching.recommended_set(incident, candidates)}
@@ -87,15 +93,30 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mine = respond.member_team_ids(user)
     context = {
         "incident": incident, "candidates": candidates, "recommended": chosen, "may_dispatch": may_dispatch,
-        "may_change": can(user, "change", incident), "dispatches": dispatches,
+        "may_change": may_change, "dispatches": dispatches,
         "my_dispatches": [d for d in dispatches if d.team_id in mine and d.status in ACTIVE_DISPATCH],
         "events": incident.events.select_related("dispatch__team").order_by("at", "id"),
         "measures": clock.measure(incident), "history": history_rows(incident),
         "warehouses": dispatching.warehouses_for(incident, user=user) if may_dispatch else None,
-        "note_form": NoteForm(), "close_form": CloseForm(),
+        "note_form": NoteForm(), "close_form": close_form or CloseForm(),
+        "material_lines": (lines or material_lines()) if closing else None,
+        "catalogue": _supplies("catalogue_names", lambda: [])() if closing else [],
+        "may_issue": closing and _supplies("issue_sources") is not None,
+        "materials_used": _materials_used(incident, user),
         "duplicate": incident.possible_duplicate_of if incident.possible_duplicate_of_id and incident.is_open else None,
     }
-    return render(request, "incidents/detail.html", context)
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+def _supplies(name: str, default: Any = None) -> Any:
+    return dispatching.supplies_service(name) or default
+
+
+def _materials_used(incident: Incident, user: Any) -> list[dict[str, Any]]:
+    """The close-out's material lines, issued ones linked to their movements where the user may see the store."""
+    links = _supplies("issue_links")
+    lines = list(incident.materials_used or [])
+    return links(lines, user=user, reference=incident.reference) if links and lines else lines
 
 
 @login_required
@@ -134,20 +155,37 @@ def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close-out; a refusal shows the page again with what was entered, so no line has to be typed twice."""
     incident = _incident(request, pk)
+    if not incident.is_open:
+        messages.error(request, _("This incident is already closed."))
+        return redirect("incidents:detail", pk=incident.pk)
     form = CloseForm(request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data["materials_used"] = data.pop("materials")
+    lines = material_lines(request.POST)
+    if form.is_valid() and lines.is_valid():
+        used = [line for line in (f.line() for f in lines.forms) if line is not None]
         try:
-            dispatching.close_incident(incident, actor=request.user, **data)
+            dispatching.close_incident(incident, actor=request.user, materials_used=used, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            _form_errors(form, exc)
         else:
             messages.success(request, _("Incident closed."))
-    else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("incidents:detail", pk=incident.pk)
+            return redirect("incidents:detail", pk=incident.pk)
+    return _detail(request, incident, close_form=form, lines=lines, status=422)
+
+
+@login_required
+def close_sources(request: HttpRequest, pk: int) -> HttpResponse:
+    """The warehouse choices of one close-out line (htmx): nearest stores the user may issue the material from."""
+    incident = _incident(request, pk)
+    if not can(request.user, "change", incident):
+        raise PermissionDenied
+    # The line's material input sends itself under its formset name (materials-N-name).
+    name = next((v for k, v in request.GET.items() if k == "material" or k.endswith("-name")), "").strip()
+    sources = _supplies("issue_sources")
+    found = (sources(name, lon=incident.lon, lat=incident.lat, user=request.user) if sources and name
+             else {"material": None, "warehouses": []})
+    return render(request, "incidents/detail.html#sources", {"name": name, **found})
 
 
 @login_required

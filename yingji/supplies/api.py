@@ -181,6 +181,8 @@ def warehouse_movements(request: HttpRequest, code: str, filters: Query[Movement
         queryset = queryset.filter(kind=filters.kind)
     if filters.since:
         queryset = queryset.filter(occurred_at__gte=filters.since)
+    if filters.document:
+        queryset = queryset.filter(document=filters.document)
     return queryset.order_by("-occurred_at", "-pk")
 
 

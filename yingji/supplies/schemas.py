@@ -122,6 +122,7 @@ class MovementFilters(Schema):
     material: str | None = Field(None, description="Material code.")
     kind: str | None = None
     since: datetime.datetime | None = None
+    document: str | None = Field(None, description="An allocation number or an incident reference.")
 
 
 class ReceiptIn(Schema):

@@ -129,12 +129,17 @@ def warehouse_detail(request: HttpRequest, code: str) -> HttpResponse:
     warehouse = queries.visible_warehouse(request.user, code)
     movements = (StockMovement.objects.filter(warehouse=warehouse).select_related("material", "lot", "allocation")
                  .order_by("-occurred_at", "-pk"))
+    # ?document= narrows the ledger to one allocation or incident (the incident page links here).
+    document = request.GET.get("document", "").strip()[:100]
+    if document:
+        movements = movements.filter(document=document)
     page = Paginator(movements, 30).get_page(request.GET.get("page"))
     if request.htmx and request.GET.get("page"):
-        return render(request, "supplies/warehouse_detail.html#movements", {"warehouse": warehouse, "page": page})
+        return render(request, "supplies/warehouse_detail.html#movements", {"warehouse": warehouse, "page": page,
+                                                                             "document": document})
     path = warehouse.jurisdiction.path
     return render(request, "supplies/warehouse_detail.html", {
-        "warehouse": warehouse, "rows": queries.stock_rows(warehouse), "page": page,
+        "warehouse": warehouse, "rows": queries.stock_rows(warehouse), "page": page, "document": document,
         "history": history_rows(warehouse),
         "can_move": path_allowed(request.user, MOVE_PERM, path),
         "can_count": path_allowed(request.user, COUNT_PERM, path),

@@ -109,6 +109,19 @@ def recommended_set(incident: Incident, candidates: list[Candidate]) -> list[Can
     return candidates[: max(1, incident.type.teams_needed)]
 
 
+def supplies_service(name: str) -> Any:
+    """A service function of yingji/supplies by name, or None while it does not offer one.
+
+    The incidents app runs without the supplies ledger; where it is present the
+    dispatch page, the close-out form and close-out itself use these hooks.
+    """
+    try:
+        from yingji.supplies import services as supplies_services  # noqa: PLC0415
+    except ImportError:
+        return None
+    return getattr(supplies_services, name, None)
+
+
 def warehouses_for(incident: Incident, *, user: Any) -> dict[str, Any]:
     """Nearest warehouses holding the materials the incident type usually needs.
 
@@ -117,12 +130,7 @@ def warehouses_for(incident: Incident, *, user: Any) -> dict[str, Any]:
     answers the material list alone with `available: false`.
     """
     materials = list(incident.type.materials)
-    try:
-        from yingji.supplies import services as supplies_services  # noqa: PLC0415
-
-        search = getattr(supplies_services, "nearest_warehouses", None)
-    except ImportError:
-        search = None
+    search = supplies_service("nearest_warehouses")
     if search is None:
         return {"available": False, "materials": materials, "results": []}
     results = []
@@ -286,7 +294,13 @@ def _whole(value: Any, field: str) -> int:
 def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any = 0, injuries: Any = 0,
                    rescued: Any = 0, loss_yuan: Any = 0, materials_used: list[dict[str, Any]] | None = None,
                    evaluation: str = "") -> Incident:
-    """Close-out: outcome, casualties, losses, materials used, evaluation; every team is released."""
+    """Close-out: outcome, casualties, losses, materials used, evaluation; every team is released.
+
+    `materials_used` lines are {name, quantity, unit, warehouse, material}:
+    where the supplies ledger is present, a line with a warehouse is issued
+    from its stock in this same transaction (see `_issue_materials`), so one
+    refused line leaves the incident open and every balance as it was.
+    """
     ensure(actor, "change", incident)
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
@@ -306,13 +320,14 @@ def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any 
         locked.status, locked.outcome, locked.closed_at = Status.CLOSED, outcome, now
         locked.deaths, locked.injuries = _whole(deaths, "deaths"), _whole(injuries, "injuries")
         locked.rescued, locked.loss_yuan = _whole(rescued, "rescued"), loss
-        locked.materials_used, locked.evaluation = materials, (evaluation or "").strip()
+        locked.materials_used = _issue_materials(locked, materials, actor)
+        locked.evaluation = (evaluation or "").strip()
         if locked.handled_at is None and outcome == Outcome.RESOLVED and locked.arrived_at is not None:
             locked.handled_at = now
         locked.save()
-        issued = _issue_materials(locked, materials, actor)
+        issued = any(line.get("issued") for line in locked.materials_used)
         event(locked, EventKind.CLOSED, now, actor=actor,
-              data={"outcome": outcome, "materials": materials, "issued_from_stock": issued})
+              data={"outcome": outcome, "materials": locked.materials_used, "issued_from_stock": issued})
     live.broadcast(locked.jurisdiction.path, {"kind": "incident.closed", "incident": locked.pk}, incident=locked)
     return locked
 
@@ -320,33 +335,31 @@ def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any 
 def _clean_materials(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for n, row in enumerate(rows, start=1):
-        name = str(row.get("name", "")).strip()
+        name = str(row.get("name") or "").strip()
+        material = row.get("material")
         try:
             quantity = Decimal(str(row.get("quantity", 0)))
         except InvalidOperation as exc:
             raise ValidationError({"materials_used": _("Line %(n)s: enter a quantity.") % {"n": n}}) from exc
-        if not name or quantity <= 0:
+        if not (name or material not in (None, "")) or not quantity.is_finite() or quantity <= 0:
             raise ValidationError({"materials_used": _("Line %(n)s: give a material and a positive quantity.")
                                    % {"n": n}})
-        out.append({"name": name, "quantity": float(quantity), "unit": str(row.get("unit", ""))[:10],
-                    "warehouse": row.get("warehouse")})
+        line = {"name": name, "quantity": float(quantity), "unit": str(row.get("unit") or "")[:10],
+                "warehouse": row.get("warehouse") or None}
+        if material not in (None, ""):
+            line["material"] = material
+        out.append(line)
     return out
 
 
-def _issue_materials(incident: Incident, materials: list[dict[str, Any]], actor: Any) -> bool:
-    """Issue the materials from stock through the supplies ledger when it offers `issue_for_incident`.
+def _issue_materials(incident: Incident, materials: list[dict[str, Any]], actor: Any) -> list[dict[str, Any]]:
+    """The materials used as the incident keeps them, issued from stock where the supplies ledger can.
 
-    Hook: until yingji/supplies exposes that service the materials are only
-    recorded on the incident (answers False).
+    `supplies.services.issue_for_incident` issues the lines with a warehouse
+    and marks each line `issued`; without it every line is only recorded.
     """
-    if not materials:
-        return False
-    try:
-        from yingji.supplies import services as supplies_services  # noqa: PLC0415
-    except ImportError:
-        return False
-    issue = getattr(supplies_services, "issue_for_incident", None)
+    issue = supplies_service("issue_for_incident") if materials else None
     if issue is None:
-        return False
-    issue(incident=incident, materials=materials, actor=actor)
-    return True
+        return [{**line, "issued": False} for line in materials]
+    lines: list[dict[str, Any]] = issue(incident=incident, materials=materials, actor=actor)
+    return lines

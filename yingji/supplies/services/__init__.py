@@ -8,8 +8,8 @@ Other apps call these functions (never the models' save()):
         when fewer units are available than asked (held minus reserved for
         approved allocations), and with Http404/PermissionDenied when `actor`
         may not move stock in that warehouse's jurisdiction
-        ("supplies.move_stock"). The incidents app calls it at close-out for
-        the materials used, with `document` = the incident number.
+        ("supplies.move_stock"); `check=False` leaves the permission to the
+        caller (issue_for_incident checks "supplies.issue_for_incident").
 
     receive_stock(warehouse, material, quantity, *, actor, reason, document="", batch="",
                   production_date=None, expiry_date=None, condition="good") -> StockMovement
@@ -20,6 +20,16 @@ Other apps call these functions (never the models' save()):
 
     nearest_warehouses(name, *, lon, lat, user, limit=3) -> list[dict]
         For the dispatch page: the nearest warehouses holding a material.
+
+    issue_for_incident(*, incident, materials, actor) -> list[dict]
+        At close-out (inside close_incident's transaction): issue each line of
+        the materials used from its warehouse ("supplies.issue_for_incident",
+        which community staff hold without "supplies.move_stock"), with the
+        incident's reference as the document; lines without a warehouse are
+        only recorded. One short line refuses the whole close-out.
+    issue_sources / catalogue_names / issue_links
+        The close-out form's material list and warehouse choices, and the
+        incident page's links to the movements (services/for_incidents.py).
 
     search_stock(user, *, point=(lon, lat), term=None, material=None, quantity=1, limit=10) -> SearchResult
         Warehouses the user may see holding the quantity, nearest first by
@@ -44,7 +54,13 @@ from yingji.supplies.services.allocations import (
     reject_allocation,
     request_allocation,
 )
-from yingji.supplies.services.for_incidents import nearest_warehouses
+from yingji.supplies.services.for_incidents import (
+    catalogue_names,
+    issue_for_incident,
+    issue_links,
+    issue_sources,
+    nearest_warehouses,
+)
 from yingji.supplies.services.registry import (
     create_material,
     create_warehouse,
@@ -63,6 +79,10 @@ from yingji.supplies.services.stock import (
 
 __all__ = [
     "nearest_warehouses",
+    "catalogue_names",
+    "issue_for_incident",
+    "issue_links",
+    "issue_sources",
     "LineRequest",
     "approve_allocation",
     "cancel_allocation",

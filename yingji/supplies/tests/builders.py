@@ -7,7 +7,11 @@ hand-checked expectations simple.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
+
+from django.db import close_old_connections, connection
 
 from yingji.core.testing import Cast
 from yingji.supplies.models import Category, Material, Warehouse, WarehouseLevel
@@ -33,3 +37,26 @@ def make_warehouse(jurisdiction: Any, code: str, lon: float, *, level: str = War
 def stock(warehouse: Warehouse, material: Material, quantity: int, *, batch: str = "", **fields: Any) -> None:
     receive_stock(warehouse, material, quantity, actor=None, reason="opening stock", batch=batch, check=False,
                   **fields)
+
+
+def race(n_threads: int, target: Callable[[int], object]) -> list[object]:
+    """Run `target` in n threads, each with its own database connection, released together (PostgreSQL tests)."""
+    barrier = threading.Barrier(n_threads)
+    outcomes: list[object] = [None] * n_threads
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[i] = target(i)
+        except Exception as exc:  # noqa: BLE001 — the outcome is what the test looks at
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    close_old_connections()
+    return outcomes

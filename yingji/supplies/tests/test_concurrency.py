@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from yingji.supplies.models import Material, StockBalance, StockMovement, Warehouse
 from yingji.supplies.services import issue_stock
 from yingji.supplies.services.check import check_stock
-from yingji.supplies.tests.builders import make_material, make_warehouse, stock
+from yingji.supplies.tests.builders import make_material, make_warehouse, race, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(n_threads: int, target) -> list[object]:  # type: ignore[no-untyped-def]
-    """Run `target` in n threads, each with its own database connection, released together."""
-    barrier = threading.Barrier(n_threads)
-    outcomes: list[object] = [None] * n_threads
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[i] = target(i)
-        except Exception as exc:  # noqa: BLE001 — the outcome is what the test looks at
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    close_old_connections()
-    return outcomes
 
 
 def test_two_concurrent_issues_of_the_last_units_cannot_both_succeed(cast) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +25,7 @@ def test_two_concurrent_issues_of_the_last_units_cannot_both_succeed(cast) -> No
         return issue_stock(Warehouse.objects.get(pk=warehouse.pk), Material.objects.get(pk=material.pk), 5,
                            actor=cast.keeper_a, reason="race")
 
-    outcomes = _race(2, issue)
+    outcomes = race(2, issue)
     successes = [o for o in outcomes if isinstance(o, list)]
     refusals = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(successes) == 1 and len(refusals) == 1, outcomes
@@ -74,7 +49,7 @@ def test_many_concurrent_issues_never_oversell(cast) -> None:  # type: ignore[no
         chosen = Material.objects.get(pk=(material if i % 3 else other).pk)
         return issue_stock(warehouse, chosen, 3, actor=cast.keeper_a, reason=f"race {i}")
 
-    outcomes = _race(12, issue)
+    outcomes = race(12, issue)
     issued = sum(-m.quantity for o in outcomes if isinstance(o, list) for m in o)
     assert all(isinstance(o, list | ValidationError) for o in outcomes), outcomes
     assert issued == 40 - sum(StockBalance.objects.values_list("quantity", flat=True))
@@ -106,7 +81,7 @@ def test_two_approvals_cannot_reserve_the_same_units(cast) -> None:  # type: ign
     def approve(i: int) -> object:
         return approve_allocation(Allocation.objects.get(pk=numbers[i]), actor=cast.street_officer)
 
-    outcomes = _race(2, approve)
+    outcomes = race(2, approve)
     assert sorted(type(o).__name__ for o in outcomes) == ["Allocation", "ValidationError"], outcomes
     assert Allocation.objects.filter(status=AllocationStatus.APPROVED).count() == 1
     balance = StockBalance.objects.get(warehouse=source)
