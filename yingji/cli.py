@@ -5,6 +5,7 @@
     yingji demo-data [--scale futian|city]          generate the demo district
     yingji createadmin USERNAME [--password P]      create a superuser
     yingji worker                                   run background tasks
+    yingji tick [--every 15]                        escalate unanswered call-outs, retry notifications
     yingji import-roads FILE.osm.pbf                import a road network for travel times
     yingji check-stock                              verify every stock balance against its ledger
     yingji <any Django command> ...                 e.g. yingji check, yingji shell
@@ -19,6 +20,7 @@ ALIASES = {
     "demo-data": "demo_data",
     "createadmin": "createadmin",
     "worker": "db_worker",
+    "tick": "incidents_tick",
     "check-stock": "check_stock",
     "import-roads": "import_roads",
 }
@@ -48,6 +50,14 @@ def main(argv: list[str] | None = None) -> None:
 
             CommandLineInterface().run(["-b", host, "-p", port, "yingji.asgi:application"])
             return
+        # Development and the demo: escalation of unanswered call-outs runs in
+        # this process (production runs `yingji tick` from a timer instead).
+        import django
+
+        django.setup()
+        from yingji.incidents import ticker
+
+        ticker.start()
         execute_from_command_line(["yingji", "runserver", f"{host}:{port}", "--noreload"])
         return
     execute_from_command_line(["yingji", ALIASES.get(command, command), *rest])

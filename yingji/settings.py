@@ -208,6 +208,15 @@ YINGJI_ROAD_NETWORK = env_str("YINGJI_ROAD_NETWORK", str(DATA_DIR / "roads.npz")
 # Public (no-login) endpoints: requests per minute per client address.
 YINGJI_PUBLIC_RATE_PER_MINUTE = env_int("YINGJI_PUBLIC_RATE_PER_MINUTE", 10)
 
+# Seconds between the incidents ticks (escalating unanswered call-outs, retrying
+# notifications) that `yingji serve` runs in a thread in development and the
+# demo; 0 disables it. Production runs `yingji incidents_tick` from a timer.
+YINGJI_TICK_SECONDS = env_int("YINGJI_TICK_SECONDS", 15)
+if YINGJI_TICK_SECONDS < 0:
+    raise ConfigurationError(f"YINGJI_TICK_SECONDS must be 0 or more, got {YINGJI_TICK_SECONDS}")
+# Seconds a called team has to acknowledge before the tick calls the next candidate.
+YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from yingji.audit.context import acting_as
-
 
 @task()
 def deliver_notifications(ids: list[int]) -> dict[str, int]:
@@ -18,10 +16,6 @@ def deliver_notifications(ids: list[int]) -> dict[str, int]:
 @task()
 def tick() -> dict[str, int]:
     """The periodic check: escalate unanswered call-outs and retry failed deliveries."""
-    from yingji.incidents.services.dispatch import escalate_overdue
-    from yingji.incidents.services.notify import retry_due
+    from yingji.incidents.ticker import tick_once
 
-    with acting_as(None, source="task"):
-        escalated = escalate_overdue()
-        retried = retry_due()
-    return {"escalated": len(escalated), **retried}
+    return tick_once(source="task")

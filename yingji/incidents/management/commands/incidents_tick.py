@@ -2,6 +2,8 @@
 
     manage.py incidents_tick            # once (cron)
     manage.py incidents_tick --every 10 # a small loop beside the task worker
+
+`yingji serve` in development runs the same tick in a thread (yingji/incidents/ticker.py).
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from yingji.audit.context import acting_as
-from yingji.incidents.services.dispatch import escalate_overdue
-from yingji.incidents.services.notify import retry_due
+from yingji.incidents.ticker import tick_once
 
 
 class Command(BaseCommand):
@@ -24,11 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, every: float = 0, **options: Any) -> None:
         while True:
-            with acting_as(None, source="command"):
-                escalated = escalate_overdue()
-                retried = retry_due()
-            if escalated or retried["sent"] or retried["failed"] or options["verbosity"] > 1:
-                self.stdout.write(f"escalated {len(escalated)}, resent {retried['sent']}, failed {retried['failed']}")
+            done = tick_once(source="command")
+            if done["escalated"] or done["sent"] or done["failed"] or options["verbosity"] > 1:
+                self.stdout.write(f"escalated {done['escalated']}, resent {done['sent']}, failed {done['failed']}")
             if every <= 0:
                 return
             time.sleep(every)
