@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -18,12 +20,30 @@ from django.views.decorators.http import require_GET, require_POST
 
 import yingji
 from yingji.audit.services import history_rows
-from yingji.core.scope import can, has_perm_somewhere
+from yingji.core.scope import can, ensure, has_perm_somewhere
 from yingji.incidents import catalogue, ratelimit
-from yingji.incidents.forms import CloseForm, IntakeForm, NoteForm, PublicForm, StepForm, material_lines
-from yingji.incidents.models import ACTIVE_DISPATCH, OPEN_STATUSES, Channel, Incident, Status
-from yingji.incidents.services import clock, intake, respond
+from yingji.incidents.forms import (
+    CloseForm,
+    IntakeForm,
+    NoteForm,
+    PublicForm,
+    StepForm,
+    WebhookForm,
+    material_lines,
+)
+from yingji.incidents.models import (
+    ACTIVE_DISPATCH,
+    OPEN_STATUSES,
+    Channel,
+    DeliveryStatus,
+    Incident,
+    Notification,
+    Status,
+    WebhookTarget,
+)
+from yingji.incidents.services import clock, intake, notify, respond
 from yingji.incidents.services import dispatch as dispatching
+from yingji.jurisdictions.models import Jurisdiction, Level
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
@@ -180,12 +200,14 @@ def close_sources(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     if not can(request.user, "change", incident):
         raise PermissionDenied
-    # The line's material input sends itself under its formset name (materials-N-name).
-    name = next((v for k, v in request.GET.items() if k == "material" or k.endswith("-name")), "").strip()
+    # The line's inputs come under their formset names (materials-N-name, materials-N-warehouse).
+    line = {key.rsplit("-", 1)[-1]: value.strip() for key, value in request.GET.items()}
+    name = line.get("name", "")
     sources = _supplies("issue_sources")
     found = (sources(name, lon=incident.lon, lat=incident.lat, user=request.user) if sources and name
              else {"material": None, "warehouses": []})
-    return render(request, "incidents/detail.html#sources", {"name": name, **found})
+    return render(request, "incidents/detail.html#sources", {"name": name, "selected": line.get("warehouse"),
+                                                              **found})
 
 
 @login_required
@@ -333,3 +355,111 @@ def public_receipt(request: HttpRequest, reference: str) -> HttpResponse:
         return HttpResponse(_("Too many requests; try again in a minute."), status=429)
     incident = get_object_or_404(Incident, reference=reference)
     return render(request, "incidents/receipt.html", {"incident": incident})
+
+
+# ------------------------------------------------------------ webhook targets
+WEBHOOK_MANAGERS = "incidents.change_webhooktarget"
+
+
+def _webhook_jurisdictions(user: Any) -> Any:
+    """Where the user may add a webhook target: their areas down to communities (grids have no duty group)."""
+    return (Jurisdiction.objects.restrict(user, "incidents.add_webhooktarget").exclude(level=Level.GRID)
+            .order_by("path"))
+
+
+def _webhook(request: HttpRequest, pk: int) -> WebhookTarget:
+    """A target the user may change: 404 outside their area, 403 for a read-only role inside it."""
+    target = get_object_or_404(WebhookTarget.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    ensure(request.user, "change", target)
+    return target
+
+
+def _shown_url(url: str) -> str:
+    """The address without its query: robot URLs carry their access token there."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
+
+
+@login_required
+def webhook_list(request: HttpRequest) -> HttpResponse:
+    """The duty groups' robots and systems told about incidents, with how their last message went."""
+    if not has_perm_somewhere(request.user, WEBHOOK_MANAGERS):
+        raise PermissionDenied
+    last = Notification.objects.filter(webhook=OuterRef("pk")).order_by("-created_at", "-id")
+    targets = (WebhookTarget.objects.editable_by(request.user).select_related("jurisdiction")
+               .annotate(last_status=Subquery(last.values("status")[:1]),
+                         last_at=Subquery(last.values("created_at")[:1]),
+                         last_error=Subquery(last.values("last_error")[:1]))
+               .order_by("jurisdiction__path", "name"))
+    page = Paginator(targets, 50).get_page(request.GET.get("page"))
+    labels = dict(DeliveryStatus.choices)
+    rows = [{"target": t, "url": _shown_url(t.url), "last_status": t.last_status,  # type: ignore[attr-defined]
+             "last_label": labels.get(t.last_status, ""), "last_at": t.last_at,  # type: ignore[attr-defined]
+             "last_error": t.last_error} for t in page]  # type: ignore[attr-defined]
+    return render(request, "incidents/webhooks.html", {
+        "page": page, "rows": rows, "can_add": has_perm_somewhere(request.user, "incidents.add_webhooktarget")})
+
+
+@login_required
+def webhook_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "incidents.add_webhooktarget"):
+        raise PermissionDenied
+    form = WebhookForm(request.POST or None, jurisdictions=_webhook_jurisdictions(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = notify.create_webhook(actor=request.user, jurisdiction=data["jurisdiction"], name=data["name"],
+                                           format=data["format"], url=data["url"], secret=data["secret"],
+                                           is_active=data["is_active"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Webhook target saved. Send a test message to check it."))
+            return redirect("incidents:webhook_edit", pk=target.pk)
+    return render(request, "incidents/webhook_form.html", {"form": form})
+
+
+@login_required
+def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a target; its recent deliveries, the test button and its change history."""
+    target = _webhook(request, pk)
+    jurisdictions = _webhook_jurisdictions(request.user) | Jurisdiction.objects.filter(pk=target.jurisdiction_id)
+    initial = {"name": target.name, "jurisdiction": target.jurisdiction, "format": target.format, "url": target.url,
+               "is_active": target.is_active}
+    form = WebhookForm(request.POST or None, initial=initial, jurisdictions=jurisdictions, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        secret = "" if data.get("clear_secret") else (data["secret"] or None)
+        try:
+            notify.update_webhook(target, actor=request.user, jurisdiction=data["jurisdiction"], name=data["name"],
+                                  format=data["format"], url=data["url"], secret=secret,
+                                  is_active=data["is_active"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Webhook target saved."))
+            return redirect("incidents:webhook_edit", pk=target.pk)
+    deliveries = target.deliveries.select_related("incident").order_by("-created_at", "-id")[:20]
+    return render(request, "incidents/webhook_form.html", {
+        "form": form, "target": target, "deliveries": deliveries, "history": history_rows(target),
+        "may_delete": can(request.user, "delete", target)})
+
+
+@login_required
+@require_POST
+def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
+    sent = notify.send_test_message(_webhook(request, pk), actor=request.user)
+    if sent.status == DeliveryStatus.SENT:
+        messages.success(request, _("Test message delivered."))
+    else:
+        messages.error(request, _("Test message not delivered: %(error)s") % {"error": sent.last_error})
+    return redirect("incidents:webhook_edit", pk=pk)
+
+
+@login_required
+@require_POST
+def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(WebhookTarget.objects.visible_to(request.user), pk=pk)
+    notify.delete_webhook(target, actor=request.user)
+    messages.success(request, _("Webhook target deleted."))
+    return redirect("incidents:webhooks")

@@ -184,6 +184,9 @@ def test_the_close_out_page_offers_the_stores_issues_and_links_the_movements(cas
     options = client.get(f"/incidents/{incident.pk}/close/sources/", {"materials-0-name": "灭火器4kg"},
                          HTTP_HX_REQUEST="true").content.decode()
     assert 'value="WA"' in options and "WC" not in options
+    again = client.get(f"/incidents/{incident.pk}/close/sources/", {"materials-0-name": "干粉灭火器",
+                                                                    "materials-0-warehouse": "WA"})
+    assert 'value="WA" selected' in again.content.decode()  # the choice survives a reload of the options
     free_text = client.get(f"/incidents/{incident.pk}/close/sources/", {"materials-0-name": "沙袋"}).content.decode()
     assert "Not in the catalogue" in free_text and "WA" not in free_text
     # A shortage shows the page again with the lines as typed; nothing is closed.
@@ -232,3 +235,31 @@ def test_two_close_outs_racing_for_the_last_units_cannot_both_issue_them(cast):
     assert Incident.objects.get(pk=loser.pk).is_open
     assert held(wa, extinguisher) == 0 and StockMovement.objects.filter(kind=MovementKind.ISSUE).count() == 2
     assert check_stock()[1] == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_closes_out_in_the_browser_issuing_from_a_nearby_store(cast, page_for, screenshot):
+    extinguisher = make_material(cast, "XF-001", "干粉灭火器")
+    wa = make_warehouse(cast.community_a, "WA", 114.02)
+    stock(wa, extinguisher, 5)
+    incident = fire_in_a(cast)
+    page = page_for(cast.officer_a, language="en")
+    page.goto(f"/incidents/{incident.pk}/")
+    page.select_option("#id_outcome", "resolved")
+    first = page.locator("#material-lines tr.line").first
+    first.locator("input[list=catalogue-materials]").fill("干粉灭火器")
+    first.locator("input[list=catalogue-materials]").press("Tab")  # the change loads the stores
+    first.locator("select option[value=WA]").wait_for(state="attached")
+    first.locator("select").select_option("WA")
+    first.locator("input[type=number]").fill("2")
+    page.click("#add-material-line")
+    added = page.locator("#material-lines tr.line").nth(3)
+    added.locator("input[list=catalogue-materials]").fill("沙袋")
+    added.locator("input[type=number]").fill("3")
+    screenshot(page, "incidents-close-out-materials")
+    page.click("[data-testid=close-form] button.primary")
+    page.wait_for_selector("[data-testid=movement-link]")
+    screenshot(page, "incidents-closed-materials-issued")
+    assert held(wa, extinguisher) == 3
+    assert [line["issued"] for line in Incident.objects.get(pk=incident.pk).materials_used] == [True, False]
