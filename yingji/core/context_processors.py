@@ -9,12 +9,21 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from yingji.core.scope import has_perm_somewhere
+
 
 def navigation(request: HttpRequest) -> list[dict[str, Any]]:
-    """Menu entries declared by capability apps as `nav_items` on their AppConfig."""
+    """Menu entries declared by capability apps as `nav_items` on their AppConfig.
+
+    An entry is `(url name, label)`, or `(url name, label, permission)` for a
+    page only some roles may open: shown when the user holds the permission
+    somewhere.
+    """
     items = []
     for config in apps.get_app_configs():
-        for url_name, label in getattr(config, "nav_items", ()):
+        for url_name, label, *needs in getattr(config, "nav_items", ()):
+            if needs and not has_perm_somewhere(getattr(request, "user", None), needs[0]):
+                continue
             try:
                 url = reverse(url_name)
             except NoReverseMatch:

@@ -312,10 +312,10 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Any:
 
 @router.delete("/webhooks/{pk}", response={204: None, 403: ErrorOut, 404: ErrorOut})
 def delete_webhook(request: HttpRequest, pk: int) -> Any:
+    from yingji.incidents.services.notify import delete_webhook as delete
+
     user = request_user(request)
-    target = get_object_or_404(WebhookTarget.objects.visible_to(user), pk=pk)
-    ensure(user, "delete", target)
-    target.delete()
+    delete(get_object_or_404(WebhookTarget.objects.visible_to(user), pk=pk), actor=user)
     return 204, None
 
 

@@ -7,4 +7,5 @@ class IncidentsConfig(AppConfig):
     label = "incidents"
     verbose_name = _("Incidents and dispatch")
     nav_items = [("incidents:console", _("Dispatch console")), ("incidents:list", _("Incidents")),
-                 ("incidents:responder", _("My call-outs")), ("incidents:stats", _("1-3-5 statistics"))]
+                 ("incidents:responder", _("My call-outs")), ("incidents:stats", _("1-3-5 statistics")),
+                 ("incidents:webhooks", _("Webhooks"), "incidents.change_webhooktarget")]

@@ -305,10 +305,12 @@ class WebhookTarget(LedgerModel):
 
 class Notification(models.Model):
     """One message to one recipient over one channel, with its delivery state:
-    a call-out to a responder's phone, a post to a duty group's robot."""
+    a call-out to a responder's phone, a post to a duty group's robot (or a
+    test post to it)."""
 
-    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
-                                 related_name="notifications")
+    # Empty only for the test message an officer sends to a webhook target from its page.
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="notifications")
     dispatch = models.ForeignKey(Dispatch, verbose_name=_("dispatch"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="notifications")
     channel = models.CharField(_("channel"), max_length=10, choices=NotifyChannel.choices)

@@ -126,9 +126,10 @@ def webhook_body(fmt: str, payload: dict[str, Any]) -> dict[str, Any]:
 class WebhookSender:
     channel = NotifyChannel.WEBHOOK
 
-    def send_one(self, n: Notification) -> None:
+    def send_one(self, n: Notification, *, force: bool = False) -> None:
+        """Post one message; `force` posts to a paused target too (the test button)."""
         target = n.webhook
-        if target is None or not target.is_active:
+        if target is None or not (target.is_active or force):
             raise DeliveryError("webhook target removed or inactive")
         body = webhook_body(target.format, n.payload)
         url, headers = target.url, {}
@@ -424,7 +425,8 @@ def notify_webhooks(incident_id: int, kind: str, *, incident: Incident | None = 
     return ids
 
 
-def create_webhook(*, actor: Any, jurisdiction: Any, name: str, format: str, url: str, secret: str = "") -> WebhookTarget:
+def create_webhook(*, actor: Any, jurisdiction: Any, name: str, format: str, url: str, secret: str = "",
+                   is_active: bool = True) -> WebhookTarget:
     """A robot or system that hears about the incidents of a jurisdiction's subtree."""
     from django.core.exceptions import ValidationError
 
@@ -436,4 +438,61 @@ def create_webhook(*, actor: Any, jurisdiction: Any, name: str, format: str, url
     if not url.startswith(("http://", "https://")):
         raise ValidationError({"url": _("Enter an http(s) address.")})
     return WebhookTarget.objects.create(jurisdiction=jurisdiction, name=name.strip(), format=format, url=url,
-                                        secret=secret)
+                                        secret=secret, is_active=is_active)
+
+
+def update_webhook(target: WebhookTarget, *, actor: Any, jurisdiction: Any, name: str, format: str, url: str,
+                   secret: str | None = None, is_active: bool = True) -> WebhookTarget:
+    """Change a target; `secret=None` keeps the stored one (the edit form never shows it)."""
+    from django.core.exceptions import ValidationError
+
+    from yingji.core.scope import ensure, ensure_in
+
+    ensure(actor, "change", target)
+    if jurisdiction.pk != target.jurisdiction_id:
+        ensure_in(actor, "incidents.change_webhooktarget", jurisdiction.path)
+    if format not in WebhookFormat.values:
+        raise ValidationError({"format": _("Unknown format.")})
+    if not url.startswith(("http://", "https://")):
+        raise ValidationError({"url": _("Enter an http(s) address.")})
+    target.jurisdiction, target.name, target.format, target.url = jurisdiction, name.strip(), format, url
+    target.is_active = is_active
+    if secret is not None:
+        target.secret = secret
+    target.save()
+    return target
+
+
+def delete_webhook(target: WebhookTarget, *, actor: Any) -> None:
+    """Remove a target; its delivery rows go with it."""
+    from yingji.core.scope import ensure
+
+    ensure(actor, "delete", target)
+    target.delete()
+
+
+def send_test_message(target: WebhookTarget, *, actor: Any) -> Notification:
+    """Post a test message to the target now, in the request, and answer its delivery row.
+
+    Sent even when the target is paused (that is when one checks it); not
+    retried: the officer sees the answer at once and a later retry would
+    only surprise the group.
+    """
+    from yingji.core.scope import ensure
+
+    ensure(actor, "change", target)
+    with translation.override(settings.LANGUAGE_CODE):
+        payload = {"event": "test", "title": _("Test message from Yingji"),
+                   "text": _("If you can read this, “%(name)s” receives Yingji's incident messages.")
+                   % {"name": target.name},
+                   "sent_by": str(actor), "sent_at": timezone.now().isoformat()}
+    n = Notification.objects.create(channel=NotifyChannel.WEBHOOK, webhook=target, address=target.url[:500],
+                                    kind="test", payload=payload)
+    try:
+        WebhookSender().send_one(n, force=True)
+    except DeliveryError as exc:
+        n.status, n.attempts, n.last_error = DeliveryStatus.FAILED, 1, str(exc)[:300]
+    else:
+        n.status, n.attempts, n.sent_at = DeliveryStatus.SENT, 1, timezone.now()
+    n.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+    return n

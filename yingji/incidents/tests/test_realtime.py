@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 import time
 
 import pytest
@@ -55,35 +52,6 @@ def test_call_outs_and_console_events_arrive_over_websockets(cast, asgi_server):
         outsider.receive()
     for ws in (phone, console, outsider, anonymous):
         ws.close()
-
-
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[str, dict]] = []
-    answers: list[tuple[int, dict]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).received.append((self.path, body))
-        status, answer = type(self).answers.pop(0) if type(self).answers else (200, {"errcode": 0})
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-
-@pytest.fixture
-def receiver():  # type: ignore[no-untyped-def]
-    _Receiver.received, _Receiver.answers = [], []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Receiver
-    server.shutdown()
 
 
 @pytest.mark.django_db

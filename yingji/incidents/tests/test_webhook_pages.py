@@ -1,0 +1,121 @@
+"""The webhook target pages: list, create, edit, delete, the test button, and who may open them."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from yingji.audit.services import history_rows
+from yingji.core.testing import web_client
+from yingji.incidents.models import Notification, WebhookTarget
+from yingji.incidents.services.notify import notify_webhooks
+from yingji.incidents.tests.builders import fire_in_a
+
+pytestmark = pytest.mark.django_db
+
+
+def form(cast, url: str, **fields):  # type: ignore[no-untyped-def]
+    data = {"name": "A社区值班群", "jurisdiction": cast.community_a.pk, "format": "wechat_work", "url": url,
+            "secret": "", "is_active": "on"}
+    data.update(fields)
+    return data
+
+
+def test_it_creates_edits_and_deletes_a_target_through_the_web(cast):
+    client = web_client(cast.officer_a)
+    assert client.get("/incidents/webhooks/new/").status_code == 200
+    response = client.post("/incidents/webhooks/new/", form(cast, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"))
+    target = WebhookTarget.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/incidents/webhooks/{target.pk}/"
+    assert (target.jurisdiction, target.format, target.is_active) == (cast.community_a, "wechat_work", True)
+    listed = client.get("/incidents/webhooks/").content.decode()
+    # The robot's key stays out of the list.
+    assert "A社区值班群" in listed and "qyapi.weixin.qq.com/cgi-bin/webhook/send?…" in listed and "key=abc" not in listed
+
+    client.post(f"/incidents/webhooks/{target.pk}/", form(cast, "https://oapi.dingtalk.com/robot/send?access_token=t",
+                                                          name="A社区钉钉群", format="dingtalk", secret="SECxyz",
+                                                          is_active=""))
+    target.refresh_from_db()
+    assert (target.name, target.format, target.secret, target.is_active) == ("A社区钉钉群", "dingtalk", "SECxyz", False)
+    client.post(f"/incidents/webhooks/{target.pk}/", form(cast, target.url, name="A社区钉钉群", format="dingtalk"))
+    target.refresh_from_db()
+    assert target.secret == "SECxyz" and target.is_active  # an empty secret field keeps the stored one
+    client.post(f"/incidents/webhooks/{target.pk}/", form(cast, target.url, format="dingtalk", clear_secret="on"))
+    target.refresh_from_db()
+    assert target.secret == ""
+    page = client.get(f"/incidents/webhooks/{target.pk}/").content.decode()
+    assert 'data-testid="history"' in page and "SECxyz" not in page
+    assert len(history_rows(target)) == 4  # created and three changes, each with its actor
+
+    response = client.post(f"/incidents/webhooks/{target.pk}/delete/")
+    assert response.status_code == 302 and not WebhookTarget.objects.exists()
+
+
+def test_it_refuses_bad_addresses_and_areas_outside_the_officers(cast):
+    client = web_client(cast.officer_a, "en")
+    page = client.post("/incidents/webhooks/new/", form(cast, "ftp://example.org/x")).content.decode()
+    assert "Enter a valid URL." in page or "http(s)" in page
+    page = client.post("/incidents/webhooks/new/", form(cast, "https://example.org/x",
+                                                        jurisdiction=cast.community_b.pk)).content.decode()
+    assert "Select a valid choice" in page
+    assert not WebhookTarget.objects.exists()
+
+
+def test_another_communitys_officer_gets_404_and_read_only_roles_403(cast):
+    target = WebhookTarget.objects.create(jurisdiction=cast.community_a, name="A群", format="generic",
+                                          url="http://127.0.0.1:9/a")
+    outsider = web_client(cast.officer_b)
+    assert outsider.get(f"/incidents/webhooks/{target.pk}/").status_code == 404
+    for action in ("test", "delete"):
+        assert outsider.post(f"/incidents/webhooks/{target.pk}/{action}/").status_code == 404
+    assert outsider.post(f"/incidents/webhooks/{target.pk}/", form(cast, "http://evil.example/")).status_code == 404
+    assert "A群" not in outsider.get("/incidents/webhooks/").content.decode()
+    responder = web_client(cast.responder_a)  # sees community A, may not manage its robots
+    assert responder.get("/incidents/webhooks/").status_code == 403
+    assert responder.get(f"/incidents/webhooks/{target.pk}/").status_code == 403
+    assert responder.post(f"/incidents/webhooks/{target.pk}/test/").status_code == 403
+    assert responder.post(f"/incidents/webhooks/{target.pk}/delete/").status_code == 403
+    assert responder.get("/incidents/webhooks/new/").status_code == 403
+    assert web_client(cast.grid_worker_a).get(f"/incidents/webhooks/{target.pk}/").status_code == 404  # below it
+    assert WebhookTarget.objects.filter(pk=target.pk, url="http://127.0.0.1:9/a").exists()
+    # The menu shows the page to those who may manage targets only.
+    assert 'href="/incidents/webhooks/"' in web_client(cast.officer_a).get("/").content.decode()
+    assert 'href="/incidents/webhooks/"' not in web_client(cast.grid_worker_a).get("/").content.decode()
+
+
+def test_the_test_button_delivers_to_the_robot_and_the_page_shows_it(cast, receiver):
+    url, handler = receiver
+    target = WebhookTarget.objects.create(jurisdiction=cast.community_a, name="A群", format="wechat_work",
+                                          url=url + "/wx?key=k", is_active=False)
+    client = web_client(cast.officer_a, "en")
+    response = client.post(f"/incidents/webhooks/{target.pk}/test/", follow=True)
+    assert "Test message delivered." in response.content.decode()
+    [(path, body)] = handler.received
+    assert path == "/wx?key=k" and body["msgtype"] == "markdown" and "A群" in body["markdown"]["content"]
+    n = Notification.objects.get(webhook=target)
+    assert (n.kind, n.status, n.incident_id) == ("test", "sent", None)
+
+    handler.answers = [(200, {"errcode": 93000, "errmsg": "invalid webhook url"})]
+    response = client.post(f"/incidents/webhooks/{target.pk}/test/", follow=True)
+    assert "Test message not delivered: robot answered errcode 93000" in response.content.decode()
+    assert Notification.objects.filter(webhook=target, status="failed", next_attempt_at=None).count() == 1
+    page = client.get(f"/incidents/webhooks/{target.pk}/").content.decode()
+    assert page.count("badge green") == 1 and page.count("badge red") == 1
+    listed = client.get("/incidents/webhooks/").content.decode()
+    assert "badge red" in listed  # the last message failed
+
+
+def test_the_list_reads_a_fixed_number_of_queries(cast, receiver):
+    url, _handler = receiver
+    for i in range(6):
+        WebhookTarget.objects.create(jurisdiction=cast.street_1, name=f"群{i}", format="generic", url=f"{url}/{i}")
+    notify_webhooks(fire_in_a(cast).pk, "incident.new")
+    client = web_client(cast.commander)
+    client.get("/incidents/webhooks/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/incidents/webhooks/")
+    WebhookTarget.objects.create(jurisdiction=cast.street_1, name="群7", format="generic", url=f"{url}/7")
+    with CaptureQueriesContext(connection) as more:
+        assert "群7" in client.get("/incidents/webhooks/").content.decode()
+    assert len(more) == len(few)
