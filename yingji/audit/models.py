@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yingji.core.prepared import CompiledInsert
 from yingji.core.scope import ScopedQuerySet
 
 
@@ -16,7 +17,7 @@ class Action(models.TextChoices):
     DELETE = "delete", _("Deleted")
 
 
-class ChangeRecord(models.Model):
+class ChangeRecord(CompiledInsert, models.Model):
     """Who changed which ledger row, when, from where, and what changed.
 
     Rows are only ever appended. The jurisdiction path is copied from the row

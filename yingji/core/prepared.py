@@ -44,14 +44,23 @@ def _adapt(connection: Any, value: Any) -> Any:
 
 
 class Prepared:
-    def __init__(self, build: Callable[..., QuerySet], *samples: Any) -> None:
+    """A queryset compiled once; `convert=True` turns rows into Python values as the ORM would
+    (aware datetimes and booleans on SQLite, say), otherwise rows are the driver's."""
+
+    def __init__(self, build: Callable[..., QuerySet], *samples: Any, convert: bool = False) -> None:
         self.build = build
         self.samples = samples
-        self._compiled: dict[tuple[str, str], tuple[str, list[Any]]] = {}
+        self.convert = convert
+        self._compiled: dict[tuple[str, str], tuple[str, list[Any], Any]] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, connection: Any) -> tuple[str, list[Any]]:
-        sql, params = self.build(*self.samples).query.sql_with_params()
+    def _compile(self, connection: Any) -> tuple[str, list[Any], Any]:
+        compiler = self.build(*self.samples).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        converters = None
+        if self.convert:
+            found_converters = compiler.get_converters([s[0] for s in compiler.select[:compiler.col_count]])
+            converters = (compiler, found_converters) if found_converters else None
         adapted = [_adapt(connection, s) for s in self.samples]
         # Each parameter is either a sample (→ its position among the arguments) or a constant.
         slots: list[Any] = []
@@ -67,7 +76,7 @@ class Prepared:
             raise ValueError(f"Prepared: the queryset does not pass every sample through as is: {sql}")
         if connection.vendor == "postgresql":
             sql, slots = _inline_constants(connection, sql, slots)
-        return sql, slots
+        return sql, slots, converters
 
     def rows(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
         connection = connections[using]
@@ -77,9 +86,13 @@ class Prepared:
             with self._lock:
                 compiled = self._compiled.get(key) or self._compile(connection)
                 self._compiled[key] = compiled
-        sql, slots = compiled
+        sql, slots, converters = compiled
         values = [_adapt(connection, args[v]) if kind == "arg" else v for kind, v in slots]
-        return _execute(connection, sql, values)
+        rows = _execute(connection, sql, values)
+        if converters is not None:
+            compiler, found = converters
+            rows = [tuple(row) for row in compiler.apply_converters(rows, found)]
+        return rows
 
 
 def _inline_constants(connection: Any, sql: str, slots: list[Any]) -> tuple[str, list[Any]]:

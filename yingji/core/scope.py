@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from yingji.accounts.roles import role_allows
+from yingji.core.prepared import Prepared
 
 ROOT_PATH = "/"
 # Actions that are per model; any other action word (dispatch, approve_allocation) is per app.
@@ -37,10 +38,20 @@ def perm_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}"
 
 
+def _membership_rows(user_id: int) -> Any:
+    from yingji.accounts.models import Membership
+
+    return Membership.objects.filter(user_id=user_id).order_by().values_list("role", "jurisdiction__path")
+
+
+# Read on every request that checks a permission: compiled once (see core/prepared.py).
+MEMBERSHIPS = Prepared(_membership_rows, 987654321)
+
+
 def _memberships(user: Any) -> list[tuple[str, str]]:
     cached = getattr(user, "_yingji_memberships", None)
     if cached is None:
-        cached = list(user.memberships.values_list("role", "jurisdiction__path"))
+        cached = list(MEMBERSHIPS.rows(user.pk))
         user._yingji_memberships = cached
     return cached
 

@@ -1,8 +1,9 @@
 """Websockets of the dispatch console and the responder's phone.
 
-/ws/incidents/console/ joins the groups of the jurisdictions where the user
-may view incidents (see services/live.py); /ws/incidents/me/ joins the user's
-own group, where call-outs arrive. Messages are JSON objects with a "kind"
+/ws/incidents/console/ joins the live group and passes on only what happens
+under the jurisdictions where the user may view incidents (see
+services/live.py); /ws/incidents/me/ joins the user's own group, where
+call-outs arrive. Messages are JSON objects with a "kind"
 ("incident.new", "incident.dispatched", "dispatch.acknowledge", "notification"…);
 pages re-read what changed through the API, so nothing out of scope is ever
 pushed beyond ids and what the recipient may see.
@@ -16,15 +17,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from yingji.core.scope import granted_paths
-from yingji.incidents.services.live import group_for_path, user_group
-
-
-def _console_groups(user: Any) -> list[str]:
-    return [group_for_path(p) for p in granted_paths(user, "incidents.view_incident")]
+from yingji.incidents.services.live import LIVE_GROUP, user_group, within
 
 
 class _Base(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
+    # Where the user may view incidents; broadcasts about anywhere else are dropped here.
+    granted: tuple[str, ...] = ()
 
     async def _join(self, groups: list[str]) -> None:
         self.groups_joined = groups
@@ -38,6 +37,11 @@ class _Base(AsyncJsonWebsocketConsumer):
     async def incident_message(self, event: dict[str, Any]) -> None:
         await self.send_json(event["message"])
 
+    async def incident_messages(self, event: dict[str, Any]) -> None:
+        for item in event["items"]:
+            if not item["path"] or within(item["path"], self.granted):
+                await self.send_json(item["message"])
+
 
 class ConsoleConsumer(_Base):
     """The duty officer's console: everything that happens in their jurisdictions."""
@@ -47,13 +51,13 @@ class ConsoleConsumer(_Base):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        groups = await database_sync_to_async(_console_groups)(user)
-        if not groups:
+        self.granted = tuple(await database_sync_to_async(granted_paths)(user, "incidents.view_incident"))
+        if not self.granted:
             await self.close(code=4403)
             return
-        await self._join(groups + [user_group(user.pk)])
+        await self._join([LIVE_GROUP, user_group(user.pk)])
         await self.accept()
-        await self.send_json({"kind": "hello", "groups": len(groups)})
+        await self.send_json({"kind": "hello", "jurisdictions": len(self.granted)})
 
 
 class ResponderConsumer(_Base):

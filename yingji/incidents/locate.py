@@ -26,7 +26,7 @@ from django.dispatch import receiver
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from yingji.incidents.prepared import partial_instance
+from yingji.core.prepared import partial_instance
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station
 

@@ -17,9 +17,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import LedgerModel
+from yingji.core.prepared import CompiledInsert
 from yingji.core.scope import ScopedQuerySet
 from yingji.incidents import catalogue
-from yingji.incidents.prepared import CompiledInsert
 
 
 class Channel(models.TextChoices):

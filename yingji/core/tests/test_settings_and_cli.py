@@ -53,7 +53,7 @@ def test_redis_url_switches_the_channel_layer(tmp_path):
         "import os; os.environ['DJANGO_SETTINGS_MODULE']='yingji.settings'; import django; django.setup();"
         "from django.conf import settings as s; print(s.CHANNEL_LAYERS['default']['BACKEND'])",
         {"YINGJI_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/3"})
-    assert result.stdout.strip() == "channels_redis.core.RedisChannelLayer"
+    assert result.stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 
 def test_bad_values_fail_loudly(monkeypatch):

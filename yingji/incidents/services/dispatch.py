@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingji.core.prepared import Prepared, partial_instance
 from yingji.core.scope import can, ensure, path_allowed
 from yingji.incidents import bulk
 from yingji.incidents.models import (
@@ -24,7 +25,6 @@ from yingji.incidents.models import (
     Outcome,
     Status,
 )
-from yingji.incidents.prepared import Prepared, partial_instance
 from yingji.incidents.services import live, notify
 from yingji.incidents.services.ranking import Candidate, dispatch_scope, team_index
 from yingji.incidents.services.timeline import event

@@ -3,7 +3,7 @@
 An intake is on the hot path of every external platform's push (hundreds a
 second at peak), so it asks the database only what it must: the idempotency
 key and the nearby open incidents (two small queries compiled once, see
-incidents/prepared.py), then one transaction writing the incident, its audit
+core/prepared.py), then one transaction writing the incident, its audit
 record and its timeline. The jurisdiction comes from the in-memory locator.
 """
 
@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingji.core.prepared import Prepared, partial_instance
 from yingji.core.scope import ensure, ensure_in, has_perm_somewhere
 from yingji.incidents import catalogue, locate
 from yingji.incidents.models import (
@@ -29,7 +30,6 @@ from yingji.incidents.models import (
     Severity,
     Status,
 )
-from yingji.incidents.prepared import Prepared, partial_instance
 from yingji.incidents.services import live
 from yingji.incidents.services.timeline import event
 

@@ -23,8 +23,8 @@ import numpy as np
 from django.utils import timezone
 
 from yingji.core import travel
+from yingji.core.prepared import Prepared
 from yingji.core.scope import ROOT_PATH, granted_paths
-from yingji.incidents.prepared import Prepared
 from yingji.resources.models import Specialty, Station, Team, TeamStatus
 from yingji.routing import PointSet
 
