@@ -42,10 +42,11 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return values
 
 
-def _record(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
+def change_record(instance: models.Model, action: str, changes: dict[str, Any]) -> ChangeRecord:
+    """The (unsaved) record of one change by the current actor."""
     actor = current_actor()
     user = actor.user
-    ChangeRecord.objects.create(
+    return ChangeRecord(
         actor=user if user is not None and user.pk else None,
         actor_name=str(user) if user is not None else actor.source,
         ip_address=actor.ip_address,
@@ -57,6 +58,19 @@ def _record(instance: models.Model, action: str, changes: dict[str, Any]) -> Non
         jurisdiction_path=object_path(instance),
         changes=changes,
     )
+
+
+def _record(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
+    change_record(instance, action, changes).save()
+
+
+def _created(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: [None, v] for k, v in values.items() if v not in (None, "", [], {})}
+
+
+def record_created_in_bulk(instances: list[models.Model]) -> None:
+    """The creation records of rows written with bulk_create (which sends no signals), in one INSERT."""
+    ChangeRecord.objects.bulk_create([change_record(i, Action.CREATE, _created(snapshot(i))) for i in instances])
 
 
 @receiver(pre_save)
@@ -75,7 +89,7 @@ def record_save(sender: type[models.Model], instance: models.Model, created: boo
     before = getattr(instance, "_audit_before", None)
     instance._audit_before = None  # type: ignore[attr-defined]
     if created or before is None:
-        _record(instance, Action.CREATE, {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})})
+        _record(instance, Action.CREATE, _created(after))
         return
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if changes:

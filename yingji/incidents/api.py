@@ -11,7 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from yingji.audit.services import history_rows
@@ -215,9 +215,59 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     data = payload.dict()
     data["idempotency_key"] = request.headers.get("Idempotency-Key", "") or data["idempotency_key"]
     incident, created = intake.report_incident(actor=user, **data)
-    return (201 if created else 200), {"id": incident.pk, "reference": incident.reference, "created": created,
+    return Status(201 if created else 200, {"id": incident.pk, "reference": incident.reference, "created": created,
                                        "jurisdiction": incident.jurisdiction.code,
-                                       "possible_duplicate_of": incident.possible_duplicate_of_id}
+                                       "possible_duplicate_of": incident.possible_duplicate_of_id})
+
+
+class IncidentBatchIn(Schema):
+    incidents: list[IncidentIn] = Field(..., min_length=1, max_length=intake.MAX_BATCH)
+
+
+class BatchItemOut(Schema):
+    index: int
+    status: str = Field(..., description="created, existing (same idempotency key) or rejected")
+    id: int | None = None
+    reference: str | None = None
+    jurisdiction: str | None = None
+    possible_duplicate_of: int | None = None
+    errors: list[dict[str, str]] = []
+
+
+class BatchOut(Schema):
+    created: int
+    existing: int
+    rejected: int
+    results: list[BatchItemOut]
+
+
+@router.post("/batch", response={200: BatchOut, 403: ErrorOut, 422: ErrorOut})
+def create_incidents(request: HttpRequest, payload: IncidentBatchIn) -> Any:
+    """Up to 100 calls in one request, for platforms that push in bulk (catching up after an outage, say).
+
+    Each call is checked as POST / checks it and refused on its own (status
+    "rejected" with its field errors) without holding up the others; a call
+    whose idempotency key is already known answers "existing". A body that is
+    not valid JSON of this shape is refused as a whole (422).
+    """
+    user = request_user(request)
+    results = intake.report_incidents(actor=user, calls=[call.dict() for call in payload.incidents])
+    items = []
+    for result in results:
+        if result.incident is None:
+            errors = [{"field": name, "message": str(message)} for name, messages in result.errors.items()
+                      for message in messages]
+            if result.forbidden:
+                errors = [{"field": "", "message": _("You may not report incidents there.")}]
+            items.append({"index": result.index, "status": "rejected", "errors": errors})
+            continue
+        incident = result.incident
+        items.append({"index": result.index, "status": "created" if result.created else "existing",
+                      "id": incident.pk, "reference": incident.reference, "jurisdiction": incident.jurisdiction.code,
+                      "possible_duplicate_of": incident.possible_duplicate_of_id})
+    counts = {status: sum(1 for item in items if item["status"] == status)
+              for status in ("created", "existing", "rejected")}
+    return {**counts, "results": items}
 
 
 @router.get("/geojson", response=dict)

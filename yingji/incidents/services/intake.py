@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from yingji.incidents.models import (
     Channel,
     EventKind,
     Incident,
+    IncidentEvent,
     Outcome,
     Severity,
     Status,
@@ -94,16 +97,7 @@ def find_possible_duplicate(type_code: str, lon: float, lat: float, at: datetime
     return None
 
 
-def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | None = None,
-                    lat: float | None = None, address: str = "", severity: str = Severity.IV,
-                    description: str = "", reporter_name: str = "", reporter_phone: str = "",
-                    received_at: datetime.datetime | None = None, external_source: str = "",
-                    idempotency_key: str = "", photos: list[Any] | tuple[Any, ...] = ()) -> tuple[Incident, bool]:
-    """Record an incident from any channel; answers (incident, created).
-
-    The same (external_source, idempotency_key) pushed twice answers the first
-    incident and creates nothing. `actor` is None only for the public form.
-    """
+def _check_fields(actor: Any, type_code: str, channel: str, severity: str) -> None:
     errors: dict[str, str] = {}
     if type_code not in catalogue.BY_CODE:
         errors["type_code"] = _("Unknown incident type.")
@@ -115,9 +109,69 @@ def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | No
         errors["channel"] = _("Only the public form may report without logging in.")
     if errors:
         raise ValidationError(errors)
+
+
+def _source(external_source: str, channel: str, idempotency_key: str) -> str:
+    return (external_source or (channel if idempotency_key else ""))[:40]
+
+
+def _new_incident(actor: Any, now: datetime.datetime, *, type_code: str, channel: str, lon: float | None,
+                  lat: float | None, address: str, severity: str, description: str, reporter_name: str,
+                  reporter_phone: str, received_at: datetime.datetime | None, source: str,
+                  idempotency_key: str) -> Incident:
+    """The unsaved incident: its place and jurisdiction found, the actor's right to report there checked."""
+    lon, lat, address = resolve_location(lon, lat, address)
+    jurisdiction = locate.locate(lon, lat)
+    if jurisdiction is None:
+        raise ValidationError({"lon": _("This point lies outside every jurisdiction of the platform.")})
+    if actor is not None:
+        if not has_perm_somewhere(actor, "incidents.add_incident"):
+            raise PermissionDenied
+        ensure_in(actor, "incidents.add_incident", jurisdiction.path)
+    received_at = received_at or now
+    if received_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"received_at": _("The call cannot have been received in the future.")})
+    return Incident(
+        jurisdiction=jurisdiction, type_code=type_code, severity=severity, channel=channel,
+        description=description.strip(), address=address.strip()[:200], lon=lon, lat=lat,
+        reporter_name=reporter_name.strip()[:50], reporter_phone=reporter_phone.strip()[:20],
+        reported_by=actor if actor is not None else None, external_source=source,
+        idempotency_key=idempotency_key[:100], received_at=received_at,
+    )
+
+
+def _first_events(incident: Incident, actor: Any, now: datetime.datetime) -> list[Any]:
+    """The timeline an incident starts with: reported, and flagged when it may repeat another."""
+    rows = [event(incident, EventKind.REPORTED, incident.received_at, actor=actor, save=False,
+                  data={"channel": incident.channel, "type": incident.type_code, "severity": incident.severity})]
+    if incident.possible_duplicate_of_id is not None:
+        rows.append(event(incident, EventKind.DUPLICATE_FLAGGED, now, save=False,
+                          data={"incident": incident.possible_duplicate_of_id}))
+    return rows
+
+
+def _announce(incident: Incident) -> None:
+    """After commit: the consoles hear of it and the webhooks are called."""
+    from yingji.incidents.services import notify
+
+    live.broadcast(incident.jurisdiction.path, {"kind": "incident.new", "incident": incident.pk}, incident=incident)
+    transaction.on_commit(lambda: notify.notify_webhooks(incident.pk, "incident.new", incident=incident))
+
+
+def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | None = None,
+                    lat: float | None = None, address: str = "", severity: str = Severity.IV,
+                    description: str = "", reporter_name: str = "", reporter_phone: str = "",
+                    received_at: datetime.datetime | None = None, external_source: str = "",
+                    idempotency_key: str = "", photos: list[Any] | tuple[Any, ...] = ()) -> tuple[Incident, bool]:
+    """Record an incident from any channel; answers (incident, created).
+
+    The same (external_source, idempotency_key) pushed twice answers the first
+    incident and creates nothing. `actor` is None only for the public form.
+    """
+    _check_fields(actor, type_code, channel, severity)
     for photo in photos:
         validate_photo(photo)
-    source = (external_source or (channel if idempotency_key else ""))[:40]
+    source = _source(external_source, channel, idempotency_key)
     if idempotency_key:
         found = BY_KEY.rows(source, idempotency_key[:100])
         if found:
@@ -125,32 +179,14 @@ def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | No
             if actor is not None:
                 ensure(actor, "view", existing)
             return existing, False
-    lon, lat, address = resolve_location(lon, lat, address)
-    jurisdiction = locate.locate(lon, lat)
-    if jurisdiction is None:
-        raise ValidationError({"lon": _("This point lies outside every jurisdiction of the platform.")})
-    path = jurisdiction.path
-    if actor is not None:
-        if not has_perm_somewhere(actor, "incidents.add_incident"):
-            raise PermissionDenied
-        ensure_in(actor, "incidents.add_incident", path)
     now = timezone.now()
-    received_at = received_at or now
-    if received_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"received_at": _("The call cannot have been received in the future.")})
-    incident = Incident(
-        jurisdiction=jurisdiction, type_code=type_code, severity=severity, channel=channel,
-        description=description.strip(), address=address.strip()[:200], lon=lon, lat=lat,
-        reporter_name=reporter_name.strip()[:50], reporter_phone=reporter_phone.strip()[:20],
-        reported_by=actor if actor is not None else None, external_source=source,
-        idempotency_key=idempotency_key[:100], received_at=received_at,
-    )
-    duplicate = find_possible_duplicate(type_code, lon, lat, received_at)
-    incident.possible_duplicate_of = duplicate
-    events = [event(incident, EventKind.REPORTED, received_at, actor=actor, save=False,
-                    data={"channel": channel, "type": type_code, "severity": severity})]
-    if duplicate is not None:
-        events.append(event(incident, EventKind.DUPLICATE_FLAGGED, now, save=False, data={"incident": duplicate.pk}))
+    incident = _new_incident(
+        actor, now, type_code=type_code, channel=channel, lon=lon, lat=lat, address=address, severity=severity,
+        description=description, reporter_name=reporter_name, reporter_phone=reporter_phone,
+        received_at=received_at, source=source, idempotency_key=idempotency_key)
+    incident.possible_duplicate_of = find_possible_duplicate(type_code, incident.lon, incident.lat,
+                                                             incident.received_at)
+    events = _first_events(incident, actor, now)
     try:
         with transaction.atomic():
             incident.save()
@@ -165,11 +201,136 @@ def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | No
         # Two pushes of the same call raced; the other one won.
         existing = Incident.objects.get(external_source=source, idempotency_key=idempotency_key[:100])
         return existing, False
-    live.broadcast(path, {"kind": "incident.new", "incident": incident.pk}, incident=incident)
-    from yingji.incidents.services import notify
-
-    transaction.on_commit(lambda: notify.notify_webhooks(incident.pk, "incident.new", incident=incident))
+    _announce(incident)
     return incident, True
+
+
+MAX_BATCH = 100
+
+
+@dataclass
+class BatchResult:
+    """What became of one call of a batch: created, already known (same key), or refused with reasons."""
+
+    index: int
+    incident: Incident | None = None
+    created: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    forbidden: bool = False
+
+
+def report_incidents(*, actor: Any, calls: list[dict[str, Any]]) -> list[BatchResult]:
+    """Record a batch of calls pushed by an external platform, in one transaction; one result per call.
+
+    Each call is checked exactly as `report_incident` checks it, and a refused
+    call refuses only itself. Calls already known by their idempotency key
+    (before, or earlier in the same batch) answer that incident. Calls close to
+    each other in the batch are flagged as possible duplicates of the earlier
+    one. The new incidents, their timelines and their audit records are
+    written with one INSERT each: a platform catching up after an outage sends
+    hundreds at once, and a transaction per call would spend most of its time
+    committing.
+    """
+    from yingji.audit.signals import record_created_in_bulk
+
+    if len(calls) > MAX_BATCH:
+        raise ValidationError({"incidents": _("At most %(n)s calls in one batch.") % {"n": MAX_BATCH}})
+    results = [BatchResult(index=i) for i in range(len(calls))]
+    now = timezone.now()
+    keyed: dict[tuple[str, str], int] = {}  # (source, key) -> index of the first call with it
+    for result, call in zip(results, calls, strict=True):
+        key = str(call.get("idempotency_key") or "")[:100]
+        if key:
+            keyed.setdefault((_source(str(call.get("external_source") or ""), str(call.get("channel") or ""), key),
+                              key), result.index)
+    known = _known_by_key(list(keyed)) if keyed else {}
+    fresh: list[BatchResult] = []
+    for result, call in zip(results, calls, strict=True):
+        try:
+            _check_fields(actor, call.get("type_code", ""), call.get("channel", ""), call.get("severity", Severity.IV))
+            key = str(call.get("idempotency_key") or "")[:100]
+            source = _source(str(call.get("external_source") or ""), call["channel"], key)
+            if key and (source, key) in known:
+                existing = known[(source, key)]
+                ensure(actor, "view", existing)
+                result.incident = existing
+                continue
+            if key and keyed[(source, key)] != result.index:
+                continue  # answered below with the first call's incident
+            result.incident = _new_incident(
+                actor, now, type_code=call["type_code"], channel=call["channel"], lon=call.get("lon"),
+                lat=call.get("lat"), address=call.get("address") or "", severity=call.get("severity", Severity.IV),
+                description=call.get("description") or "", reporter_name=call.get("reporter_name") or "",
+                reporter_phone=call.get("reporter_phone") or "", received_at=call.get("received_at"),
+                source=source, idempotency_key=key)
+            result.created = True
+            fresh.append(result)
+        except ValidationError as exc:
+            result.errors = exc.message_dict
+        except (PermissionDenied, Http404):
+            result.forbidden = True
+    incidents = [r.incident for r in fresh]
+    for incident in incidents:
+        incident.possible_duplicate_of = find_possible_duplicate(incident.type_code, incident.lon, incident.lat,
+                                                                 incident.received_at)
+    try:
+        with transaction.atomic():
+            Incident.objects.bulk_create(incidents)
+            _flag_duplicates_within(incidents)
+            record_created_in_bulk(incidents)
+            IncidentEvent.objects.bulk_create([row for incident in incidents
+                                               for row in _first_events(incident, actor, now)])
+    except IntegrityError:
+        # Another push of one of these calls won a race on its key: take them one at a time.
+        return _one_by_one(actor, calls)
+    for result in results:
+        key = str(calls[result.index].get("idempotency_key") or "")[:100]
+        if result.incident is None and key and not result.errors and not result.forbidden:
+            first = results[keyed[(_source(str(calls[result.index].get("external_source") or ""),
+                                           calls[result.index]["channel"], key), key)]]
+            result.incident, result.errors, result.forbidden = first.incident, first.errors, first.forbidden
+    for incident in incidents:
+        _announce(incident)
+    return results
+
+
+def _known_by_key(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Incident]:
+    rows = Incident.objects.select_related("jurisdiction").filter(
+        external_source__in={s for s, _k in pairs}, idempotency_key__in={k for _s, k in pairs})
+    wanted = set(pairs)
+    return {(i.external_source, i.idempotency_key): i for i in rows
+            if (i.external_source, i.idempotency_key) in wanted}
+
+
+def _flag_duplicates_within(incidents: list[Incident]) -> None:
+    """A call close to an earlier one of the same batch (same type, 300 m, 30 minutes) is flagged against it."""
+    flagged = []
+    for i, incident in enumerate(incidents):
+        if incident.possible_duplicate_of_id is not None:
+            continue
+        for earlier in incidents[:i]:
+            if (earlier.type_code == incident.type_code
+                    and abs(earlier.received_at - incident.received_at) <= DUPLICATE_WINDOW
+                    and _distance_m(earlier.lon, earlier.lat, incident.lon, incident.lat) <= DUPLICATE_RADIUS_M):
+                incident.possible_duplicate_of = earlier
+                flagged.append(incident)
+                break
+    if flagged:
+        Incident.objects.bulk_update(flagged, ["possible_duplicate_of"])
+
+
+def _one_by_one(actor: Any, calls: list[dict[str, Any]]) -> list[BatchResult]:
+    results = []
+    for index, call in enumerate(calls):
+        result = BatchResult(index=index)
+        try:
+            result.incident, result.created = report_incident(actor=actor, **call)
+        except ValidationError as exc:
+            result.errors = exc.message_dict
+        except (PermissionDenied, Http404):
+            result.forbidden = True
+        results.append(result)
+    return results
 
 
 def add_note(incident: Incident, *, actor: Any, text: str = "", photo: Any = None, dispatch: Any = None) -> Any:
