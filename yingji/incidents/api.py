@@ -171,7 +171,7 @@ def public_report(request: HttpRequest, payload: PublicIn) -> Any:
     if not ratelimit.allow_public(request):
         raise HttpError(429, _("Too many reports from this address; please call 119 or try again in a minute."))
     incident, _created = intake.report_incident(actor=None, channel=Channel.PUBLIC, **payload.dict())
-    return 201, _receipt(incident)
+    return Status(201, _receipt(incident))
 
 
 @router.get("/public/{reference}", auth=None, response={200: ReceiptOut, 404: ErrorOut, 429: ErrorOut})
@@ -325,14 +325,14 @@ def dispatch_route(request: HttpRequest, pk: int, where: Query[PositionIn]) -> A
 def report_dispatch(request: HttpRequest, pk: int, payload: StepIn) -> Any:
     d = respond.report_sent(_dispatch(request, pk), actor=request_user(request), people_sent=payload.people_sent,
                             vehicles_sent=payload.vehicles_sent, equipment_sent=payload.equipment_sent)
-    return 200, dispatch_dict(d)
+    return Status(200, dispatch_dict(d))
 
 
 @router.post("/dispatches/{pk}/{step}", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def advance_dispatch(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
     """step: acknowledge, depart, arrive or handled."""
     d = respond.advance(_dispatch(request, pk), step, actor=request_user(request), **payload.dict())
-    return 200, dispatch_dict(d)
+    return Status(200, dispatch_dict(d))
 
 
 @router.get("/notifications/mine", response=list[dict])
@@ -357,7 +357,7 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Any:
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=payload.jurisdiction)
     target = create(actor=user, jurisdiction=jurisdiction, name=payload.name, format=payload.format,
                     url=payload.url, secret=payload.secret)
-    return 201, {"id": target.pk, "name": target.name}
+    return Status(201, {"id": target.pk, "name": target.name})
 
 
 @router.delete("/webhooks/{pk}", response={204: None, 403: ErrorOut, 404: ErrorOut})
@@ -366,7 +366,7 @@ def delete_webhook(request: HttpRequest, pk: int) -> Any:
 
     user = request_user(request)
     delete(get_object_or_404(WebhookTarget.objects.visible_to(user), pk=pk), actor=user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{pk}", response=dict)
@@ -400,7 +400,7 @@ def activate(request: HttpRequest, pk: int, payload: ActivateIn) -> Any:
     """One-click activation: the recommended set when `team_ids` is empty."""
     dispatches = dispatching.activate(_incident(request, pk), actor=request_user(request),
                                       team_ids=payload.team_ids or None)
-    return 201, [dispatch_dict(d) for d in dispatches]
+    return Status(201, [dispatch_dict(d) for d in dispatches])
 
 
 @router.post("/{pk}/notes", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
@@ -408,14 +408,14 @@ def add_note(request: HttpRequest, pk: int, payload: NoteIn) -> Any:
     incident = _incident(request, pk)
     dispatch = get_object_or_404(incident.dispatches, pk=payload.dispatch_id) if payload.dispatch_id else None
     row = intake.add_note(incident, actor=request_user(request), text=payload.text, dispatch=dispatch)
-    return 201, event_json(row)
+    return Status(201, event_json(row))
 
 
 @router.post("/{pk}/close", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def close(request: HttpRequest, pk: int, payload: CloseIn) -> Any:
     data = payload.dict()
     incident = dispatching.close_incident(_incident(request, pk), actor=request_user(request), **data)
-    return 200, incident_detail(incident, request_user(request))
+    return Status(200, incident_detail(incident, request_user(request)))
 
 
 @router.post("/{pk}/merge", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
@@ -423,7 +423,7 @@ def merge(request: HttpRequest, pk: int, payload: MergeIn) -> Any:
     duplicate = _incident(request, pk)
     into = _incident(request, payload.into)
     merged = intake.merge_incident(duplicate, into, actor=request_user(request))
-    return 200, incident_dict(merged, request_user(request))
+    return Status(200, incident_dict(merged, request_user(request)))
 
 
 @router.get("/{pk}/history", response=list[dict])
