@@ -58,6 +58,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=2, help="intake client processes")
     parser.add_argument("--connections", type=int, default=4, help="keep-alive connections per client process")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the intake run")
+    parser.add_argument("--batch", type=int, default=20, help="calls per request in the batch intake run (0: skip)")
     parser.add_argument("--no-redis", action="store_true", help="in-process cache and channel layer")
     return parser.parse_args()
 
@@ -399,44 +400,59 @@ def bench_api_ranking(world: dict, ports: list[int], quick: bool, server: str) -
 
 
 def _intake_client(args: tuple) -> tuple[int, int, float, list[str]]:
+    """One client process: `connections` threads POSTing calls (one per request, or `batch` per request)."""
     import http.client
     import random
 
-    port, token, seconds, seed, box_, connections, run_id = args
+    port, token, seconds, seed, box_, connections, run_id, batch = args
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     lock = threading.Lock()
     totals = {"ok": 0, "errors": 0}
     problems: list[str] = []
     start = time.perf_counter()
 
+    def one_call(rng: random.Random, thread: int, n: int) -> dict:
+        return {
+            "type_code": rng.choice(["21100", "91200", "91100", "33100"]),
+            "channel": "119",
+            "lon": rng.uniform(box_[0], box_[2]),
+            "lat": rng.uniform(box_[1], box_[3]),
+            "address": "压测地址",
+            "idempotency_key": f"bench-{run_id}-{seed}-{thread}-{n}",
+        }
+
     def run(thread: int) -> None:
         rng = random.Random(seed * 1000 + thread)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         ok = errors = n = 0
         while time.perf_counter() - start < seconds:
-            n += 1
-            body = json.dumps(
-                {
-                    "type_code": rng.choice(["21100", "91200", "91100", "33100"]),
-                    "channel": "119",
-                    "lon": rng.uniform(box_[0], box_[2]),
-                    "lat": rng.uniform(box_[1], box_[3]),
-                    "address": "压测地址",
-                    "idempotency_key": f"bench-{run_id}-{seed}-{thread}-{n}",
-                }
-            )
+            if batch:
+                calls = []
+                for _ in range(batch):
+                    n += 1
+                    calls.append(one_call(rng, thread, n))
+                url, body = "/api/v1/incidents/batch", json.dumps({"incidents": calls})
+            else:
+                n += 1
+                url, body = "/api/v1/incidents/", json.dumps(one_call(rng, thread, n))
             try:
-                conn.request("POST", "/api/v1/incidents/", body=body, headers=headers)
+                conn.request("POST", url, body=body, headers=headers)
                 response = conn.getresponse()
                 answer = response.read()
-                if response.status == 201:
+                if batch and response.status == 200:
+                    created = json.loads(answer)["created"]
+                    ok += created
+                    errors += batch - created
+                    if created != batch and len(problems) < 5:
+                        problems.append(f"batch: {answer[:300]!r}")
+                elif not batch and response.status == 201:
                     ok += 1
                 else:
-                    errors += 1
+                    errors += batch or 1
                     if len(problems) < 5:
                         problems.append(f"{response.status} {answer[:200]!r}")
             except (OSError, http.client.HTTPException) as exc:
-                errors += 1
+                errors += batch or 1
                 if len(problems) < 5:
                     problems.append(repr(exc))
                 conn.close()
@@ -453,10 +469,11 @@ def _intake_client(args: tuple) -> tuple[int, int, float, list[str]]:
     return totals["ok"], totals["errors"], time.perf_counter() - start, problems
 
 
-def bench_intake(world: dict, ports: list[int], args: argparse.Namespace) -> dict:
+def bench_intake(world: dict, ports: list[int], args: argparse.Namespace, batch: int = 0) -> dict:
     seconds = 5.0 if args.quick else args.seconds
     jobs = [
-        (ports[i % len(ports)], world["token"], seconds, i, world["district_box"], args.connections, time.time_ns())
+        (ports[i % len(ports)], world["token"], seconds, i, world["district_box"], args.connections, time.time_ns(),
+         batch)
         for i in range(args.clients)
     ]
     with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
@@ -464,10 +481,12 @@ def bench_intake(world: dict, ports: list[int], args: argparse.Namespace) -> dic
     ok, errors = sum(r[0] for r in results), sum(r[1] for r in results)
     elapsed = max(r[2] for r in results)
     problems = [p for r in results for p in r[3]]
-    out = {"intake_per_s": ok / elapsed, "intake_errors": errors, "intake_total": ok}
+    prefix = "intake_batch" if batch else "intake"
+    out = {f"{prefix}_per_s": ok / elapsed, f"{prefix}_errors": errors, f"{prefix}_total": ok}
+    how = f"POST /incidents/batch, {batch} calls a request" if batch else "POST /incidents/, one call a request"
     say(
-        f"intake (API, {args.server} with {args.workers} workers, {args.clients} client processes × "
-        f"{args.connections} keep-alive connections, PostgreSQL): {out['intake_per_s']:.0f} incidents/s, "
+        f"intake ({how}; {args.server} with {args.workers} workers, {args.clients} client processes × "
+        f"{args.connections} keep-alive connections, PostgreSQL): {ok / elapsed:.0f} incidents/s, "
         f"{errors} errors, {ok:,} incidents in {elapsed:.1f} s"
     )
     for problem in problems[:5]:
@@ -553,6 +572,8 @@ def main() -> None:
         try:
             figures.update(bench_api_ranking(world, ports, args.quick, args.server))
             figures.update(bench_intake(world, ports, args))
+            if args.batch:
+                figures.update(bench_intake(world, ports, args, batch=args.batch))
         finally:
             for p in procs:
                 p.terminate()
