@@ -33,10 +33,11 @@ class ChangeRecord(CompiledInsert, models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=32, blank=True, help_text=_("web, api, import, command, task"))
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.CharField(_("object ID"), max_length=64, db_index=True)
+    # Both are found through audit_object_history (content type, object, time); no index of their own.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
+    object_id = models.CharField(_("object ID"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
-    jurisdiction_path = models.CharField(max_length=255, db_index=True, blank=True)
+    jurisdiction_path = models.CharField(max_length=255, blank=True)
     changes = models.JSONField(_("changes"), default=dict, help_text=_("field: [old, new]"))
 
     objects = ScopedQuerySet.as_manager()
@@ -46,7 +47,12 @@ class ChangeRecord(CompiledInsert, models.Model):
         verbose_name = _("change record")
         verbose_name_plural = _("change records")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_history")]
+        # Every ledger write adds a row here, so it keeps only the indexes its reads use.
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_history"),
+            # The scope rule reads subtrees (path LIKE '/440304/%'): one pattern index serves that and equality.
+            models.Index(fields=["jurisdiction_path"], name="audit_path", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"

@@ -72,11 +72,10 @@ class Incident(CompiledInsert, LedgerModel):
 
     jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
                                      on_delete=models.PROTECT, related_name="incidents")
-    reference = models.CharField(_("reference"), max_length=16, unique=True, default=new_reference, editable=False)
-    type_code = models.CharField(_("type"), max_length=8, choices=catalogue.flat_choices(), db_index=True)
+    reference = models.CharField(_("reference"), max_length=16, default=new_reference, editable=False)
+    type_code = models.CharField(_("type"), max_length=8, choices=catalogue.flat_choices())
     severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices, default=Severity.IV)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED,
-                              db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     description = models.TextField(_("description"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -114,13 +113,17 @@ class Incident(CompiledInsert, LedgerModel):
         ordering = ["-received_at"]
         permissions = [("dispatch", "Can dispatch teams"), ("respond", "Can respond to call-outs"),
                        ("report", "Can report incidents"), ("export_incident", "Can export incidents")]
+        # Intake writes a row per call, hundreds a second at peak: only the indexes reads need
+        # (no pattern-ops twins of type, status and reference, no type index beside type_time).
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="incident_unique_reference"),
             models.UniqueConstraint(fields=["external_source", "idempotency_key"],
                                     condition=~models.Q(idempotency_key=""), name="incident_unique_idempotency_key"),
             models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
                                    name="incident_coordinates_in_range"),
         ]
         indexes = [
+            models.Index(fields=["status"], name="incident_status"),
             models.Index(fields=["type_code", "received_at"], name="incident_type_time"),
             # The duplicate check at intake: open incidents of a type in a band of latitude (a burst of
             # calls puts thousands of the same type in the last half hour, but few within 300 m).
