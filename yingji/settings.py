@@ -97,12 +97,19 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'yingji.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'yingji.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        _DATABASE_URL,
+        # A server database keeps its connections a minute (a new PostgreSQL connection costs
+        # milliseconds, more than a whole intake query); checked before reuse after an outage.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60),
+        conn_health_checks=True,
     )
 }
+# Statements of the hot paths are prepared on the PostgreSQL server (core/prepared.py); set false
+# behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+YINGJI_DB_PREPARED = env_bool("YINGJI_DB_PREPARED", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the task worker and the web process write without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})

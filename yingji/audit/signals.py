@@ -34,11 +34,13 @@ def _plain(value: Any) -> Any:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     excluded = set(getattr(instance, "audit_exclude", ()))
+    redact = getattr(instance, "audit_redact", {})  # field name -> what the log shows instead of the value
     values = {}
     for field in instance._meta.concrete_fields:
         if field.name in excluded:
             continue
-        values[field.name] = _plain(getattr(instance, field.attname))
+        value = _plain(getattr(instance, field.attname))
+        values[field.name] = redact[field.name](value) if field.name in redact else value
     return values
 
 

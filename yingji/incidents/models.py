@@ -10,7 +10,9 @@ statistics.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -282,6 +284,15 @@ class WebhookFormat(models.TextChoices):
     DINGTALK = "dingtalk", _("DingTalk group robot")
 
 
+def redacted_url(url: str, fingerprint: bool = False) -> str:
+    """The address without its query, where robot URLs carry their access key."""
+    parts = urlsplit(url or "")
+    if not parts.query:
+        return url
+    mark = "?…" + (f"({hashlib.sha256(parts.query.encode()).hexdigest()[:8]})" if fingerprint else "")
+    return f"{parts.scheme}://{parts.netloc}{parts.path}{mark}"
+
+
 class WebhookTarget(LedgerModel):
     """A group robot or another system that hears about the incidents of a
     jurisdiction's subtree (a street duty group on WeChat Work, for example)."""
@@ -296,6 +307,8 @@ class WebhookTarget(LedgerModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     audit_exclude = ("created_at", "updated_at", "secret")
+    # Robot URLs carry their access key in the query: the history shows only a fingerprint of it.
+    audit_redact = {"url": lambda url: redacted_url(url, fingerprint=True)}
 
     class Meta:
         verbose_name = _("webhook target")

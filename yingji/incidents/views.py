@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,6 +39,7 @@ from yingji.incidents.models import (
     Notification,
     Status,
     WebhookTarget,
+    redacted_url,
 )
 from yingji.incidents.services import clock, intake, notify, respond
 from yingji.incidents.services import dispatch as dispatching
@@ -374,12 +374,6 @@ def _webhook(request: HttpRequest, pk: int) -> WebhookTarget:
     return target
 
 
-def _shown_url(url: str) -> str:
-    """The address without its query: robot URLs carry their access token there."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
-
-
 @login_required
 def webhook_list(request: HttpRequest) -> HttpResponse:
     """The duty groups' robots and systems told about incidents, with how their last message went."""
@@ -393,7 +387,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
                .order_by("jurisdiction__path", "name"))
     page = Paginator(targets, 50).get_page(request.GET.get("page"))
     labels = dict(DeliveryStatus.choices)
-    rows = [{"target": t, "url": _shown_url(t.url), "last_status": t.last_status,  # type: ignore[attr-defined]
+    rows = [{"target": t, "url": redacted_url(t.url), "last_status": t.last_status,  # type: ignore[attr-defined]
              "last_label": labels.get(t.last_status, ""), "last_at": t.last_at,  # type: ignore[attr-defined]
              "last_error": t.last_error} for t in page]  # type: ignore[attr-defined]
     return render(request, "incidents/webhooks.html", {
