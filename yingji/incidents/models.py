@@ -338,11 +338,11 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=20)
     payload = models.JSONField(_("payload"), default=dict)
     status = models.CharField(_("status"), max_length=8, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.QUEUED, db_index=True)
+                              default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -353,6 +353,10 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
+        # One-click activation writes thousands of rows at once: besides the foreign keys, only the
+        # index the retry tick reads (the few messages waiting for another attempt).
+        indexes = [models.Index(fields=["next_attempt_at"], name="notification_retry_due",
+                                condition=models.Q(status="queued", next_attempt_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.kind} → {self.recipient or self.address}"
