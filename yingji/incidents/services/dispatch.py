@@ -305,7 +305,8 @@ def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any 
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     try:
-        loss = Decimal(str(loss_yuan or 0))
+        # Two places, as stored: the audit log then shows no change from 0.00 to 0.
+        loss = Decimal(str(loss_yuan or 0)).quantize(Decimal("0.01"))
     except InvalidOperation as exc:
         raise ValidationError({"loss_yuan": _("Enter a number.")}) from exc
     if loss < 0:
