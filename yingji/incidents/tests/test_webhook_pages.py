@@ -123,3 +123,28 @@ def test_the_list_reads_a_fixed_number_of_queries(cast, receiver):
     with CaptureQueriesContext(connection) as more:
         assert "群7" in client.get("/incidents/webhooks/").content.decode()
     assert len(more) == len(few)
+
+
+def test_the_migration_redacts_robot_keys_recorded_before(cast):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    from yingji.audit.models import ChangeRecord
+
+    target = WebhookTarget.objects.create(jurisdiction=cast.community_a, name="旧机器人", format="wechat_work",
+                                          url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=old")
+    # As the log wrote it before: the whole URL.
+    ChangeRecord.objects.filter(content_type=ContentType.objects.get_for_model(WebhookTarget)).delete()
+    old = ChangeRecord.objects.create(
+        action="update", content_type=ContentType.objects.get_for_model(WebhookTarget), object_id=str(target.pk),
+        object_repr="旧机器人", jurisdiction_path=cast.community_a.path,
+        changes={"url": ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=old",
+                         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=new"], "name": ["a", "b"]})
+    import_module("yingji.incidents.migrations.0006_redact_webhook_history").redact(apps, None)
+    old.refresh_from_db()
+    before, after = old.changes["url"]
+    assert "key=" not in before + after and before != after  # still shows that the key changed
+    assert before.startswith("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…(")
+    assert old.changes["name"] == ["a", "b"]
