@@ -103,7 +103,8 @@ DATABASES = {
         _DATABASE_URL,
         # A server database keeps its connections a minute (a new PostgreSQL connection costs
         # milliseconds, more than a whole intake query); checked before reuse after an outage.
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60),
+        # (Not in tests: their server threads would keep connections to a test database being dropped.)
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if TESTING or _DATABASE_URL.startswith("sqlite") else 60),
         conn_health_checks=True,
     )
 }
