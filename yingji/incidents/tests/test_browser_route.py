@@ -36,6 +36,16 @@ def test_it_draws_the_road_route_and_says_how_long(cast, called, page_for, live_
     screenshot(phone, "incidents-responder-route")
     scope = phone.evaluate("navigator.serviceWorker.ready.then(function (r) { return r.scope; })")
     assert scope.endswith("/incidents/me/")
+    # The offline copy of the call-outs is on the phone now; logging out deletes it (a shared phone).
+    phone.reload()
+    phone.wait_for_selector(f"#map-{called.pk}[data-route-drawn=road]")
+    kept = "caches.keys().then(function (k) { return k.filter(function (n) { return n.indexOf('yingji-responder-') === 0; }); })"
+    phone.wait_for_function(f"{kept}.then(function (k) {{ return k.length > 0; }})")
+    with phone.expect_navigation():
+        phone.evaluate("document.querySelector('form[action$=\"/logout/\"]').submit()")
+    phone.wait_for_selector("body[data-offline-copies=forgotten]")
+    assert "/accounts/login/" in phone.url
+    assert phone.evaluate(kept) == []
 
 
 def test_it_routes_from_the_phone_position_when_asked(cast, called, page_for, live_server):
