@@ -27,6 +27,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def png_icons() -> list[dict[str, str]]:
+    """The icon as PNGs too: browsers' install prompts ask for 192 and 512 pixels."""
+    return [{"src": static(f"yingji/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"} for n in (192, 512)]
+
+
 @require_GET
 def manifest(request: HttpRequest) -> JsonResponse:
     """Web app manifest so grid workers and responders can install the site on a phone."""
@@ -37,5 +42,5 @@ def manifest(request: HttpRequest) -> JsonResponse:
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#b71c1c",
-        "icons": [{"src": static("yingji/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+        "icons": [{"src": static("yingji/icon.svg"), "sizes": "any", "type": "image/svg+xml"}, *png_icons()],
     }, json_dumps_params={"ensure_ascii": False})

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 import yingji
 from yingji.audit.services import history_rows
 from yingji.core.scope import can, ensure, has_perm_somewhere
+from yingji.core.views import png_icons
 from yingji.incidents import catalogue, ratelimit
 from yingji.incidents.forms import (
     CloseForm,
@@ -271,7 +272,8 @@ def responder_manifest(request: HttpRequest) -> JsonResponse:
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#b71c1c",
-        "icons": [{"src": static("yingji/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+        "icons": [{"src": static("yingji/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+                  *png_icons()],
     }, json_dumps_params={"ensure_ascii": False}, content_type="application/manifest+json")
 
 

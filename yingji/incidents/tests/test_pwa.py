@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import struct
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from yingji.core.testing import web_client
@@ -26,6 +29,14 @@ def test_it_serves_a_manifest_that_opens_on_the_call_outs(client: Client):
     manifest = json.loads(response.content)
     assert manifest["start_url"] == manifest["scope"] == "/incidents/me/"
     assert manifest["display"] == "standalone" and manifest["icons"]
+    # Install prompts want PNGs of 192 and 512 pixels; they are served.
+    pngs = {icon["sizes"]: icon["src"] for icon in manifest["icons"] if icon["type"] == "image/png"}
+    assert set(pngs) == {"192x192", "512x512"}
+    for sizes, src in pngs.items():
+        path = finders.find(src.removeprefix(settings.STATIC_URL))
+        assert path is not None, src
+        width, height = struct.unpack(">II", open(path, "rb").read()[16:24])  # the PNG header's size
+        assert f"{width}x{height}" == sizes
 
 
 def test_it_serves_the_service_worker_that_keeps_the_page_shell(client: Client):
