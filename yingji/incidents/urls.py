@@ -5,6 +5,7 @@ from yingji.incidents import views
 app_name = "incidents"
 urlpatterns = [
     path("", views.incident_list, name="list"),
+    path("export.xlsx", views.incident_export, name="export"),
     path("new/", views.incident_create, name="create"),
     path("console/", views.console, name="console"),
     path("console/incidents/", views.console_incidents, name="console_incidents"),
