@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import time
+import uuid
 
 import pytest
+from channels.layers import get_channel_layer
 from django.test import Client
 
 from yingji.incidents.models import Notification, WebhookTarget
@@ -28,8 +31,29 @@ def _next(ws: WebSocket, kind: str, tries: int = 10):  # type: ignore[no-untyped
     return None
 
 
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["in-memory", "redis"])
+def channel_layer(request, settings):  # type: ignore[no-untyped-def]
+    """The default in-memory layer, and Redis publish/subscribe as production runs it (REDIS_URL)."""
+    if request.param == "redis":
+        if not _redis_reachable():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        settings.CHANNEL_LAYERS = {"default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": f"yingji-test-{uuid.uuid4().hex[:8]}"}}}
+        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"  # the layers were rebuilt
+    return request.param
+
+
 @pytest.mark.django_db(transaction=True)
-def test_call_outs_and_console_events_arrive_over_websockets(cast, asgi_server):
+def test_call_outs_and_console_events_arrive_over_websockets(cast, channel_layer, asgi_server):
     w = world(cast)
     phone = WebSocket(asgi_server, "/ws/incidents/me/", _session_cookie(cast.responder_a))
     console = WebSocket(asgi_server, "/ws/incidents/console/", _session_cookie(cast.officer_a))
