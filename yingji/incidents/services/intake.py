@@ -237,25 +237,23 @@ def report_incidents(*, actor: Any, calls: list[dict[str, Any]]) -> list[BatchRe
         raise ValidationError({"incidents": _("At most %(n)s calls in one batch.") % {"n": MAX_BATCH}})
     results = [BatchResult(index=i) for i in range(len(calls))]
     now = timezone.now()
-    keyed: dict[tuple[str, str], int] = {}  # (source, key) -> index of the first call with it
-    for result, call in zip(results, calls, strict=True):
-        key = str(call.get("idempotency_key") or "")[:100]
-        if key:
-            keyed.setdefault((_source(str(call.get("external_source") or ""), str(call.get("channel") or ""), key),
-                              key), result.index)
-    known = _known_by_key(list(keyed)) if keyed else {}
+    keys = [_batch_key(call) for call in calls]
+    first_with: dict[tuple[str, str], int] = {}  # (source, key) -> index of the first call with it
+    for index, pair in enumerate(keys):
+        if pair[1]:
+            first_with.setdefault(pair, index)
+    known = _known_by_key(list(first_with)) if first_with else {}
     fresh: list[BatchResult] = []
     for result, call in zip(results, calls, strict=True):
         try:
             _check_fields(actor, call.get("type_code", ""), call.get("channel", ""), call.get("severity", Severity.IV))
-            key = str(call.get("idempotency_key") or "")[:100]
-            source = _source(str(call.get("external_source") or ""), call["channel"], key)
+            source, key = keys[result.index]
             if key and (source, key) in known:
                 existing = known[(source, key)]
                 ensure(actor, "view", existing)
                 result.incident = existing
                 continue
-            if key and keyed[(source, key)] != result.index:
+            if key and first_with[(source, key)] != result.index:
                 continue  # answered below with the first call's incident
             result.incident = _new_incident(
                 actor, now, type_code=call["type_code"], channel=call["channel"], lon=call.get("lon"),
@@ -283,15 +281,19 @@ def report_incidents(*, actor: Any, calls: list[dict[str, Any]]) -> list[BatchRe
     except IntegrityError:
         # Another push of one of these calls won a race on its key: take them one at a time.
         return _one_by_one(actor, calls)
-    for result in results:
-        key = str(calls[result.index].get("idempotency_key") or "")[:100]
-        if result.incident is None and key and not result.errors and not result.forbidden:
-            first = results[keyed[(_source(str(calls[result.index].get("external_source") or ""),
-                                           calls[result.index]["channel"], key), key)]]
+    for result, pair in zip(results, keys, strict=True):
+        if result.incident is None and pair[1] and not result.errors and not result.forbidden:
+            first = results[first_with[pair]]
             result.incident, result.errors, result.forbidden = first.incident, first.errors, first.forbidden
     for incident in incidents:
         _announce(incident)
     return results
+
+
+def _batch_key(call: dict[str, Any]) -> tuple[str, str]:
+    """(source, idempotency key) of a call, as report_incident derives them; the key may be empty."""
+    key = str(call.get("idempotency_key") or "")[:100]
+    return _source(str(call.get("external_source") or ""), str(call.get("channel") or ""), key), key
 
 
 def _known_by_key(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Incident]:
