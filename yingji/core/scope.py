@@ -13,6 +13,7 @@ example `"jurisdiction__path"` or `"team__jurisdiction__path"`.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from functools import reduce
 from typing import Any
 
@@ -68,7 +69,7 @@ def granted_paths(user: Any, perm: str) -> list[str]:
     paths = sorted({path for role, path in _memberships(user) if role_allows(role, perm)})
     outermost: list[str] = []
     for path in paths:
-        if not any(path.startswith(kept) for kept in outermost):
+        if not under_any(path, outermost):
             outermost.append(path)
     return outermost
 
@@ -87,8 +88,13 @@ def object_path(obj: models.Model) -> str:
     return str(value)
 
 
+def under_any(path: str, granted: Iterable[str]) -> bool:
+    """Whether `path` lies in the subtree of one of these granted paths (materialised paths nest by prefix)."""
+    return bool(path) and any(path.startswith(p) for p in granted)
+
+
 def path_allowed(user: Any, perm: str, path: str) -> bool:
-    return bool(path) and any(path.startswith(p) for p in granted_paths(user, perm))
+    return under_any(path, granted_paths(user, perm))
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:

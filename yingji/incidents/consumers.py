@@ -16,8 +16,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from yingji.core.scope import granted_paths
-from yingji.incidents.services.live import LIVE_GROUP, user_group, within
+from yingji.core.scope import granted_paths, under_any
+from yingji.incidents.services.live import LIVE_GROUP, user_group
 
 
 class _Base(AsyncJsonWebsocketConsumer):
@@ -39,7 +39,7 @@ class _Base(AsyncJsonWebsocketConsumer):
 
     async def incident_messages(self, event: dict[str, Any]) -> None:
         for item in event["items"]:
-            if not item["path"] or within(item["path"], self.granted):
+            if not item["path"] or under_any(item["path"], self.granted):
                 await self.send_json(item["message"])
 
 

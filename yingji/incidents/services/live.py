@@ -3,10 +3,10 @@
 Two kinds of group: `incidents.live`, which every console joins, and
 `incidents.u.<user id>` for one person's phone. A broadcast about an incident
 carries the incident's jurisdiction path and goes once to the live group; each
-console passes on only what lies under the paths its user may see (the scope
-rule, applied in consumers.py). One group instead of one per jurisdiction on
-the path makes a broadcast one Redis PUBLISH instead of five: at hundreds of
-intakes a second, the fan-out was a third of an intake's CPU.
+console passes on only what lies under the paths its user may see
+(`core.scope.under_any`, in consumers.py). One group instead of one per
+jurisdiction on the path makes a broadcast one Redis PUBLISH instead of five:
+at hundreds of intakes a second, the fan-out was a third of an intake's CPU.
 
 Messages are sent after the transaction commits, so a console never shows a
 row that was rolled back. Each process sends through one event loop of its
@@ -38,11 +38,6 @@ MAX_BATCH = 200
 
 def user_group(user_id: int) -> str:
     return f"incidents.u.{user_id}"
-
-
-def within(path: str, granted: list[str] | tuple[str, ...]) -> bool:
-    """Whether a broadcast about `path` may reach a console granted these paths."""
-    return any(path.startswith(g) for g in granted)
 
 
 class _LoopThread:
