@@ -146,6 +146,16 @@ class ErrorOut(Schema):
     errors: list[ErrorItem] = []
 
 
+class ImportResultOut(Schema):
+    """What an Excel/CSV import answers (core.tabular.ImportResult.as_dict), for every ledger."""
+
+    ok: bool
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[dict[str, Any]]
+
+
 def error_body(detail: str, code: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "code": code, "errors": errors or []}
 

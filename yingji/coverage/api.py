@@ -19,7 +19,14 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.core import travel
-from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.core.api import (
+    ErrorOut,
+    ImportResultOut,
+    ListFilters,
+    Pagination,
+    apply_list_filters,
+    request_user,
+)
 from yingji.core.files import xlsx_response
 from yingji.coverage.exports import coverage_workbook
 from yingji.coverage.imports import RiskPointTable
@@ -146,14 +153,6 @@ class RiskPointOut(Schema):
     is_active: bool
     jurisdiction: str = Field(..., alias="jurisdiction.code")
     updated_at: datetime.datetime
-
-
-class ImportResultOut(Schema):
-    ok: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[dict[str, Any]]
 
 
 class RiskPointIn(Schema):

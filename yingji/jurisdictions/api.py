@@ -13,7 +13,14 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.audit.services import history_rows
-from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.core.api import (
+    ErrorOut,
+    ImportResultOut,
+    ListFilters,
+    Pagination,
+    apply_list_filters,
+    request_user,
+)
 from yingji.core.files import xlsx_response
 from yingji.core.scope import ensure
 from yingji.jurisdictions import services
@@ -65,14 +72,6 @@ class JurisdictionPatch(Schema):
 class JurisdictionFilters(ListFilters):
     level: Level | None = None
     parent: str | None = Field(None, description="Code of the parent: direct children only.")
-
-
-class ImportResultOut(Schema):
-    ok: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[dict[str, Any]]
 
 
 def _get_visible(request: HttpRequest, code: str) -> Jurisdiction:

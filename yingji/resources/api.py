@@ -30,7 +30,14 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.core.api import (
+    ErrorOut,
+    ImportResultOut,
+    ListFilters,
+    Pagination,
+    apply_list_filters,
+    request_user,
+)
 from yingji.core.files import xlsx_response
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources import maps, rules, services
@@ -61,7 +68,6 @@ from yingji.resources.schemas import (
     FacilityIn,
     FacilityOut,
     FacilityPatch,
-    ImportResultOut,
     MaintenanceIn,
     MemberFilters,
     MemberIn,

@@ -32,14 +32,6 @@ def _viewer(context: Any) -> Any:
     return request_user(context["request"])
 
 
-class ImportResultOut(Schema):
-    ok: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[dict[str, Any]]
-
-
 # ---------------------------------------------------------------- stations
 class StationOut(Schema):
     id: int

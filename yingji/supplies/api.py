@@ -23,7 +23,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.audit.services import history_rows
-from yingji.core.api import ErrorOut, Pagination, apply_list_filters, request_user
+from yingji.core.api import ErrorOut, ImportResultOut, Pagination, apply_list_filters, request_user
 from yingji.core.files import xlsx_response
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies import queries, services
@@ -35,7 +35,6 @@ from yingji.supplies.schemas import (
     AllocationIn,
     AllocationOut,
     CountIn,
-    ImportResultOut,
     IssueIn,
     LotOut,
     MaintenanceIn,

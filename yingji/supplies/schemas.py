@@ -294,9 +294,3 @@ class ReceiveIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ImportResultOut(Schema):
-    ok: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[dict[str, Any]]
