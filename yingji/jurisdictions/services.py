@@ -15,6 +15,7 @@ from shapely.geometry import mapping, shape
 from shapely.validation import explain_validity
 
 from yingji.core.scope import ensure, ensure_in, perm_name
+from yingji.core.services import refuse_unknown_fields
 from yingji.jurisdictions.models import PARENT_LEVEL, Jurisdiction, Level
 
 # Level -> (pattern of its code, the rule in words for error messages).
@@ -114,9 +115,7 @@ def create_jurisdiction(*, actor: Any, level: str, code: str, name: str, parent:
 @transaction.atomic
 def update_jurisdiction(jurisdiction: Jurisdiction, *, actor: Any, **fields: Any) -> Jurisdiction:
     ensure(actor, "change", jurisdiction)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    refuse_unknown_fields(fields, EDITABLE_FIELDS)
     if "boundary" in fields:
         _apply_boundary(jurisdiction, fields.pop("boundary"))
     for key, value in fields.items():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 
 from yingji.core.scope import ensure, ensure_in, perm_name
+from yingji.core.services import refuse_unknown_fields
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import (
     CertificateKind,
@@ -60,9 +61,7 @@ ID_CHECK = "10X98765432"
 
 # ---------------------------------------------------------------- shared machinery
 def _assign(obj: models.Model, fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    refuse_unknown_fields(fields, allowed)
     for key, value in fields.items():
         if value is None and key not in _NULLABLE:
             # An empty optional cell or JSON null means "blank" for text and lists.

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
+from yingji.core.services import refuse_unknown_fields
 from yingji.coverage.models import RiskGrade, RiskKind, RiskPoint
 from yingji.jurisdictions.models import Jurisdiction
 
@@ -44,9 +45,7 @@ def create_risk_point(*, actor: Any, jurisdiction: Jurisdiction, code: str, name
 @transaction.atomic
 def update_risk_point(point: RiskPoint, *, actor: Any, **fields: Any) -> RiskPoint:
     ensure(actor, "change", point)
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    refuse_unknown_fields(fields, EDITABLE)
     if "jurisdiction" in fields:
         ensure_in(actor, "coverage.change_riskpoint", fields["jurisdiction"].path)
     for key, value in fields.items():

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
+from yingji.core.services import refuse_unknown_fields
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies.models import Category, Material, Warehouse, WarehouseLevel
 from yingji.supplies.services import invalidation
@@ -79,9 +80,7 @@ def create_material(*, actor: Any, jurisdiction: Jurisdiction, code: str, **fiel
         raise ValidationError({"code": _("This field is required.")})
     if Material.objects.filter(code=code).exists():
         raise ValidationError({"code": _("A material with code %(code)s already exists.") % {"code": code}})
-    unknown = set(fields) - set(MATERIAL_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+    refuse_unknown_fields(fields, MATERIAL_FIELDS, creating=True)
     material = Material(jurisdiction=jurisdiction, code=code, **fields)
     _validate_material(material)
     material.save()
@@ -92,9 +91,7 @@ def create_material(*, actor: Any, jurisdiction: Jurisdiction, code: str, **fiel
 @transaction.atomic
 def update_material(material: Material, *, actor: Any, **fields: Any) -> Material:
     ensure(actor, "change", material)
-    unknown = set(fields) - set(MATERIAL_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    refuse_unknown_fields(fields, MATERIAL_FIELDS)
     for key, value in fields.items():
         setattr(material, key, value)
     _validate_material(material)
@@ -125,9 +122,7 @@ def create_warehouse(*, actor: Any, jurisdiction: Jurisdiction, code: str, **fie
         raise ValidationError({"code": _("This field is required.")})
     if Warehouse.objects.filter(code=code).exists():
         raise ValidationError({"code": _("A warehouse with code %(code)s already exists.") % {"code": code}})
-    unknown = set(fields) - set(WAREHOUSE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+    refuse_unknown_fields(fields, WAREHOUSE_FIELDS, creating=True)
     warehouse = Warehouse(jurisdiction=jurisdiction, code=code, **fields)
     _validate_warehouse(warehouse)
     warehouse.save()
@@ -138,9 +133,7 @@ def create_warehouse(*, actor: Any, jurisdiction: Jurisdiction, code: str, **fie
 @transaction.atomic
 def update_warehouse(warehouse: Warehouse, *, actor: Any, **fields: Any) -> Warehouse:
     ensure(actor, "change", warehouse)
-    unknown = set(fields) - set(WAREHOUSE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    refuse_unknown_fields(fields, WAREHOUSE_FIELDS)
     for key, value in fields.items():
         setattr(warehouse, key, value)
     _validate_warehouse(warehouse)
