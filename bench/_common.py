@@ -35,6 +35,17 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def start_django(env: dict[str, str]) -> None:
+    """Yingji configured by these environment variables (DEBUG off, quiet logs), set up and migrated."""
+    os.environ.update({"DJANGO_SETTINGS_MODULE": "yingji.settings", "DEBUG": "false", "LOG_LEVEL": "ERROR", **env})
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
 def say(line: str) -> None:
     print(line, flush=True)
 

@@ -25,32 +25,15 @@ object.
 from __future__ import annotations
 
 import io
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import emit, load_average, machine, parse_args, pct, say, stopwatch
-
-ROOT = Path(__file__).resolve().parents[1]
+from _common import emit, load_average, machine, parse_args, pct, say, start_django, stopwatch
 
 
 def setup_environment(work: Path) -> None:
-    os.environ.update({
-        "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
-        "YINGJI_DATA_DIR": str(work),
-        "DJANGO_SETTINGS_MODULE": "yingji.settings",
-        "DEBUG": "false",
-        "LOG_LEVEL": "ERROR",
-    })
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    start_django({"DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}", "YINGJI_DATA_DIR": str(work)})
 
 
 def naive_staffing(stations):  # type: ignore[no-untyped-def]

@@ -30,37 +30,20 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import emit, machine, parse_args, pct, say, stopwatch
+from _common import emit, machine, parse_args, pct, say, start_django, stopwatch
 
-ROOT = Path(__file__).resolve().parents[1]
 QUANTITIES = (1, 1, 2, 5, 10, 20, 50)
 # 30 km x 30 km around Futian: 100,000 junctions make ~95 m blocks.
 CITY_BBOX = (113.905, 22.470, 114.197, 22.740)
 
 
 def setup_environment(work: Path) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
-            "YINGJI_DATA_DIR": str(work),
-            "YINGJI_ROAD_NETWORK": str(work / "roads.npz"),
-            "DJANGO_SETTINGS_MODULE": "yingji.settings",
-            "DEBUG": "false",
-            "LOG_LEVEL": "ERROR",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    start_django({"DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}", "YINGJI_DATA_DIR": str(work),
+                  "YINGJI_ROAD_NETWORK": str(work / "roads.npz")})
 
 
 def build_tree():  # type: ignore[no-untyped-def]
