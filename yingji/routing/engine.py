@@ -107,7 +107,7 @@ class Route:
         lonlat: the polyline as ``[(lon, lat), …]``: the start point, the
             junctions of the road path, the end point.  Without a road (no
             network, a point off it, or no connection) it is the straight
-            line ``[start, end]``.
+            line ``[start, end]``, as it is when both ends snap to the same junction.
         nodes: the junctions of the road path (empty for a straight line).
         seconds: driving time including both snap gaps.
         metres: road length including the snap gaps; for a straight line the
@@ -240,7 +240,9 @@ class TravelTimeEngine:
         to the straight line, marked estimated, when there is no road.
         """
         ends = self.prepare([a, b])
-        if self._on_network(ends):
+        # Both ends on one junction: no road lies between them, and a line out to the
+        # junction and back (the two snap gaps) would be drawn; the straight line is the answer.
+        if self._on_network(ends) and ends.node[0] != ends.node[1]:
             assert self.network is not None
             source, target = int(ends.node[0]), int(ends.node[1])
             budget = FIRST_SEARCH_S

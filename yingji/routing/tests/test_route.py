@@ -95,3 +95,16 @@ def test_without_road_lengths_the_length_is_measured_along_the_junctions() -> No
     r = TravelTimeEngine(net).route((114.0, 22.5), (114.02, 22.5))
     assert r.nodes == [0, 1, 2] and math.isclose(r.seconds, 120.0)
     assert math.isclose(r.metres, float(haversine_m(114.0, 22.5, 114.02, 22.5)), rel_tol=1e-6)
+
+
+def test_two_points_on_the_same_junction_get_the_straight_line_not_a_trip_to_it_and_back() -> None:
+    # East of the network's last junction (as the east of Futian lies beyond the OSM extract):
+    # both points snap to that junction, hundreds of metres away, within the engine's snap limit.
+    lon, lat = np.array([114.0, 114.01]), np.array([22.5, 22.5])
+    engine = TravelTimeEngine(Network.from_edges(lon, lat, [0, 1], [1, 0], [60.0, 60.0]))
+    a, b = (114.016, 22.5), (114.016, 22.5005)
+    ends = engine.prepare([a, b])
+    assert ends.node[0] == ends.node[1] == 1 and min(ends.distance_m) > 500
+    r = engine.route(a, b)
+    assert r.estimated and r.nodes == [] and r.lonlat == [a, b]
+    assert math.isclose(r.metres, float(haversine_m(a[0], a[1], b[0], b[1])) * engine.fallback.detour)
