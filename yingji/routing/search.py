@@ -136,8 +136,11 @@ def within_limit_pairs(
     rows: list[NDArray[np.int64]] = []
     cols: list[NDArray[np.int64]] = []
     times: list[NDArray[np.float64]] = []
+    # The search bound is only a bound: a hair wider than `limit` minus the offsets, so rounding in
+    # that subtraction never loses a pair; every pair is then checked exactly as the docstring says.
+    slack = 1e-9 * max(1.0, abs(float(limit)))
     for b in _batches(len(uniq), per_batch):
-        budget = limit - float(best_off[b].min()) - min_tgt
+        budget = limit - float(best_off[b].min()) - min_tgt + slack
         if budget < 0:
             continue
         d = np.atleast_2d(dijkstra(graph, directed=True, indices=uniq[b], limit=budget))
@@ -149,22 +152,26 @@ def within_limit_pairs(
         first = np.repeat(tgt_start[v] - np.cumsum(counts) + counts, counts) + np.arange(total)
         tgt = tgt_order[first]
         src_u = np.repeat(r, counts) + b.start  # index into uniq
-        t = np.repeat(d[r, v], counts) + tgt_off[tgt]  # without the source's offset
-        ok = t + best_off[src_u] <= limit
+        node_time = np.repeat(d[r, v], counts)
+        # With the junction's smallest offset: no source on it can do better (rounding is monotone).
+        ok = best_off[src_u] + node_time + tgt_off[tgt] <= limit
         rows.append(src_u[ok])
         cols.append(tgt[ok])
-        times.append(t[ok])
+        times.append(node_time[ok])
     u_idx = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     t_idx = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     t_val = np.concatenate(times) if times else np.zeros(0)
-    # Spread the pairs found per junction to every source on it and check each
-    # with its own offset.  (+1 keeps zero times from reading as "no entry".)
-    reach = sp.csr_matrix((t_val + 1.0, (u_idx, t_idx)), shape=(len(uniq), len(targets)))
+    # Spread the pairs found per junction to every source on it and check each with its own
+    # offset. The matrix holds each pair's position + 1 (exact in floats, never a zero that
+    # would read as "no entry"); its time is looked up, not carried through the matrix.
+    position = np.arange(1, len(t_val) + 1, dtype=np.float64)
+    reach = sp.csr_matrix((position, (u_idx, t_idx)), shape=(len(uniq), len(targets)))
     per_source = reach[inverse]
     row = np.repeat(np.arange(len(sources)), np.diff(per_source.indptr))
-    keep = per_source.data - 1.0 + src_off[row] <= limit
+    col = per_source.indices
+    keep = src_off[row] + t_val[per_source.data.astype(np.int64) - 1] + tgt_off[col] <= limit
     out = sp.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=bool), (row[keep], per_source.indices[keep])), shape=shape
+        (np.ones(int(keep.sum()), dtype=bool), (row[keep], col[keep])), shape=shape
     )
     out.sort_indices()
     return out

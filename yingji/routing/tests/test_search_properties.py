@@ -179,3 +179,11 @@ def test_point_to_point_travel_time_matches_networkx(case, data) -> None:
     want = expected_from(g, {a: 0.0})[b]
     assert not t.estimated
     assert (math.isinf(want) and math.isinf(t.seconds)) or math.isclose(t.seconds, want, abs_tol=1e-6)
+
+
+def test_within_limit_pairs_keeps_a_pair_exactly_at_the_limit() -> None:
+    # Found by hypothesis: 1.0 + 0 + 1e-194 rounds to 1.0, within a limit of 1.0, while
+    # 1.0 - 1.0 - 1e-194 is below zero: the search bound must not drop the pair.
+    net = Network.from_edges(np.array([114.0]), np.array([22.5]), [], [], [])
+    ours = search.within_limit_pairs(net.graph, [0], [1.0], [0], [1.2276236531461889e-194], 1.0).toarray()
+    assert ours.tolist() == [[True]]
