@@ -13,7 +13,13 @@ PYTEST_ARGS ?=
 
 .PHONY: setup demo test bench lint browser-deps messages clean
 
-setup: $(VENV)/.installed node_modules/.installed yingji/locale/zh_Hans/LC_MESSAGES/django.mo
+# Translation catalogues: the project's (yingji/locale) and one per app that keeps its own
+# (yingji/<app>/locale), so that apps add strings without touching a shared file.
+PO_FILES := $(shell find yingji -path '*/locale/zh_Hans/LC_MESSAGES/django.po')
+MO_FILES := $(PO_FILES:.po=.mo)
+OWN_CATALOGUE_APPS := $(patsubst yingji/%/locale,%,$(wildcard yingji/*/locale))
+
+setup: $(VENV)/.installed node_modules/.installed $(MO_FILES)
 
 # Python packages, pinned by requirements.lock (regenerate it with `make lock`).
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -28,7 +34,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Compiled translations (zh-hans is the default language).
-yingji/locale/zh_Hans/LC_MESSAGES/django.mo: yingji/locale/zh_Hans/LC_MESSAGES/django.po
+%/LC_MESSAGES/django.mo: %/LC_MESSAGES/django.po $(VENV)/.installed
 	$(PY) -m yingji.core.i18n_compile $< $@
 
 lock:
@@ -59,8 +65,14 @@ bench: setup
 	  case $$script in bench/_*) continue;; esac; \
 	  echo "== $$script"; $(PY) $$script; done
 
+# Refresh every catalogue's msgids: the project's, and each app's own (an app gets one with
+# `mkdir -p yingji/<app>/locale` before the first run); then fill in the msgstr lines.
 messages: setup
-	cd yingji && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --ignore 'node_modules/*'
+	cd yingji && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --ignore 'node_modules/*' \
+	  $(foreach app,$(OWN_CATALOGUE_APPS),--ignore '$(app)/*')
+	@set -e; for app in $(OWN_CATALOGUE_APPS); do \
+	  (cd yingji/$$app && env -u DJANGO_SETTINGS_MODULE ../../$(VENV)/bin/django-admin makemessages \
+	     -l zh_Hans --no-obsolete); done
 
 clean:
 	rm -rf $(VENV) node_modules var/test.sqlite3
