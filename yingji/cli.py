@@ -4,8 +4,8 @@
     yingji migrate                                  create or upgrade the database
     yingji demo-data [--scale futian|city]          generate the demo district
     yingji createadmin USERNAME [--password P]      create a superuser
-    yingji worker                                   run background tasks
-    yingji tick [--every 15]                        escalate unanswered call-outs, retry notifications
+    yingji worker                                   run background tasks (siting studies, deliveries)
+    yingji tick [--once] [--status]                 run the apps' scheduled jobs (escalations, retries...)
     yingji import-roads FILE.osm.pbf                import a road network for travel times
     yingji check-stock                              verify every stock balance against its ledger
     yingji <any Django command> ...                 e.g. yingji check, yingji shell
@@ -20,7 +20,7 @@ ALIASES = {
     "demo-data": "demo_data",
     "createadmin": "createadmin",
     "worker": "db_worker",
-    "tick": "incidents_tick",
+    "tick": "run_jobs",
     "check-stock": "check_stock",
     "import-roads": "import_roads",
 }
@@ -43,22 +43,29 @@ def main(argv: list[str] | None = None) -> None:
             port = rest[rest.index("--port") + 1]
         from django.conf import settings
 
-        if settings.PRODUCTION:
-            # Production: daphne serves HTTP and websockets; static files via whitenoise.
-            execute_from_command_line(["yingji", "collectstatic", "--noinput", "--verbosity", "0"])
-            from daphne.cli import CommandLineInterface
+        background = None
+        if settings.YINGJI_SERVE_BACKGROUND:
+            # Development and the demo: the task worker and the scheduled jobs run in threads of
+            # this process, so one `make demo` does everything (production runs `yingji worker`
+            # and `yingji tick` as their own processes).
+            import django
 
-            CommandLineInterface().run(["-b", host, "-p", port, "yingji.asgi:application"])
-            return
-        # Development and the demo: escalation of unanswered call-outs runs in
-        # this process (production runs `yingji tick` from a timer instead).
-        import django
+            django.setup()
+            from yingji.core import background as background_work
 
-        django.setup()
-        from yingji.incidents import ticker
+            background = background_work.start()
+        try:
+            if settings.PRODUCTION:
+                # Production: daphne serves HTTP and websockets; static files via whitenoise.
+                execute_from_command_line(["yingji", "collectstatic", "--noinput", "--verbosity", "0"])
+                from daphne.cli import CommandLineInterface
 
-        ticker.start()
-        execute_from_command_line(["yingji", "runserver", f"{host}:{port}", "--noreload"])
+                CommandLineInterface().run(["-b", host, "-p", port, "yingji.asgi:application"])
+            else:
+                execute_from_command_line(["yingji", "runserver", f"{host}:{port}", "--noreload"])
+        finally:
+            if background is not None:
+                background.stop()
         return
     execute_from_command_line(["yingji", ALIASES.get(command, command), *rest])
 

@@ -220,12 +220,16 @@ YINGJI_ROAD_NETWORK = env_str("YINGJI_ROAD_NETWORK", str(DATA_DIR / "roads.npz")
 # Public (no-login) endpoints: requests per minute per client address.
 YINGJI_PUBLIC_RATE_PER_MINUTE = env_int("YINGJI_PUBLIC_RATE_PER_MINUTE", 10)
 
-# Seconds between the incidents ticks (escalating unanswered call-outs, retrying
-# notifications) that `yingji serve` runs in a thread in development and the
-# demo; 0 disables it. Production runs `yingji incidents_tick` from a timer.
-YINGJI_TICK_SECONDS = env_int("YINGJI_TICK_SECONDS", 15)
+# Seconds between two looks for due scheduled jobs (core/jobs.py: escalations, retries,
+# deadlines), by `yingji tick` and by the runner that `yingji serve` starts in development and
+# the demo; 0 keeps `serve` from running jobs.
+YINGJI_TICK_SECONDS = env_int("YINGJI_TICK_SECONDS", 5)
 if YINGJI_TICK_SECONDS < 0:
     raise ConfigurationError(f"YINGJI_TICK_SECONDS must be 0 or more, got {YINGJI_TICK_SECONDS}")
+# Whether `yingji serve` also runs the task worker and the scheduled jobs in threads: yes in
+# development and the demo (one process does everything); production runs `yingji worker` and
+# `yingji tick` as their own processes (docs/deployment.md).
+YINGJI_SERVE_BACKGROUND = env_bool("YINGJI_SERVE_BACKGROUND", not PRODUCTION)
 # Seconds a called team has to acknowledge before the tick calls the next candidate.
 YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
 

@@ -27,3 +27,33 @@ class LedgerModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ScheduledJob(models.Model):
+    """A periodic job that an app declares in its jobs.py (see core/jobs.py): when it is next
+    due, which runner holds it now, and how its last run went.
+
+    One row per job. A runner claims the row (a lease) before running the job, so
+    several tick processes never run the same job at once; a lease that a crashed
+    runner left behind expires at `lease_until`.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    due_at = models.DateTimeField(_("due at"))
+    lease_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    lease_owner = models.CharField(_("held by"), max_length=100, blank=True)
+    last_started_at = models.DateTimeField(_("last started at"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished at"), null=True, blank=True)
+    last_duration_s = models.FloatField(_("last duration (s)"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_result = models.JSONField(_("last result"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+    failures = models.PositiveIntegerField(_("failed runs"), default=0)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,10 +12,3 @@ def deliver_notifications(ids: list[int]) -> dict[str, int]:
 
     return deliver(ids)
 
-
-@task()
-def tick() -> dict[str, int]:
-    """The periodic check: escalate unanswered call-outs and retry failed deliveries."""
-    from yingji.incidents.ticker import tick_once
-
-    return tick_once(source="task")

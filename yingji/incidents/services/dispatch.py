@@ -224,8 +224,8 @@ def activate(incident: Incident, *, actor: Any, team_ids: list[int] | None = Non
 def escalate_overdue(now: datetime.datetime | None = None, timeout_s: float | None = None) -> list[Dispatch]:
     """Call-outs not acknowledged in time are passed to the next candidate; the officer is told.
 
-    Run by `manage.py incidents_escalate` (every few seconds) or the task of
-    the same name. Answers the new dispatches.
+    Run by the scheduled job `incidents.escalate` (incidents/jobs.py) every
+    few seconds. Answers the new dispatches.
     """
     now = now or timezone.now()
     deadline = now - datetime.timedelta(seconds=ack_timeout_s() if timeout_s is None else timeout_s)

@@ -2,8 +2,8 @@
 
 A Notification row is queued for every (recipient, channel); a task delivers
 the queue through the channel's Sender and records the outcome. Failed
-deliveries are retried with back-off (`retry_due`, run by the periodic
-`incidents_tick` command) until MAX_ATTEMPTS.
+deliveries are retried with back-off (`retry_due`, run by the scheduled job
+`incidents.retry_notifications`, incidents/jobs.py) until MAX_ATTEMPTS.
 
 Channels: in-app realtime (Channels group of the user's phone page), webhooks
 (generic JSON signed with HMAC-SHA256, WeChat Work and DingTalk group robots),
