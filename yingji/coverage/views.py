@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yingji.core.background import task_worker_seems_down
 from yingji.core.files import xlsx_response
 from yingji.core.scope import path_allowed
 from yingji.coverage.exports import coverage_workbook
-from yingji.coverage.models import CandidateSite, PlaceKind, RiskGrade
+from yingji.coverage.models import CandidateSite, PlaceKind, RiskGrade, RunStatus
 from yingji.coverage.services import report as reports
 from yingji.coverage.services.networks import current_network
 from yingji.coverage.services.siting import MAX_NEW_SITES, latest_run, pending_run, request_siting
@@ -83,6 +84,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         report = reports.compute(request.user, area=area, minutes=minutes, station_set=station_set, level=level)
     query = _query(area, station_set, minutes, level)
     run = latest_run(request.user, area)
+    pending = pending_run(request.user, area)
     candidates = list(CandidateSite.objects.visible_to(request.user).in_subtree(area.path)
                       .order_by("kind", "name").only("pk", "name", "kind", "lon", "lat"))
     chart = {
@@ -119,7 +121,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             (Level.STREET, Level.STREET.label), (Level.COMMUNITY, Level.COMMUNITY.label), (Level.GRID, Level.GRID.label)],
         "targets": construction_targets(request.user, area),
         "rule": [(StationKind(k).label, n) for k, n in ONE_THREE_ONE.items()],
-        "run": run, "pending": pending_run(request.user, area), "max_new_sites": MAX_NEW_SITES,
+        "run": run, "pending": pending, "max_new_sites": MAX_NEW_SITES,
+        "no_worker": pending is not None and pending.status == RunStatus.QUEUED
+        and task_worker_seems_down(pending.created_at),
         "can_site": path_allowed(request.user, "coverage.add_coveragerun", area.path),
         "network": current_network(), "risk_totals": risk_totals,
         "legend": list(zip(BAND_COLOURS, [_("≤ %(m)s min") % {"m": f"{minutes * f:g}"} for f in reports.BANDS]

@@ -92,3 +92,27 @@ def test_siting_is_refused_outside_ones_rights(cast):
     response = web_client(cast.commander, "en").post("/coverage/siting/", {"new_sites": "500"}, follow=True)
     assert "Choose between 1 and 100 new stations." in response.content.decode()
     assert not CoverageRun.objects.exists()
+
+
+def test_a_study_queued_too_long_says_no_worker_seems_to_run(cast, settings):
+    """In `make demo` before serve ran a worker, a study stayed "queued" for ever without a hint."""
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from yingji.coverage.tasks import run_siting
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    world(cast)
+    run = CoverageRun.objects.create(jurisdiction=cast.district, limit_minutes=3, new_sites=1)
+    run_siting.enqueue(run.pk)
+    client = web_client(cast.commander, "en")
+    page = client.get("/coverage/").content.decode()
+    assert 'data-testid="pending"' in page and 'data-testid="no-worker"' not in page  # just queued
+    CoverageRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    page = client.get("/coverage/").content.decode()
+    assert 'data-testid="no-worker"' in page and "yingji worker" in page and "3\xa0minutes" in page
+    # A worker that took any task since then is alive (just busy): no alarm.
+    DBTaskResult.objects.update(started_at=timezone.now(), status="RUNNING")
+    assert 'data-testid="no-worker"' not in client.get("/coverage/").content.decode()
