@@ -12,6 +12,38 @@ def cast(db) -> Cast:  # type: ignore[no-untyped-def]
     return build_cast()
 
 
+_server_url: list[str] = []
+
+
+@pytest.fixture
+def asgi_server(transactional_db):  # type: ignore[no-untyped-def]
+    """Base URL of a daphne server sharing this process (HTTP and websockets; core/tests/asgi_server.py)."""
+    from yingji.core.tests.asgi_server import start_daphne
+
+    if not _server_url:
+        _server_url.append(start_daphne())
+    return _server_url[0]
+
+
+@pytest.fixture(params=["in-memory", "redis"])
+def channel_layer(request, settings):  # type: ignore[no-untyped-def]
+    """The default in-memory layer, and Redis publish/subscribe as production runs it (REDIS_URL)."""
+    import uuid
+
+    from channels.layers import get_channel_layer
+
+    from yingji.core.tests.asgi_server import redis_reachable
+
+    if request.param == "redis":
+        if not redis_reachable():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        settings.CHANNEL_LAYERS = {"default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": f"yingji-test-{uuid.uuid4().hex[:8]}"}}}
+        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"  # the layers were rebuilt
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _reset_axes_and_cache(settings):  # type: ignore[no-untyped-def]
     from django.core.cache import cache

@@ -9,3 +9,5 @@ class IncidentsConfig(AppConfig):
     nav_items = [("incidents:console", _("Dispatch console")), ("incidents:list", _("Incidents")),
                  ("incidents:responder", _("My call-outs")), ("incidents:stats", _("1-3-5 statistics")),
                  ("incidents:webhooks", _("Webhooks"), "incidents.change_webhooktarget")]
+    # Live topics (core/realtime.py) and the permission a console needs to hear them.
+    live_topics = {"incidents": "incidents.view_incident"}

@@ -26,7 +26,6 @@ import urllib.request
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -36,6 +35,7 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yingji.core import realtime
 from yingji.incidents import bulk
 from yingji.incidents.models import (
     DeliveryStatus,
@@ -46,7 +46,6 @@ from yingji.incidents.models import (
     WebhookFormat,
     WebhookTarget,
 )
-from yingji.incidents.services.live import run_async, user_group
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.models import Member
 
@@ -70,28 +69,15 @@ class Sender(Protocol):
 
 # ------------------------------------------------------------------- channels
 class InAppSender:
-    """The responder's phone page and the console, through the Channels layer."""
+    """The responder's phone page and the console: the user's own sockets (core/realtime.py)."""
 
     channel = NotifyChannel.IN_APP
 
     def send_many(self, notifications: list[Notification]) -> dict[int, str | None]:
-        layer = get_channel_layer()
-        if layer is None:
-            return {n.pk: "no channel layer" for n in notifications}
-        results: dict[int, str | None] = {}
-
-        async def fan_out() -> None:
-            for n in notifications:
-                try:
-                    await layer.group_send(user_group(n.recipient_id), {
-                        "type": "incident.message",
-                        "message": {"kind": "notification", "notification": n.pk, **n.payload}})
-                    results[n.pk] = None
-                except Exception as exc:  # one full queue must not stop the others
-                    results[n.pk] = str(exc)[:300]
-
-        run_async(fan_out)
-        return results
+        outcomes = realtime.deliver_to_users(
+            (n.recipient_id, "incidents", {"kind": "notification", "notification": n.pk, **n.payload})
+            for n in notifications)
+        return {n.pk: error for n, error in zip(notifications, outcomes, strict=True)}
 
 
 def _post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> bytes:

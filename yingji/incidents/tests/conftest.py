@@ -1,4 +1,7 @@
-"""Fixtures of the incidents tests: a straight-line world, fresh per-process indexes, a webhook receiver."""
+"""Fixtures of the incidents tests: a straight-line world, fresh per-process indexes, a webhook receiver.
+
+(`asgi_server`, a daphne server in this process, is in yingji/conftest.py.)
+"""
 
 from __future__ import annotations
 
@@ -20,19 +23,6 @@ def _fresh_indexes(settings):  # type: ignore[no-untyped-def]
     locate._index = None
     yield
     team_index.reset()
-
-
-_server_url: list[str] = []
-
-
-@pytest.fixture
-def asgi_server(transactional_db):  # type: ignore[no-untyped-def]
-    """Base URL of a daphne server sharing this process (HTTP and websockets)."""
-    from yingji.incidents.tests.asgi_server import start_daphne
-
-    if not _server_url:
-        _server_url.append(start_daphne())
-    return _server_url[0]
 
 
 class _Receiver(http.server.BaseHTTPRequestHandler):

@@ -9,9 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from yingji.audit.models import ChangeRecord
+from yingji.core import realtime
 from yingji.core.testing import api_client
 from yingji.incidents.models import EventKind, Incident, IncidentEvent
-from yingji.incidents.services import live
 from yingji.incidents.services.intake import MAX_BATCH, report_incident, report_incidents
 from yingji.incidents.tests.builders import A_POINT, B_POINT, C_POINT
 from yingji.supplies.tests.builders import race
@@ -114,7 +114,8 @@ def test_a_batch_too_large_or_malformed_is_refused_whole(cast):
 
 def test_the_consoles_hear_of_every_new_incident(cast, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr(live, "send_groups", lambda groups, message, path="": sent.append((message, path)))
+    monkeypatch.setattr(realtime, "hand_over", lambda entries: sent.extend(
+        (item["payload"], item["path"]) for _groups, item in entries))
     with django_capture_on_commit_callbacks(execute=True):
         push(cast.commander, [call(key="l1"), call(B_POINT, key="l2")])
     news = [(m["incident"], p) for m, p in sent if m["kind"] == "incident.new"]

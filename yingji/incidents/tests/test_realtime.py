@@ -2,78 +2,37 @@
 
 from __future__ import annotations
 
-import socket
 import time
-import uuid
 
 import pytest
-from channels.layers import get_channel_layer
-from django.test import Client
 
+from yingji.core.tests.asgi_server import WebSocket, session_cookie
 from yingji.incidents.models import Notification, WebhookTarget
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.services.notify import deliver, dingtalk_signed_url, notify_webhooks, retry_due
-from yingji.incidents.tests.asgi_server import WebSocket
 from yingji.incidents.tests.builders import fire_in_a, world
-
-
-def _session_cookie(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return {"sessionid": client.cookies["sessionid"].value}
-
-
-def _next(ws: WebSocket, kind: str, tries: int = 10):  # type: ignore[no-untyped-def]
-    for _ in range(tries):
-        message = ws.receive()
-        if message is None or message.get("kind") == kind:
-            return message
-    return None
-
-
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture(params=["in-memory", "redis"])
-def channel_layer(request, settings):  # type: ignore[no-untyped-def]
-    """The default in-memory layer, and Redis publish/subscribe as production runs it (REDIS_URL)."""
-    if request.param == "redis":
-        if not _redis_reachable():
-            pytest.skip("no Redis on 127.0.0.1:6379")
-        settings.CHANNEL_LAYERS = {"default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": f"yingji-test-{uuid.uuid4().hex[:8]}"}}}
-        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"  # the layers were rebuilt
-    return request.param
 
 
 @pytest.mark.django_db(transaction=True)
 def test_call_outs_and_console_events_arrive_over_websockets(cast, channel_layer, asgi_server):
     w = world(cast)
-    phone = WebSocket(asgi_server, "/ws/incidents/me/", _session_cookie(cast.responder_a))
-    console = WebSocket(asgi_server, "/ws/incidents/console/", _session_cookie(cast.officer_a))
-    outsider = WebSocket(asgi_server, "/ws/incidents/console/", _session_cookie(cast.officer_c))
-    anonymous = WebSocket(asgi_server, "/ws/incidents/console/")
+    phone = WebSocket(asgi_server, "/ws/me/", session_cookie(cast.responder_a))
+    console = WebSocket(asgi_server, "/ws/live/?topics=incidents", session_cookie(cast.officer_a))
+    outsider = WebSocket(asgi_server, "/ws/live/?topics=incidents", session_cookie(cast.officer_c))
+    anonymous = WebSocket(asgi_server, "/ws/live/?topics=incidents")
     assert phone.status == console.status == outsider.status == 101
     assert phone.receive()["kind"] == console.receive()["kind"] == outsider.receive()["kind"] == "hello"
     assert anonymous.status == 403  # refused before the handshake completes
 
     incident = fire_in_a(cast)
-    assert _next(console, "incident.new")["incident"] == incident.pk
+    assert console.next("incident.new")["incident"] == incident.pk
     dispatching.activate(incident, actor=cast.officer_a, team_ids=[w["teams"]["a1"].pk])
-    callout = _next(phone, "notification")
+    callout = phone.next("notification")
     assert callout["incident"] == incident.pk and callout["team_name"] == "A一队"
-    assert _next(console, "incident.dispatched")["teams"] == [w["teams"]["a1"].pk]
+    assert console.next("incident.dispatched")["teams"] == [w["teams"]["a1"].pk]
     assert Notification.objects.get(kind="callout").status == "sent"
     # Community C's console heard nothing of community A.
-    outsider.sock.settimeout(1.5)
-    with pytest.raises(TimeoutError):
-        outsider.receive()
+    assert outsider.silent_for(1.5)
     for ws in (phone, console, outsider, anonymous):
         ws.close()
 

@@ -67,5 +67,7 @@
       .then(function (data) { var layer = L.geoJSON(data, layerOptions).addTo(map); return layer; });
   }
 
-  window.Yingji = {config: config, toMap: toMap, wgs84ToGcj02: wgs84ToGcj02, createMap: createMap, loadGeoJSON: loadGeoJSON};
+  var Yingji = window.Yingji = window.Yingji || {};
+  Yingji.config = config; Yingji.toMap = toMap; Yingji.wgs84ToGcj02 = wgs84ToGcj02;
+  Yingji.createMap = createMap; Yingji.loadGeoJSON = loadGeoJSON;
 })();

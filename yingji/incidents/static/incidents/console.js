@@ -79,20 +79,14 @@
   }
 
   function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + cfg.socket);
     var dot = document.getElementById("live-dot"), text = document.getElementById("live-text");
-    socket.onopen = function () { dot.classList.add("on"); text.textContent = T.live; document.body.setAttribute("data-live", "1"); };
-    socket.onmessage = function (e) {
-      var message = JSON.parse(e.data);
-      if (message.kind === "hello") { return; }
-      feed(message);
-      refresh();
-    };
-    socket.onclose = function () {
-      dot.classList.remove("on"); text.textContent = T.offline; document.body.removeAttribute("data-live");
-      setTimeout(connect, 2000);
-    };
+    Yingji.live({
+      topics: ["incidents"],
+      onMessage: function (message) { feed(message); refresh(); },
+      onStatus: function (connected) {
+        dot.classList.toggle("on", connected); text.textContent = connected ? T.live : T.offline;
+      }
+    });
   }
 
   /* The "since the call" counters tick every second. */

@@ -84,17 +84,14 @@
     } catch (e) { /* no audio before the first tap on some phones */ }
   }
   function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + "/ws/incidents/me/");
     var dot = document.getElementById("live-dot");
-    socket.onopen = function () { dot.classList.add("on"); document.body.setAttribute("data-live", "1"); };
-    socket.onmessage = function (e) {
-      var message = JSON.parse(e.data);
-      if (message.kind === "hello") { return; }
-      if (message.kind === "notification") { ring(); }
-      htmx.trigger(document.body, "callouts-changed");
-    };
-    socket.onclose = function () { dot.classList.remove("on"); document.body.removeAttribute("data-live"); setTimeout(connect, 2000); };
+    Yingji.live({
+      onMessage: function (message) {
+        if (message.kind === "notification") { ring(); }
+        htmx.trigger(document.body, "callouts-changed");
+      },
+      onStatus: function (connected) { dot.classList.toggle("on", connected); }
+    });
   }
   connect();
 })();

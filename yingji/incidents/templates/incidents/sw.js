@@ -9,6 +9,7 @@ var SHELL = [
   "{% url 'incidents:responder' %}",
   "{% static 'yingji/yingji.css' %}",
   "{% static 'yingji/map.js' %}",
+  "{% static 'yingji/live.js' %}",
   "{% static 'yingji/icon.svg' %}",
   "{% static 'incidents/incidents.css' %}",
   "{% static 'incidents/responder.js' %}",

@@ -1,5 +1,11 @@
 """A real ASGI server (daphne) in a thread of the test process, and a tiny websocket client.
 
+Used through the `asgi_server` and `channel_layer` fixtures of yingji/conftest.py:
+
+    console = WebSocket(asgi_server, "/ws/live/?topics=incidents", session_cookie(cast.officer_a))
+    assert console.next("incident.new")["incident"] == incident.pk
+
+
 Running in-process keeps the in-memory channel layer and the test database
 shared with the test; the Twisted reactor cannot be restarted, so one server
 lives for the whole session (see the `asgi_server` fixture in conftest.py).
@@ -91,5 +97,41 @@ class WebSocket:
             if opcode == 0x1:
                 return json.loads(payload.decode())
 
+    def next(self, kind: str, tries: int = 10) -> Any:
+        """The next message of this kind (skipping others), or None when the server closes."""
+        for _ in range(tries):
+            message = self.receive()
+            if message is None or message.get("kind") == kind:
+                return message
+        return None
+
+    def silent_for(self, seconds: float) -> bool:
+        """Whether nothing at all arrives within `seconds` (what a console outside the scope hears)."""
+        self.sock.settimeout(seconds)
+        try:
+            self.receive()
+        except TimeoutError:
+            return True
+        finally:
+            self.sock.settimeout(5.0)
+        return False
+
     def close(self) -> None:
         self.sock.close()
+
+
+def session_cookie(user: Any) -> dict[str, str]:
+    """The cookie of a logged-in browser session of `user`, for the websocket handshake."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"sessionid": client.cookies["sessionid"].value}
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
