@@ -40,6 +40,7 @@ YINGJI_APPS = [
     "yingji.coverage",
     "yingji.supplies",
     "yingji.incidents",
+    "yingji.warnings",
 ]
 
 INSTALLED_APPS = [
@@ -171,6 +172,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -232,6 +234,21 @@ if YINGJI_TICK_SECONDS < 0:
 YINGJI_SERVE_BACKGROUND = env_bool("YINGJI_SERVE_BACKGROUND", not PRODUCTION)
 # Seconds a called team has to acknowledge before the tick calls the next candidate.
 YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
+
+# Early warnings (docs/warnings.md): the CAP sender, which levels need approval before release,
+# and the optional XML signature of released CAP messages (PEM files of a key and its certificate).
+YINGJI_WARNING_SENDER = env_str("YINGJI_WARNING_SENDER", "yingji@localhost")
+if not YINGJI_WARNING_SENDER or any(c in YINGJI_WARNING_SENDER for c in " ,<&"):
+    raise ConfigurationError("YINGJI_WARNING_SENDER must be non-empty without spaces, commas, < or &")
+YINGJI_WARNING_APPROVAL_LEVELS = env_list("YINGJI_WARNING_APPROVAL_LEVELS", ["orange", "red"])
+if set(YINGJI_WARNING_APPROVAL_LEVELS) - {"blue", "yellow", "orange", "red"}:
+    raise ConfigurationError("YINGJI_WARNING_APPROVAL_LEVELS lists levels among blue,yellow,orange,red, "
+                             f"got {YINGJI_WARNING_APPROVAL_LEVELS!r}")
+YINGJI_CAP_SIGNING_KEY = env_str("YINGJI_CAP_SIGNING_KEY", "")
+YINGJI_CAP_SIGNING_CERT = env_str("YINGJI_CAP_SIGNING_CERT", "")
+YINGJI_CAP_SIGNING_KEY_PASSWORD = env_str("YINGJI_CAP_SIGNING_KEY_PASSWORD", "")
+if bool(YINGJI_CAP_SIGNING_KEY) != bool(YINGJI_CAP_SIGNING_CERT):
+    raise ConfigurationError("YINGJI_CAP_SIGNING_KEY and YINGJI_CAP_SIGNING_CERT are set together")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500

@@ -36,11 +36,16 @@ TREE_AND_ACCOUNTS = ("!jurisdictions.add_*", "!jurisdictions.change_*", "!jurisd
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT_ADMIN: ("*",),
     Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*",
-                          "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
+                          # Streets issue and approve warnings for their area (approval needs someone
+                          # other than the composer: warnings/services.py).
+                          "warnings.*", "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
     Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*", "supplies.receive_*",
                            # Closing an incident issues the materials used from the community's store,
                            # without the general right to move stock (supplies.move_stock).
-                           "supplies.issue_for_incident", "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
+                           "supplies.issue_for_incident", "accounts.see_personal_data", *TREE_AND_ACCOUNTS,
+                           # Communities release warnings to their people; orange and red ones wait for
+                           # the street's or the district's approval (warnings.approve).
+                           "warnings.publish"),
     Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report"),
     Role.RESPONDER: (VIEW_ALL, "incidents.respond"),
     Role.WAREHOUSE_KEEPER: (VIEW_ALL, "supplies.*", "!supplies.approve_*"),
