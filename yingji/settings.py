@@ -36,6 +36,7 @@ YINGJI_APPS = [
     "yingji.jurisdictions",
     "yingji.accounts",
     "yingji.audit",
+    "yingji.workflows",
     "yingji.resources",
     "yingji.coverage",
     "yingji.supplies",

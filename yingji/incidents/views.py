@@ -45,6 +45,7 @@ from yingji.incidents.models import (
 )
 from yingji.incidents.services import clock, intake, notify, respond
 from yingji.incidents.services import dispatch as dispatching
+from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions.models import Jurisdiction, Level
 
 
@@ -126,7 +127,9 @@ def _detail(request: HttpRequest, incident: Incident, close_form: CloseForm | No
             status: int = 200) -> HttpResponse:
     user = request.user
     may_change = can(user, "change", incident)
-    closing = may_change and incident.is_open
+    # The status steps this user may take now (incidents/workflows.py) drive the close and merge forms.
+    steps = {step.name for step in INCIDENT.allowed(user, incident)}
+    closing = "close" in steps
     may_dispatch = can(user, "dispatch", incident)
     candidates = dispatching.recommend(incident, user=user) if may_dispatch and incident.is_open else []
     chosen = {c.team_id for c in dispatching.recommended_set(incident, candidates)}
@@ -134,7 +137,7 @@ def _detail(request: HttpRequest, incident: Incident, close_form: CloseForm | No
     mine = respond.member_team_ids(user)
     context = {
         "incident": incident, "candidates": candidates, "recommended": chosen, "may_dispatch": may_dispatch,
-        "may_change": may_change, "dispatches": dispatches,
+        "may_change": may_change, "closing": closing, "may_merge": "merge" in steps, "dispatches": dispatches,
         "my_dispatches": [d for d in dispatches if d.team_id in mine and d.status in ACTIVE_DISPATCH],
         "events": incident.events.select_related("dispatch__team").order_by("at", "id"),
         "measures": clock.measure(incident), "history": history_rows(incident),
@@ -261,7 +264,7 @@ def console_incidents(request: HttpRequest) -> HttpResponse:
                 .select_related("jurisdiction").order_by("-received_at")[:100])
     now = timezone.now()
     items = [{"incident": i, "elapsed_s": (now - i.received_at).total_seconds(),
-              "may_dispatch": i.status == Status.REPORTED and can(request.user, "dispatch", i)} for i in rows]
+              "may_dispatch": "dispatch" in {step.name for step in INCIDENT.allowed(request.user, i)}} for i in rows]
     return render(request, "incidents/console.html#incidents", {"items": items})
 
 

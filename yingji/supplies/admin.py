@@ -11,7 +11,6 @@ from django.http import HttpRequest
 
 from yingji.supplies.models import (
     Allocation,
-    AllocationEvent,
     AllocationLine,
     Material,
     StockMovement,
@@ -62,17 +61,9 @@ class LineInline(admin.TabularInline):
     readonly_fields = ["warehouse", "material", "quantity", "dispatched", "received", "discrepancy_note"]
 
 
-class EventInline(admin.TabularInline):
-    model = AllocationEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["status", "at", "actor_name", "note"]
-    exclude = ["actor"]
-
-
 @admin.register(Allocation)
 class AllocationAdmin(ReadOnly):
     list_display = ["number", "status", "jurisdiction", "destination", "incident_ref", "requested_at"]
     list_filter = ["status"]
     search_fields = ["number", "incident_ref", "purpose"]
-    inlines = [LineInline, EventInline]
+    inlines = [LineInline]

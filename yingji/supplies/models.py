@@ -430,27 +430,6 @@ class AllocationLine(models.Model):
         return self.dispatched - self.received
 
 
-class AllocationEvent(models.Model):
-    """A step in an allocation's timeline: requested, approved, dispatched…"""
-
-    allocation = models.ForeignKey(Allocation, verbose_name=_("allocation"), on_delete=models.CASCADE,
-                                   related_name="events")
-    status = models.CharField(_("status"), max_length=16, choices=AllocationStatus.choices)
-    at = models.DateTimeField(_("time"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    actor_name = models.CharField(_("by (name)"), max_length=150, blank=True)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("allocation event")
-        verbose_name_plural = _("allocation events")
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.allocation_id} {self.status}"
-
-
 class StockCount(LedgerModel):
     """A stock count (盘点) of one warehouse: counted quantities per lot and the
     adjustments they produced."""

@@ -36,6 +36,7 @@ from yingji.supplies.models import (
 from yingji.supplies.services import allocations as flow
 from yingji.supplies.services import reports
 from yingji.supplies.services.stock import COUNT_PERM, MOVE_PERM
+from yingji.supplies.workflows import ALLOCATION
 
 TABLES = {"materials": MaterialTable, "warehouses": WarehouseTable, "stock": StockTable}
 
@@ -321,21 +322,8 @@ def allocation_create(request: HttpRequest) -> HttpResponse:
 def allocation_detail(request: HttpRequest, number: str) -> HttpResponse:
     allocation = queries.visible_allocation(request.user, number)
     lines = list(allocation.lines.select_related("warehouse__jurisdiction", "material").order_by("pk"))
-    user = request.user
-    sources = [line.warehouse.jurisdiction.path for line in lines]
-    is_requester = allocation.requested_by_id == user.pk or path_allowed(user, flow.REQUEST_PERM,
-                                                                           allocation.jurisdiction.path)
-    status = allocation.status
-    actions = {
-        "approve": status == AllocationStatus.REQUESTED and all(
-            path_allowed(user, flow.APPROVE_PERM, p) for p in sources),
-        "reject": status in (AllocationStatus.REQUESTED, AllocationStatus.APPROVED) and all(
-            path_allowed(user, flow.APPROVE_PERM, p) for p in sources),
-        "cancel": status in (AllocationStatus.REQUESTED, AllocationStatus.APPROVED) and is_requester,
-        "dispatch": status == AllocationStatus.APPROVED and all(
-            path_allowed(user, flow.DISPATCH_PERM, p) for p in sources),
-        "receive": status == AllocationStatus.DISPATCHED and flow.can_receive(user, allocation),
-    }
+    # The buttons are the steps the workflow allows this user now (supplies/workflows.py).
+    actions = {step.name: True for step in ALLOCATION.allowed(request.user, allocation)}
     return render(request, "supplies/allocation_detail.html", {
         "allocation": allocation, "lines": lines, "timeline": flow.timeline(allocation), "actions": actions,
         "any_action": any(actions.values()), "form": StepForm(), "history": history_rows(allocation),

@@ -28,6 +28,7 @@ from yingji.incidents.models import (
 from yingji.incidents.services import live, notify
 from yingji.incidents.services.ranking import Candidate, dispatch_scope, team_index
 from yingji.incidents.services.timeline import event
+from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.models import Team, TeamStatus
 
@@ -198,7 +199,7 @@ def dispatch_teams(incident: Incident, team_ids: list[int], *, actor: Any, escal
             for d in dispatches])
         set_team_status(teams, TeamStatus.ON_CALL, actor=actor)
         if locked.status == Status.REPORTED:
-            locked.status = Status.DISPATCHED
+            INCIDENT.transition(locked, "dispatch", actor=actor, now=now, locked=True, save=False)
         if locked.dispatched_at is None:
             locked.dispatched_at = now
         locked.save()
@@ -318,7 +319,8 @@ def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any 
         if not locked.is_open:
             raise ValidationError({"outcome": _("This incident is already closed.")})
         release_all(locked, actor=actor, now=now)
-        locked.status, locked.outcome, locked.closed_at = Status.CLOSED, outcome, now
+        INCIDENT.transition(locked, "close", actor=actor, now=now, locked=True, save=False)
+        locked.outcome, locked.closed_at = outcome, now
         locked.deaths, locked.injuries = _whole(deaths, "deaths"), _whole(injuries, "injuries")
         locked.rescued, locked.loss_yuan = _whole(rescued, "rescued"), loss
         locked.materials_used = _issue_materials(locked, materials, actor)

@@ -31,10 +31,10 @@ from yingji.incidents.models import (
     IncidentEvent,
     Outcome,
     Severity,
-    Status,
 )
 from yingji.incidents.services import live
 from yingji.incidents.services.timeline import event
+from yingji.incidents.workflows import INCIDENT
 
 # Likely duplicates: the same type, this close, this many minutes apart.
 DUPLICATE_RADIUS_M = 300.0
@@ -378,8 +378,9 @@ def merge_incident(duplicate: Incident, into: Incident, *, actor: Any) -> Incide
         if not locked.is_open:
             raise ValidationError({"into": _("Only open incidents can be merged.")})
         release_all(locked, actor=actor, now=now)
-        locked.status, locked.outcome, locked.merged_into, locked.closed_at = (
-            Status.CANCELLED, Outcome.DUPLICATE, into, now)
+        INCIDENT.transition(locked, "merge", actor=actor, now=now, locked=True, save=False,
+                            note=into.reference)
+        locked.outcome, locked.merged_into, locked.closed_at = Outcome.DUPLICATE, into, now
         locked.save()
         event(locked, EventKind.MERGED, now, actor=actor, data={"into": into.pk})
         event(into, EventKind.MERGED, now, actor=actor, data={"from": locked.pk},

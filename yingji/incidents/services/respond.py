@@ -21,6 +21,7 @@ from yingji.core.scope import can, has_perm_somewhere
 from yingji.incidents.models import ACTIVE_DISPATCH, Dispatch, DispatchStatus, EventKind, Incident, Status
 from yingji.incidents.services import live
 from yingji.incidents.services.timeline import event
+from yingji.incidents.workflows import INCIDENT
 from yingji.resources.models import Member
 
 # Which states each step may start from. Skipping a step is allowed (a team that
@@ -110,7 +111,7 @@ def advance(dispatch: Dispatch, step: str, *, actor: Any, now: datetime.datetime
         incident = Incident.objects.select_for_update().get(pk=current.incident_id)
         event(incident, kind, now, actor=actor, dispatch=current, text=(note or "").strip(),
               data={"team": current.team_id, "team_name": current.team.name, **_report_data(current)})
-        _update_incident_clock(incident, kind, now)
+        _update_incident_clock(incident, kind, now, actor)
     live.broadcast(current.incident.jurisdiction.path,
                    {"kind": f"dispatch.{step}", "incident": current.incident_id, "dispatch": current.pk,
                     "team_name": current.team.name}, incident=current.incident)
@@ -168,16 +169,17 @@ def _refusal(dispatch: Dispatch) -> str:
     return _("This call-out is already at the step “%(status)s”.") % {"status": dispatch.get_status_display()}
 
 
-def _update_incident_clock(incident: Incident, kind: str, now: datetime.datetime) -> None:
-    """First arrival puts the incident on scene, first handling marks it initially handled."""
+def _update_incident_clock(incident: Incident, kind: str, now: datetime.datetime, actor: Any) -> None:
+    """First arrival puts the incident on scene, first handling marks it initially handled (the
+    workflow's automatic steps, incidents/workflows.py); the clock fields are written either way."""
     changed = False
     if kind == EventKind.ARRIVED and incident.arrived_at is None:
         incident.arrived_at, changed = now, True
         if incident.status in (Status.REPORTED, Status.DISPATCHED):
-            incident.status = Status.ON_SCENE
+            INCIDENT.transition(incident, "arrive", actor=actor, now=now, locked=True, save=False)
     if kind == EventKind.HANDLED and incident.handled_at is None:
         incident.handled_at, changed = now, True
         if incident.status in (Status.REPORTED, Status.DISPATCHED, Status.ON_SCENE):
-            incident.status = Status.HANDLED
+            INCIDENT.transition(incident, "handle", actor=actor, now=now, locked=True, save=False)
     if changed:
         incident.save()

@@ -17,7 +17,10 @@
   the received units, and any difference is kept on the line as a discrepancy.
 - reject (approver) and cancel (requester side) release any reservation.
 
-Every step writes an `AllocationEvent`, so the allocation shows its timeline.
+Who may take which step from which state is the workflow in
+supplies/workflows.py (yingji.workflows): each step below locks the
+allocation, lets the workflow check it, does its stock work and lets the
+workflow record the new state and a WorkflowEvent, which make the timeline.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from yingji.core.scope import can, path_allowed
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies.models import (
     Allocation,
-    AllocationEvent,
     AllocationLine,
     AllocationStatus,
     Material,
@@ -44,17 +46,14 @@ from yingji.supplies.models import (
 from yingji.supplies.services import invalidation
 from yingji.supplies.services.stock import (
     StockWriter,
-    actor_name,
     create_numbered,
     lock_balances,
     receive_stock,
     take_stock,
 )
+from yingji.supplies.workflows import ALLOCATION, APPROVE_PERM, DISPATCH_PERM, RECEIVE_PERM, REQUEST_PERM
 
-REQUEST_PERM = "supplies.request_allocation"
-APPROVE_PERM = "supplies.approve_allocation"
-DISPATCH_PERM = "supplies.dispatch_allocation"
-RECEIVE_PERM = "supplies.receive_allocation"
+__all__ = ["APPROVE_PERM", "DISPATCH_PERM", "RECEIVE_PERM", "REQUEST_PERM"]
 
 
 @dataclass(frozen=True)
@@ -64,30 +63,15 @@ class LineRequest:
     quantity: int
 
 
-def _event(allocation: Allocation, status: str, actor: Any, note: str = "") -> None:
-    AllocationEvent.objects.create(allocation=allocation, status=status, actor=actor if getattr(actor, "pk", None)
-                                   else None, actor_name=actor_name(actor), note=note[:300])
-
-
-def _locked(allocation: Allocation, *expected: str) -> Allocation:
-    """Re-read the allocation under a row lock and check it is in one of the expected states."""
+def _locked(allocation: Allocation) -> Allocation:
+    """Re-read the allocation under a row lock (the workflow then checks its state)."""
     # of=self: PostgreSQL cannot lock the nullable side of the outer join to the destination.
-    fresh = (Allocation.objects.select_for_update(of=("self",))
-             .select_related("jurisdiction", "destination__jurisdiction").get(pk=allocation.pk))
-    if fresh.status not in expected:
-        raise ValidationError({"status": _("This allocation is %(status)s; it cannot be changed that way.") % {
-            "status": fresh.get_status_display()}})
-    return fresh
+    return (Allocation.objects.select_for_update(of=("self",))
+            .select_related("jurisdiction", "destination__jurisdiction").get(pk=allocation.pk))
 
 
 def _lines(allocation: Allocation) -> list[AllocationLine]:
     return list(allocation.lines.select_related("warehouse__jurisdiction", "material").order_by("pk"))
-
-
-def _require_over_sources(actor: Any, perm: str, lines: list[AllocationLine]) -> None:
-    for line in lines:
-        if not path_allowed(actor, perm, line.warehouse.jurisdiction.path):
-            raise PermissionDenied(_("You may not do this for %(warehouse)s.") % {"warehouse": line.warehouse.name})
 
 
 @transaction.atomic
@@ -147,34 +131,33 @@ def request_allocation(*, actor: Any, jurisdiction: Jurisdiction, lines: list[Li
     AllocationLine.objects.bulk_create([AllocationLine(allocation=allocation, warehouse=line.warehouse,
                                                        material=line.material, quantity=line.quantity)
                                         for line in lines])
-    _event(allocation, AllocationStatus.REQUESTED, actor, note)
+    ALLOCATION.start(allocation, actor=actor, note=note)
     return allocation
 
 
 @transaction.atomic
 def approve_allocation(allocation: Allocation, *, actor: Any, note: str = "") -> Allocation:
     """Approve and reserve the requested units at every source warehouse, or refuse."""
-    allocation = _locked(allocation, AllocationStatus.REQUESTED)
-    lines = _lines(allocation)
-    _require_over_sources(actor, APPROVE_PERM, lines)
-    balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
-    for line in lines:
-        balance = balances.get((line.warehouse_id, line.material_id))
-        free = 0 if balance is None else balance.quantity - balance.reserved
-        if free < line.quantity:
-            raise ValidationError({"lines": _(
-                "%(warehouse)s has only %(free)s %(unit)s of %(material)s available; %(wanted)s requested.") % {
-                    "warehouse": line.warehouse.name, "free": free, "unit": line.material.unit,
-                    "material": line.material.name, "wanted": line.quantity}})
-        assert balance is not None
-        balance.reserved += line.quantity
-    for balance in balances.values():
-        balance.save(update_fields=["reserved", "updated_at"])
-    invalidation.stock_changed(balances.keys())
-    allocation.status = AllocationStatus.APPROVED
-    allocation.save()
-    _event(allocation, AllocationStatus.APPROVED, actor, note)
-    return allocation
+
+    def reserve(allocation: Allocation) -> None:
+        lines = _lines(allocation)
+        balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
+        for line in lines:
+            balance = balances.get((line.warehouse_id, line.material_id))
+            free = 0 if balance is None else balance.quantity - balance.reserved
+            if free < line.quantity:
+                raise ValidationError({"lines": _(
+                    "%(warehouse)s has only %(free)s %(unit)s of %(material)s available; %(wanted)s requested.") % {
+                        "warehouse": line.warehouse.name, "free": free, "unit": line.material.unit,
+                        "material": line.material.name, "wanted": line.quantity}})
+            assert balance is not None
+            balance.reserved += line.quantity
+        for balance in balances.values():
+            balance.save(update_fields=["reserved", "updated_at"])
+        invalidation.stock_changed(balances.keys())
+
+    return ALLOCATION.transition(_locked(allocation), "approve", actor=actor, note=note, effect=reserve,
+                                 locked=True)
 
 
 def _release(lines: list[AllocationLine]) -> None:
@@ -187,63 +170,48 @@ def _release(lines: list[AllocationLine]) -> None:
     invalidation.stock_changed(balances.keys())
 
 
+def _release_if_approved(allocation: Allocation) -> None:
+    if allocation.status == AllocationStatus.APPROVED:
+        _release(_lines(allocation))
+
+
 @transaction.atomic
 def reject_allocation(allocation: Allocation, *, actor: Any, note: str) -> Allocation:
-    allocation = _locked(allocation, AllocationStatus.REQUESTED, AllocationStatus.APPROVED)
-    lines = _lines(allocation)
-    _require_over_sources(actor, APPROVE_PERM, lines)
-    if not (note or "").strip():
-        raise ValidationError({"note": _("Say why the allocation is rejected.")})
-    if allocation.status == AllocationStatus.APPROVED:
-        _release(lines)
-    allocation.status = AllocationStatus.REJECTED
-    allocation.save()
-    _event(allocation, AllocationStatus.REJECTED, actor, note)
-    return allocation
+    def release(allocation: Allocation) -> None:
+        if not (note or "").strip():
+            raise ValidationError({"note": _("Say why the allocation is rejected.")})
+        _release_if_approved(allocation)
+
+    return ALLOCATION.transition(_locked(allocation), "reject", actor=actor, note=note, effect=release, locked=True)
 
 
 @transaction.atomic
 def cancel_allocation(allocation: Allocation, *, actor: Any, note: str = "") -> Allocation:
-    allocation = _locked(allocation, AllocationStatus.REQUESTED, AllocationStatus.APPROVED)
-    is_requester = getattr(actor, "pk", None) is not None and allocation.requested_by_id == actor.pk
-    if not (is_requester or path_allowed(actor, REQUEST_PERM, allocation.jurisdiction.path)):
-        raise PermissionDenied(_("Only the requesting side may cancel an allocation."))
-    if allocation.status == AllocationStatus.APPROVED:
-        _release(_lines(allocation))
-    allocation.status = AllocationStatus.CANCELLED
-    allocation.save()
-    _event(allocation, AllocationStatus.CANCELLED, actor, note)
-    return allocation
+    return ALLOCATION.transition(_locked(allocation), "cancel", actor=actor, note=note, effect=_release_if_approved,
+                                 locked=True)
 
 
 @transaction.atomic
 def dispatch_allocation(allocation: Allocation, *, actor: Any, note: str = "") -> Allocation:
     """The reserved units leave the source warehouses (one movement per lot taken)."""
-    allocation = _locked(allocation, AllocationStatus.APPROVED)
-    lines = _lines(allocation)
-    _require_over_sources(actor, DISPATCH_PERM, lines)
-    kind = MovementKind.TRANSFER_OUT if allocation.destination_id else MovementKind.ISSUE
-    reason = _("Allocation %(number)s: %(purpose)s") % {"number": allocation.number, "purpose": allocation.purpose}
-    document = allocation.incident_ref or allocation.number
-    balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
-    writer = StockWriter(actor, reason[:200], document[:100], allocation)
-    for line in lines:
-        balance = balances[(line.warehouse_id, line.material_id)]
-        balance.warehouse = line.warehouse
-        take_stock(writer, balance, line.quantity, kind, use_reserved=line.quantity)
-        line.dispatched = line.quantity
-    writer.save()
-    AllocationLine.objects.bulk_update(lines, ["dispatched"])
-    allocation.status = AllocationStatus.DISPATCHED
-    allocation.save()
-    _event(allocation, AllocationStatus.DISPATCHED, actor, note)
-    return allocation
 
+    def take(allocation: Allocation) -> None:
+        lines = _lines(allocation)
+        kind = MovementKind.TRANSFER_OUT if allocation.destination_id else MovementKind.ISSUE
+        reason = _("Allocation %(number)s: %(purpose)s") % {"number": allocation.number,
+                                                            "purpose": allocation.purpose}
+        document = allocation.incident_ref or allocation.number
+        balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
+        writer = StockWriter(actor, reason[:200], document[:100], allocation)
+        for line in lines:
+            balance = balances[(line.warehouse_id, line.material_id)]
+            balance.warehouse = line.warehouse
+            take_stock(writer, balance, line.quantity, kind, use_reserved=line.quantity)
+            line.dispatched = line.quantity
+        writer.save()
+        AllocationLine.objects.bulk_update(lines, ["dispatched"])
 
-def can_receive(actor: Any, allocation: Allocation) -> bool:
-    if allocation.destination_id:
-        return path_allowed(actor, RECEIVE_PERM, allocation.destination.jurisdiction.path)
-    return path_allowed(actor, RECEIVE_PERM, allocation.jurisdiction.path)
+    return ALLOCATION.transition(_locked(allocation), "dispatch", actor=actor, note=note, effect=take, locked=True)
 
 
 @transaction.atomic
@@ -254,34 +222,30 @@ def receive_allocation(allocation: Allocation, *, actor: Any, received: dict[int
     A warehouse destination books the received units in as transfer-in lots
     (same batches and dates as they left); differences stay on the lines.
     """
-    allocation = _locked(allocation, AllocationStatus.DISPATCHED)
-    if not can_receive(actor, allocation):
-        raise PermissionDenied(_("Only the receiving side may confirm receipt."))
-    lines = _lines(allocation)
-    received = dict(received or {})
-    unknown = set(received) - {line.pk for line in lines}
-    if unknown:
-        raise ValidationError({"received": _("Some lines are not part of this allocation.")})
-    short = []
-    for line in lines:
-        units = received.get(line.pk, line.dispatched or 0)
-        if not isinstance(units, int) or isinstance(units, bool) or units < 0 or units > (line.dispatched or 0):
-            raise ValidationError({f"line_{line.pk}": _(
-                "Received units of %(material)s must be between 0 and the %(n)s dispatched.") % {
-                    "material": line.material.name, "n": line.dispatched or 0}})
-        line.received = units
-        if units != line.dispatched:
-            line.discrepancy_note = (note or _("Received %(got)s of %(sent)s.") % {
-                "got": units, "sent": line.dispatched})[:200]
-            short.append(f"{line.material.name} {units}/{line.dispatched}")
-    if allocation.destination_id:
-        _book_in(allocation, lines, actor)
-    AllocationLine.objects.bulk_update(lines, ["received", "discrepancy_note"])
-    allocation.status = AllocationStatus.RECEIVED
-    allocation.save()
-    summary = note or (_("Discrepancies: %(list)s") % {"list": "; ".join(short)} if short else "")
-    _event(allocation, AllocationStatus.RECEIVED, actor, summary)
-    return allocation
+
+    def book(allocation: Allocation) -> str:
+        lines = _lines(allocation)
+        wanted = dict(received or {})
+        if set(wanted) - {line.pk for line in lines}:
+            raise ValidationError({"received": _("Some lines are not part of this allocation.")})
+        short = []
+        for line in lines:
+            units = wanted.get(line.pk, line.dispatched or 0)
+            if not isinstance(units, int) or isinstance(units, bool) or units < 0 or units > (line.dispatched or 0):
+                raise ValidationError({f"line_{line.pk}": _(
+                    "Received units of %(material)s must be between 0 and the %(n)s dispatched.") % {
+                        "material": line.material.name, "n": line.dispatched or 0}})
+            line.received = units
+            if units != line.dispatched:
+                line.discrepancy_note = (note or _("Received %(got)s of %(sent)s.") % {
+                    "got": units, "sent": line.dispatched})[:200]
+                short.append(f"{line.material.name} {units}/{line.dispatched}")
+        if allocation.destination_id:
+            _book_in(allocation, lines, actor)
+        AllocationLine.objects.bulk_update(lines, ["received", "discrepancy_note"])
+        return note or (_("Discrepancies: %(list)s") % {"list": "; ".join(short)} if short else "")
+
+    return ALLOCATION.transition(_locked(allocation), "receive", actor=actor, note=note, effect=book, locked=True)
 
 
 def _book_in(allocation: Allocation, lines: list[AllocationLine], actor: Any) -> None:
@@ -310,10 +274,10 @@ def _book_in(allocation: Allocation, lines: list[AllocationLine], actor: Any) ->
 
 
 def timeline(allocation: Allocation) -> list[dict[str, Any]]:
-    """Events and movements of an allocation, oldest first, for its detail page and API."""
+    """Steps and movements of an allocation, oldest first, for its detail page and API."""
     rows: list[dict[str, Any]] = []
-    for event in allocation.events.all():
-        rows.append({"at": event.at, "kind": "status", "status": event.status, "label": event.get_status_display(),
+    for event in ALLOCATION.history(allocation):
+        rows.append({"at": event.at, "kind": "status", "status": event.to_state, "label": event.label,
                      "actor": event.actor_name, "note": event.note})
     for movement in allocation.movements.select_related("warehouse", "material").order_by("pk"):
         rows.append({"at": movement.occurred_at, "kind": "movement", "status": movement.kind,

@@ -125,7 +125,7 @@ def test_reject_and_cancel_release_the_reservation(world) -> None:  # type: igno
     mine = request_allocation(actor=cast.street_officer, jurisdiction=cast.community_b, incident_ref="JJ-1",
                               lines=[LineRequest(wb, jackets, 5)], purpose="y")
     approve_allocation(mine, actor=cast.street_officer)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):  # community C may not even see it (the scope rule: 404, not 403)
         cancel_allocation(mine, actor=cast.officer_c)
     cancel_allocation(mine, actor=cast.officer_b)  # the requesting community may cancel
     assert held(wb, jackets) == (10, 0)
@@ -149,8 +149,10 @@ def test_steps_out_of_order_and_double_receipt_are_refused(world) -> None:  # ty
     line = allocation.lines.get()
     with pytest.raises(ValidationError):
         receive_allocation(allocation, actor=cast.keeper_a, received={line.pk: 3})  # more than dispatched
-    with pytest.raises(PermissionDenied):
-        receive_allocation(allocation, actor=cast.officer_c)  # not the receiving side
+    with pytest.raises(Http404):
+        receive_allocation(allocation, actor=cast.officer_c)  # not the receiving side, nor may see it
+    with pytest.raises(PermissionDenied, match="只有接收方"):
+        receive_allocation(allocation, actor=cast.officer_b)  # sees it (the source side), may not receive
     receive_allocation(allocation, actor=cast.keeper_a)
     with pytest.raises(ValidationError):
         receive_allocation(allocation, actor=cast.keeper_a)
