@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from yingji.audit.services import history_rows
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
 from yingji.core.scope import ensure
-from yingji.incidents import catalogue, locate, ratelimit
+from yingji.incidents import catalogue, ratelimit
 from yingji.incidents.models import (
     OPEN_STATUSES,
     Channel,
@@ -40,6 +40,7 @@ from yingji.incidents.services import clock, intake, respond, routes
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.services.timeline import event_json
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.resources.gazetteer import gazetteer
 
 router = Router(tags=["incidents"])
 
@@ -161,7 +162,7 @@ def incident_types(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/places", response=list[dict])
 def places(request: HttpRequest, q: str) -> list[dict[str, Any]]:
     """Gazetteer: stations and jurisdictions whose names match (address → point)."""
-    return [{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind} for p in locate.gazetteer(q)]
+    return [{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind} for p in gazetteer(q)]
 
 
 # --------------------------------------------------------------------- public

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yingji.core.demo import DemoContext, demo_step
-from yingji.incidents import catalogue, locate
+from yingji.incidents import catalogue
 from yingji.incidents.models import (
     Channel,
     Dispatch,
@@ -33,6 +33,7 @@ from yingji.incidents.models import (
     Severity,
     Status,
 )
+from yingji.jurisdictions import locate
 from yingji.resources.models import Team
 
 # Incidents per year in a Futian-size district, by type code.

@@ -47,6 +47,7 @@ from yingji.incidents.services import clock, intake, notify, respond
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.supplies import services as supplies
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
@@ -144,23 +145,18 @@ def _detail(request: HttpRequest, incident: Incident, close_form: CloseForm | No
         "warehouses": dispatching.warehouses_for(incident, user=user) if may_dispatch else None,
         "note_form": NoteForm(), "close_form": close_form or CloseForm(),
         "material_lines": (lines or material_lines()) if closing else None,
-        "catalogue": _supplies("catalogue_names", lambda: [])() if closing else [],
-        "may_issue": closing and _supplies("issue_sources") is not None,
+        "catalogue": supplies.catalogue_names() if closing else [],
+        "may_issue": closing,
         "materials_used": _materials_used(incident, user),
         "duplicate": incident.possible_duplicate_of if incident.possible_duplicate_of_id and incident.is_open else None,
     }
     return render(request, "incidents/detail.html", context, status=status)
 
 
-def _supplies(name: str, default: Any = None) -> Any:
-    return dispatching.supplies_service(name) or default
-
-
 def _materials_used(incident: Incident, user: Any) -> list[dict[str, Any]]:
     """The close-out's material lines, issued ones linked to their movements where the user may see the store."""
-    links = _supplies("issue_links")
     lines = list(incident.materials_used or [])
-    return links(lines, user=user, reference=incident.reference) if links and lines else lines
+    return supplies.issue_links(lines, user=user, reference=incident.reference) if lines else lines
 
 
 @login_required
@@ -227,8 +223,7 @@ def close_sources(request: HttpRequest, pk: int) -> HttpResponse:
     # The line's inputs come under their formset names (materials-N-name, materials-N-warehouse).
     line = {key.rsplit("-", 1)[-1]: value.strip() for key, value in request.GET.items()}
     name = line.get("name", "")
-    sources = _supplies("issue_sources")
-    found = (sources(name, lon=incident.lon, lat=incident.lat, user=request.user) if sources and name
+    found = (supplies.issue_sources(name, lon=incident.lon, lat=incident.lat, user=request.user) if name
              else {"material": None, "warehouses": []})
     return render(request, "incidents/detail.html#sources", {"name": name, "selected": line.get("warehouse"),
                                                               **found})

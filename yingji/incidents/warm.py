@@ -33,9 +33,9 @@ def warm_up() -> float:
 
 def _build() -> None:
     from yingji.core import travel
-    from yingji.incidents import locate
     from yingji.incidents.services.notify import webhook_index
     from yingji.incidents.services.ranking import team_index
+    from yingji.jurisdictions import locate
 
     try:
         travel.engine()

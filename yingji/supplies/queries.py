@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from yingji.incidents.models import Incident
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.resources.gazetteer import gazetteer
 from yingji.supplies.models import Allocation, Material, StockBalance, StockLot, Warehouse
 from yingji.supplies.services.search import Hit, MaterialEntry, SearchResult, StockState, warehouse_states
 
@@ -67,25 +67,26 @@ def stock_rows(warehouse: Warehouse) -> list[dict[str, Any]]:
     return rows
 
 
-def visible_incident(user: Any, reference: str | None) -> Incident | None:
+def visible_incident(user: Any, reference: str | None) -> Any:
     """The incident with this reference if the user may see it (None for other platforms' numbers)."""
     if not reference:
         return None
-    return Incident.objects.visible_to(user).filter(reference=reference.strip()).first()
+    # Supplies comes before incidents (settings.YINGJI_APPS) and imports nothing of it: the incident
+    # model is reached through the allocation's relation to it.
+    incident_model: Any = Allocation._meta.get_field("incident").related_model
+    return incident_model.objects.visible_to(user).filter(reference=reference.strip()).first()
 
 
 def resolve_point(user: Any, *, lon: float | None, lat: float | None, near: str | None,
                   incident: str | None = None, place: str | None = None) -> tuple[float, float]:
     """The point searched from: coordinates, an incident, a warehouse or jurisdiction by code,
-    or an address or landmark (the incidents app's gazetteer of stations and place names)."""
+    or an address or landmark (the gazetteer of stations and place names, resources/gazetteer.py)."""
     if lon is not None and lat is not None:
         return float(lon), float(lat)
     found = visible_incident(user, incident)
     if found is not None and not near:
         return found.lon, found.lat
     if place and not near:
-        from yingji.incidents.locate import gazetteer
-
         places = gazetteer(place, limit=1)
         if not places:
             raise ValidationError({"place": _("No place called %(name)s is known.") % {"name": place}})

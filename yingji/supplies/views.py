@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from yingji.audit.services import history_rows
 from yingji.core.files import xlsx_response
 from yingji.core.scope import path_allowed
+from yingji.jurisdictions.locate import jurisdiction_at
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies import queries, services
 from yingji.supplies.forms import AllocationForm, IssueForm, LineFormSet, ReceiptForm, StepForm, UploadForm
@@ -265,11 +266,9 @@ def _initial_lines(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _community_at(lon: float | None, lat: float | None) -> Jurisdiction | None:
-    """The community containing a point (the incidents app's point-in-polygon index)."""
+    """The community containing a point (the point-in-polygon index, jurisdictions/locate.py)."""
     if lon is None or lat is None:
         return None
-    from yingji.incidents.locate import jurisdiction_at
-
     place = jurisdiction_at(lon, lat)
     if place is not None and place.level == "grid":
         place = Jurisdiction.objects.filter(pk=place.parent_id).first()

@@ -31,6 +31,7 @@ from yingji.incidents.services.timeline import event
 from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.models import Team, TeamStatus
+from yingji.supplies import services as supplies
 
 log = logging.getLogger(__name__)
 
@@ -110,34 +111,13 @@ def recommended_set(incident: Incident, candidates: list[Candidate]) -> list[Can
     return candidates[: max(1, incident.type.teams_needed)]
 
 
-def supplies_service(name: str) -> Any:
-    """A service function of yingji/supplies by name, or None while it does not offer one.
-
-    The incidents app runs without the supplies ledger; where it is present the
-    dispatch page, the close-out form and close-out itself use these hooks.
-    """
-    try:
-        from yingji.supplies import services as supplies_services  # noqa: PLC0415
-    except ImportError:
-        return None
-    return getattr(supplies_services, name, None)
-
-
 def warehouses_for(incident: Incident, *, user: Any) -> dict[str, Any]:
-    """Nearest warehouses holding the materials the incident type usually needs.
-
-    Hook for yingji/supplies: when it exposes `services.nearest_warehouses`
-    (material name, point, user) this answers its results; until then it
-    answers the material list alone with `available: false`.
-    """
+    """Nearest warehouses holding the materials the incident type usually needs (the supplies search)."""
     materials = list(incident.type.materials)
-    search = supplies_service("nearest_warehouses")
-    if search is None:
-        return {"available": False, "materials": materials, "results": []}
     results = []
     for name in materials:
         try:
-            found = search(name, lon=incident.lon, lat=incident.lat, user=user)
+            found = supplies.nearest_warehouses(name, lon=incident.lon, lat=incident.lat, user=user)
         except Exception:  # the supplies search failing must not break the dispatch page
             log.exception("supplies search failed for %s", name)
             continue
@@ -298,8 +278,7 @@ def close_incident(incident: Incident, *, actor: Any, outcome: str, deaths: Any 
     """Close-out: outcome, casualties, losses, materials used, evaluation; every team is released.
 
     `materials_used` lines are {name, quantity, unit, warehouse, material}:
-    where the supplies ledger is present, a line with a warehouse is issued
-    from its stock in this same transaction (see `_issue_materials`), so one
+    a line with a warehouse is issued from its stock in this same transaction (see `_issue_materials`), so one
     refused line leaves the incident open and every balance as it was.
     """
     ensure(actor, "change", incident)
@@ -356,13 +335,9 @@ def _clean_materials(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _issue_materials(incident: Incident, materials: list[dict[str, Any]], actor: Any) -> list[dict[str, Any]]:
-    """The materials used as the incident keeps them, issued from stock where the supplies ledger can.
-
-    `supplies.services.issue_for_incident` issues the lines with a warehouse
-    and marks each line `issued`; without it every line is only recorded.
-    """
-    issue = supplies_service("issue_for_incident") if materials else None
-    if issue is None:
-        return [{**line, "issued": False} for line in materials]
-    lines: list[dict[str, Any]] = issue(incident=incident, materials=materials, actor=actor)
+    """The materials used as the incident keeps them: `supplies.services.issue_for_incident` issues
+    the lines with a warehouse from its stock and marks each line `issued`."""
+    if not materials:
+        return []
+    lines: list[dict[str, Any]] = supplies.issue_for_incident(incident=incident, materials=materials, actor=actor)
     return lines

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from yingji.core.prepared import Prepared, partial_instance
 from yingji.core.scope import ensure, ensure_in, has_perm_somewhere
-from yingji.incidents import catalogue, locate
+from yingji.incidents import catalogue
 from yingji.incidents.models import (
     OPEN_STATUSES,
     Channel,
@@ -35,6 +35,8 @@ from yingji.incidents.models import (
 from yingji.incidents.services import live
 from yingji.incidents.services.timeline import event
 from yingji.incidents.workflows import INCIDENT
+from yingji.jurisdictions import locate
+from yingji.resources.gazetteer import gazetteer
 
 # Likely duplicates: the same type, this close, this many minutes apart.
 DUPLICATE_RADIUS_M = 300.0
@@ -64,7 +66,7 @@ def resolve_location(lon: float | None, lat: float | None, address: str) -> tupl
         return float(lon), float(lat), address
     if lon is not None or lat is not None:
         raise ValidationError({"lat": _("Give both longitude and latitude, or neither.")})
-    places = locate.gazetteer(address, limit=1)
+    places = gazetteer(address, limit=1)
     if not places:
         raise ValidationError({"address": _("No known place matches this address; pick the point on the map.")})
     return places[0].lon, places[0].lat, address or places[0].label

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from yingji.incidents import locate
 from yingji.incidents.services.ranking import team_index
+from yingji.jurisdictions import locate
 
 
 @pytest.fixture(autouse=True)
