@@ -8,3 +8,4 @@ class WarningsConfig(AppConfig):
     # `import warnings` inside the package is absolute (the stdlib's), so they do not meet.
     label = "warnings"
     verbose_name = _("Early warnings")
+    nav_items = [("warnings:list", _("Early warnings"))]

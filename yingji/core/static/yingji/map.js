@@ -37,6 +37,17 @@
     return L.latLng(lat, lon);
   }
 
+  /* Leaflet LatLng on the base map -> [lon, lat] in WGS-84 (points picked or drawn by a user). */
+  function fromMap(latlng) {
+    if (config.crs !== "gcj02") { return [latlng.lng, latlng.lat]; }
+    var lon = latlng.lng, lat = latlng.lat, wlon = lon, wlat = lat;
+    for (var i = 0; i < 10; i++) {  // inverse by fixed-point iteration, as core/geo.py
+      var g = wgs84ToGcj02(wlon, wlat);
+      wlon -= g[0] - lon; wlat -= g[1] - lat;
+    }
+    return [wlon, wlat];
+  }
+
   function addBaseLayer(map) {
     var kind = config.kind || "none";
     if (kind === "none") { return; }
@@ -68,6 +79,6 @@
   }
 
   var Yingji = window.Yingji = window.Yingji || {};
-  Yingji.config = config; Yingji.toMap = toMap; Yingji.wgs84ToGcj02 = wgs84ToGcj02;
+  Yingji.config = config; Yingji.toMap = toMap; Yingji.fromMap = fromMap; Yingji.wgs84ToGcj02 = wgs84ToGcj02;
   Yingji.createMap = createMap; Yingji.loadGeoJSON = loadGeoJSON;
 })();

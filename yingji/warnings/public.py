@@ -1,0 +1,131 @@
+"""What anyone may read without logging in: the warnings in force, as a page, an Atom feed of CAP
+messages (the OASIS CAP feed convention), an RSS feed, each message's CAP XML; the hazard icons;
+and a warning's phone page (colour, what to do, nearest shelters on foot).
+
+Only public (`scope` Public) released warnings are shown to people without
+an account; the phone page of any other warning needs a login that may see it.
+Public pages are cached for a short while: a warning in force is read by
+thousands of phones at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_GET
+
+from yingji.core.scope import can
+from yingji.warnings import cap, services, shelters
+from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_RANK, LEVEL_WORD, Hazard, Level
+from yingji.warnings.models import CapScope, EarlyWarning, State
+
+PUBLIC_CACHE_S = 30
+SHOWN_STATES = (State.RELEASED, State.SUPERSEDED, State.CANCELLED, State.EXPIRED)
+
+
+def _active() -> list[EarlyWarning]:
+    rows = list(services.active().select_related("jurisdiction").prefetch_related("infos"))
+    rows.sort(key=lambda w: (-LEVEL_RANK.get(w.level, 0), -(w.sent or timezone.now()).timestamp()))
+    return rows
+
+
+@require_GET
+@cache_page(PUBLIC_CACHE_S)
+def public_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "warnings/public.html", {"warnings": _active(), "now": timezone.now()})
+
+
+@require_GET
+@cache_page(PUBLIC_CACHE_S)
+def atom_feed(request: HttpRequest) -> HttpResponse:
+    """Atom feed of the public warnings in force; each entry links to its CAP message (application/cap+xml)."""
+    rows = _active()
+    updated = max((w.updated_at for w in rows), default=timezone.now())
+    return render(request, "warnings/feed.atom", {
+        "warnings": rows, "updated": cap.cap_time(updated), "self": request.build_absolute_uri(),
+        "site": request.build_absolute_uri(reverse("warnings:public"))},
+        content_type="application/atom+xml; charset=utf-8")
+
+
+@require_GET
+@cache_page(PUBLIC_CACHE_S)
+def rss_feed(request: HttpRequest) -> HttpResponse:
+    rows = _active()
+    return render(request, "warnings/feed.rss", {
+        "warnings": rows, "self": request.build_absolute_uri(),
+        "site": request.build_absolute_uri(reverse("warnings:public"))},
+        content_type="application/rss+xml; charset=utf-8")
+
+
+@require_GET
+def public_cap(request: HttpRequest, identifier: str) -> HttpResponse:
+    """The CAP XML of a public warning as released (also after it ended: receivers follow references)."""
+    warning = get_object_or_404(EarlyWarning, identifier=identifier, scope=CapScope.PUBLIC, state__in=SHOWN_STATES)
+    return HttpResponse(warning.cap_xml.encode(), content_type=cap.CONTENT_TYPE)
+
+
+@require_GET
+def icon(request: HttpRequest, hazard: str, level: str) -> HttpResponse:
+    """The icon of a hazard type at a level: the level's colour, the hazard's pictogram and name."""
+    if hazard not in Hazard.values or level not in Level.values:
+        raise Http404
+    response = render(request, "warnings/icon.svg", {
+        "hazard": hazard, "label": HAZARDS[hazard].event_zh, "level_word": LEVEL_WORD[Level(level)],
+        "colour": LEVEL_COLOUR[Level(level)], "ink": "#222222" if level == Level.YELLOW else "#ffffff"},
+        content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def readable(request: HttpRequest, pk: int) -> EarlyWarning:
+    """A warning whose phone page this visitor may open: public and released (anyone), else in scope."""
+    warning = get_object_or_404(EarlyWarning.objects.select_related("jurisdiction"), pk=pk)
+    if warning.scope == CapScope.PUBLIC and warning.state in SHOWN_STATES:
+        return warning
+    if request.user.is_authenticated and can(request.user, "view", warning):
+        return warning
+    raise Http404
+
+
+def _position(request: HttpRequest, warning: EarlyWarning) -> tuple[float, float, bool] | None:
+    """Where to look for shelters from: the phone's position when it sent one, else the warning's area."""
+    try:
+        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
+        if -180 <= lon <= 180 and -90 <= lat <= 90:
+            return lon, lat, True
+    except (KeyError, ValueError):
+        pass
+    geometry = services.area_geometry(warning)
+    if geometry is not None and not geometry.is_empty:
+        point = geometry.representative_point()
+        return float(point.x), float(point.y), False
+    j = warning.jurisdiction
+    if j.centroid_lon is not None and j.centroid_lat is not None:
+        return j.centroid_lon, j.centroid_lat, False
+    return None
+
+
+@require_GET
+def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """What a resident or grid worker sees on a phone: colour, what is happening, what to do,
+    the nearest shelters on foot."""
+    warning = readable(request, pk)
+    info = warning.infos.order_by("position").first()
+    context: dict[str, Any] = {"warning": warning, "info": info, "advice": HAZARDS[warning.hazard].advice,
+                               "in_force": warning.state == State.RELEASED, "shelters": None}
+    if request.htmx or "lon" in request.GET:
+        return shelters_partial(request, warning)
+    return render(request, "warnings/phone.html", context)
+
+
+def shelters_partial(request: HttpRequest, warning: EarlyWarning) -> HttpResponse:
+    where = _position(request, warning)
+    found = shelters.nearest(warning, where[0], where[1]) if where is not None else []
+    return render(request, "warnings/phone.html#shelters", {
+        "shelters": found, "from_phone": bool(where and where[2]), "warning": warning})
+
