@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.warnings import areas, audience, cap, signing
+from yingji.warnings import areas, audience, cap, signing, workflows
 from yingji.warnings.catalogue import (
     HAZARD_EVENT_CODE,
     HAZARDS,
@@ -46,10 +46,10 @@ from yingji.warnings.models import (
     WarningArea,
     WarningInfo,
 )
+from yingji.warnings.workflows import WARNING, release_step
 
 CHANNELS = ("in_app", "push", "sms", "email")
 DEFAULT_CHANNELS = ["in_app", "push", "sms"]
-ACTIVE_STATES = (State.RELEASED,)
 
 
 def sender() -> str:
@@ -59,11 +59,6 @@ def sender() -> str:
 
 def new_identifier(jurisdiction: Jurisdiction) -> str:
     return f"YJ-{jurisdiction.code}-{timezone.now():%Y%m%d}-{uuid.uuid4().hex[:10]}"
-
-
-def needs_approval(level: str) -> bool:
-    """Whether a warning of this level must be approved before release (settings.YINGJI_WARNING_APPROVAL_LEVELS)."""
-    return level in set(getattr(settings, "YINGJI_WARNING_APPROVAL_LEVELS", ["orange", "red"]))
 
 
 # ------------------------------------------------------------------ compose
@@ -200,6 +195,7 @@ def compose(*, actor: Any, now: datetime.datetime | None = None, **fields: Any) 
         info = _info_from(fields, warning)
         info.save()
         _write_areas(warning, info, cleaned)
+        WARNING.start(warning, actor=actor, now=now)
     return warning
 
 
@@ -403,6 +399,7 @@ def import_cap(data: bytes, *, jurisdiction: Jurisdiction, actor: Any = None, or
                                                    if name == areas.GEOCODE_NAME and v in codes), None))
                     for k, a in enumerate(item.areas)])
             warning.target_jurisdictions.set(reached(warning))
+            WARNING.start(warning, actor=actor, note=_("received from %(sender)s") % {"sender": alert.sender})
     except IntegrityError:
         # Two pollers took the same message at once: the other one's row stands.
         existing = EarlyWarning.objects.filter(sender=alert.sender, identifier=alert.identifier).first()
@@ -415,35 +412,48 @@ def import_cap(data: bytes, *, jurisdiction: Jurisdiction, actor: Any = None, or
 # ------------------------------------------------------------------ release, update, cancel, expire
 def release(warning: EarlyWarning, *, actor: Any, now: datetime.datetime | None = None) -> EarlyWarning:
     """Release a draft (or an approved warning): it goes on the public feed with its CAP frozen (signed when
-    configured); an update replaces the warning it updates, a cancellation ends it."""
-    now = (now or timezone.now()).replace(microsecond=0)
-    ensure(actor, "publish", warning)
-    with transaction.atomic():
-        locked = EarlyWarning.objects.select_for_update().get(pk=warning.pk)
-        if locked.state not in (State.DRAFT, State.APPROVED):
-            raise ValidationError({"__all__": _("This warning was already released or has ended.")})
-        if locked.msg_type not in (MsgType.ALERT, MsgType.UPDATE, MsgType.CANCEL):
-            raise ValidationError({"__all__": _("Only alerts, updates and cancellations are released.")})
-        if locked.state == State.DRAFT and needs_approval(locked.level):
-            raise ValidationError({"__all__": _("A %(level)s warning must be approved before it is released.")
-                                   % {"level": locked.get_level_display()}})
-        expires = [i.expires for i in locked.infos.all() if i.expires is not None]
-        if expires and max(expires) <= now:
-            raise ValidationError({"expires": _("The warning would already have expired.")})
+    configured); an update replaces the warning it updates, a cancellation ends it (workflow step
+    `release` or `release_cancel`, which checks permission, approval and expiry)."""
+    now = now or timezone.now()
+    sent = now.replace(microsecond=0)  # CAP times are whole seconds
+
+    def effect(locked: EarlyWarning) -> None:
         if locked.previous_id is not None:
             previous = EarlyWarning.objects.select_for_update().get(pk=locked.previous_id)
-            if previous.state != State.RELEASED:
-                raise ValidationError({"__all__": _("The warning this one refers to is no longer in force.")})
-            previous.state = State.CANCELLED if locked.msg_type == MsgType.CANCEL else State.SUPERSEDED
-            previous.save(update_fields=["state", "updated_at"])
+            WARNING.transition(previous, "lift" if locked.msg_type == MsgType.CANCEL else "supersede",
+                               actor=None, now=now, locked=True,
+                               note=_("replaced by %(identifier)s") % {"identifier": locked.identifier})
         if locked.origin == Origin.COMPOSED:
-            locked.sent = now
-            data = cap.to_xml(to_cap(locked, sent=now))
+            locked.sent = sent
+            data = cap.to_xml(to_cap(locked, sent=sent))
             locked.cap_xml = (signing.sign(data) if signing.configured() else data).decode("utf-8")
-        locked.state = State.CANCELLED if locked.msg_type == MsgType.CANCEL else State.RELEASED
-        locked.released_at, locked.released_by = now, actor if getattr(actor, "pk", None) else None
+        locked.released_at, locked.released_by = sent, actor if getattr(actor, "pk", None) else None
+
+    with transaction.atomic():
+        locked = EarlyWarning.objects.select_for_update().get(pk=warning.pk)
+        WARNING.transition(workflows.at(locked, now), release_step(locked), actor=actor, now=now, locked=True,
+                           save=False, effect=effect)
         locked.save()
     return locked
+
+
+def submit(warning: EarlyWarning, *, actor: Any, note: str = "", now: datetime.datetime | None = None) -> EarlyWarning:
+    """Send a draft whose level needs approval to the approvers (street or district)."""
+    return WARNING.transition(warning, "submit", actor=actor, note=note, now=now)
+
+
+def approve(warning: EarlyWarning, *, actor: Any, note: str = "", now: datetime.datetime | None = None) -> EarlyWarning:
+    """Approve a submitted warning; someone other than its composer must (four eyes)."""
+    if warning.created_by_id is not None and warning.created_by_id == getattr(actor, "pk", None):
+        raise ValidationError({"state": _("Someone other than the composer approves a warning.")})
+    return WARNING.transition(warning, "approve", actor=actor, note=note, now=now)
+
+
+def reject(warning: EarlyWarning, *, actor: Any, note: str, now: datetime.datetime | None = None) -> EarlyWarning:
+    """Send a submitted warning back to draft, saying why."""
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the warning is sent back.")})
+    return WARNING.transition(warning, "reject", actor=actor, note=note.strip(), now=now)
 
 
 def _follow_up(original: EarlyWarning, msg_type: str, actor: Any) -> EarlyWarning:
@@ -474,6 +484,7 @@ def _follow_up(original: EarlyWarning, msg_type: str, actor: Any) -> EarlyWarnin
                 area.pk, area.info = None, info
             WarningArea.objects.bulk_create(old_areas)
         follower.target_jurisdictions.set(original.target_jurisdictions.all())
+        WARNING.start(follower, actor=actor)
     return follower
 
 
@@ -499,12 +510,11 @@ def expire_due(now: datetime.datetime) -> int:
         times = [i.expires for i in warning.infos.all()]
         if not all(t is not None and t <= now for t in times):
             continue
-        with transaction.atomic():
-            locked = EarlyWarning.objects.select_for_update().get(pk=warning.pk)
-            if locked.state == State.RELEASED:
-                locked.state = State.EXPIRED
-                locked.save(update_fields=["state", "updated_at"])
-                ended += 1
+        try:
+            WARNING.transition(warning, "expire", actor=None, now=now)
+        except ValidationError:  # updated or cancelled meanwhile
+            continue
+        ended += 1
     return ended
 
 

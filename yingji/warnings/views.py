@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +27,11 @@ from django.views.decorators.http import require_POST
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
-from yingji.warnings import audience, cap, services
+from yingji.warnings import audience, cap, services, workflows
 from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_WORD, Hazard
 from yingji.warnings.catalogue import Level as WarningLevel
 from yingji.warnings.models import CapFeed, CapScope, EarlyWarning, Origin, State, TargetGroup
+from yingji.warnings.workflows import WARNING
 
 PAGE_SIZE = 30
 CHANNEL_LABELS = {"in_app": _("In-app"), "push": _("Phone notification"), "sms": _("SMS"), "email": _("Email")}
@@ -246,10 +247,12 @@ def _preview(request: HttpRequest, warning: EarlyWarning) -> dict[str, Any]:
 def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     warning = _warning(request, pk)
     infos = list(warning.infos.order_by("position").prefetch_related("areas"))
-    may_publish = can(request.user, "publish", warning)
+    steps = [t for t in WARNING.allowed(request.user, warning)
+             if not (t.name == "approve" and warning.created_by_id == request.user.pk)]
     context = {
         "warning": warning, "infos": infos, "may_change": can(request.user, "change", warning),
-        "may_publish": may_publish, "needs_approval": services.needs_approval(warning.level),
+        "may_publish": can(request.user, "publish", warning), "steps": steps,
+        "needs_approval": workflows.needs_approval(warning.level), "history": WARNING.history(warning),
         "reached": list(warning.target_jurisdictions.order_by("path")),
         "followers": list(warning.followers.order_by("-created_at")),
         "channel_labels": [CHANNEL_LABELS.get(c, c) for c in warning.channels],
@@ -301,10 +304,22 @@ def _act(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
     return redirect("warnings:detail", pk=result.pk if isinstance(result, EarlyWarning) else warning.pk)
 
 
+STEP_SERVICES = {"submit": services.submit, "approve": services.approve, "reject": services.reject,
+                 "release": services.release, "release_cancel": services.release}
+STEP_DONE = {"submit": _("Submitted for approval."), "approve": _("Approved. It can be released now."),
+             "reject": _("Sent back to draft."), "release": _("The warning is released."),
+             "release_cancel": _("The warning is lifted.")}
+
+
 @login_required
 @require_POST
-def warning_release(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, lambda w: services.release(w, actor=request.user), _("The warning is released."))
+def warning_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """One workflow step from the warning's page (the buttons are WARNING.allowed for the user)."""
+    if step not in STEP_SERVICES:
+        raise Http404
+    note = request.POST.get("note", "").strip()[:300]
+    kwargs: dict[str, Any] = {"note": note} if step in ("submit", "approve", "reject") else {}
+    return _act(request, pk, lambda w: STEP_SERVICES[step](w, actor=request.user, **kwargs), STEP_DONE[step])
 
 
 @login_required

@@ -41,7 +41,7 @@ def test_it_composes_previews_and_releases_from_the_pages(cast):
     detail = client.get(response["Location"]).content.decode()
     assert "grid_worker_a" in detail and 'data-testid="preview-people">1<' in detail
     assert "138****5678" not in detail and "13812345678" in detail  # the district may see phones
-    assert client.post(f"/warnings/{warning.pk}/release/").status_code == 302
+    assert client.post(f"/warnings/{warning.pk}/step/release/").status_code == 302
     warning.refresh_from_db()
     assert warning.state == State.RELEASED
     cap.validate(client.get(f"/warnings/{warning.pk}/cap.xml").content)
@@ -61,8 +61,9 @@ def test_an_orange_draft_shows_it_needs_approval_and_is_not_released(cast):
     client = web_client(cast.commander)
     client.post("/warnings/new/", compose_post(cast, level="orange"))
     warning = EarlyWarning.objects.get()
-    assert 'data-testid="needs-approval"' in client.get(f"/warnings/{warning.pk}/").content.decode()
-    client.post(f"/warnings/{warning.pk}/release/")
+    page = client.get(f"/warnings/{warning.pk}/").content.decode()
+    assert 'data-testid="step-submit"' in page and 'data-testid="step-release"' not in page
+    client.post(f"/warnings/{warning.pk}/step/release/")
     warning.refresh_from_db()
     assert warning.state == State.DRAFT
 
@@ -73,7 +74,7 @@ def test_another_community_gets_404_on_every_page_of_a_warning(cast):
     client = web_client(cast.officer_b)
     for url in ("", "edit/", "areas.geojson", "cap.xml"):
         assert client.get(f"/warnings/{warning.pk}/{url}").status_code == 404, url
-    for url in ("release/", "update/", "cancel/", "delete/"):
+    for url in ("step/release/", "step/submit/", "update/", "cancel/", "delete/"):
         assert client.post(f"/warnings/{warning.pk}/{url}").status_code == 404, url
     assert client.get(f"/warnings/{warning.pk}/phone/").status_code == 404  # a draft is not public
     warning.refresh_from_db()
