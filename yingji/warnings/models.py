@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.warnings.catalogue import LEVEL_COLOUR, Hazard, Level
@@ -33,9 +34,9 @@ class CapStatus(models.TextChoices):
 
 
 class MsgType(models.TextChoices):
-    ALERT = "Alert", _("Alert")
+    ALERT = "Alert", pgettext_lazy("CAP message type", "Alert")
     UPDATE = "Update", _("Update")
-    CANCEL = "Cancel", _("Cancel")
+    CANCEL = "Cancel", pgettext_lazy("CAP message type", "Cancel")
     ACK = "Ack", _("Acknowledgement")
     ERROR = "Error", _("Error")
 
@@ -51,10 +52,10 @@ class State(models.TextChoices):
 
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Awaiting approval")
-    APPROVED = "approved", _("Approved")
-    RELEASED = "released", _("Released")
+    APPROVED = "approved", pgettext_lazy("warning state", "Approved")
+    RELEASED = "released", pgettext_lazy("warning state", "Released")
     SUPERSEDED = "superseded", _("Replaced by an update")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("warning state", "Cancelled")
     EXPIRED = "expired", _("Expired")
 
 
@@ -95,9 +96,9 @@ class EarlyWarning(LedgerModel):
     note = models.TextField(_("note"), blank=True)
     references = models.TextField(_("references"), blank=True,
                                   help_text=_("CAP references: sender,identifier,sent of earlier messages."))
-    incidents = models.CharField(_("incidents"), max_length=300, blank=True)
+    incidents = models.CharField(pgettext_lazy("CAP", "incidents"), max_length=300, blank=True)
     # The centre's own fields
-    level = models.CharField(_("level"), max_length=8, choices=Level.choices, db_index=True)
+    level = models.CharField(pgettext_lazy("warning", "level"), max_length=8, choices=Level.choices, db_index=True)
     hazard = models.CharField(_("hazard type"), max_length=20, choices=Hazard.choices, db_index=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT, db_index=True)
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.COMPOSED)
@@ -116,7 +117,7 @@ class EarlyWarning(LedgerModel):
                                    on_delete=models.SET_NULL, related_name="+")
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("released by"), null=True,
                                     blank=True, on_delete=models.SET_NULL, related_name="+")
-    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_at = models.DateTimeField(pgettext_lazy("warning", "released at"), null=True, blank=True)
     # The CAP message as released (signed when configured) or as received; the public feed serves it.
     cap_xml = models.TextField(_("CAP XML"), blank=True)
 
@@ -197,16 +198,16 @@ class WarningInfo(models.Model):
     event = models.CharField(_("event"), max_length=200)
     response_types = models.JSONField(_("response types"), default=list, blank=True)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.EXPECTED)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    severity = models.CharField(pgettext_lazy("CAP", "severity"), max_length=10, choices=Severity.choices)
     certainty = models.CharField(_("certainty"), max_length=10, choices=Certainty.choices, default=Certainty.LIKELY)
     audience = models.CharField(_("audience"), max_length=200, blank=True)
     event_codes = models.JSONField(_("event codes"), default=list, blank=True)
     effective = models.DateTimeField(_("effective"), null=True, blank=True)
     onset = models.DateTimeField(_("onset"), null=True, blank=True)
-    expires = models.DateTimeField(_("expires"), null=True, blank=True, db_index=True)
+    expires = models.DateTimeField(pgettext_lazy("CAP", "expires"), null=True, blank=True, db_index=True)
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
     headline = models.CharField(_("headline"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("CAP", "description"), blank=True)
     instruction = models.TextField(_("instruction"), blank=True)
     web = models.CharField(_("web page"), max_length=500, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)

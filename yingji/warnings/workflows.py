@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.warnings.models import EarlyWarning, MsgType, State
 from yingji.workflows.machine import Transition, Workflow
@@ -79,7 +80,8 @@ WARNING = Workflow(
     transitions=[
         Transition("submit", source=[S.DRAFT], target=S.PENDING, permission=CHANGE, guards=[_approval_needed],
                    label=_("Submit for approval")),
-        Transition("approve", source=[S.PENDING], target=S.APPROVED, permission=APPROVE, label=_("Approve"),
+        Transition("approve", source=[S.PENDING], target=S.APPROVED, permission=APPROVE,
+                   label=pgettext_lazy("warning", "Approve"),
                    denied=_("Only the street or the district approves warnings for %(place)s.")),
         Transition("reject", source=[S.PENDING], target=S.DRAFT, permission=APPROVE, label=_("Send back"),
                    style="secondary"),

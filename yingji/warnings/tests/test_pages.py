@@ -137,4 +137,4 @@ def test_the_phone_view_shows_colour_instructions_and_nearest_shelters_on_foot(c
     assert "#f2c200" in page and "远离低洼地带" in page and "最近的避难场所" in page
     shelters = anonymous.get(f"/warnings/{warning.pk}/phone/", {"lon": "114.011", "lat": "22.511"}).content.decode()
     assert shelters.index(near.name) < shelters.index("园岭公园避难场所") and "AED" not in shelters
-    assert "分钟" in shelters
+    assert "步行约" in shelters and "分钟" in shelters

@@ -11,5 +11,6 @@
   }).then(function (layer) {
     var bounds = layer.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds.pad(0.2)); }
+    el.dataset.loaded = String(layer.getLayers().length);  // browser tests wait for it
   }).catch(function () {});
 })();

@@ -1,0 +1,85 @@
+"""Early warnings in a real browser: a street officer draws the area and composes an orange warning,
+the district approves, the street releases, a grid worker reads it on a phone (390 px, Chinese)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from yingji.resources.models import Facility, FacilityKind
+from yingji.warnings.models import EarlyWarning, State
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def draw_polygon(page, offsets):  # type: ignore[no-untyped-def]
+    """Click Leaflet.draw's polygon tool, then the points (pixels from the map's centre), then the first again."""
+    box = page.locator("#compose-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.click(".leaflet-draw-draw-polygon")
+    for dx, dy in offsets:
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(150)
+    page.mouse.click(cx + offsets[0][0], cy + offsets[0][1])
+
+
+def test_compose_with_a_drawn_polygon_approve_release_and_read_on_a_phone(cast, page_for, screenshot):
+    Facility.objects.create(jurisdiction=cast.community_a, code="SH-A", name="南园小学应急避难场所",
+                            kind=FacilityKind.SHELTER, lon=114.02, lat=22.515, capacity=1200, address="南园路1号")
+    officer = page_for(cast.street_officer)
+    officer.goto("/warnings/new/")
+    officer.wait_for_selector("#compose-map .leaflet-draw-draw-polygon")
+    officer.check("[data-testid=level-orange]")
+    officer.select_option("[data-testid=hazard]", "rainstorm")
+    # The headline and the advice are suggested from the place, level and hazard.
+    assert officer.input_value("[data-testid=headline]") == "南园街道发布暴雨橙色预警"
+    assert "低洼" in officer.input_value("[data-testid=instruction]")
+    # South of the street's centre: inside community A, over grid A1.
+    draw_polygon(officer, [(-80, 60), (80, 60), (0, 170)])
+    officer.wait_for_function("JSON.parse(document.getElementById('areas').value).length === 1")
+    assert "1 个多边形" in officer.inner_text("[data-testid=areas-summary]")
+    ring = json.loads(officer.input_value("[data-testid=areas]"))[0]["ring"]
+    assert len(ring) == 4 and all(22.50 < lat < 22.54 for _lon, lat in ring)
+    screenshot(officer, "warnings-compose")
+    officer.click("[data-testid=save-draft]")
+    officer.wait_for_selector("[data-testid=preview]")
+    warning = EarlyWarning.objects.get()
+    assert officer.inner_text("[data-testid=preview-people]") == "1"  # grid worker A1
+    assert "grid_worker_a" in officer.inner_text("[data-testid=preview]")
+    officer.click("[data-testid=step-submit]")
+    officer.wait_for_selector("[data-testid=awaiting-approval]")
+    screenshot(officer, "warnings-submitted")
+
+    commander = page_for(cast.commander)
+    commander.goto(f"/warnings/{warning.pk}/")
+    commander.fill("form:has([data-testid=step-approve]) input[name=note]", "同意发布")
+    commander.click("[data-testid=step-approve]")
+    commander.wait_for_selector("text=已审批，可以发布")
+
+    officer.reload()
+    officer.click("[data-testid=step-release]")
+    officer.wait_for_selector("text=预警已发布")
+    assert officer.inner_text("[data-testid=state]") == "已发布"
+    history = officer.inner_text("[data-testid=history]")
+    assert "同意发布" in history and "commander" in history
+    officer.wait_for_function("document.getElementById('areas-map').dataset.loaded === '1'")
+    screenshot(officer, "warnings-released")
+    warning.refresh_from_db()
+    assert warning.state == State.RELEASED and "Severe" in warning.cap_xml
+
+    phone = page_for(cast.grid_worker_a, mobile=True)
+    phone.goto(f"/warnings/{warning.pk}/phone/")
+    phone.wait_for_selector("[data-testid=shelter]")
+    assert "南园小学应急避难场所" in phone.inner_text("[data-testid=shelters]")
+    assert "步行约" in phone.inner_text("[data-testid=shelters]")
+    assert "低洼" in phone.inner_text("[data-testid=instruction]")
+    colour = phone.eval_on_selector("[data-testid=banner]", "e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(242, 124, 0)"  # orange
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "warnings-phone")
+
+    public = page_for(None, mobile=True)
+    public.goto("/warnings/public/")
+    assert public.locator("[data-testid=public-warning]").count() == 1
+    screenshot(public, "warnings-public")
