@@ -47,7 +47,7 @@ from _common import machine, pct, say, stopwatch
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@/postgres?host=/var/run/postgresql")
-DB_NAME = "yingji_bench_dispatch"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "yingji_bench_dispatch")  # another name when benches run side by side
 
 
 def parse_args() -> argparse.Namespace:

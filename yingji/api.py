@@ -14,7 +14,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from yingji.core.api import AUTH, error_body, pydantic_message
+from yingji.accounts.auth import AUTH
+from yingji.core.api import error_body, pydantic_message
 
 api = NinjaAPI(
     title="Yingji API",

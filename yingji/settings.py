@@ -33,9 +33,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # discovered from this list (see yingji/urls.py and yingji/api.py).
 YINGJI_APPS = [
     "yingji.core",
+    "yingji.audit",
     "yingji.jurisdictions",
     "yingji.accounts",
-    "yingji.audit",
     "yingji.workflows",
     "yingji.resources",
     "yingji.coverage",
@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "yingji.core.context_processors.platform",
+                "yingji.accounts.context_processors.user_place",
             ],
         },
     },

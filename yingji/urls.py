@@ -14,9 +14,10 @@ from django.utils.module_loading import module_has_submodule
 
 from yingji.api import grouped_urls
 from yingji.core import views as core_views
+from yingji.jurisdictions import views as jurisdiction_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", jurisdiction_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("manifest.webmanifest", core_views.manifest, name="manifest"),
     path("api/v1/", grouped_urls()),

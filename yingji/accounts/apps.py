@@ -7,3 +7,11 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("Accounts")
     nav_items = [("accounts:users", _("People"))]
+
+    def ready(self) -> None:
+        # The scope rule (core/scope.py) asks accounts what each role may do and who holds which role where.
+        from yingji.accounts.models import membership_rows
+        from yingji.accounts.roles import role_allows
+        from yingji.core import scope
+
+        scope.use_roles(role_allows, membership_rows)

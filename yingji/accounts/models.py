@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -87,3 +88,8 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+def membership_rows(user_id: int) -> Any:
+    """(role, jurisdiction path) of every membership of a user: what core/scope.py grants from."""
+    return Membership.objects.filter(user_id=user_id).order_by().values_list("role", "jurisdiction__path")

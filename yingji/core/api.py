@@ -13,58 +13,15 @@ import operator
 from functools import reduce
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
-from ninja.security import HttpBearer, SessionAuth
 from pydantic import field_validator
-
-from yingji.accounts.models import ApiToken, User, hash_token
-from yingji.core.prepared import Prepared
-from yingji.jurisdictions.models import Jurisdiction
-
-
-def _token_lookup(key_hash: str) -> Any:
-    user_fields = [f.name for f in User._meta.concrete_fields]
-    return (ApiToken.objects.filter(key_hash=key_hash)
-            .values_list("pk", "expires_at", "last_used_at", *(f"user__{name}" for name in user_fields))[:1])
-
-
-# Every API call by an external platform starts here: the lookup is compiled once (see core/prepared.py).
-TOKEN_WITH_USER = Prepared(_token_lookup, "\x01hash", convert=True)
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer yj_…` for scripts and external platforms."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        rows = TOKEN_WITH_USER.rows(hash_token(token))
-        if not rows:
-            return None
-        token_id, expires_at, last_used_at, *user_values = rows[0]
-        now = timezone.now()
-        if expires_at is not None and expires_at <= now:
-            return None
-        user = User.from_db(DEFAULT_DB_ALIAS, [f.attname for f in User._meta.concrete_fields], user_values)
-        if not user.is_active:
-            return None
-        # Write the last-use time at most once a minute, not on every request.
-        if last_used_at is None or now - last_used_at > datetime.timedelta(minutes=1):
-            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-        request.user = user
-        return user
-
-
-class WebSession(SessionAuth):
-    """The browser's session (with CSRF on unsafe methods), for htmx and the map pages."""
-
-
-AUTH = [TokenAuth(), WebSession()]
 
 
 def request_user(request: HttpRequest) -> Any:
@@ -123,7 +80,9 @@ class ListFilters(Schema):
 def apply_list_filters(queryset: QuerySet, filters: ListFilters, search_fields: tuple[str, ...] = ("name",)) -> QuerySet:
     """Narrow an already scoped queryset by the common list filters."""
     if filters.jurisdiction:
-        path = Jurisdiction.objects.filter(code=filters.jurisdiction).values_list("path", flat=True).first()
+        # core comes before jurisdictions (settings.YINGJI_APPS) and imports none of it.
+        jurisdiction = apps.get_model("jurisdictions", "Jurisdiction")
+        path = jurisdiction.objects.filter(code=filters.jurisdiction).values_list("path", flat=True).first()
         if path is None:
             return queryset.none()
         queryset = queryset.in_subtree(path)

@@ -1,4 +1,5 @@
-"""What every page template needs: navigation, base-map settings, the user's place."""
+"""What every page template needs: navigation and base-map settings (the user's place:
+accounts/context_processors.py)."""
 
 from __future__ import annotations
 
@@ -44,10 +45,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from yingji.accounts.services import primary_jurisdiction
-
-        place = primary_jurisdiction(user)
         context["nav_items"] = navigation(request)
-        context["user_place"] = place
-        context["user_breadcrumb"] = place.ancestors() if place is not None else []
     return context

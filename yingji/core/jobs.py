@@ -45,6 +45,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
+from yingji.core.models import ScheduledJob
+
 log = logging.getLogger(__name__)
 
 JobFunction = Callable[[datetime], Any]
@@ -124,8 +126,6 @@ class Runner:
 
     def run_due(self, now: datetime | None = None) -> list[Outcome]:
         """Run every job that is due at `now` and that no other runner holds; answers what ran."""
-        from yingji.core.models import ScheduledJob
-
         now = now or timezone.now()
         known = dict(ScheduledJob.objects.filter(name__in=list(self.jobs)).values_list("name", "due_at"))
         missing = [name for name in self.jobs if name not in known]
@@ -137,8 +137,6 @@ class Runner:
 
     def _claim(self, job: Job, now: datetime) -> bool:
         """Take the job's lease if it is due and free; the next run is then due `every` from now."""
-        from yingji.core.models import ScheduledJob
-
         free = ScheduledJob.objects.filter(name=job.name, due_at__lte=now).filter(
             Q(lease_until__isnull=True) | Q(lease_until__lte=now))
         claim = {"lease_until": now + job.lease, "lease_owner": self.owner, "due_at": now + job.every,
@@ -154,8 +152,6 @@ class Runner:
         return free.update(**claim) == 1
 
     def _run(self, job: Job, now: datetime) -> Outcome:
-        from yingji.core.models import ScheduledJob
-
         started = time.monotonic()
         result: Any = None
         error = ""

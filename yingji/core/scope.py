@@ -8,21 +8,24 @@ API endpoint, export and import lookup starts from `Model.objects.restrict()`
 
 A scoped model declares `scope_path = "<lookup to a Jurisdiction.path>"`, for
 example `"jurisdiction__path"` or `"team__jurisdiction__path"`.
+
+Core comes first in settings.YINGJI_APPS and imports no app: the role table and
+where memberships are kept belong to accounts, which hands them over when it
+is ready (`use_roles`, called by accounts/apps.py).
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import reduce
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from yingji.accounts.roles import role_allows
 from yingji.core.prepared import Prepared
 
 ROOT_PATH = "/"
@@ -39,10 +42,25 @@ def perm_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}"
 
 
-def _membership_rows(user_id: int) -> Any:
-    from yingji.accounts.models import Membership
+RoleRule = Callable[[str, str], bool]  # (role, permission) -> allowed
+MembershipRows = Callable[[int], Any]  # user id -> queryset of (role, jurisdiction path)
+_roles: dict[str, Any] = {}
 
-    return Membership.objects.filter(user_id=user_id).order_by().values_list("role", "jurisdiction__path")
+
+def use_roles(role_allows: RoleRule, membership_rows: MembershipRows) -> None:
+    """Take the role table and the memberships' query from accounts (its AppConfig.ready)."""
+    _roles.update(allows=role_allows, rows=membership_rows)
+
+
+def _rule(name: str) -> Any:
+    try:
+        return _roles[name]
+    except KeyError:
+        raise ImproperlyConfigured("no role table: yingji.accounts is not installed") from None
+
+
+def _membership_rows(user_id: int) -> Any:
+    return _rule("rows")(user_id)
 
 
 # Read on every request that checks a permission: compiled once (see core/prepared.py).
@@ -66,7 +84,8 @@ def granted_paths(user: Any, perm: str) -> list[str]:
         return []
     if user.is_superuser:
         return [ROOT_PATH]
-    paths = sorted({path for role, path in _memberships(user) if role_allows(role, perm)})
+    allows = _rule("allows")
+    paths = sorted({path for role, path in _memberships(user) if allows(role, perm)})
     outermost: list[str] = []
     for path in paths:
         if not under_any(path, outermost):

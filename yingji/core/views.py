@@ -1,22 +1,13 @@
-"""Pages that belong to no single capability: home, health check, PWA manifest."""
+"""Pages that belong to no single capability: health check, PWA manifest (the home page is the district
+map of jurisdictions/views.py)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-
-from yingji.jurisdictions.services import counts_per_street
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    columns, rows = counts_per_street(request.user)
-    return render(request, "core/home.html", {"columns": columns, "rows": rows})
 
 
 @require_GET

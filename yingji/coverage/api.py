@@ -33,7 +33,7 @@ from yingji.coverage.imports import RiskPointTable
 from yingji.coverage.models import CoverageRun, RiskGrade, RiskKind, RiskPoint, RoadNetwork
 from yingji.coverage.services import report as reports
 from yingji.coverage.services import risk as risk_services
-from yingji.coverage.services.siting import request_siting
+from yingji.coverage.services.studies import request_siting
 from yingji.coverage.services.targets import construction_targets
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from yingji.coverage.models import CoverageRun
+from yingji.coverage.services.siting import compute_siting
+
 
 @task()
 def run_siting(run_id: int) -> dict[str, str]:
-    """Compute a queued siting study (services.siting.request_siting queues it)."""
-    from yingji.coverage.models import CoverageRun
-    from yingji.coverage.services.siting import compute_siting
-
+    """Compute a queued siting study (services.studies.request_siting queues it)."""
     run = CoverageRun.objects.select_related("jurisdiction").get(pk=run_id)
     compute_siting(run)
     return {"status": run.status}

@@ -21,7 +21,8 @@ from yingji.coverage.exports import coverage_workbook
 from yingji.coverage.models import CandidateSite, PlaceKind, RiskGrade, RunStatus
 from yingji.coverage.services import report as reports
 from yingji.coverage.services.networks import current_network
-from yingji.coverage.services.siting import MAX_NEW_SITES, latest_run, pending_run, request_siting
+from yingji.coverage.services.siting import MAX_NEW_SITES
+from yingji.coverage.services.studies import latest_run, pending_run, request_siting
 from yingji.coverage.services.targets import ONE_THREE_ONE, construction_targets
 from yingji.jurisdictions.models import Level
 from yingji.resources.models import StationKind

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.jurisdictions.models import LEVEL_ORDER, Jurisdiction, Level
 
 
 class JurisdictionForm(forms.ModelForm):
@@ -19,7 +19,6 @@ class NewJurisdictionForm(forms.ModelForm):
 
     def __init__(self, *args, parent: Jurisdiction, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        from yingji.jurisdictions.models import LEVEL_ORDER
 
         index = LEVEL_ORDER.index(Level(parent.level))
         allowed = LEVEL_ORDER[index + 1 : index + 2]

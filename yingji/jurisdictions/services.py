@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from shapely.geometry import mapping, shape
 from shapely.validation import explain_validity
 
-from yingji.core.scope import ensure, ensure_in, perm_name
+from yingji.core.scope import ensure, ensure_in, path_allowed, perm_name
 from yingji.core.services import refuse_unknown_fields
 from yingji.jurisdictions.models import PARENT_LEVEL, Jurisdiction, Level
 
@@ -242,6 +242,5 @@ def counts_per_street(user: Any) -> tuple[list[tuple[str, Any]], list[dict[str, 
 
 
 def can_add_under(user: Any, parent: Jurisdiction) -> bool:
-    from yingji.core.scope import path_allowed
 
     return path_allowed(user, perm_name(Jurisdiction, "add"), parent.path)

@@ -30,6 +30,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from yingji.accounts.services import users_visible_to
 from yingji.core.api import (
     ErrorOut,
     ImportResultOut,
@@ -124,7 +125,6 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 def _user(request: HttpRequest, username: str | None) -> Any:
     if not username:
         return None
-    from yingji.accounts.services import users_visible_to
 
     user = users_visible_to(request_user(request)).filter(username=username).first()
     if user is None:

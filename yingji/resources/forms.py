@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yingji.accounts.services import users_visible_to
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import (
     CertificateKind,
@@ -98,7 +99,6 @@ class MemberForm(ScopedForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        from yingji.accounts.services import users_visible_to
 
         self.fields["user"].queryset = users_visible_to(user).order_by("username")
 

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yingji.accounts.services import users_visible_to
 from yingji.core.masking import id_number_for, phone_for
 from yingji.core.scope import object_path
 from yingji.core.tabular import (
@@ -360,7 +361,6 @@ class MemberTable(RegistryTable):
     def _user(self, username: str | None) -> Any:
         if not username:
             return None
-        from yingji.accounts.services import users_visible_to
 
         user = users_visible_to(self.user).filter(username=username).first()
         if user is None:

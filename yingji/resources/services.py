@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 
+from yingji.accounts.services import users_visible_to
 from yingji.core.scope import ensure, ensure_in, perm_name
 from yingji.core.services import refuse_unknown_fields
 from yingji.jurisdictions.models import Jurisdiction, Level
@@ -277,7 +278,6 @@ def _validate_member(member: Member, actor: Any) -> None:
             errors.setdefault("team_role", []).append(_("%(team)s already has a captain: %(name)s.") % {
                 "team": member.team.name, "name": other.name})
     if member.user_id is not None:
-        from yingji.accounts.services import users_visible_to
 
         if not users_visible_to(actor).filter(pk=member.user_id).exists():
             errors.setdefault("user", []).append(_("No such user account in your area."))

@@ -12,10 +12,9 @@ so through ``estimated=True``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -26,9 +25,6 @@ from .fallback import StraightLine
 from .geo import as_lonlat_array, haversine_m
 from .isochrone import Isochrone, circle_isochrone, node_isochrone
 from .network import Network
-
-if TYPE_CHECKING:
-    from .coverage import CoverageResult
 
 #: Node-distance budget of the first search when ranking; doubled until enough
 #: facilities are certain.  Five minutes: most incidents in a city with stations
@@ -361,22 +357,6 @@ class TravelTimeEngine:
         times = self.travel_times_from(lon, lat, limit_s, reverse=reverse).seconds
         reached = np.flatnonzero(times <= limit_s)
         return node_isochrone(self.network, (lon, lat), reached, limit_s, ratio=ratio)
-
-    def coverage(
-        self,
-        stations: PointSet | ArrayLike,
-        demand: PointSet | ArrayLike,
-        weights: ArrayLike | None = None,
-        limit_s: float = 300.0,
-        groups: ArrayLike | Sequence[Any] | None = None,
-    ) -> CoverageResult:
-        """Least station-to-demand time and covered flag per demand point.
-
-        See :func:`yingji.routing.coverage.coverage`; this is the same call.
-        """
-        from .coverage import coverage
-
-        return coverage(self, stations, demand, weights, limit_s, groups)
 
 
 def _growth(found: int, k: int | None) -> float:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from .siting import Reduced
+if TYPE_CHECKING:
+    from .siting import Reduced
 
 logger = logging.getLogger(__name__)
 

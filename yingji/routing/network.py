@@ -23,7 +23,6 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import connected_components
 
 from .geo import LocalProjection
-from .speeds import DEFAULT, SpeedProfile
 
 #: Smallest edge time kept, in seconds.  SciPy's csgraph drops explicit zeros in
 #: some conversions, so a zero-length segment (two OSM nodes on the same spot)
@@ -127,15 +126,6 @@ class Network:
             meta=dict(meta or {}),
         )
         return net.largest_component() if largest_component else net
-
-    @classmethod
-    def from_osm(
-        cls, path: str | os.PathLike[str], profile: SpeedProfile | None = None, **kwargs: Any
-    ) -> Network:
-        """Import the drivable roads of an ``.osm.pbf`` extract (see :func:`.osm.read_osm`)."""
-        from .osm import read_osm
-
-        return read_osm(path, profile or DEFAULT, **kwargs)
 
     # ------------------------------------------------------------- properties
     @property

@@ -26,6 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from .milp import solve_lscp, solve_mclp
+
 Method = Literal["heuristic", "exact"]
 
 
@@ -386,8 +388,6 @@ def mclp(
         return _result(r, sites, "heuristic", start)
     if method != "exact":
         raise ValueError(f"unknown method {method!r}")
-    from .milp import solve_mclp
-
     sol = solve_mclp(r, p, integer=True, start=sites, time_limit=time_limit)
     best = np.sort(sol.sites) if _covered_weight(r, sol.sites) >= _covered_weight(r, sites) else sites
     return _result(r, best, "exact", start, sol.optimal, r.base_weight + sol.bound)
@@ -407,8 +407,6 @@ def lp_bound(
     Returns ``None`` when HiGHS does not reach the LP optimum within
     ``time_limit`` (an unfinished LP gives no valid bound).
     """
-    from .milp import solve_mclp
-
     r = reduce_instance(cover, weights, fixed)
     sol = solve_mclp(r, p, integer=False, time_limit=time_limit, solver=solver)
     return r.base_weight + sol.bound if sol.optimal else None
@@ -439,8 +437,6 @@ def lscp(
     chosen = _improve_cover(r, chosen, rounds, seed)
     sites = np.sort(np.asarray(chosen, dtype=np.int64))
     if method == "exact":
-        from .milp import solve_lscp
-
         sol = solve_lscp(r, start=sites, time_limit=time_limit)
         if len(sol.sites) <= len(sites):
             sites = np.sort(sol.sites)

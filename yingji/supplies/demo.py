@@ -23,7 +23,9 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from yingji.audit.context import acting_as
 from yingji.core.demo import DemoContext, demo_step
+from yingji.resources.models import Station
 from yingji.supplies.models import (
     Condition,
     Material,
@@ -34,6 +36,7 @@ from yingji.supplies.models import (
     Warehouse,
     WarehouseLevel,
 )
+from yingji.supplies.services import LineRequest, allocations
 
 CATALOGUE = Path(__file__).parent / "data" / "catalogue.csv"
 # Items in the district, street and community warehouses together (Futian's published figure).
@@ -118,7 +121,6 @@ def _warehouses(context: DemoContext, rng: random.Random) -> list[Warehouse]:
 
 
 def _station_stores(context: DemoContext) -> list[Warehouse]:
-    from yingji.resources.models import Station
 
     stations = context.extra.get("stations") or list(Station.objects.filter(is_active=True).select_related(
         "jurisdiction"))
@@ -242,8 +244,6 @@ def _demo_allocations(context: DemoContext, warehouses: list[Warehouse], materia
     Nothing leaves the district's stores (receipts are complete, the incident's
     request is only approved), so the published item total stays exact.
     """
-    from yingji.audit.context import acting_as
-    from yingji.supplies.services import LineRequest, allocations
 
     officer = context.users.get("jd01")
     if officer is None or not context.streets:

@@ -7,6 +7,7 @@ from ninja import Field, Schema
 
 from yingji.core.api import ListFilters
 from yingji.supplies.models import AllocationStatus, Category, Condition, WarehouseLevel
+from yingji.supplies.services.allocations import timeline
 
 
 class MaterialOut(Schema):
@@ -271,7 +272,6 @@ class AllocationDetailOut(AllocationOut):
 
     @staticmethod
     def resolve_timeline(obj: Any) -> list[dict[str, Any]]:
-        from yingji.supplies.services.allocations import timeline
 
         return [{**row, "at": row["at"].isoformat()} for row in timeline(obj)]
 

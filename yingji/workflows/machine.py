@@ -51,6 +51,7 @@ from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
 
 from yingji.core.scope import object_path, path_allowed
+from yingji.workflows.models import WorkflowDeadline, WorkflowEvent
 
 log = logging.getLogger(__name__)
 
@@ -222,8 +223,6 @@ class Workflow:
 
     def _record(self, obj: Any, step: str, before: str, after: str, actor: Any, note: str,
                 now: datetime.datetime) -> None:
-        from yingji.workflows.models import WorkflowEvent
-
         user = actor if getattr(actor, "pk", None) else None
         WorkflowEvent.objects.create(
             content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, workflow=self.name,
@@ -232,8 +231,6 @@ class Workflow:
             path=self.path_of(obj))
 
     def _deadline(self, obj: Any, state: str, now: datetime.datetime, *, opened: bool) -> None:
-        from yingji.workflows.models import WorkflowDeadline
-
         deadline = self.deadlines.get(state)
         if deadline is None:
             return
@@ -248,8 +245,6 @@ class Workflow:
     # ------------------------------------------------------------------ history
     def history(self, obj: Any) -> list[Any]:
         """The object's steps, oldest first (WorkflowEvent rows with `label`, the new state's name)."""
-        from yingji.workflows.models import WorkflowEvent
-
         rows = list(WorkflowEvent.objects.filter(content_type=ContentType.objects.get_for_model(obj),
                                                  object_id=obj.pk, workflow=self.name).order_by("at", "pk"))
         for row in rows:
@@ -280,8 +275,6 @@ def discover() -> dict[str, Workflow]:
 
 def escalate_overdue(now: datetime.datetime, workflows: Iterable[Workflow] | None = None) -> int:
     """Escalate every deadline that passed by `now` (once each); answers how many."""
-    from yingji.workflows.models import WorkflowDeadline
-
     by_name = {w.name: w for w in (discover().values() if workflows is None else workflows)}
     done = 0
     due = WorkflowDeadline.objects.filter(escalated_at__isnull=True, due_at__lte=now, workflow__in=list(by_name))

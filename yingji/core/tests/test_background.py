@@ -34,7 +34,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from yingji.core.testing import build_cast
 from yingji.coverage.tests.builders import line_network, world
-from yingji.coverage.services.siting import request_siting
+from yingji.coverage.services.studies import request_siting
 cast = build_cast()
 world(cast)
 line_network().save(settings.YINGJI_ROAD_NETWORK)

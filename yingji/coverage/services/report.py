@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from yingji.core import travel
 from yingji.core.scope import granted_paths
 from yingji.coverage.models import CandidateSite, DemandCell, RiskGrade, RiskPoint, RoadNetwork
+from yingji.coverage.services.cells import cell_rings
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station, StationKind
 from yingji.routing import TravelTimeEngine
@@ -382,7 +383,6 @@ GRADE_ORDER = [g.value for g in RiskGrade]
 
 def cells_geojson(report: CoverageReport) -> dict[str, Any]:
     """Covered and uncovered cells as hexagons, each with its minutes and legend band."""
-    from yingji.coverage.services.cells import cell_rings
 
     rings = cell_rings(report.cell_h3)
     features = []

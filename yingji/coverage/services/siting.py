@@ -9,7 +9,8 @@ stations count as already open.
 
 Building the candidates × demand matrix takes a bounded search per candidate
 (about 2 s on the Futian demo district, far more for a city), so a study is a
-task (tasks.run_siting) that stores a CoverageRun; the page shows the newest.
+task (tasks.run_siting) that stores a CoverageRun; the page shows the newest. Studies are
+requested and listed in services/studies.py.
 """
 
 from __future__ import annotations
@@ -21,17 +22,14 @@ from typing import Any
 import h3
 import numpy as np
 import scipy.sparse as sp
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core import travel
-from yingji.core.scope import ensure_in
-from yingji.coverage.models import CandidateSite, CoverageRun, DemandCell, PlaceKind, RiskPoint, RunStatus
-from yingji.coverage.services.report import AreaRow, check_minutes, off_network_mask, row_labels
+from yingji.coverage.models import CandidateSite, CoverageRun, DemandCell, RiskPoint, RunStatus
+from yingji.coverage.services.report import AreaRow, off_network_mask, row_labels
 from yingji.jurisdictions.models import Jurisdiction, Level
-from yingji.resources.models import Station, StationKind
+from yingji.resources.models import Station
 from yingji.routing import TravelTimeEngine
 from yingji.routing.coverage import cover_matrix
 from yingji.routing.siting import lscp, mclp
@@ -43,29 +41,6 @@ MAX_NEW_SITES = 100
 #: (seven times fewer searches; a site chosen to within ~350 m is precise enough
 #: for a plan that then looks for a building).
 MAX_CELL_CANDIDATES = 1500
-
-
-def request_siting(*, actor: Any, area: Jurisdiction, new_sites: int, minutes: float,
-                   candidate_kind: str = "", station_kinds: list[str] | None = None) -> CoverageRun:
-    """Record a siting study of `area` and queue its computation."""
-    from yingji.coverage.tasks import run_siting
-
-    ensure_in(actor, "coverage.add_coveragerun", area.path)
-    errors: dict[str, str] = {}
-    if not 1 <= new_sites <= MAX_NEW_SITES:
-        errors["new_sites"] = _("Choose between 1 and %(n)s new stations.") % {"n": MAX_NEW_SITES}
-    if candidate_kind and candidate_kind not in PlaceKind.values:
-        errors["candidate_kind"] = _("Unknown type of place.")
-    kinds = sorted(set(station_kinds or []))
-    if any(k not in StationKind.values for k in kinds):
-        errors["station_kinds"] = _("Unknown station type.")
-    if errors:
-        raise ValidationError(errors)
-    check_minutes(minutes)
-    run = CoverageRun.objects.create(jurisdiction=area, created_by=actor, limit_minutes=minutes,
-                                     new_sites=new_sites, candidate_kind=candidate_kind, station_kinds=kinds)
-    transaction.on_commit(lambda: run_siting.enqueue(run.pk))
-    return run
 
 
 def _candidates(area: Jurisdiction, kind: str, cells: list[tuple[Any, ...]],
@@ -230,15 +205,3 @@ def _area_rows(areas: list[Jurisdiction], cells: list[tuple[Any, ...]], risk: li
                         "share_after": round(float(cov_a[i] / pop[i]), 4) if pop[i] else 0.0,
                         "risk_points": int(rk[i]), "risk_before": int(rk_b[i]), "risk_after": int(rk_a[i])})
     return out
-
-
-def pending_run(user: Any, area: Jurisdiction) -> CoverageRun | None:
-    """A study of this area still queued or running, if any."""
-    return (CoverageRun.objects.visible_to(user)
-            .filter(jurisdiction=area, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first())
-
-
-def latest_run(user: Any, area: Jurisdiction) -> CoverageRun | None:
-    """The newest finished study of exactly this area that the user may see."""
-    return (CoverageRun.objects.visible_to(user).filter(jurisdiction=area, status=RunStatus.DONE)
-            .select_related("created_by").first())

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from yingji.coverage.models import CoverageRun, PlaceKind, RunStatus
-from yingji.coverage.services.siting import latest_run, request_siting
+from yingji.coverage.services.studies import latest_run, request_siting
 from yingji.coverage.tests.builders import NODES, world
 
 pytestmark = pytest.mark.django_db

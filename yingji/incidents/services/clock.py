@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yingji.incidents.models import Dispatch, EventKind, Incident, IncidentEvent
+from yingji.jurisdictions.models import Jurisdiction, Level
 
 TARGETS_S = {"dispatch": 60.0, "arrival": 180.0, "handling": 300.0}
 LABELS = {"dispatch": _("Dispatch (1 min)"), "arrival": _("On scene (3 min)"), "handling": _("Initial handling (5 min)")}
@@ -117,7 +118,6 @@ def aggregate(incidents: QuerySet[Incident], by: str) -> list[dict[str, Any]]:
 
 
 def _street_names() -> dict[str, str]:
-    from yingji.jurisdictions.models import Jurisdiction, Level
 
     return dict(Jurisdiction.objects.filter(level=Level.STREET).values_list("code", "name"))
 

@@ -22,6 +22,7 @@ from yingji.incidents.models import (
     DispatchStatus,
     EventKind,
     Incident,
+    IncidentEvent,
     Outcome,
     Status,
 )
@@ -30,6 +31,7 @@ from yingji.incidents.services.ranking import Candidate, dispatch_scope, team_in
 from yingji.incidents.services.timeline import event
 from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.resources import services as resource_services
 from yingji.resources.models import Team, TeamStatus
 from yingji.supplies import services as supplies
 
@@ -54,25 +56,15 @@ def set_team_status(teams: list[Team], status: str, *, actor: Any) -> None:
     todo = [t for t in teams if t.status != status]
     if not todo:
         return
-    registry_setter = _registry_status_setter()
-    if registry_setter is not None and actor is not None and len(todo) <= 20 \
-            and all(can(actor, "change", t) for t in todo):
+    if actor is not None and len(todo) <= 20 and all(can(actor, "change", t) for t in todo):
         for team in todo:
-            registry_setter(team, status, actor=actor)
+            resource_services.set_team_status(team, status, actor=actor)
     else:
         Team.objects.filter(pk__in=[t.pk for t in todo]).update(status=status, updated_at=timezone.now())
         for team in todo:
             team.status = status
     ids = [t.pk for t in todo]
     transaction.on_commit(lambda: team_index.mark_status(ids, status))
-
-
-def _registry_status_setter() -> Any:
-    try:
-        from yingji.resources import services as resource_services  # noqa: PLC0415
-    except ImportError:
-        return None
-    return getattr(resource_services, "set_team_status", None)
 
 
 # ------------------------------------------------------------------- candidates
@@ -252,7 +244,6 @@ def release_all(incident: Incident, *, actor: Any, now: datetime.datetime) -> No
         return
     Dispatch.objects.filter(pk__in=[d.pk for d in active]).update(
         status=DispatchStatus.RELEASED, released_at=now, updated_at=now)
-    from yingji.incidents.models import IncidentEvent
 
     IncidentEvent.objects.bulk_create([event(incident, EventKind.RELEASED, now, actor=actor, dispatch=d, save=False,
                                              data={"team": d.team_id}) for d in active])

@@ -20,8 +20,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingji.audit.signals import record_created_in_bulk
 from yingji.core.prepared import Prepared, partial_instance
-from yingji.core.scope import ensure, ensure_in, has_perm_somewhere
+from yingji.core.scope import can, ensure, ensure_in, has_perm_somewhere
 from yingji.incidents import catalogue
 from yingji.incidents.models import (
     OPEN_STATUSES,
@@ -33,6 +34,8 @@ from yingji.incidents.models import (
     Severity,
 )
 from yingji.incidents.services import live
+from yingji.incidents.services.dispatch import release_all
+from yingji.incidents.services.respond import may_act_on
 from yingji.incidents.services.timeline import event
 from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions import locate
@@ -233,7 +236,6 @@ def report_incidents(*, actor: Any, calls: list[dict[str, Any]]) -> list[BatchRe
     hundreds at once, and a transaction per call would spend most of its time
     committing.
     """
-    from yingji.audit.signals import record_created_in_bulk
 
     if len(calls) > MAX_BATCH:
         raise ValidationError({"incidents": _("At most %(n)s calls in one batch.") % {"n": MAX_BATCH}})
@@ -339,7 +341,6 @@ def _one_by_one(actor: Any, calls: list[dict[str, Any]]) -> list[BatchResult]:
 
 def add_note(incident: Incident, *, actor: Any, text: str = "", photo: Any = None, dispatch: Any = None) -> Any:
     """A note or photo on the timeline, by the officer or a responder of a dispatched team."""
-    from yingji.incidents.services.respond import may_act_on
 
     if dispatch is None:
         ensure(actor, "view", incident)
@@ -359,7 +360,6 @@ def add_note(incident: Incident, *, actor: Any, text: str = "", photo: Any = Non
 
 
 def _can_change(actor: Any, incident: Incident) -> bool:
-    from yingji.core.scope import can
 
     return can(actor, "change", incident)
 
@@ -372,7 +372,6 @@ def merge_incident(duplicate: Incident, into: Incident, *, actor: Any) -> Incide
         raise ValidationError({"into": _("An incident cannot be merged into itself.")})
     if not duplicate.is_open or not into.is_open:
         raise ValidationError({"into": _("Only open incidents can be merged.")})
-    from yingji.incidents.services.dispatch import release_all
 
     now = timezone.now()
     with transaction.atomic():

@@ -7,10 +7,11 @@ import io
 from shapely.geometry import box, shape
 from shapely.ops import unary_union
 
+from yingji.accounts.demo import generate_accounts
 from yingji.accounts.models import Membership, User
 from yingji.accounts.roles import Role
 from yingji.core.demo import DEMO_PASSWORD, DemoContext
-from yingji.jurisdictions.demo import FUTIAN_BBOX, generate_accounts, generate_jurisdictions
+from yingji.jurisdictions.demo import FUTIAN_BBOX, generate_jurisdictions
 from yingji.jurisdictions.models import Jurisdiction, Level
 
 

@@ -8,8 +8,9 @@ import time
 import pytest
 from shapely.geometry import Point, shape
 
+from yingji.accounts.demo import generate_accounts
 from yingji.core.demo import DemoContext
-from yingji.jurisdictions.demo import generate_accounts, generate_jurisdictions
+from yingji.jurisdictions.demo import generate_jurisdictions
 from yingji.resources import rules
 from yingji.resources.demo import generate_resources
 from yingji.resources.models import (

@@ -7,8 +7,9 @@ import io
 import pytest
 from django.db.models import Count, Sum
 
+from yingji.accounts.demo import generate_accounts
 from yingji.core.demo import DemoContext
-from yingji.jurisdictions.demo import generate_accounts, generate_jurisdictions
+from yingji.jurisdictions.demo import generate_jurisdictions
 from yingji.supplies.demo import distribute, generate_supplies
 from yingji.supplies.models import Material, StockBalance, StockMovement, Warehouse, WarehouseLevel
 from yingji.supplies.services.check import check_stock

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from yingji.accounts.models import User
 from yingji.core.demo import DEMO_PASSWORD, SCALES, run_demo
 from yingji.jurisdictions.models import Jurisdiction
 
@@ -41,8 +42,6 @@ class Command(BaseCommand):
 
     def _print_accounts(self, accounts: list[tuple[str, str, str]] | None) -> None:
         if accounts is None:
-            from yingji.accounts.models import User
-
             names = ["admin", "district", "auditor", "expert", "jd01", "jd02", "sq001", "sq002", "keeper",
                      "responder", "wg0001"]
             found = User.objects.filter(username__in=names).prefetch_related("memberships__jurisdiction")
