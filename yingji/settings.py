@@ -38,6 +38,7 @@ YINGJI_APPS = [
     "yingji.accounts",
     "yingji.workflows",
     "yingji.resources",
+    "yingji.hazards",
     "yingji.coverage",
     "yingji.supplies",
     "yingji.incidents",
@@ -186,6 +187,23 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Uploaded files (photos) go through Django's storage API: the media folder by default, S3-compatible
+# object storage (MinIO, OSS, COS, OBS…) when a bucket is named. Photos are served by the app after
+# a scope check, never by a public bucket URL.
+YINGJI_S3_BUCKET = env_str("YINGJI_S3_BUCKET", "")
+if YINGJI_S3_BUCKET:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": YINGJI_S3_BUCKET,
+        "endpoint_url": env_str("YINGJI_S3_ENDPOINT_URL", "") or None,
+        "access_key": env_str("YINGJI_S3_ACCESS_KEY", "") or None,
+        "secret_key": env_str("YINGJI_S3_SECRET_KEY", "") or None,
+        "region_name": env_str("YINGJI_S3_REGION", "") or None,
+        "location": env_str("YINGJI_S3_PREFIX", ""),
+        "default_acl": None, "file_overwrite": False, "querystring_auth": True,
+    }}
+# Uploaded photos: bytes and pixels at most (core/uploads.py refuses more).
+YINGJI_UPLOAD_MAX_BYTES = env_int("YINGJI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+YINGJI_UPLOAD_MAX_PIXELS = env_int("YINGJI_UPLOAD_MAX_PIXELS", 40_000_000)
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -251,6 +269,19 @@ YINGJI_CAP_SIGNING_CERT = env_str("YINGJI_CAP_SIGNING_CERT", "")
 YINGJI_CAP_SIGNING_KEY_PASSWORD = env_str("YINGJI_CAP_SIGNING_KEY_PASSWORD", "")
 if bool(YINGJI_CAP_SIGNING_KEY) != bool(YINGJI_CAP_SIGNING_CERT):
     raise ConfigurationError("YINGJI_CAP_SIGNING_KEY and YINGJI_CAP_SIGNING_CERT are set together")
+
+# Hazards: days to rectify by severity (major, general, minor), and hours between two escalations
+# of a hazard still overdue (each goes one level up the jurisdiction tree).
+YINGJI_HAZARD_DEADLINE_DAYS = {
+    "major": env_int("YINGJI_HAZARD_DAYS_MAJOR", 3),
+    "general": env_int("YINGJI_HAZARD_DAYS_GENERAL", 7),
+    "minor": env_int("YINGJI_HAZARD_DAYS_MINOR", 15),
+}
+if min(YINGJI_HAZARD_DEADLINE_DAYS.values()) < 1:
+    raise ConfigurationError(f"YINGJI_HAZARD_DAYS_* must be 1 or more, got {YINGJI_HAZARD_DEADLINE_DAYS}")
+YINGJI_HAZARD_ESCALATE_HOURS = env_int("YINGJI_HAZARD_ESCALATE_HOURS", 48)
+if YINGJI_HAZARD_ESCALATE_HOURS < 1:
+    raise ConfigurationError(f"YINGJI_HAZARD_ESCALATE_HOURS must be 1 or more, got {YINGJI_HAZARD_ESCALATE_HOURS}")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500

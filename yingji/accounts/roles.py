@@ -25,6 +25,8 @@ class Role(models.TextChoices):
     WAREHOUSE_KEEPER = "warehouse_keeper", _("Warehouse keeper")
     EXPERT = "expert", _("Expert")
     AUDITOR = "auditor", _("Auditor (read-only)")
+    # The contact of a unit responsible for rectifying hazards (a property company, a shop, a works site).
+    UNIT_CONTACT = "unit_contact", _("Responsible unit contact")
 
 
 VIEW_ALL = "*.view_*"
@@ -35,7 +37,7 @@ TREE_AND_ACCOUNTS = ("!jurisdictions.add_*", "!jurisdictions.change_*", "!jurisd
 
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT_ADMIN: ("*",),
-    Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*",
+    Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*", "hazards.*",
                           # Streets issue and approve warnings for their area (approval needs someone
                           # other than the composer: warnings/services.py).
                           "warnings.*", "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
@@ -45,12 +47,19 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
                            "supplies.issue_for_incident", "accounts.see_personal_data", *TREE_AND_ACCOUNTS,
                            # Communities release warnings to their people; orange and red ones wait for
                            # the street's or the district's approval (warnings.approve).
-                           "warnings.publish"),
-    Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report"),
-    Role.RESPONDER: (VIEW_ALL, "incidents.respond"),
+                           "warnings.publish",
+                           # Hazards: report, assign to a unit, recheck, patrol; inspectors are the street's.
+                           "hazards.*", "!hazards.add_inspector", "!hazards.change_inspector",
+                           "!hazards.delete_inspector", "!hazards.import_inspector"),
+    # Grid workers find and report hazards, walk their patrols and recheck rectifications on site.
+    Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report", "hazards.report",
+                       "hazards.patrol", "hazards.recheck"),
+    Role.RESPONDER: (VIEW_ALL, "incidents.respond", "hazards.report"),
     Role.WAREHOUSE_KEEPER: (VIEW_ALL, "supplies.*", "!supplies.approve_*"),
     Role.EXPERT: (VIEW_ALL,),
     Role.AUDITOR: (VIEW_ALL, "*.export_*"),
+    # Sees the hazards of its area and rectifies those assigned to it; nothing else.
+    Role.UNIT_CONTACT: ("hazards.view_*", "hazards.rectify"),
 }
 
 

@@ -130,6 +130,29 @@ def render(value: Any) -> Any:
     return value
 
 
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def write_sheet(book: Any, title: str, header: list[str], rows: Iterable[list[Any]], widths: list[int]) -> None:
+    """A sheet of a report workbook (figures, not a ledger): bold header, column widths, frozen first row."""
+    sheet = book.create_sheet(title[:31])
+    sheet.append(header)
+    for index, width in enumerate(widths, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append(row)
+
+
+def workbook_bytes(book: Any) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 # ---------------------------------------------------------------- specs
 @dataclass
 class Column:

@@ -1,18 +1,11 @@
 from django.contrib import admin
 
-from yingji.coverage.models import CandidateSite, CoverageRun, RiskPoint, RoadNetwork
+from yingji.coverage.models import CandidateSite, CoverageRun, RoadNetwork
 
 
 @admin.register(RoadNetwork)
 class RoadNetworkAdmin(admin.ModelAdmin):
     list_display = ("name", "source", "profile", "node_count", "edge_count", "imported_at", "path")
-
-
-@admin.register(RiskPoint)
-class RiskPointAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "grade", "kind", "jurisdiction", "is_active")
-    list_filter = ("grade", "kind")
-    search_fields = ("code", "name")
 
 
 @admin.register(CandidateSite)

@@ -1,5 +1,7 @@
 """API of coverage: /api/v1/coverage/ — travel times, nearest stations, coverage, siting, map layers.
 
+The risk-point register itself is the hazards app's (/api/v1/hazards/risk-points).
+
 Every answer is built from the caller's scope: areas, stations, cells and risk
 points outside it answer 404. Travel times say `estimated: true` when they come
 from the straight-line fallback (no road network, or a point off it).
@@ -14,28 +16,22 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
-from ninja.files import UploadedFile
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.core import travel
 from yingji.core.api import (
     ErrorOut,
-    ImportResultOut,
-    ListFilters,
     Pagination,
-    apply_list_filters,
     request_user,
 )
 from yingji.core.files import xlsx_response
 from yingji.coverage.exports import coverage_workbook
-from yingji.coverage.imports import RiskPointTable
-from yingji.coverage.models import CoverageRun, RiskGrade, RiskKind, RiskPoint, RoadNetwork
+from yingji.coverage.models import CoverageRun, RoadNetwork
 from yingji.coverage.services import report as reports
-from yingji.coverage.services import risk as risk_services
 from yingji.coverage.services.studies import request_siting
 from yingji.coverage.services.targets import construction_targets
-from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.jurisdictions.models import Level
 from yingji.resources.models import Station
 
 router = Router(tags=["coverage"])
@@ -141,28 +137,6 @@ class RunOut(Schema):
     totals: dict[str, Any]
     areas: list[dict[str, Any]]
     sites: list[dict[str, Any]]
-
-
-class RiskPointOut(Schema):
-    code: str
-    name: str
-    kind: str
-    grade: str
-    lon: float
-    lat: float
-    is_active: bool
-    jurisdiction: str = Field(..., alias="jurisdiction.code")
-    updated_at: datetime.datetime
-
-
-class RiskPointIn(Schema):
-    code: str = Field(..., min_length=1, max_length=32)
-    name: str = Field(..., min_length=1, max_length=120)
-    jurisdiction: str
-    grade: RiskGrade
-    kind: RiskKind = RiskKind.OTHER
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
 
 
 # ---------------------------------------------------------------- helpers
@@ -317,54 +291,7 @@ def run_detail(request: HttpRequest, run_id: int) -> CoverageRun:
                              pk=run_id)
 
 
-# ---------------------------------------------------------------- risk points and networks
-@router.get("/risk-points", response=list[RiskPointOut])
-@paginate(Pagination)
-def risk_points(request: HttpRequest, filters: Query[ListFilters], grade: RiskGrade | None = None):  # type: ignore[no-untyped-def]
-    queryset = RiskPoint.objects.visible_to(request_user(request)).select_related("jurisdiction")
-    queryset = apply_list_filters(queryset, filters, search_fields=("name", "code"))
-    if grade:
-        queryset = queryset.filter(grade=grade)
-    return queryset.order_by("code")
-
-
-@router.post("/risk-points", response={201: RiskPointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def create_risk_point(request: HttpRequest, payload: RiskPointIn) -> Any:
-    user = request_user(request)
-    jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=payload.jurisdiction)
-    point = risk_services.create_risk_point(actor=user, jurisdiction=jurisdiction, code=payload.code,
-                                            name=payload.name, grade=payload.grade, kind=payload.kind,
-                                            lon=payload.lon, lat=payload.lat)
-    return Status(201, RiskPoint.objects.select_related("jurisdiction").get(pk=point.pk))
-
-
-@router.get("/risk-points/export", response={200: None})
-def export_risk_points(request: HttpRequest) -> HttpResponse:
-    """The risk points you may export, as .xlsx (the import template when you have none)."""
-    return xlsx_response(RiskPointTable(request_user(request)).to_xlsx(), _("risk-points"))
-
-
-@router.post("/risk-points/import", response={200: ImportResultOut, 422: ImportResultOut})
-def import_risk_points(request: HttpRequest, file: File[UploadedFile]) -> Any:
-    """Create or update risk points from .xlsx/.csv by code; all rows or none."""
-    result = RiskPointTable(request_user(request)).import_file(file.read(), file.name or "")
-    return Status(200 if result.ok else 422, result.as_dict())
-
-
-@router.get("/risk-points/{code}", response={200: RiskPointOut, 404: ErrorOut})
-def risk_point(request: HttpRequest, code: str) -> RiskPoint:
-    return get_object_or_404(RiskPoint.objects.visible_to(request_user(request)).select_related("jurisdiction"),
-                             code=code)
-
-
-@router.delete("/risk-points/{code}", response={204: None, 403: ErrorOut, 404: ErrorOut})
-def delete_risk_point(request: HttpRequest, code: str) -> Any:
-    user = request_user(request)
-    point = get_object_or_404(RiskPoint.objects.visible_to(user), code=code)
-    risk_services.delete_risk_point(point, actor=user)
-    return Status(204, None)
-
-
+# ---------------------------------------------------------------- networks
 @router.get("/networks", response=list[NetworkOut])
 def networks(request: HttpRequest) -> list[RoadNetwork]:
     """Imported road networks, newest first (the engine uses the newest of the configured file)."""

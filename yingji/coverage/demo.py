@@ -1,4 +1,4 @@
-"""Demo steps: the road network (20), demand cells (25), risk points and candidate sites (26).
+"""Demo steps: the road network (20), demand cells (25), candidate sites (26).
 
 The Futian demo uses the real road network of Futian and eastern Nanshan that
 ships with the engine (yingji/routing/data). A city-scale demo reaches far
@@ -25,9 +25,6 @@ from yingji.coverage.models import (
     CandidateSite,
     NetworkSource,
     PlaceKind,
-    RiskGrade,
-    RiskKind,
-    RiskPoint,
     RoadNetwork,
 )
 from yingji.coverage.services.cells import DEFAULT_RESOLUTION, generate_demand_cells
@@ -104,10 +101,6 @@ def generate_cells(context: DemoContext) -> None:
 STREET_PLACES = ((PlaceKind.MALL, 2, "购物中心"), (PlaceKind.HOSPITAL, 1, "医院"), (PlaceKind.PARK, 2, "公园"),
                  (PlaceKind.INDUSTRIAL_PARK, 3, "产业园"), (PlaceKind.STREET_FRONT, 3, "沿街商铺"),
                  (PlaceKind.SCHOOL, 1, "学校"))
-RISK_NAMES = {RiskKind.CROWDED_PLACE: "人员密集场所", RiskKind.OLD_RESIDENTIAL: "老旧小区",
-              RiskKind.THREE_SMALL: "三小场所", RiskKind.SLOPE: "边坡", RiskKind.LOW_LYING: "低洼易涝点",
-              RiskKind.SMALL_WORKS: "小散工程", RiskKind.HAZMAT: "危化品经营点"}
-GRADE_WEIGHTS = {RiskGrade.RED: 0.05, RiskGrade.ORANGE: 0.15, RiskGrade.YELLOW: 0.35, RiskGrade.BLUE: 0.45}
 
 
 class _Spots:
@@ -135,28 +128,18 @@ class _Spots:
         return points
 
 
-@demo_step(26, "risk points and candidate sites")
+@demo_step(26, "candidate sites")
 def generate_places(context: DemoContext) -> None:
     rng = context.sub_rng("coverage-places")
     spots = _Spots(context.extra.get("road_network"))
-    risks: list[RiskPoint] = []
     places: list[CandidateSite] = []
-    grades, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
-    kinds = list(RISK_NAMES)
     for community in context.communities:
         if not community.boundary:
             continue
         stem = community.name.removesuffix("社区")
-        n_risk = rng.randint(2, 6)
-        for i, (lon, lat) in enumerate(spots.inside(community.boundary, n_risk + 1, rng)):
-            if i == 0:
-                places.append(CandidateSite(jurisdiction=community, name=f"{stem}党群服务中心",
-                                            kind=PlaceKind.COMMUNITY_CENTRE, lon=lon, lat=lat))
-                continue
-            kind = rng.choice(kinds)
-            risks.append(RiskPoint(jurisdiction=community, code=f"RP{community.code}{i:02d}",
-                                   name=f"{stem}{RISK_NAMES[kind]}{i}", kind=kind,
-                                   grade=rng.choices(grades, weights)[0], lon=lon, lat=lat))
+        [(lon, lat)] = spots.inside(community.boundary, 1, rng)
+        places.append(CandidateSite(jurisdiction=community, name=f"{stem}党群服务中心",
+                                    kind=PlaceKind.COMMUNITY_CENTRE, lon=lon, lat=lat))
     communities_of: dict[str, list[Jurisdiction]] = {}
     for community in context.communities:
         communities_of.setdefault(community.path.rsplit("/", 2)[0] + "/", []).append(community)
@@ -172,6 +155,5 @@ def generate_places(context: DemoContext) -> None:
                 places.append(CandidateSite(jurisdiction=community, name=name if count == 1 else f"{name}{n}",
                                             kind=kind, lon=lon, lat=lat))
     with transaction.atomic():
-        RiskPoint.objects.bulk_create(risks, batch_size=1000)
         CandidateSite.objects.bulk_create(places, batch_size=1000)
-    context.say(f"  {len(risks)} risk points, {len(places)} candidate sites")
+    context.say(f"  {len(places)} candidate sites")

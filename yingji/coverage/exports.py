@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import openpyxl
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from yingji.core.tabular import workbook_bytes, write_sheet
 from yingji.coverage.services.report import AreaRow, CoverageReport
 from yingji.coverage.services.targets import TargetRow
 from yingji.jurisdictions.models import Level
 from yingji.resources.models import StationKind
-
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-def _sheet(book: Any, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
-    sheet = book.create_sheet(title[:31])
-    sheet.append(header)
-    for index, width in enumerate(widths, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append(row)
 
 
 def _area_row(row: AreaRow) -> list[Any]:
@@ -47,7 +30,7 @@ def coverage_workbook(report: CoverageReport, community_rows: list[AreaRow], tar
     rows = [_area_row(report.total)] + [_area_row(r) for r in report.rows]
     if community_rows and community_rows is not report.rows:
         rows += [_area_row(r) for r in community_rows]
-    _sheet(book, _("Coverage"), header, rows, [10, 16, 18, 12, 14, 12, 8, 10, 10, 12, 12])
+    write_sheet(book, _("Coverage"), header, rows, [10, 16, 18, 12, 14, 12, 8, 10, 10, 12, 12])
     kinds = [str(StationKind(k).label) for k in (targets[0].need if targets else [])]
     target_header = [_("Street"), _("Code")] + [f"{k} ({_('have')}/{_('need')})" for k in kinds] + [
         _("Missing"), _("Target met")]
@@ -56,7 +39,7 @@ def coverage_workbook(report: CoverageReport, community_rows: list[AreaRow], tar
         cells = [f"{have}/{need}" for _kind, have, need, _missing in t.cells]
         missing = "、".join(f"{StationKind(k).label} {m}" for k, _h, _n, m in t.cells if m)
         target_rows.append([t.street.name, t.street.code, *cells, missing, _("Yes") if t.met else _("No")])
-    _sheet(book, _("1+3+1 targets"), target_header, target_rows, [16, 16] + [22] * len(kinds) + [30, 10])
+    write_sheet(book, _("1+3+1 targets"), target_header, target_rows, [16, 16] + [22] * len(kinds) + [30, 10])
     network = _("straight-line estimate") if report.estimated else (
         report.network.name if report.network else report.network_name)
     params = [
@@ -68,7 +51,5 @@ def coverage_workbook(report: CoverageReport, community_rows: list[AreaRow], tar
         [_("Road network"), network],
         [_("Computed at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")],
     ]
-    _sheet(book, _("Parameters"), [_("Parameter"), _("Value")], params, [24, 40])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    write_sheet(book, _("Parameters"), [_("Parameter"), _("Value")], params, [24, 40])
+    return workbook_bytes(book)

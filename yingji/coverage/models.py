@@ -1,8 +1,8 @@
-"""What the coverage capability stores: road networks, demand, risk points, candidate sites and runs.
+"""What the coverage capability stores: road networks, demand, candidate sites and runs.
 
 The travel times themselves come from the engine (yingji/routing) through
 yingji/core/travel.py; these tables hold what it is asked about (where people
-live, where the risk points are, where a station could go) and what it answered
+live, where a station could go; the risk points are the hazards app's) and what it answered
 when the answer was too slow to compute on a page (siting runs).
 """
 
@@ -91,57 +91,6 @@ class DemandCell(models.Model):
 
     def __str__(self) -> str:
         return self.h3
-
-
-class RiskGrade(models.TextChoices):
-    RED = "red", _("Major risk (red)")
-    ORANGE = "orange", _("Significant risk (orange)")
-    YELLOW = "yellow", _("Moderate risk (yellow)")
-    BLUE = "blue", _("Low risk (blue)")
-
-
-class RiskKind(models.TextChoices):
-    CROWDED_PLACE = "crowded_place", _("Crowded place")
-    OLD_RESIDENTIAL = "old_residential", _("Old residential area")
-    THREE_SMALL = "three_small", _("Small shop, workshop or entertainment venue (三小场所)")
-    SLOPE = "slope", _("Slope")
-    LOW_LYING = "low_lying", _("Low-lying area")
-    SMALL_WORKS = "small_works", _("Small construction site")
-    HAZMAT = "hazmat", _("Hazardous chemicals")
-    OTHER = "other", _("Other")
-
-
-class RiskPoint(LedgerModel):
-    """A place whose risk is graded red/orange/yellow/blue and that a station must reach in time.
-
-    The demand side of risk coverage. The hazards capability will own the full
-    risk register (patrols, rectification); until then the coverage app keeps
-    this small list, and it is the table to migrate from.
-    """
-
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
-                                     on_delete=models.PROTECT, related_name="coverage_risk_points")
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    kind = models.CharField(_("type"), max_length=20, choices=RiskKind.choices, default=RiskKind.OTHER)
-    grade = models.CharField(_("risk grade"), max_length=8, choices=RiskGrade.choices, db_index=True)
-    lon = models.FloatField(_("longitude"))
-    lat = models.FloatField(_("latitude"))
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("risk point")
-        verbose_name_plural = _("risk points")
-        ordering = ["code"]
-        permissions = [("import_riskpoint", "Can import risk points"),
-                       ("export_riskpoint", "Can export risk points")]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
-                                   name="risk_point_coordinates_in_range"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class PlaceKind(models.TextChoices):

@@ -18,12 +18,13 @@ from yingji.core.background import task_worker_seems_down
 from yingji.core.files import xlsx_response
 from yingji.core.scope import path_allowed
 from yingji.coverage.exports import coverage_workbook
-from yingji.coverage.models import CandidateSite, PlaceKind, RiskGrade, RunStatus
+from yingji.coverage.models import CandidateSite, PlaceKind, RunStatus
 from yingji.coverage.services import report as reports
 from yingji.coverage.services.networks import current_network
 from yingji.coverage.services.siting import MAX_NEW_SITES
 from yingji.coverage.services.studies import latest_run, pending_run, request_siting
 from yingji.coverage.services.targets import ONE_THREE_ONE, construction_targets
+from yingji.hazards.models import RiskGrade
 from yingji.jurisdictions.models import Level
 from yingji.resources.models import StationKind
 

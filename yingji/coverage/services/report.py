@@ -30,8 +30,9 @@ from numpy.typing import NDArray
 
 from yingji.core import travel
 from yingji.core.scope import granted_paths
-from yingji.coverage.models import CandidateSite, DemandCell, RiskGrade, RiskPoint, RoadNetwork
+from yingji.coverage.models import CandidateSite, DemandCell, RoadNetwork
 from yingji.coverage.services.cells import cell_rings
+from yingji.hazards.models import RiskPoint
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station, StationKind
 from yingji.routing import TravelTimeEngine
@@ -349,7 +350,7 @@ def compute(user: Any, *, area: Jurisdiction, minutes: float = DEFAULT_MINUTES,
     sites = sites_for(user, station_set)
     cells = list(cells_queryset(user, area).values_list("h3", "lon", "lat", "population", "jurisdiction__path"))
     risk = list(RiskPoint.objects.visible_to(user).in_subtree(area.path).filter(is_active=True)
-                .values("pk", "code", "name", "grade", "kind", "lon", "lat", "jurisdiction__path"))
+                .values("pk", "code", "name", "grade", "category", "lon", "lat", "jurisdiction__path"))
     demand = np.array([(c[1], c[2]) for c in cells] + [(r["lon"], r["lat"]) for r in risk],
                       dtype=np.float64).reshape(-1, 2)
     station_xy = np.array([(s.lon, s.lat) for s in sites], dtype=np.float64).reshape(-1, 2)
@@ -378,7 +379,6 @@ def compute(user: Any, *, area: Jurisdiction, minutes: float = DEFAULT_MINUTES,
 
 
 # ---------------------------------------------------------------- map layers
-GRADE_ORDER = [g.value for g in RiskGrade]
 
 
 def cells_geojson(report: CoverageReport) -> dict[str, Any]:

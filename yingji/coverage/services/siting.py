@@ -26,8 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core import travel
-from yingji.coverage.models import CandidateSite, CoverageRun, DemandCell, RiskPoint, RunStatus
+from yingji.coverage.models import CandidateSite, CoverageRun, DemandCell, RunStatus
 from yingji.coverage.services.report import AreaRow, off_network_mask, row_labels
+from yingji.hazards.models import RiskPoint
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station
 from yingji.routing import TravelTimeEngine

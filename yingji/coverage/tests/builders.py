@@ -18,7 +18,8 @@ import numpy as np
 
 from yingji.core import travel
 from yingji.core.testing import Cast
-from yingji.coverage.models import CandidateSite, DemandCell, PlaceKind, RiskGrade, RiskPoint
+from yingji.coverage.models import CandidateSite, DemandCell, PlaceKind
+from yingji.hazards.models import RiskGrade, RiskPoint
 from yingji.resources.models import Station, StationKind
 from yingji.routing import Network, TravelTimeEngine
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from yingji.core.testing import api_client
-from yingji.coverage.models import CoverageRun, RiskPoint
+from yingji.coverage.models import CoverageRun
 from yingji.coverage.tests.builders import NODES, make_station, world
 from yingji.resources.models import StationKind
 
@@ -152,25 +152,6 @@ def test_siting_through_the_api_and_runs_out_of_scope(cast, django_capture_on_co
     assert grid.status_code == 403
 
 
-def test_risk_points_list_create_and_delete_in_scope(cast):
-    world(cast)
-    a = api_client(cast.officer_a)
-    assert [p["code"] for p in a.get(f"{API}/risk-points").json()["items"]] == ["R-A"]
-    created = a.post(f"{API}/risk-points", {"code": "R-A2", "name": "A边坡", "jurisdiction": "44030400100101",
-                                            "grade": "orange", "kind": "slope", "lon": 114.01, "lat": 22.51},
-                     content_type="application/json")
-    assert created.status_code == 201 and created.json()["grade"] == "orange"
-    outside = a.post(f"{API}/risk-points", {"code": "R-C2", "name": "C", "jurisdiction": "440304002001",
-                                            "grade": "red", "lon": 114.06, "lat": 22.53},
-                     content_type="application/json")
-    assert outside.status_code == 404
-    assert a.get(f"{API}/risk-points/R-C").status_code == 404
-    assert a.delete(f"{API}/risk-points/R-C").status_code == 404
-    assert api_client(cast.grid_worker_a).delete(f"{API}/risk-points/R-A2").status_code == 403
-    assert a.delete(f"{API}/risk-points/R-A2").status_code == 204
-    assert set(RiskPoint.objects.values_list("code", flat=True)) == {"R-A", "R-B", "R-C"}
-
-
 def test_the_summary_and_the_layers_use_a_fixed_number_of_queries(cast, django_assert_max_num_queries):
     world(cast)
     client = api_client(cast.commander)
@@ -181,5 +162,5 @@ def test_the_summary_and_the_layers_use_a_fixed_number_of_queries(cast, django_a
         assert client.get(f"{API}/summary", {"level": "community"}).status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(f"{API}/cells.geojson").status_code == 200
-    with django_assert_max_num_queries(8):
-        assert len(client.get(f"{API}/risk-points").json()["items"]) == 3
+    with django_assert_max_num_queries(14):
+        assert len(client.get(f"{API}/risk-points.geojson").json()["features"]) == 3

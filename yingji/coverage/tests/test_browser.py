@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from yingji.core import travel
-from yingji.coverage.models import RiskGrade, RiskPoint
 from yingji.coverage.services.cells import generate_demand_cells
 from yingji.coverage.tests.builders import make_station
+from yingji.hazards.models import RiskGrade, RiskPoint
 from yingji.resources.models import StationKind
 from yingji.routing import TravelTimeEngine, synthetic_city
 

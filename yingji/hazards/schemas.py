@@ -1,0 +1,156 @@
+"""Pydantic schemas of the hazards API (yingji/hazards/api.py).
+
+Phones (responsible persons, public reporters) are masked for callers without
+the personal-data permission over the row (core/masking.py).
+"""
+
+import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+from yingji.core.api import request_user
+from yingji.core.masking import phone_for
+from yingji.hazards.models import HazardSeverity, HazardSource, RiskCategory, RiskGrade
+
+
+def _viewer(context: Any) -> Any:
+    return request_user(context["request"])
+
+
+class RiskPointOut(Schema):
+    id: int
+    code: str
+    name: str
+    category: str
+    category_label: str = Field(..., alias="get_category_display")
+    grade: str
+    grade_label: str = Field(..., alias="get_grade_display")
+    lon: float
+    lat: float
+    area: dict[str, Any] | None
+    address: str
+    responsible_unit: str
+    responsible_person: str
+    responsible_phone: str
+    control_measures: str
+    review_date: datetime.date | None
+    is_active: bool
+    jurisdiction: str = Field(..., alias="jurisdiction.code")
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_responsible_phone(obj: Any, context: Any) -> str:
+        return phone_for(_viewer(context), obj.responsible_phone, obj.jurisdiction.path)
+
+
+class RiskPointIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=120)
+    jurisdiction: str = Field(..., max_length=20)
+    grade: RiskGrade
+    category: RiskCategory = RiskCategory.OTHER
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    area: dict[str, Any] | None = None
+    address: str = Field("", max_length=200)
+    responsible_unit: str = Field("", max_length=120)
+    responsible_person: str = Field("", max_length=50)
+    responsible_phone: str = Field("", max_length=20)
+    control_measures: str = Field("", max_length=2000)
+    review_date: datetime.date | None = None
+    reason: str = Field("", max_length=300, description="Why this grade (kept in the grading history).")
+
+
+class RiskPointPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    grade: RiskGrade | None = None
+    category: RiskCategory | None = None
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    area: dict[str, Any] | None = None
+    address: str | None = Field(None, max_length=200)
+    responsible_unit: str | None = Field(None, max_length=120)
+    responsible_person: str | None = Field(None, max_length=50)
+    responsible_phone: str | None = Field(None, max_length=20)
+    control_measures: str | None = Field(None, max_length=2000)
+    review_date: datetime.date | None = None
+    is_active: bool | None = None
+    reason: str = Field("", max_length=300, description="Why the grade changed (kept in the grading history).")
+
+
+class GradingOut(Schema):
+    at: datetime.datetime
+    grade_from: str
+    grade_to: str
+    actor_name: str
+    reason: str
+
+
+class AreaCountOut(Schema):
+    code: str
+    name: str
+    level: str
+    red: int
+    orange: int
+    yellow: int
+    blue: int
+    total: int
+    score: int
+
+
+class HazardIn(Schema):
+    title: str = Field(..., min_length=1, max_length=120)
+    description: str = Field("", max_length=4000)
+    category: RiskCategory = RiskCategory.OTHER
+    severity: HazardSeverity = HazardSeverity.GENERAL
+    source: HazardSource = HazardSource.GRID_WORKER
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    jurisdiction: str | None = Field(None, max_length=20,
+                                     description="Code of the grid or community; default: your own grid.")
+    address: str = Field("", max_length=200)
+    risk_point: str | None = Field(None, max_length=32, description="Code of the risk point, if at one.")
+    idempotency_key: str = Field("", max_length=64, description="Resending with the same key makes no duplicate.")
+
+
+class PhotoOut(Schema):
+    id: int
+    stage: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+class HazardOut(Schema):
+    id: int
+    reference: str
+    title: str
+    description: str
+    category: str
+    severity: str
+    source: str
+    status: str
+    status_label: str = Field(..., alias="get_status_display")
+    jurisdiction: str = Field(..., alias="jurisdiction.code")
+    jurisdiction_name: str = Field(..., alias="jurisdiction.name")
+    lon: float
+    lat: float
+    address: str
+    reported_at: datetime.datetime
+    reporter_name: str
+    reporter_phone: str
+    responsible_unit: str
+    deadline: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    escalation_level: int
+    overdue: bool
+
+    @staticmethod
+    def resolve_reporter_phone(obj: Any, context: Any) -> str:
+        return phone_for(_viewer(context), obj.reporter_phone, obj.jurisdiction.path)
+
+    @staticmethod
+    def resolve_overdue(obj: Any) -> bool:
+        return obj.is_overdue()

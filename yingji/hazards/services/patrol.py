@@ -1,0 +1,211 @@
+"""Patrols: plans per grid, GPS check-ins within the plan's tolerance, finished and missed patrols.
+
+A plan asks for one patrol per period (a day, or an ISO week from Monday). A
+check-in is refused, with the distance, when the phone's position is farther
+from the point than the plan's tolerance; the patrol is done when every stop
+has a check-in. A period that ended without a finished patrol is missed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yingji.core.scope import ensure, ensure_in
+from yingji.hazards.checklists import checklist
+from yingji.hazards.models import (
+    CheckIn,
+    HazardSource,
+    PatrolFrequency,
+    PatrolPlan,
+    PatrolRecord,
+    PatrolStop,
+    RiskPoint,
+)
+from yingji.hazards.services.photos import check_photos, store
+from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.routing.geo import haversine_m
+
+PLAN_FIELDS = ("name", "worker", "frequency", "tolerance_m", "starts_on", "is_active")
+
+
+def period_start(plan: PatrolPlan | str, day: datetime.date) -> datetime.date:
+    """The first day of the period containing `day` (the day itself, or that week's Monday)."""
+    frequency = plan if isinstance(plan, str) else plan.frequency
+    return day if frequency == PatrolFrequency.DAILY else day - datetime.timedelta(days=day.weekday())
+
+
+def period_length(frequency: str) -> datetime.timedelta:
+    return datetime.timedelta(days=1 if frequency == PatrolFrequency.DAILY else 7)
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    return float(haversine_m(lon1, lat1, lon2, lat2))
+
+
+# ---------------------------------------------------------------- plans
+@transaction.atomic
+def create_plan(*, actor: Any, jurisdiction: Jurisdiction, name: str, points: Sequence[RiskPoint],
+                starts_on: datetime.date | None = None, **fields: Any) -> PatrolPlan:
+    """A patrol plan of a grid through `points` in this order."""
+    ensure_in(actor, "hazards.add_patrolplan", jurisdiction.path)
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+    if jurisdiction.level != Level.GRID:
+        raise ValidationError({"jurisdiction": _("A patrol plan belongs to a grid.")})
+    plan = PatrolPlan(jurisdiction=jurisdiction, name=name.strip(), starts_on=starts_on or timezone.localdate(),
+                      **fields)
+    if not plan.name:
+        raise ValidationError({"name": _("This field is required.")})
+    if plan.frequency not in PatrolFrequency.values:
+        raise ValidationError({"frequency": _("Unknown frequency.")})
+    if not 5 <= plan.tolerance_m <= 5000:
+        raise ValidationError({"tolerance_m": _("Between 5 and 5000 metres.")})
+    plan.save()
+    set_stops(plan, points, actor=actor)
+    return plan
+
+
+@transaction.atomic
+def set_stops(plan: PatrolPlan, points: Sequence[RiskPoint], *, actor: Any) -> None:
+    """The plan's route: these risk points, in this order; each must lie in the plan's community."""
+    ensure(actor, "change", plan)
+    if not points:
+        raise ValidationError({"points": _("Choose at least one risk point.")})
+    community_path = plan.jurisdiction.path.rsplit("/", 2)[0] + "/"
+    outside = [p.code for p in points if not p.jurisdiction.path.startswith(community_path)]
+    if outside:
+        raise ValidationError({"points": _("These risk points lie outside the grid's community: %(codes)s.") % {
+            "codes": ", ".join(outside)}})
+    plan.stops.all().delete()
+    PatrolStop.objects.bulk_create([PatrolStop(plan=plan, risk_point=p, order=i) for i, p in enumerate(points)])
+
+
+# ---------------------------------------------------------------- check-ins
+@dataclass(frozen=True)
+class CheckInResult:
+    check_in: CheckIn
+    record: PatrolRecord
+    hazard: Any = None
+
+
+def check_in(*, actor: Any, plan: PatrolPlan, risk_point: RiskPoint, lon: float, lat: float,
+             accuracy_m: float | None = None, answers: list[dict[str, Any]] | None = None, note: str = "",
+             photos: Sequence[Any] = (), hazard: dict[str, Any] | None = None,
+             at: datetime.datetime | None = None) -> CheckInResult:
+    """Check in at a stop of the plan; refused with the distance when outside the tolerance.
+
+    `hazard` ({title, severity, description}) reports a hazard found at the point (source: patrol).
+    """
+    ensure_in(actor, "hazards.patrol", plan.jurisdiction.path)
+    at = at or timezone.now()
+    if not plan.is_active:
+        raise ValidationError({"plan": _("This patrol plan is no longer active.")})
+    if not plan.stops.filter(risk_point=risk_point).exists():
+        raise ValidationError({"risk_point": _("This risk point is not on the patrol plan.")})
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError({"lon": _("Coordinates must be longitude, latitude in WGS-84 degrees.")})
+    distance = distance_m(lon, lat, risk_point.lon, risk_point.lat)
+    if distance > plan.tolerance_m:
+        raise ValidationError({"lon": _(
+            "You are %(distance)s m from %(point)s; check in within %(tolerance)s m of it.") % {
+            "distance": round(distance), "point": risk_point.name, "tolerance": plan.tolerance_m}})
+    questions = checklist(risk_point.category)
+    cleaned_answers = _answers(answers or [], questions)
+    images = check_photos(list(photos))
+    with transaction.atomic():
+        record = _record_for(plan, actor, at)
+        try:
+            with transaction.atomic():
+                item = CheckIn.objects.create(record=record, risk_point=risk_point, jurisdiction=plan.jurisdiction,
+                                              at=at, lon=lon, lat=lat, accuracy_m=accuracy_m,
+                                              distance_m=round(distance, 1), answers=cleaned_answers, note=note[:500])
+        except IntegrityError as exc:
+            raise ValidationError({"risk_point": _("You have already checked in at this point for this patrol.")}) \
+                from exc
+        store(images, owner=item, actor=actor)
+        found = None
+        if hazard:
+            from yingji.hazards.services.hazards import report_hazard
+
+            found = report_hazard(actor=actor, source=HazardSource.PATROL, jurisdiction=plan.jurisdiction,
+                                  lon=lon, lat=lat, risk_point=risk_point, check_in=item,
+                                  category=risk_point.category, **hazard)
+        done = record.check_ins.count()
+        if done >= plan.stops.count() and record.finished_at is None:
+            record.finished_at = at
+            record.save(update_fields=["finished_at"])
+    return CheckInResult(item, record, found)
+
+
+def _answers(answers: list[dict[str, Any]], questions: list[str]) -> list[dict[str, Any]]:
+    """The checklist as answered: every question once, ok unless answered otherwise."""
+    given = {str(a.get("item", "")): a for a in answers if isinstance(a, dict)}
+    unknown = set(given) - set(questions)
+    if unknown:
+        raise ValidationError({"answers": _("Not on this point's checklist: %(items)s.") % {
+            "items": "、".join(sorted(unknown))}})
+    return [{"item": q, "ok": bool(given.get(q, {}).get("ok", True)), "note": str(given.get(q, {}).get("note", ""))[:200]}
+            for q in questions]
+
+
+def _record_for(plan: PatrolPlan, actor: Any, at: datetime.datetime) -> PatrolRecord:
+    day = timezone.localdate(at)
+    start = period_start(plan, day)
+    record, _created = PatrolRecord.objects.get_or_create(
+        plan=plan, period_start=start,
+        defaults={"jurisdiction_id": plan.jurisdiction_id, "worker": actor, "started_at": at})
+    return record
+
+
+# ---------------------------------------------------------------- missed patrols
+@dataclass(frozen=True)
+class MissedPatrol:
+    plan: PatrolPlan
+    period_start: datetime.date
+    checked: int
+    stops: int
+
+
+def missed_patrols(queryset: Any, since: datetime.date, until: datetime.date | None = None) -> list[MissedPatrol]:
+    """Periods between `since` and `until` (yesterday) of the plans in `queryset` without a finished patrol.
+
+    Only periods that have ended count; three queries whatever the number of plans.
+    """
+    until = until or timezone.localdate() - datetime.timedelta(days=1)
+    plans = list(queryset.filter(is_active=True).select_related("jurisdiction", "worker"))
+    if not plans:
+        return []
+    stops: dict[int, int] = {}
+    for plan_id in PatrolStop.objects.filter(plan__in=plans).values_list("plan_id", flat=True):
+        stops[plan_id] = stops.get(plan_id, 0) + 1
+    records = {(r["plan_id"], r["period_start"]): r for r in
+               PatrolRecord.objects.filter(plan__in=plans, period_start__gte=period_start("weekly", since))
+               .values("plan_id", "period_start", "finished_at", "pk")}
+    checked: dict[int, int] = {}
+    for record_id in CheckIn.objects.filter(record_id__in=[r["pk"] for r in records.values()
+                                                            if r["finished_at"] is None]
+                                            ).values_list("record_id", flat=True):
+        checked[record_id] = checked.get(record_id, 0) + 1
+    missed = []
+    for plan in plans:
+        step = period_length(plan.frequency)
+        start = period_start(plan, max(since, plan.starts_on))
+        if start < plan.starts_on:
+            start += step  # a week that began before the plan is not owed
+        while start + step - datetime.timedelta(days=1) <= until:
+            record = records.get((plan.pk, start))
+            if record is None or record["finished_at"] is None:
+                missed.append(MissedPatrol(plan, start, checked.get(record["pk"], 0) if record else 0,
+                                           stops.get(plan.pk, 0)))
+            start += step
+    missed.sort(key=lambda m: (m.period_start, m.plan.jurisdiction.path, m.plan.name), reverse=True)
+    return missed

@@ -1,0 +1,65 @@
+"""The hazards demo: risk points of every category and grade beside the roads, a year of work, some overdue."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import statistics
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from yingji.core.demo import DemoContext
+from yingji.coverage.demo import install_road_network
+from yingji.hazards.demo import generate_risk_points, generate_year
+from yingji.hazards.models import (
+    CheckIn,
+    Hazard,
+    HazardSeverity,
+    HazardStatus,
+    Inspection,
+    PatrolPlan,
+    RiskCategory,
+    RiskGrade,
+    RiskPoint,
+)
+from yingji.hazards.services.tasks import overdue
+from yingji.jurisdictions.demo import generate_accounts, generate_jurisdictions
+from yingji.routing.geo import haversine_m
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_places_every_category_and_grade_beside_roads_and_a_year_of_work():
+    context = DemoContext(scale="small", seed=2026, out=io.StringIO())
+    generate_jurisdictions(context)
+    generate_accounts(context)
+    install_road_network(context)
+    generate_risk_points(context)
+    generate_year(context)
+    points = list(RiskPoint.objects.all())
+    assert {p.category for p in points} == set(RiskCategory.values)
+    assert {p.grade for p in points} == set(RiskGrade.values)
+    # Beside a road: within 40 m of a point on a road segment of the bundled network (where the extract
+    # reaches: issue 11 fits the whole demo district onto it).
+    network = context.extra["road_network"]
+    u, v, _t = network.edges()
+    minx, miny, maxx, maxy = network.bbox
+    on_extract = [p for p in points if minx + 0.01 < p.lon < maxx - 0.01 and miny + 0.01 < p.lat < maxy - 0.01]
+    assert len(on_extract) >= 10
+    for p in on_extract[:40]:
+        near = np.flatnonzero(haversine_m(p.lon, p.lat, network.lon[u], network.lat[u]) < 600)
+        assert len(near), p.code
+        ts = np.linspace(0, 1, 21)[:, None]
+        xs = network.lon[u[near]] + ts * (network.lon[v[near]] - network.lon[u[near]])
+        ys = network.lat[u[near]] + ts * (network.lat[v[near]] - network.lat[u[near]])
+        assert haversine_m(p.lon, p.lat, xs, ys).min() < 40, p.code
+    assert PatrolPlan.objects.exists() and CheckIn.objects.exists() and Inspection.objects.exists()
+    year_ago = timezone.now() - datetime.timedelta(days=330)
+    assert Hazard.objects.filter(reported_at__lt=year_ago).exists()
+    assert overdue(Hazard.objects.all()).exists()
+    closed = Hazard.objects.filter(status=HazardStatus.CLOSED)
+    for severity, (low, high) in {HazardSeverity.MAJOR: (1, 4), HazardSeverity.MINOR: (3, 10)}.items():
+        days = [(h.closed_at - h.reported_at).total_seconds() / 86400 for h in closed.filter(severity=severity)]
+        assert low < statistics.median(days) < high
