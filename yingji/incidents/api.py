@@ -15,9 +15,10 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from yingji.audit.services import history_rows
+from yingji.core import ratelimit
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
 from yingji.core.scope import ensure
-from yingji.incidents import catalogue, ratelimit
+from yingji.incidents import catalogue
 from yingji.incidents.models import (
     OPEN_STATUSES,
     Channel,

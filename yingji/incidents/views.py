@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 import yingji
 from yingji.audit.services import history_rows
+from yingji.core import ratelimit
 from yingji.core.scope import can, ensure, has_perm_somewhere
 from yingji.core.views import png_icons
-from yingji.incidents import catalogue, ratelimit
+from yingji.incidents import catalogue
 from yingji.incidents.forms import (
     CloseForm,
     IntakeForm,

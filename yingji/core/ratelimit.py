@@ -1,4 +1,7 @@
-"""Per-client-address rate limit of the public (no-login) form and API, on the Django cache."""
+"""Per-client-address rate limit of the public (no-login) forms and API, on the Django cache.
+
+One limiter for every public entry: the incident form, the hazard report (随手拍), their receipts.
+"""
 
 from __future__ import annotations
 
