@@ -44,6 +44,9 @@ def generate_accounts(context: DemoContext) -> None:
     add("responder", f"{first.name}救援队员", Role.RESPONDER, first, show=True)
     for i, grid in enumerate(context.grids, start=1):
         add(f"wg{i:04d}", f"{grid.name}网格员", Role.GRID_WORKER, grid, show=i == 1)
+    # The contact of a unit that rectifies hazards (the property company of the community's estates).
+    for i, community in enumerate(context.communities, start=1):
+        add(f"dw{i:03d}", f"{community.name.removesuffix('社区')}物业负责人", Role.UNIT_CONTACT, community, show=i == 1)
     with transaction.atomic():
         User.objects.bulk_create(users, batch_size=500)
         by_name = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}

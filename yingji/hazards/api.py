@@ -3,10 +3,14 @@
     /risk-points[/{code}[/gradings|/history]], /risk-points/export|import   the risk-point register
     /riskmap.geojson, /riskmap/heat.geojson, /riskmap/counts, /riskmap/export   the four-colour map
     /hazards[/{id}], /tasks                                                 hazards and a worker's day
+    /patrol-plans[/{id}/check-ins], /patrols/missed                         patrols and GPS check-ins
+    /inspectors[/export|/import], /inspections, /inspections/compliance[/export]   enforcement inspections
+    /stats[/export]                                                         statistics per street and month
 
 Every answer is built from the caller's scope; out of scope answers 404.
 """
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,20 +32,39 @@ from yingji.core.api import (
 )
 from yingji.core.files import xlsx_response
 from yingji.hazards import exports
-from yingji.hazards.imports import RiskPointTable
-from yingji.hazards.models import Hazard, HazardStatus, RiskCategory, RiskGrade, RiskPoint
+from yingji.hazards.imports import InspectorTable, RiskPointTable
+from yingji.hazards.models import (
+    Hazard,
+    HazardStatus,
+    Inspection,
+    Inspector,
+    PatrolPlan,
+    RiskCategory,
+    RiskGrade,
+    RiskPoint,
+)
 from yingji.hazards.schemas import (
     AreaCountOut,
+    CheckInIn,
+    CheckInOut,
+    ComplianceOut,
     GradingOut,
     HazardIn,
     HazardOut,
+    InspectionIn,
+    InspectionOut,
+    InspectorOut,
+    MissedPatrolOut,
+    PatrolPlanOut,
     RiskPointIn,
     RiskPointOut,
     RiskPointPatch,
 )
 from yingji.hazards.services import hazards as hazard_services
+from yingji.hazards.services import inspections as inspection_services
+from yingji.hazards.services import patrol as patrol_services
 from yingji.hazards.services import risk as risk_services
-from yingji.hazards.services import riskmap, tasks
+from yingji.hazards.services import riskmap, stats, tasks
 from yingji.jurisdictions.models import Jurisdiction, Level
 
 router = Router(tags=["hazards"])
@@ -173,7 +196,8 @@ def riskmap_export(request: HttpRequest, area: str | None = None, category: list
 
 
 # ---------------------------------------------------------------- hazards
-@router.post("/hazards", response={201: HazardOut, 200: HazardOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/hazards", response={201: HazardOut, 200: HazardOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             url_name="hazards_report")
 def report(request: HttpRequest, payload: Form[HazardIn], photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
     """Report a hazard (multipart, with photos). The same idempotency key again answers 200 with the first one."""
     user = request_user(request)
@@ -212,3 +236,144 @@ def hazard_detail(request: HttpRequest, hazard_id: int) -> Hazard:
 def my_tasks(request: HttpRequest) -> dict[str, Any]:
     """Today's patrols, hazards waiting for you and your open reports (the grid worker's phone page)."""
     return tasks.today(request_user(request)).as_dict()
+
+
+# ---------------------------------------------------------------- patrols
+@router.get("/patrol-plans", response=list[PatrolPlanOut])
+@paginate(Pagination)
+def patrol_plans(request: HttpRequest, filters: Query[ListFilters]):  # type: ignore[no-untyped-def]
+    queryset = PatrolPlan.objects.visible_to(request_user(request)).select_related("jurisdiction")
+    return apply_list_filters(queryset, filters).prefetch_related("stops__risk_point").order_by("jurisdiction__path", "name")
+
+
+@router.post("/patrol-plans/{plan_id}/check-ins", response={201: CheckInOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def check_in(request: HttpRequest, plan_id: int, payload: Form[CheckInIn],
+             photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
+    """Check in at a stop of the plan from the phone's position; refused with the distance outside the tolerance."""
+    user = request_user(request)
+    plan = get_object_or_404(PatrolPlan.objects.visible_to(user).select_related("jurisdiction"), pk=plan_id)
+    # The plan's stops come with the plan: a grid worker patrols the community's points beyond the grid.
+    stop = plan.stops.select_related("risk_point").filter(risk_point__code=payload.risk_point).first()
+    if stop is None:
+        raise ValidationError({"risk_point": _("This risk point is not on the patrol plan.")})
+    point = stop.risk_point
+    result = patrol_services.check_in(actor=user, plan=plan, risk_point=point, lon=payload.lon, lat=payload.lat,
+                                      accuracy_m=payload.accuracy_m, answers=payload.answers, note=payload.note,
+                                      photos=photos or [])
+    return Status(201, {"id": result.check_in.pk, "risk_point": point.code, "at": result.check_in.at,
+                        "distance_m": result.check_in.distance_m, "patrol_done": result.record.is_done})
+
+
+@router.get("/patrols/missed", response={200: list[MissedPatrolOut], 422: ErrorOut})
+def missed_patrols(request: HttpRequest, days: int = Query(14, ge=1, le=366)) -> list[dict[str, Any]]:
+    """Patrol periods of the last `days` days that ended without a finished patrol."""
+    import datetime
+
+    from django.utils import timezone
+
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    found = patrol_services.missed_patrols(PatrolPlan.objects.visible_to(request_user(request)), since)
+    return [{"plan": m.plan.pk, "name": m.plan.name, "grid": m.plan.jurisdiction.code,
+             "worker": str(m.plan.worker or ""), "period_start": m.period_start, "checked": m.checked,
+             "stops": m.stops} for m in found]
+
+
+# ---------------------------------------------------------------- enforcement inspections
+@router.get("/inspectors", response=list[InspectorOut])
+@paginate(Pagination)
+def inspectors(request: HttpRequest, filters: Query[ListFilters]):  # type: ignore[no-untyped-def]
+    queryset = Inspector.objects.visible_to(request_user(request)).select_related("jurisdiction")
+    return apply_list_filters(queryset, filters, search_fields=("name", "staff_number")).order_by("staff_number")
+
+
+@router.get("/inspectors/export", response={200: None})
+def export_inspectors(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(InspectorTable(request_user(request)).to_xlsx(), _("inspectors"))
+
+
+@router.post("/inspectors/import", response={200: ImportResultOut, 422: ImportResultOut})
+def import_inspectors(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    result = InspectorTable(request_user(request)).import_file(file.read(), file.name or "")
+    return Status(200 if result.ok else 422, result.as_dict())
+
+
+@router.get("/inspections", response=list[InspectionOut])
+@paginate(Pagination)
+def inspections(request: HttpRequest, filters: Query[ListFilters]):  # type: ignore[no-untyped-def]
+    queryset = Inspection.objects.visible_to(request_user(request)).select_related("jurisdiction", "inspector")
+    queryset = apply_list_filters(queryset, filters, search_fields=("place",))
+    return queryset.prefetch_related("hazards").order_by("-inspected_on", "-pk")
+
+
+@router.post("/inspections", response={201: InspectionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def record_inspection(request: HttpRequest, payload: InspectionIn) -> Any:
+    """Record an inspection; each finding opens a hazard (source: inspection) in the place's jurisdiction."""
+    user = request_user(request)
+    inspector = get_object_or_404(Inspector.objects.visible_to(user).select_related("jurisdiction"),
+                                  staff_number=payload.inspector)
+    point = _visible_point(request, payload.risk_point) if payload.risk_point else None
+    where = _jurisdiction(request, payload.jurisdiction) if payload.jurisdiction else None
+    findings = [f.dict() for f in payload.hazards]
+    for finding in findings:
+        if point is None and (finding["lon"] is None or finding["lat"] is None):
+            raise ValidationError({"hazards": _("Give each finding's position, or the risk point inspected.")})
+    inspection = inspection_services.record_inspection(
+        actor=user, inspector=inspector, place=payload.place, inspected_on=payload.inspected_on, jurisdiction=where,
+        risk_point=point, findings=payload.findings,
+        hazards=[{k: v for k, v in f.items() if v is not None} for f in findings])
+    return Status(201, Inspection.objects.select_related("jurisdiction", "inspector").get(pk=inspection.pk))
+
+
+@router.get("/inspections/compliance", response={200: list[ComplianceOut], 422: ErrorOut})
+def compliance(request: HttpRequest, week: datetime.date | None = None) -> list[dict[str, Any]]:
+    """Per street: share of certified inspectors (target ≥ 50 %) and inspections per inspector that week (≥ 1)."""
+    return [_compliance_row(r) for r in inspection_services.compliance(request_user(request), week)]
+
+
+def _compliance_row(row: inspection_services.StreetCompliance) -> dict[str, Any]:
+    return {"street": row.street.code, "name": row.street.name, "inspectors": row.inspectors,
+            "certified": row.certified, "certified_share": row.certified_share, "inspections": row.inspections,
+            "below_weekly": [i.staff_number for i in row.below_weekly], "meets_certified": row.meets_certified,
+            "meets_weekly": row.meets_weekly}
+
+
+@router.get("/inspections/compliance/export", response={200: None, 422: ErrorOut})
+def compliance_export(request: HttpRequest, week: datetime.date | None = None) -> HttpResponse:
+    user = request_user(request)
+    return xlsx_response(exports.compliance_workbook(inspection_services.compliance(user, week)), _("inspections"))
+
+
+# ---------------------------------------------------------------- statistics
+def _period(start: datetime.date | None, end: datetime.date | None) -> tuple[datetime.date, datetime.date]:
+    from django.utils import timezone
+
+    end = end or timezone.localdate()
+    if start is None:  # the last twelve months, this one included
+        months_back = end.year * 12 + end.month - 1 - 11
+        start = datetime.date(months_back // 12, months_back % 12 + 1, 1)
+    if start > end:
+        raise ValidationError({"start": _("The start must be before the end.")})
+    if (end - start).days > 3 * 366:
+        raise ValidationError({"start": _("At most three years at once.")})
+    return start, end
+
+
+@router.get("/stats", response={200: dict, 422: ErrorOut})
+def statistics(request: HttpRequest, start: datetime.date | None = None, end: datetime.date | None = None) -> dict[str, Any]:
+    """Found, closed and overdue per street and month; average days to close; recurrence at the same place."""
+    first, last = _period(start, end)
+    result = stats.compute(request_user(request), first, last)
+    return {"start": first, "end": last, "open": result.open_now, "overdue": result.overdue_now,
+            "chart": result.chart(),
+            "streets": [{"code": s.street.code, "name": s.street.name, "found": s.found_total, "closed": s.closed_total,
+                         "overdue": s.overdue_total, "average_close_days": s.average_close_days,
+                         "recurrent": s.recurrent, "by_month": {"found": s.found, "closed": s.closed,
+                                                                "overdue": s.overdue}} for s in result.streets],
+            "places": [{"place": p.label, "street": p.street, "count": p.count} for p in result.places]}
+
+
+@router.get("/stats/export", response={200: None, 422: ErrorOut})
+def statistics_export(request: HttpRequest, start: datetime.date | None = None,
+                      end: datetime.date | None = None) -> HttpResponse:
+    first, last = _period(start, end)
+    return xlsx_response(exports.stats_workbook(stats.compute(request_user(request), first, last)), _("hazard-statistics"))

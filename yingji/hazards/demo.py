@@ -173,29 +173,10 @@ def generate_risk_points(context: DemoContext) -> None:
 
 
 # ---------------------------------------------------------------- a year of work
-def _unit_contacts(context: DemoContext) -> dict[int, User]:
-    """A responsible-unit contact account per community (dw001…), who rectifies what is assigned to it."""
-    first = context.users.get("sq001")
-    password = first.password if first is not None else "!"
-    users, memberships = [], []
-    for i, community in enumerate(context.communities, start=1):
-        users.append(User(username=f"dw{i:03d}", display_name=f"{community.name.removesuffix('社区')}物业负责人",
-                          phone=f"139{i:08d}", password=password))
-        memberships.append(community)
-    User.objects.bulk_create(users, batch_size=500)
-    by_name = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
-    Membership.objects.bulk_create([Membership(user=by_name[u.username], jurisdiction=c, role=Role.UNIT_CONTACT)
-                                    for u, c in zip(users, memberships, strict=True)], batch_size=1000)
-    if users:
-        context.accounts.append((str(Role.UNIT_CONTACT.label), "dw001", context.communities[0].name))
-    return {c.pk: by_name[u.username] for u, c in zip(users, memberships, strict=True)}
-
-
-def _community_of(path: str, communities: dict[str, Jurisdiction]) -> Jurisdiction | None:
-    for prefix, community in communities.items():
-        if path.startswith(prefix):
-            return community
-    return None
+def _unit_contacts() -> dict[int, User]:
+    """The responsible-unit contact of each community (dw001…, made with the demo accounts)."""
+    return {m.jurisdiction_id: m.user for m in
+            Membership.objects.filter(role=Role.UNIT_CONTACT).select_related("user")}
 
 
 @demo_step(60, "patrols, hazards and inspections")
@@ -207,7 +188,7 @@ def generate_year(context: DemoContext) -> None:
     if not points:
         return
     with transaction.atomic():
-        contacts = _unit_contacts(context)
+        contacts = _unit_contacts()
         by_community: dict[int, list[RiskPoint]] = {}
         for p in points:
             by_community.setdefault(p.jurisdiction_id, []).append(p)
@@ -234,8 +215,7 @@ def generate_year(context: DemoContext) -> None:
         hazards = _hazards(context, points, workers, staff, contacts, rng, now)
         inspectors, inspections = _inspections(context, points, rng, today)
     context.say(f"  {len(plans)} patrol plans, {records} patrols walked ({check_ins} check-ins), "
-                f"{hazards} hazards, {inspectors} inspectors, {inspections} inspections; "
-                f"unit contacts dw001… (password as above)")
+                f"{hazards} hazards, {inspectors} inspectors, {inspections} inspections")
 
 
 def _patrols(plans: list[tuple[PatrolPlan, list[RiskPoint]]], rng: random.Random, now: datetime.datetime,

@@ -154,3 +154,100 @@ class HazardOut(Schema):
     @staticmethod
     def resolve_overdue(obj: Any) -> bool:
         return obj.is_overdue()
+
+
+class CheckInIn(Schema):
+    risk_point: str = Field(..., max_length=32, description="Code of the risk point checked.")
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    accuracy_m: float | None = Field(None, ge=0, le=10_000)
+    answers: list[dict[str, Any]] = []
+    note: str = Field("", max_length=500)
+
+
+class CheckInOut(Schema):
+    id: int
+    risk_point: str
+    at: datetime.datetime
+    distance_m: float
+    patrol_done: bool
+
+
+class PatrolPlanOut(Schema):
+    id: int
+    name: str
+    grid: str = Field(..., alias="jurisdiction.code")
+    frequency: str
+    tolerance_m: int
+    is_active: bool
+    stops: list[str]
+
+    @staticmethod
+    def resolve_stops(obj: Any) -> list[str]:
+        return [s.risk_point.code for s in obj.stops.all()]
+
+
+class MissedPatrolOut(Schema):
+    plan: int
+    name: str
+    grid: str
+    worker: str
+    period_start: datetime.date
+    checked: int
+    stops: int
+
+
+class InspectorOut(Schema):
+    id: int
+    staff_number: str
+    name: str
+    street: str = Field(..., alias="jurisdiction.code")
+    certificate_number: str
+    certificate_valid_until: datetime.date | None
+    is_active: bool
+
+
+class InspectionFindingIn(Schema):
+    title: str = Field(..., min_length=1, max_length=120)
+    severity: HazardSeverity = HazardSeverity.GENERAL
+    category: RiskCategory = RiskCategory.OTHER
+    description: str = Field("", max_length=2000)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+
+
+class InspectionIn(Schema):
+    inspector: str = Field(..., max_length=32, description="Staff number of the inspector.")
+    place: str = Field(..., min_length=1, max_length=120)
+    inspected_on: datetime.date
+    jurisdiction: str | None = Field(None, max_length=20)
+    risk_point: str | None = Field(None, max_length=32)
+    findings: str = Field("", max_length=4000)
+    hazards: list[InspectionFindingIn] = Field([], max_length=20)
+
+
+class InspectionOut(Schema):
+    id: int
+    inspector: str = Field(..., alias="inspector.staff_number")
+    place: str
+    inspected_on: datetime.date
+    result: str
+    findings: str
+    jurisdiction: str = Field(..., alias="jurisdiction.code")
+    hazards: list[str]
+
+    @staticmethod
+    def resolve_hazards(obj: Any) -> list[str]:
+        return [h.reference for h in obj.hazards.all()]
+
+
+class ComplianceOut(Schema):
+    street: str
+    name: str
+    inspectors: int
+    certified: int
+    certified_share: float | None
+    inspections: int
+    below_weekly: list[str]
+    meets_certified: bool
+    meets_weekly: bool

@@ -6,4 +6,13 @@ app_name = "hazards"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("riskmap.xlsx", views.riskmap_export, name="riskmap_export"),
+    path("list/", views.hazard_list, name="list"),
+    path("<int:pk>/", views.hazard_detail, name="detail"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
+    path("photos/<int:pk>/thumb/", views.photo, {"size": "thumb"}, name="photo_thumb"),
+    path("grid/", views.grid, name="grid"),
+    path("grid/manifest.webmanifest", views.grid_manifest, name="grid_manifest"),
+    path("grid/sw.js", views.grid_service_worker, name="grid_sw"),
+    path("report/", views.public_report, name="public_report"),
+    path("receipt/<str:reference>/", views.public_receipt, name="receipt"),
 ]

@@ -10,17 +10,35 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
+import yingji
+from yingji.audit.services import history_rows
+from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
+from yingji.core.masking import phone_for
 from yingji.hazards import exports
-from yingji.hazards.models import RiskCategory, RiskGrade
-from yingji.hazards.services import riskmap
+from yingji.hazards.forms import PublicReportForm
+from yingji.hazards.models import Hazard, HazardSource, HazardStatus, Photo, RiskCategory, RiskGrade
+from yingji.hazards.services import hazards as hazard_services
+from yingji.hazards.services import riskmap, tasks
 from yingji.jurisdictions.models import LEVEL_ORDER, Jurisdiction, Level
 
+# The grid worker's second tap: what most hazards found on a walk are.
+QUICK_TITLES = (gettext_lazy("Fire lane blocked"), gettext_lazy("Clutter in the stairwell"),
+                gettext_lazy("E-bike charging indoors"), gettext_lazy("Extinguisher missing or expired"),
+                gettext_lazy("Crack in a slope or wall"), gettext_lazy("Water pooling or drain blocked"),
+                gettext_lazy("Exposed or overloaded wiring"), gettext_lazy("Other hazard"))
 GRADE_COLOURS = {"red": "#d32f2f", "orange": "#f57c00", "yellow": "#fbc02d", "blue": "#1976d2"}
 
 
@@ -81,3 +99,121 @@ def riskmap_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(exports.riskmap_workbook(request.user, flt), _("risk-map"))
 
 
+
+
+# ---------------------------------------------------------------- hazards ledger and detail
+@login_required
+def hazard_list(request: HttpRequest) -> HttpResponse:
+    queryset = Hazard.objects.visible_to(request.user).select_related("jurisdiction", "escalated_to")
+    status = request.GET.get("status", "")
+    if status in HazardStatus.values:
+        queryset = queryset.filter(status=status)
+    if request.GET.get("overdue"):
+        queryset = tasks.overdue(queryset)
+    text = request.GET.get("q", "").strip()
+    if text:
+        queryset = queryset.filter(Q(title__icontains=text) | Q(reference__icontains=text) | Q(address__icontains=text))
+    page = Paginator(queryset.order_by("-reported_at", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "hazards/list.html", {
+        "page": page, "statuses": HazardStatus.choices, "status": status, "q": text,
+        "overdue": bool(request.GET.get("overdue")), "now": timezone.now()})
+
+
+@login_required
+def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    hazard = get_object_or_404(Hazard.objects.visible_to(request.user).select_related(
+        "jurisdiction", "risk_point", "assignee", "escalated_to", "rectified_by", "rechecked_by"), pk=pk)
+    return render(request, "hazards/detail.html", {
+        "hazard": hazard, "photos": list(hazard.photos.all()),
+        "reporter_phone": phone_for(request.user, hazard.reporter_phone, hazard.jurisdiction.path),
+        "history": history_rows(hazard), "overdue": hazard.is_overdue()})
+
+
+@login_required
+def photo(request: HttpRequest, pk: int, size: str = "full") -> HttpResponse:
+    """A stored photo, after the scope check (never a public storage URL)."""
+    item = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
+    stored = item.thumbnail if size == "thumb" else item.file
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- the grid worker's phone page
+@login_required
+def grid(request: HttpRequest) -> HttpResponse:
+    """Today's tasks, report a hazard in three taps, my open items; works offline (grid_sw.js)."""
+    day = tasks.today(request.user)
+    home = tasks.home_jurisdiction(request.user)
+    page = {
+        "api": reverse("api:hazards_report"), "home": home.code if home else "",
+        "quick": [str(t) for t in QUICK_TITLES],
+        "text": {"queued": _("Saved on the phone; it will be sent when the network is back."),
+                 "sent": _("Reported: receipt %(ref)s"), "locating": _("Finding your position…"),
+                 "located": _("Position found (±%(m)s m)"), "no_position": _("No position: move to open sky or allow location."),
+                 "waiting": _("%(n)s report(s) waiting to be sent"), "refused": _("Not accepted: %(why)s")},
+        "sw": reverse("hazards:grid_sw"),
+    }
+    return render(request, "hazards/grid.html", {"tasks": day, "home": home, "page_json": page,
+                                                 "categories": RiskCategory.choices, "now": timezone.now()})
+
+
+@require_GET
+def grid_manifest(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({
+        "name": _("Yingji grid worker"), "short_name": _("Grid"), "start_url": reverse("hazards:grid"),
+        "scope": reverse("hazards:grid"), "display": "standalone", "background_color": "#ffffff",
+        "theme_color": "#b71c1c",
+        "icons": [{"src": static("yingji/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+    }, json_dumps_params={"ensure_ascii": False}, content_type="application/manifest+json")
+
+
+@require_GET
+def grid_service_worker(request: HttpRequest) -> HttpResponse:
+    """The phone page's service worker: the page shell offline, and the outbox of queued reports.
+
+    Served under /hazards/grid/ so that its scope is the phone page; holds no data.
+    """
+    response = render(request, "hazards/grid_sw.js", {"version": yingji.__version__},
+                      content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# ---------------------------------------------------------------- public report (随手拍)
+def public_report(request: HttpRequest) -> HttpResponse:
+    """Residents report a hazard without logging in; it lands in the community's queue with a receipt number."""
+    form = PublicReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not ratelimit.allow_public(request, "hazard"):
+            form.add_error(None, _("Too many reports from this address; please try again in a minute."))
+            return render(request, "hazards/public_form.html", {"form": form}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            community = data.pop("community")
+            lon = data.pop("lon") if data.get("lon") is not None else community.centroid_lon
+            lat = data.pop("lat") if data.get("lat") is not None else community.centroid_lat
+            data.pop("lon", None)
+            data.pop("lat", None)
+            try:
+                hazard = hazard_services.report_hazard(actor=None, source=HazardSource.PUBLIC, jurisdiction=community,
+                                                       lon=lon, lat=lat, reporter_name=_("Resident"), **data)
+            except ValidationError as exc:
+                for name, messages_ in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, messages_)
+            else:
+                return redirect("hazards:receipt", reference=hazard.reference)
+    return render(request, "hazards/public_form.html", {"form": form})
+
+
+def public_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    """Where a public report stands, by its receipt number: status and dates only, nothing personal."""
+    if not ratelimit.allow_public(request, "hazard-receipt"):
+        return HttpResponse(_("Too many requests; try again in a minute."), status=429)
+    hazard = get_object_or_404(Hazard.objects.select_related("jurisdiction"), reference=reference.strip().upper())
+    return render(request, "hazards/receipt.html", {"hazard": hazard})

@@ -132,6 +132,8 @@ def compliance(user: Any, week: datetime.date | None = None) -> list[StreetCompl
     """Per street the user sees: certified share and inspections per inspector in the week of `week`."""
     start = week_start(week or timezone.localdate())
     end = start + datetime.timedelta(days=7)
+    # Certified on the week's last day, or today for the running week.
+    checked_on = min(timezone.localdate(), end - datetime.timedelta(days=1))
     streets = {s.pk: StreetCompliance(s) for s in
                Jurisdiction.objects.visible_to(user).filter(level=Level.STREET).order_by("code")}
     inspectors = (Inspector.objects.visible_to(user).filter(is_active=True, jurisdiction_id__in=streets)
@@ -141,7 +143,7 @@ def compliance(user: Any, week: datetime.date | None = None) -> list[StreetCompl
     for inspector in inspectors:
         row = streets[inspector.jurisdiction_id]
         row.inspectors += 1
-        row.certified += int(inspector.certified_on(start))
+        row.certified += int(inspector.certified_on(checked_on))
         row.inspections += inspector.week_count  # type: ignore[attr-defined]
         row.per_inspector.append((inspector, inspector.week_count))  # type: ignore[attr-defined]
     return list(streets.values())

@@ -26,3 +26,19 @@ def jpeg(name: str = "photo.jpg", size: tuple[int, int] = (640, 480), exif: byte
     else:
         image.save(out, format="JPEG")
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def hazard(jurisdiction: Any, title: str = "楼道堆放杂物", **fields: Any) -> Any:
+    """A hazard row as the services leave it (reported, or assigned when `deadline` is given)."""
+    from django.utils import timezone
+
+    from yingji.hazards.models import Hazard, HazardSource, HazardStatus
+    from yingji.hazards.models.hazard import new_reference
+
+    if "deadline" in fields:
+        fields.setdefault("status", HazardStatus.ASSIGNED)
+        fields.setdefault("assigned_at", timezone.now())
+        fields.setdefault("escalate_at", fields["deadline"])
+    return Hazard.objects.create(jurisdiction=jurisdiction, title=title, source=fields.pop("source", HazardSource.GRID_WORKER),
+                                 reference=fields.pop("reference", new_reference()), lon=fields.pop("lon", 114.01),
+                                 lat=fields.pop("lat", 22.51), **fields)

@@ -1,0 +1,15 @@
+"""Periodic jobs of the hazards capability (run by core.jobs)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from yingji.core.jobs import periodic
+from yingji.hazards.services.escalation import escalate_overdue, escalation_summary
+
+
+@periodic("hazards.escalate_overdue", every=timedelta(minutes=5))
+def escalate(now: datetime) -> dict[str, Any]:
+    """Overdue hazards go one level up the jurisdiction tree."""
+    return escalation_summary(escalate_overdue(now))
