@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
@@ -41,9 +43,43 @@ def points(user: Any, flt: MapFilter) -> QuerySet[RiskPoint]:
     return queryset  # type: ignore[no-any-return]
 
 
+# The FeatureCollection is assembled by the database's own JSON functions (C code on both engines) over
+# the scoped queryset as a subquery: for 50,000 points that is a tenth of building dicts in Python.
+_FEATURES_SQL = {
+    "postgresql": """SELECT coalesce(json_agg(json_build_object(
+        'type', 'Feature', 'id', t.id,
+        'geometry', coalesce(t.area::json, json_build_object('type', 'Point', 'coordinates', json_build_array(t.lon, t.lat))),
+        'properties', json_build_object('code', t.code, 'name', t.name, 'category', t.category, 'grade', t.grade)
+    )), '[]')::text FROM ({inner}) t""",
+    "sqlite": """SELECT coalesce(json_group_array(json_object(
+        'type', 'Feature', 'id', t.id,
+        'geometry', CASE WHEN t.area IS NULL OR t.area = 'null' THEN json_object('type', 'Point', 'coordinates',
+                    json_array(t.lon, t.lat)) ELSE json(t.area) END,
+        'properties', json_object('code', t.code, 'name', t.name, 'category', t.category, 'grade', t.grade)
+    )), '[]') FROM ({inner}) t""",
+}
+
+
 def geojson_bytes(user: Any, flt: MapFilter) -> bytes:
     """The risk points as a GeoJSON FeatureCollection (points, and polygons for those with an area)."""
     rows = points(user, flt).order_by().values_list("id", "code", "name", "category", "grade", "lon", "lat", "area")
+    template = _FEATURES_SQL.get(connection.vendor)
+    if template is not None:
+        try:
+            if rows.query.is_empty():  # a user who sees nothing: .none()
+                raise EmptyResultSet
+            inner, params = rows.query.sql_with_params()
+        except EmptyResultSet:
+            return b'{"type":"FeatureCollection","features":[]}'
+        with connection.cursor() as cursor:
+            cursor.execute(template.format(inner=inner), params)
+            features = cursor.fetchone()[0]
+        return b'{"type":"FeatureCollection","features":' + features.encode() + b"}"
+    return python_geojson_bytes(rows)
+
+
+def python_geojson_bytes(rows: Any) -> bytes:
+    """The same FeatureCollection built in Python (other database engines; the tests compare both)."""
     features = [
         {"type": "Feature", "id": pk,
          "geometry": area if area else {"type": "Point", "coordinates": [lon, lat]},

@@ -98,3 +98,21 @@ def test_the_page_shows_counts_in_scope(points):
     outside = web_client(points.officer_c).get("/hazards/", {"area": "440304001001"})
     assert outside.context["total"] == 1 and outside.context["errors"]  # its own C-ORANGE only
     assert web_client(points.officer_a).get("/hazards/riskmap.xlsx").status_code == 200
+
+
+def test_the_database_built_geojson_equals_the_python_one(points):
+    from yingji.hazards.models import RiskPoint
+    from yingji.hazards.services.riskmap import MapFilter, geojson_bytes, points as scoped, python_geojson_bytes
+
+    RiskPoint.objects.filter(code="A-BLUE").update(name='引号"与<脚本>\\反斜杠')
+    for user in (points.commander, points.officer_a, points.expert, points.responder_a):
+        flt = MapFilter()
+        ours = sorted(json.loads(geojson_bytes(user, flt))["features"], key=lambda f: f["id"])
+        rows = scoped(user, flt).order_by().values_list("id", "code", "name", "category", "grade", "lon", "lat", "area")
+        theirs = sorted(json.loads(python_geojson_bytes(rows))["features"], key=lambda f: f["id"])
+        assert ours == theirs
+    # Someone who sees nothing gets an empty collection, not an error.
+    from yingji.core.testing import make_user
+
+    nobody = make_user("nobody", None, None)
+    assert json.loads(geojson_bytes(nobody, MapFilter())) == {"type": "FeatureCollection", "features": []}
