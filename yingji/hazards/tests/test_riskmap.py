@@ -102,7 +102,8 @@ def test_the_page_shows_counts_in_scope(points):
 
 def test_the_database_built_geojson_equals_the_python_one(points):
     from yingji.hazards.models import RiskPoint
-    from yingji.hazards.services.riskmap import MapFilter, geojson_bytes, points as scoped, python_geojson_bytes
+    from yingji.hazards.services.riskmap import MapFilter, geojson_bytes, python_geojson_bytes
+    from yingji.hazards.services.riskmap import points as scoped
 
     RiskPoint.objects.filter(code="A-BLUE").update(name='引号"与<脚本>\\反斜杠')
     for user in (points.commander, points.officer_a, points.expert, points.responder_a):
