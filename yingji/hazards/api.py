@@ -3,6 +3,7 @@
     /risk-points[/{code}[/gradings|/history]], /risk-points/export|import   the risk-point register
     /riskmap.geojson, /riskmap/heat.geojson, /riskmap/counts, /riskmap/export   the four-colour map
     /hazards[/{id}], /tasks                                                 hazards and a worker's day
+    /hazards/{id}/assign|start|submit|recheck|dismiss, …/steps, …/events   the closed loop (workflow)
     /patrol-plans[/{id}/check-ins], /patrols/missed                         patrols and GPS check-ins
     /inspectors[/export|/import], /inspections, /inspections/compliance[/export]   enforcement inspections
     /stats[/export]                                                         statistics per street and month
@@ -45,9 +46,11 @@ from yingji.hazards.models import (
 )
 from yingji.hazards.schemas import (
     AreaCountOut,
+    AssignIn,
     CheckInIn,
     CheckInOut,
     ComplianceOut,
+    EventOut,
     GradingOut,
     HazardIn,
     HazardOut,
@@ -55,16 +58,21 @@ from yingji.hazards.schemas import (
     InspectionOut,
     InspectorOut,
     MissedPatrolOut,
+    NoteIn,
     PatrolPlanOut,
+    RecheckIn,
     RiskPointIn,
     RiskPointOut,
     RiskPointPatch,
+    StepOut,
+    SubmitIn,
 )
 from yingji.hazards.services import hazards as hazard_services
 from yingji.hazards.services import inspections as inspection_services
+from yingji.hazards.services import loop, riskmap, stats, tasks
 from yingji.hazards.services import patrol as patrol_services
 from yingji.hazards.services import risk as risk_services
-from yingji.hazards.services import riskmap, stats, tasks
+from yingji.hazards.workflows import HAZARD
 from yingji.jurisdictions.models import Jurisdiction, Level
 
 router = Router(tags=["hazards"])
@@ -230,6 +238,78 @@ def hazard_list(request: HttpRequest, filters: Query[ListFilters], status: Hazar
 def hazard_detail(request: HttpRequest, hazard_id: int) -> Hazard:
     return get_object_or_404(Hazard.objects.visible_to(request_user(request)).select_related("jurisdiction"),
                              pk=hazard_id)
+
+
+def _hazard(request: HttpRequest, hazard_id: int) -> Hazard:
+    return get_object_or_404(Hazard.objects.visible_to(request_user(request)).select_related("jurisdiction"),
+                             pk=hazard_id)
+
+
+def _answer(hazard: Hazard) -> Hazard:
+    return Hazard.objects.select_related("jurisdiction").get(pk=hazard.pk)
+
+
+STEP_RESPONSES = {200: HazardOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@router.get("/hazards/{hazard_id}/steps", response={200: list[StepOut], 404: ErrorOut})
+def hazard_steps(request: HttpRequest, hazard_id: int) -> list[dict[str, str]]:
+    """The steps you may take on this hazard now (what the buttons offer)."""
+    hazard = _hazard(request, hazard_id)
+    return [{"name": t.name, "label": str(t.label)} for t in HAZARD.allowed(request_user(request), hazard)]
+
+
+@router.get("/hazards/{hazard_id}/events", response={200: list[EventOut], 404: ErrorOut})
+def hazard_events(request: HttpRequest, hazard_id: int) -> Any:
+    """Every step of the hazard: who, when, from which state to which, the note."""
+    return HAZARD.history(_hazard(request, hazard_id))
+
+
+@router.post("/hazards/{hazard_id}/assign", response=STEP_RESPONSES)
+def assign_hazard(request: HttpRequest, hazard_id: int, payload: AssignIn) -> Any:
+    """Name the responsible unit and person; the deadline follows the severity."""
+    hazard = _hazard(request, hazard_id)
+    assignee = None
+    if payload.assignee:
+        assignee = loop.assignable_people(hazard).filter(username=payload.assignee).first()
+        if assignee is None:
+            raise ValidationError({"assignee": _("The responsible person must hold a role in the hazard's community.")})
+    loop.assign(hazard, actor=request_user(request), responsible_unit=payload.responsible_unit, assignee=assignee,
+                severity=payload.severity, note=payload.note)
+    return _answer(hazard)
+
+
+@router.post("/hazards/{hazard_id}/start", response=STEP_RESPONSES)
+def start_rectifying(request: HttpRequest, hazard_id: int, payload: NoteIn) -> Any:
+    hazard = _hazard(request, hazard_id)
+    loop.start(hazard, actor=request_user(request), note=payload.note)
+    return _answer(hazard)
+
+
+@router.post("/hazards/{hazard_id}/submit", response=STEP_RESPONSES)
+def submit_rectification(request: HttpRequest, hazard_id: int, payload: Form[SubmitIn],
+                         photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
+    """Rectified: what was done and evidence photos (multipart); the hazard waits for a recheck."""
+    hazard = _hazard(request, hazard_id)
+    loop.submit(hazard, actor=request_user(request), rectification=payload.rectification, photos=photos or [])
+    return _answer(hazard)
+
+
+@router.post("/hazards/{hazard_id}/recheck", response=STEP_RESPONSES)
+def recheck_hazard(request: HttpRequest, hazard_id: int, payload: Form[RecheckIn],
+                   photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
+    """Passed: closed. Failed (say why): back to rectifying. Not by the person who rectified."""
+    hazard = _hazard(request, hazard_id)
+    loop.recheck(hazard, actor=request_user(request), passed=payload.passed, note=payload.note,
+                 photos=photos or [])
+    return _answer(hazard)
+
+
+@router.post("/hazards/{hazard_id}/dismiss", response=STEP_RESPONSES)
+def dismiss_hazard(request: HttpRequest, hazard_id: int, payload: NoteIn) -> Any:
+    hazard = _hazard(request, hazard_id)
+    loop.dismiss(hazard, actor=request_user(request), note=payload.note)
+    return _answer(hazard)
 
 
 @router.get("/tasks", response=dict)

@@ -251,3 +251,37 @@ class ComplianceOut(Schema):
     below_weekly: list[str]
     meets_certified: bool
     meets_weekly: bool
+
+
+class AssignIn(Schema):
+    responsible_unit: str = Field(..., min_length=1, max_length=120)
+    assignee: str | None = Field(None, max_length=150, description="Username of the responsible person.")
+    severity: HazardSeverity | None = None
+    note: str = Field("", max_length=300)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=300)
+
+
+class SubmitIn(Schema):
+    rectification: str = Field(..., min_length=1, max_length=2000)
+
+
+class RecheckIn(Schema):
+    passed: bool
+    note: str = Field("", max_length=300)
+
+
+class StepOut(Schema):
+    name: str
+    label: str
+
+
+class EventOut(Schema):
+    transition: str
+    from_state: str
+    to_state: str
+    at: datetime.datetime
+    actor_name: str
+    note: str

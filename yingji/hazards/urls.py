@@ -8,6 +8,7 @@ urlpatterns = [
     path("riskmap.xlsx", views.riskmap_export, name="riskmap_export"),
     path("list/", views.hazard_list, name="list"),
     path("<int:pk>/", views.hazard_detail, name="detail"),
+    path("<int:pk>/step/<str:name>/", views.hazard_step, name="step"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("photos/<int:pk>/thumb/", views.photo, {"size": "thumb"}, name="photo_thumb"),
     path("grid/", views.grid, name="grid"),

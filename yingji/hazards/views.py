@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 import yingji
 from yingji.audit.services import history_rows
@@ -29,9 +30,18 @@ from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
 from yingji.hazards import exports
 from yingji.hazards.forms import PublicReportForm
-from yingji.hazards.models import Hazard, HazardSource, HazardStatus, Photo, RiskCategory, RiskGrade
+from yingji.hazards.models import (
+    Hazard,
+    HazardSeverity,
+    HazardSource,
+    HazardStatus,
+    Photo,
+    RiskCategory,
+    RiskGrade,
+)
 from yingji.hazards.services import hazards as hazard_services
-from yingji.hazards.services import riskmap, tasks
+from yingji.hazards.services import loop, riskmap, tasks
+from yingji.hazards.workflows import HAZARD
 from yingji.jurisdictions.models import LEVEL_ORDER, Jurisdiction, Level
 
 # The grid worker's second tap: what most hazards found on a walk are.
@@ -123,8 +133,11 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
 def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hazard = get_object_or_404(Hazard.objects.visible_to(request.user).select_related(
         "jurisdiction", "risk_point", "assignee", "escalated_to", "rectified_by", "rechecked_by"), pk=pk)
+    steps = {t.name: t for t in HAZARD.allowed(request.user, hazard)}
     return render(request, "hazards/detail.html", {
-        "hazard": hazard, "photos": list(hazard.photos.all()),
+        "hazard": hazard, "photos": list(hazard.photos.all()), "steps": steps, "events": HAZARD.history(hazard),
+        "people": loop.assignable_people(hazard) if "assign" in steps else [],
+        "severities": HazardSeverity.choices,
         "reporter_phone": phone_for(request.user, hazard.reporter_phone, hazard.jurisdiction.path),
         "history": history_rows(hazard), "overdue": hazard.is_overdue()})
 
@@ -217,3 +230,38 @@ def public_receipt(request: HttpRequest, reference: str) -> HttpResponse:
         return HttpResponse(_("Too many requests; try again in a minute."), status=429)
     hazard = get_object_or_404(Hazard.objects.select_related("jurisdiction"), reference=reference.strip().upper())
     return render(request, "hazards/receipt.html", {"hazard": hazard})
+
+
+@login_required
+@require_POST
+def hazard_step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One step of the closed loop from the hazard's page (the same services as the API)."""
+    hazard = get_object_or_404(Hazard.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    data, files = request.POST, request.FILES.getlist("photos")
+    note = data.get("note", "")[:300]
+    try:
+        if name == "assign":
+            username = data.get("assignee", "").strip()
+            assignee = loop.assignable_people(hazard).filter(username=username).first() if username else None
+            if username and assignee is None:
+                raise ValidationError({"assignee": _("The responsible person must hold a role in the hazard's community.")})
+            loop.assign(hazard, actor=request.user, responsible_unit=data.get("responsible_unit", ""),
+                        assignee=assignee, severity=data.get("severity") or None, note=note)
+        elif name == "start":
+            loop.start(hazard, actor=request.user, note=note)
+        elif name == "submit":
+            loop.submit(hazard, actor=request.user, rectification=data.get("rectification", ""), photos=files)
+        elif name in ("pass", "fail"):
+            loop.recheck(hazard, actor=request.user, passed=name == "pass", note=note, photos=files)
+        elif name == "dismiss":
+            loop.dismiss(hazard, actor=request.user, note=note)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    else:
+        messages.success(request, _("%(step)s: done.") % {"step": HAZARD.by_name[name].label})
+    return redirect("hazards:detail", pk=hazard.pk)

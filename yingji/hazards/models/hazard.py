@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.hazards.models.risk import RiskCategory
@@ -32,12 +33,13 @@ class HazardSeverity(models.TextChoices):
 
 
 class HazardStatus(models.TextChoices):
-    REPORTED = "reported", _("Reported")
-    ASSIGNED = "assigned", _("Assigned")
-    RECTIFYING = "rectifying", _("Rectifying")
-    RECHECKING = "rechecking", _("Awaiting recheck")
-    CLOSED = "closed", _("Closed")
-    DISMISSED = "dismissed", _("Dismissed")
+    # A context of their own: other ledgers use the same English words for other Chinese ones.
+    REPORTED = "reported", pgettext_lazy("hazard status", "Reported")
+    ASSIGNED = "assigned", pgettext_lazy("hazard status", "Assigned")
+    RECTIFYING = "rectifying", pgettext_lazy("hazard status", "Rectifying")
+    RECHECKING = "rechecking", pgettext_lazy("hazard status", "Awaiting recheck")
+    CLOSED = "closed", pgettext_lazy("hazard status", "Closed")
+    DISMISSED = "dismissed", pgettext_lazy("hazard status", "Dismissed")
 
 
 OPEN_STATUSES = (HazardStatus.REPORTED, HazardStatus.ASSIGNED, HazardStatus.RECTIFYING, HazardStatus.RECHECKING)

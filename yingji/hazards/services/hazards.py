@@ -29,6 +29,7 @@ from yingji.hazards.models import (
 )
 from yingji.hazards.models.hazard import new_reference
 from yingji.hazards.services.photos import check_photos, store
+from yingji.hazards.workflows import HAZARD
 from yingji.jurisdictions.models import Jurisdiction
 
 # A receipt number is random (models.hazard.new_reference); a collision takes another.
@@ -104,6 +105,7 @@ def report_hazard_once(*, actor: Any, source: str, jurisdiction: Jurisdiction, i
             with transaction.atomic():
                 hazard.save()
                 store(images, owner=hazard, actor=actor)
+                HAZARD.start(hazard, actor=actor, note=hazard.get_source_display())
             return hazard, True
         except IntegrityError:
             hazard.pk = None
