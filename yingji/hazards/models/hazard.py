@@ -110,6 +110,9 @@ class Hazard(LedgerModel):
                                      blank=True, on_delete=models.PROTECT, related_name="+")
     escalate_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
 
+    # The phone's resend key means nothing to a reader of the history.
+    audit_exclude = ("created_at", "updated_at", "idempotency_key")
+
     class Meta:
         verbose_name = _("hazard")
         verbose_name_plural = _("hazards")
