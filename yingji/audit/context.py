@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from yingji.core.http import client_ip
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -23,17 +25,6 @@ class Actor:
 
 _current_request: ContextVar[Any] = ContextVar("yingji_audit_request", default=None)
 _current_actor: ContextVar[Actor | None] = ContextVar("yingji_audit_actor", default=None)
-
-
-def client_ip(request: Any) -> str | None:
-    # Behind a reverse proxy, the operator sets YINGJI_TRUST_X_FORWARDED_FOR.
-    from django.conf import settings
-
-    if getattr(settings, "YINGJI_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 def current_actor() -> Actor:

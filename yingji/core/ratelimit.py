@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from yingji.audit.context import client_ip
+from yingji.core.http import client_ip
 
 
 def allow_public(request: HttpRequest, bucket: str = "incident") -> bool:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
+from yingji.accounts.demo import generate_accounts
 from yingji.core.demo import DemoContext
 from yingji.coverage.demo import install_road_network
 from yingji.hazards.demo import generate_risk_points, generate_year
@@ -25,7 +26,7 @@ from yingji.hazards.models import (
     RiskPoint,
 )
 from yingji.hazards.services.tasks import overdue
-from yingji.jurisdictions.demo import generate_accounts, generate_jurisdictions
+from yingji.jurisdictions.demo import generate_jurisdictions
 from yingji.routing.geo import haversine_m
 
 pytestmark = pytest.mark.django_db
