@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from yingji.core.masking import phone_for
 from yingji.incidents.models import Dispatch, Incident
 from yingji.incidents.services import clock
+from yingji.incidents.workflows import INCIDENT
 from yingji.resources.models import Team
 
 SEVERITY_COLOURS = {"iv": "blue", "iii": "yellow", "ii": "orange", "i": "red"}
@@ -61,7 +62,9 @@ def incident_detail(incident: Incident, user: Any) -> dict[str, Any]:
     out["clock"] = [m.as_dict() for m in clock.measure(incident)]
     out.update({"outcome": incident.outcome, "deaths": incident.deaths, "injuries": incident.injuries,
                 "rescued": incident.rescued, "loss_yuan": float(incident.loss_yuan),
-                "materials_used": incident.materials_used, "evaluation": incident.evaluation})
+                "materials_used": incident.materials_used, "evaluation": incident.evaluation,
+                # The status steps this user may take now (incidents/workflows.py), as the page's buttons.
+                "steps": [step.name for step in INCIDENT.allowed(user, incident)]})
     return out
 
 

@@ -5,9 +5,10 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from yingji.core.api import ListFilters
+from yingji.core.api import ListFilters, request_user
 from yingji.supplies.models import AllocationStatus, Category, Condition, WarehouseLevel
 from yingji.supplies.services.allocations import timeline
+from yingji.supplies.workflows import ALLOCATION
 
 
 class MaterialOut(Schema):
@@ -265,6 +266,8 @@ class AllocationOut(Schema):
 class AllocationDetailOut(AllocationOut):
     lines: list[LineOut]
     timeline: list[dict[str, Any]]
+    # The steps the caller may take now (supplies/workflows.py): what the page shows as buttons.
+    steps: list[str] = []
 
     @staticmethod
     def resolve_lines(obj: Any) -> Any:
@@ -272,8 +275,12 @@ class AllocationDetailOut(AllocationOut):
 
     @staticmethod
     def resolve_timeline(obj: Any) -> list[dict[str, Any]]:
-
         return [{**row, "at": row["at"].isoformat()} for row in timeline(obj)]
+
+    @staticmethod
+    def resolve_steps(obj: Any, context: Any) -> list[str]:
+        user = request_user(context["request"])
+        return [step.name for step in ALLOCATION.allowed(user, obj)]
 
 
 class AllocationFilters(ListFilters):

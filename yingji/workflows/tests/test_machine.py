@@ -189,3 +189,16 @@ def test_an_incident_of_another_community_cannot_be_closed(cast):
         INCIDENT.transition(incident, "close", actor=cast.grid_worker_a)
     incident.refresh_from_db()
     assert incident.status == Status.REPORTED
+
+
+def test_the_api_answers_the_steps_each_user_may_take(cast, allocation):
+    from yingji.core.testing import api_client
+
+    url = f"/api/v1/supplies/allocations/{allocation.number}"
+    assert api_client(cast.street_officer).get(url).json()["steps"] == ["approve", "reject", "cancel"]
+    assert api_client(cast.officer_a).get(url).json()["steps"] == ["cancel"]
+    assert api_client(cast.officer_c).get(url).status_code == 404
+    incident = fire_in_a(cast)
+    assert api_client(cast.officer_a).get(f"/api/v1/incidents/{incident.pk}").json()["steps"] == \
+        ["dispatch", "close", "merge"]
+    assert api_client(cast.grid_worker_a).get(f"/api/v1/incidents/{incident.pk}").json()["steps"] == []
