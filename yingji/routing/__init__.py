@@ -7,20 +7,33 @@ so that it can be used, tested and benchmarked on its own.  The Django apps
 
 from .bounds import lagrangian_bound
 from .coverage import CoverageResult, GroupSummary, area_summary, cover_matrix, hex_cells, population_cells
-from .engine import NodeTimes, PointSet, Ranking, Route, TravelTime, TravelTimeEngine
+from .engine import (
+    ACCESS_SPEED_KMH,
+    MAX_SNAP_M,
+    NodeTimes,
+    PointSet,
+    Ranking,
+    Route,
+    TravelTime,
+    TravelTimeEngine,
+)
 from .fallback import StraightLine
 from .isochrone import Isochrone
+from .links import Links
 from .network import Network
 from .siting import SitingResult, lp_bound, lscp, mclp
 from .speeds import DEFAULT, EMERGENCY, SpeedProfile, parse_maxspeed
 from .synthetic import synthetic_city
 
 __all__ = [
+    "ACCESS_SPEED_KMH",
     "DEFAULT",
     "EMERGENCY",
     "CoverageResult",
     "GroupSummary",
     "Isochrone",
+    "Links",
+    "MAX_SNAP_M",
     "Network",
     "NodeTimes",
     "PointSet",

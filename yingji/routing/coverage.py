@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from . import search
 from .engine import PointSet, TravelTimeEngine
 from .geo import LocalProjection
+from .snap import along_link, same_link_pairs
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class CoverageResult:
         covered: ``seconds <= limit_s``.
         weights: the demand weights (population, risk weight).
         limit_s: the target time.
-        estimated: true when computed from straight-line estimates.
+        estimated: per demand point, true when its time is a straight-line
+            estimate (it, or the station that reaches it first, is off the network).
         groups: the labels passed in, if any.
     """
 
@@ -63,8 +65,13 @@ class CoverageResult:
     covered: NDArray[np.bool_]
     weights: NDArray[np.float64]
     limit_s: float
-    estimated: bool
+    estimated: NDArray[np.bool_]
     groups: NDArray[Any] | None = None
+
+    @property
+    def estimated_count(self) -> int:
+        """Demand points whose time is a straight-line estimate."""
+        return int(self.estimated.sum())
 
     @property
     def total_weight(self) -> float:
@@ -177,16 +184,31 @@ def coverage(
     labels = None if groups is None else np.asarray(groups)
     if labels is not None and len(labels) != len(dm):
         raise ValueError("groups and demand differ in length")
-    if engine.network is None:
-        seconds = _straight_line_nearest(engine, st, dm)
-        estimated = True
-    else:
-        budget = limit_s - (float(dm.offset_s.min()) if len(dm) else 0.0)
-        field = search.multi_source(engine.network.graph, st.node, st.offset_s, budget)
-        seconds = field[dm.node] + dm.offset_s
-        estimated = False
+    seconds = np.full(len(dm), np.inf)
+    on_st, on_dm = np.flatnonzero(st.on_network), np.flatnonzero(dm.on_network)
+    if engine.network is not None and len(on_st) and len(on_dm):
+        road_st, road_dm = st.take(on_st), dm.take(on_dm)
+        nodes, offsets = road_st.out_node.ravel(), road_st.out_s.ravel()
+        budget = limit_s - float(road_dm.in_s.min())
+        field = search.multi_source(engine.network.graph, nodes[nodes >= 0], offsets[nodes >= 0], budget)
+        entries = road_dm.in_node
+        t = (np.where(entries >= 0, field[np.maximum(entries, 0)], np.inf) + road_dm.in_s).min(axis=1)
+        i, j = same_link_pairs(road_st, road_dm)
+        np.minimum.at(t, j, along_link(road_st, i, road_dm, j))
+        seconds[on_dm] = t
+    # Every pair with an end off the network is timed by the straight line, and marked.
+    guess = np.full(len(dm), np.inf)
+    off_st = np.flatnonzero(~st.on_network)
+    if len(off_st):
+        guess = _straight_line_nearest(engine, st.take(off_st), dm)
+    off_dm = np.flatnonzero(~dm.on_network)
+    if len(off_dm) and len(on_st):
+        np.minimum.at(guess, off_dm, _straight_line_nearest(engine, st.take(on_st), dm.take(off_dm)))
+    estimated = guess < seconds
+    seconds = np.minimum(seconds, guess)
     seconds = np.where(seconds <= limit_s, seconds, np.inf)
-    return CoverageResult(seconds, seconds <= limit_s, w, float(limit_s), estimated, labels)
+    return CoverageResult(seconds, seconds <= limit_s, w, float(limit_s), estimated & np.isfinite(seconds)
+                          | ~dm.on_network, labels)
 
 
 def coverage_loop(
@@ -197,27 +219,41 @@ def coverage_loop(
 ) -> NDArray[np.float64]:
     """The naive baseline: one bounded search per station, folded with a minimum.
 
-    Same answer as :func:`coverage` (``seconds``); kept for the benchmark and
-    as an independent check in the tests.
+    Same answer as :func:`coverage` (``seconds``) for stations on the network;
+    kept for the benchmark and as an independent check in the tests.
     """
     if engine.network is None:
         raise ValueError("coverage_loop needs a road network")
     st, dm = _prepare(engine, stations), _prepare(engine, demand)
     best = np.full(len(dm), np.inf)
-    for node, off in zip(st.node, st.offset_s, strict=True):
-        d = search.single_source(engine.network.graph, int(node), limit_s - off)
-        np.minimum(best, off + d[dm.node] + dm.offset_s, out=best)
+    on = np.flatnonzero(dm.on_network)
+    road_dm = dm.take(on)
+    entries = road_dm.in_node
+    for i, (lon, lat) in enumerate(st.lonlat):
+        if not st.on_network[i]:
+            continue
+        field = engine.travel_times_from(float(lon), float(lat), limit_s).seconds
+        t = (np.where(entries >= 0, field[np.maximum(entries, 0)], np.inf) + road_dm.in_s).min(axis=1)
+        idx, j = same_link_pairs(st.take([i]), road_dm)
+        np.minimum.at(t, j, along_link(st.take([i]), idx, road_dm, j))
+        np.minimum(best[on], t, out=t)
+        best[on] = t
     return np.where(best <= limit_s, best, np.inf)
 
 
 def _straight_line_nearest(engine: TravelTimeEngine, st: PointSet, dm: PointSet) -> NDArray[np.float64]:
+    """The least straight-line estimate from any of ``st`` to each of ``dm``."""
     if len(st) == 0:
         return np.full(len(dm), np.inf)
     proj = LocalProjection(float(st.lonlat[:, 0].mean()), float(st.lonlat[:, 1].mean()))
     tree = cKDTree(proj.forward(st.lonlat[:, 0], st.lonlat[:, 1]))
-    _, nearest = tree.query(proj.forward(dm.lonlat[:, 0], dm.lonlat[:, 1]))
+    # A few nearest in the plane, then the estimate itself (on the sphere) picks among them.
+    k = min(8, len(st))
+    _, nearest = tree.query(proj.forward(dm.lonlat[:, 0], dm.lonlat[:, 1]), k=k)
+    nearest = np.asarray(nearest).reshape(len(dm), k)
     s = st.lonlat[nearest]
-    return engine.fallback.seconds(s[:, 0], s[:, 1], dm.lonlat[:, 0], dm.lonlat[:, 1])
+    t = engine.fallback.seconds(s[..., 0], s[..., 1], dm.lonlat[:, None, 0], dm.lonlat[:, None, 1])
+    return np.asarray(t).reshape(len(dm), k).min(axis=1)
 
 
 def cover_matrix(
@@ -233,27 +269,64 @@ def cover_matrix(
     network, straight-line estimates decide.
     """
     cand, dm = _prepare(engine, candidates), _prepare(engine, demand)
-    if engine.network is None:
-        proj = LocalProjection(float(dm.lonlat[:, 0].mean()), float(dm.lonlat[:, 1].mean()))
-        radius = engine.fallback.radius_m(limit_s)
-        a = cKDTree(proj.forward(cand.lonlat[:, 0], cand.lonlat[:, 1]))
-        b = cKDTree(proj.forward(dm.lonlat[:, 0], dm.lonlat[:, 1]))
-        m = a.sparse_distance_matrix(b, radius, output_type="coo_matrix").tocsr()
-        out = sp.csr_matrix((np.ones(m.nnz, dtype=bool), m.indices, m.indptr), shape=m.shape)
-        # sparse_distance_matrix drops exact-zero distances; same-spot pairs count.
-        same = a.query_ball_tree(b, 1e-9)
-        extra = [(i, j) for i, js in enumerate(same) for j in js]
-        if extra:
-            r, c = np.array(extra).T
-            out = out + sp.csr_matrix((np.ones(len(r), dtype=bool), (r, c)), shape=out.shape)
-        return out
-    net = engine.network
-    if len(np.unique(cand.node)) <= len(np.unique(dm.node)):
-        return search.within_limit_pairs(net.graph, cand.node, cand.offset_s, dm.node, dm.offset_s, limit_s)
-    rev = search.within_limit_pairs(
-        net.reverse_graph, dm.node, dm.offset_s, cand.node, cand.offset_s, limit_s
-    )
-    return rev.T.tocsr()
+    shape = (len(cand), len(dm))
+    rows: list[NDArray[np.int64]] = []
+    cols: list[NDArray[np.int64]] = []
+    on_c, on_d = np.flatnonzero(cand.on_network), np.flatnonzero(dm.on_network)
+    if engine.network is not None and len(on_c) and len(on_d):
+        road_c, road_d = cand.take(on_c), dm.take(on_d)
+        net = engine.network
+        # Each point joins the graph at up to two junctions: one row (column) per junction,
+        # folded back onto its point below.
+        c_nodes, c_s = road_c.out_node.ravel(), road_c.out_s.ravel()
+        d_nodes, d_s = road_d.in_node.ravel(), road_d.in_s.ravel()
+        c_ok, d_ok = np.flatnonzero(c_nodes >= 0), np.flatnonzero(d_nodes >= 0)
+        c_of, d_of = on_c[c_ok // 2], on_d[d_ok // 2]
+        if len(np.unique(c_nodes[c_ok])) <= len(np.unique(d_nodes[d_ok])):
+            pairs = search.within_limit_pairs(net.graph, c_nodes[c_ok], c_s[c_ok], d_nodes[d_ok], d_s[d_ok],
+                                              limit_s).tocoo()
+            rows.append(c_of[pairs.row])
+            cols.append(d_of[pairs.col])
+        else:
+            pairs = search.within_limit_pairs(net.reverse_graph, d_nodes[d_ok], d_s[d_ok], c_nodes[c_ok],
+                                              c_s[c_ok], limit_s).tocoo()
+            rows.append(c_of[pairs.col])
+            cols.append(d_of[pairs.row])
+        i, j = same_link_pairs(road_c, road_d)
+        near = along_link(road_c, i, road_d, j) <= limit_s
+        rows.append(on_c[i[near]])
+        cols.append(on_d[j[near]])
+    # Pairs with an end off the network: the straight line decides.
+    off_c, off_d = np.flatnonzero(~cand.on_network), np.flatnonzero(~dm.on_network)
+    for a_idx, b_idx in ((off_c, np.arange(len(dm))), (on_c, off_d)):
+        if len(a_idx) and len(b_idx):
+            r, c = _within_radius(engine, cand.lonlat[a_idx], dm.lonlat[b_idx], limit_s)
+            rows.append(a_idx[r])
+            cols.append(b_idx[c])
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    out = sp.csr_matrix((np.ones(len(r), dtype=bool), (r, c)), shape=shape)
+    out.sum_duplicates()
+    out.sort_indices()
+    return out
+
+
+def _within_radius(engine: TravelTimeEngine, a: NDArray[np.float64], b: NDArray[np.float64], limit_s: float
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs ``(i, j)`` whose straight-line estimate is within ``limit_s``."""
+    proj = LocalProjection(float(b[:, 0].mean()), float(b[:, 1].mean()))
+    radius = engine.fallback.radius_m(limit_s)
+    tree_a = cKDTree(proj.forward(a[:, 0], a[:, 1]))
+    tree_b = cKDTree(proj.forward(b[:, 0], b[:, 1]))
+    # A little wider than the radius, then the estimate itself decides (the projection is not haversine).
+    found = tree_a.query_ball_tree(tree_b, radius * 1.01 + 1.0)
+    i = np.repeat(np.arange(len(a)), [len(x) for x in found])
+    j = np.fromiter((y for x in found for y in x), dtype=np.int64, count=len(i))
+    if len(i) == 0:
+        return i.astype(np.int64), j
+    t = engine.fallback.seconds(a[i, 0], a[i, 1], b[j, 0], b[j, 1])
+    keep = t <= limit_s
+    return i[keep].astype(np.int64), j[keep]
 
 
 def hex_cells(

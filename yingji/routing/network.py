@@ -4,8 +4,11 @@ A :class:`Network` is what every travel-time question in Yingji runs on: the
 dispatch console ranking teams for an incident, the supplies "one map" ranking
 warehouses, the coverage maps and the station siting.  It is deliberately plain:
 node coordinates in two float64 arrays and a SciPy CSR matrix whose entry
-``(u, v)`` is the time in seconds to drive the road segment from junction ``u``
-to junction ``v``.  One-way streets are simply entries without their mirror.
+``(u, v)`` is the time in seconds to drive the road from junction ``u`` to
+junction ``v``.  One-way streets are simply entries without their mirror.  An
+imported network also keeps the shape of its roads (:class:`~.links.Links`):
+the graph's junctions are the real crossings and the shape points between
+them only draw the road, which is what points snap onto.
 """
 
 from __future__ import annotations
@@ -23,13 +26,16 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import connected_components
 
 from .geo import LocalProjection
+from .links import Links, contract
 
 #: Smallest edge time kept, in seconds.  SciPy's csgraph drops explicit zeros in
 #: some conversions, so a zero-length segment (two OSM nodes on the same spot)
 #: would silently disappear; a millisecond keeps it without changing any answer.
 MIN_EDGE_SECONDS = 1e-3
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
+#: Files of format 1 (junction graph only, no road shapes) still load.
+_READABLE_FORMATS = (1, 2)
 
 
 @dataclass(eq=False)
@@ -43,6 +49,9 @@ class Network:
             order), e.g. ``length_m`` or ``highway`` class codes.
         node_ids: optional external ids of the junctions (OSM node ids).
         meta: free JSON-serialisable description (source, profile, licence).
+        links: the roads' shapes, when they are more than straight lines
+            between junctions; then ``edge_attrs["link"]`` names each edge's
+            link (``l + 1`` driven forwards, ``-(l + 1)`` backwards).
     """
 
     lon: NDArray[np.float64]
@@ -51,6 +60,7 @@ class Network:
     edge_attrs: dict[str, NDArray[Any]] = field(default_factory=dict)
     node_ids: NDArray[np.int64] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    links: Links | None = None
 
     def __post_init__(self) -> None:
         self.lon = np.ascontiguousarray(self.lon, dtype=np.float64)
@@ -67,6 +77,8 @@ class Network:
         for name, arr in self.edge_attrs.items():
             if len(arr) != g.nnz:
                 raise ValueError(f"edge attribute {name!r} has {len(arr)} values for {g.nnz} edges")
+        if self.links is not None and "link" not in self.edge_attrs:
+            raise ValueError("a network with road shapes needs the edge attribute 'link'")
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -127,6 +139,34 @@ class Network:
         )
         return net.largest_component() if largest_component else net
 
+    @classmethod
+    def from_links(cls, lon: ArrayLike, lat: ArrayLike, links: Links, *, node_ids: ArrayLike | None = None,
+                   meta: Mapping[str, Any] | None = None) -> Network:
+        """Build the junction graph of road links: one edge per open direction of each link."""
+        u, v, seconds, signed = links.edges()
+        net = cls.from_edges(lon, lat, u, v, seconds, edge_attrs={"link": signed}, node_ids=node_ids, meta=meta)
+        net.links = links
+        return net
+
+    def contracted(self) -> Network:
+        """The same roads with shape points taken out of the graph (see :func:`.links.contract`).
+
+        Every travel time between junctions that remain, and between any two
+        points snapped onto the roads, is unchanged; the graph the searches
+        walk is several times smaller.  ``meta["contracted"]`` records the
+        junction counts before and after.
+        """
+        if self.n_nodes == 0:
+            return self
+        links, _signed = self.road_links
+        merged, keep = contract(links, self.n_nodes)
+        new_index = np.full(self.n_nodes, -1, dtype=np.int64)
+        new_index[keep] = np.arange(int(keep.sum()))
+        before = self.meta.get("contracted", {}).get("junctions_before", self.n_nodes)
+        meta = {**self.meta, "contracted": {"junctions_before": int(before), "junctions_after": int(keep.sum())}}
+        return Network.from_links(self.lon[keep], self.lat[keep], merged.renumbered(new_index),
+                                  node_ids=None if self.node_ids is None else self.node_ids[keep], meta=meta)
+
     # ------------------------------------------------------------- properties
     @property
     def n_nodes(self) -> int:
@@ -135,6 +175,24 @@ class Network:
     @property
     def n_edges(self) -> int:
         return int(self.graph.nnz)
+
+    @cached_property
+    def road_links(self) -> tuple[Links, NDArray[np.int64]]:
+        """The road links and, per CSR entry, its signed link number (see :class:`Network`).
+
+        Without recorded shapes every edge is a straight road between its junctions.
+        """
+        if self.links is not None:
+            return self.links, np.asarray(self.edge_attrs["link"], dtype=np.int64)
+        return Links.from_graph(self.lon, self.lat, self.graph, self.edge_attrs)
+
+    def nbytes(self) -> int:
+        """Memory held by the graph, its edge attributes and the road shapes (not caches)."""
+        g = self.graph
+        total = g.data.nbytes + g.indices.nbytes + g.indptr.nbytes + self.lon.nbytes + self.lat.nbytes
+        total += sum(a.nbytes for a in self.edge_attrs.values())
+        total += 0 if self.node_ids is None else self.node_ids.nbytes
+        return int(total + (self.links.nbytes() if self.links is not None else 0))
 
     @cached_property
     def reverse_graph(self) -> sp.csr_matrix:
@@ -146,10 +204,9 @@ class Network:
 
     @cached_property
     def projection(self) -> LocalProjection:
-        """Local metric projection centred on the network's bounding box."""
-        return LocalProjection(
-            float((self.lon.min() + self.lon.max()) / 2), float((self.lat.min() + self.lat.max()) / 2)
-        )
+        """Local metric projection centred on the network's bounding box (road shapes included)."""
+        min_lon, min_lat, max_lon, max_lat = self.bbox
+        return LocalProjection((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
 
     @cached_property
     def xy(self) -> NDArray[np.float64]:
@@ -158,8 +215,11 @@ class Network:
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
-        """``(min_lon, min_lat, max_lon, max_lat)``."""
-        return float(self.lon.min()), float(self.lat.min()), float(self.lon.max()), float(self.lat.max())
+        """``(min_lon, min_lat, max_lon, max_lat)`` of the junctions and the roads' shape points."""
+        lon, lat = self.lon, self.lat
+        if self.links is not None and self.links.n_links:
+            lon, lat = np.concatenate([lon, self.links.lon]), np.concatenate([lat, self.links.lat])
+        return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
     def edges(self) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
         """Return ``(u, v, seconds)`` arrays in CSR order."""
@@ -173,6 +233,11 @@ class Network:
         keep = np.asarray(keep, dtype=bool)
         new_index = np.full(self.n_nodes, -1, dtype=np.int64)
         new_index[keep] = np.arange(int(keep.sum()))
+        if self.links is not None:
+            inside = keep[self.links.u] & keep[self.links.v]
+            return Network.from_links(self.lon[keep], self.lat[keep], self.links.renumbered(new_index, inside),
+                                      node_ids=None if self.node_ids is None else self.node_ids[keep],
+                                      meta=self.meta)
         u, v, t = self.edges()
         ek = keep[u] & keep[v]
         return Network.from_edges(
@@ -191,6 +256,10 @@ class Network:
         order = np.asarray(order, dtype=np.int64)
         inverse = np.empty_like(order)
         inverse[order] = np.arange(len(order))
+        if self.links is not None:
+            return Network.from_links(self.lon[order], self.lat[order], self.links.renumbered(inverse),
+                                      node_ids=None if self.node_ids is None else self.node_ids[order],
+                                      meta=self.meta)
         u, v, t = self.edges()
         return Network.from_edges(
             self.lon[order],
@@ -250,6 +319,13 @@ class Network:
             arrays["node_ids"] = self.node_ids
         for name, arr in self.edge_attrs.items():
             arrays[f"edge__{name}"] = arr
+        if self.links is not None:
+            lk = self.links
+            arrays.update({"links__u": lk.u, "links__v": lk.v, "links__ptr": lk.ptr, "links__lon": lk.lon,
+                           "links__lat": lk.lat, "links__fwd_s": lk.fwd_s, "links__bwd_s": lk.bwd_s,
+                           "links__length_m": lk.length_m})
+            for name, arr in lk.attrs.items():
+                arrays[f"segment__{name}"] = arr
         with open(path, "wb") as fh:
             np.savez_compressed(fh, **arrays)
 
@@ -258,10 +334,15 @@ class Network:
         """Read a network written by :meth:`save`."""
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode())
-            if meta.pop("format", None) != _FORMAT_VERSION:
+            if meta.pop("format", None) not in _READABLE_FORMATS:
                 raise ValueError(f"{path}: not a Yingji network file of format {_FORMAT_VERSION}")
             n = len(z["lon"])
             graph = sp.csr_matrix((z["seconds"], z["indices"], z["indptr"]), shape=(n, n))
+            links = None
+            if "links__u" in z.files:
+                links = Links(*(z[f"links__{k}"] for k in ("u", "v", "ptr", "lon", "lat", "fwd_s", "bwd_s",
+                                                            "length_m")),
+                              attrs={k[9:]: z[k] for k in z.files if k.startswith("segment__")})
             return cls(
                 z["lon"],
                 z["lat"],
@@ -269,6 +350,7 @@ class Network:
                 edge_attrs={k[6:]: z[k] for k in z.files if k.startswith("edge__")},
                 node_ids=z["node_ids"] if "node_ids" in z.files else None,
                 meta=meta,
+                links=links,
             )
 
     def __repr__(self) -> str:

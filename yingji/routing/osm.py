@@ -3,8 +3,10 @@
 The reading itself is done by pyrosm; this module turns its edge table into a
 :class:`~yingji.routing.network.Network`: it decides the direction(s) of every
 segment from the ``oneway`` rules of OSM, gives it a travel time from its road
-class and ``maxspeed`` under a :class:`~yingji.routing.speeds.SpeedProfile`, and
-keeps only the largest strongly connected component.
+class and ``maxspeed`` under a :class:`~yingji.routing.speeds.SpeedProfile`,
+keeps only the largest strongly connected component and contracts the shape
+points (nodes that only draw a road's curve) out of the junction graph,
+keeping them as the roads' shapes (:func:`.links.contract`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .links import Links
 from .network import MIN_EDGE_SECONDS, Network
+from .pbf import PbfError, check_pbf
 from .speeds import DEFAULT, HIGHWAY_CLASSES, HIGHWAY_CODE, SpeedProfile, parse_maxspeed
 
 OSM_ATTRIBUTION = "Data © OpenStreetMap contributors, ODbL 1.0"
@@ -26,6 +30,10 @@ _REVERSE = {"-1", "reverse"}
 _TWO_WAY = {"no", "0", "false", "reversible", "alternating"}
 _IMPLIED_ONEWAY_HIGHWAY = {"motorway"}
 _IMPLIED_ONEWAY_JUNCTION = {"roundabout", "circular"}
+
+
+class NoRoadsError(ValueError):
+    """The extract holds no drivable road (or none connected to another)."""
 
 
 def oneway_direction(oneway: object, highway: str, junction: object = None) -> int:
@@ -69,6 +77,7 @@ def read_osm(
     *,
     bounding_box: list[float] | None = None,
     largest_component: bool = True,
+    contract: bool = True,
     name: str | None = None,
 ) -> Network:
     """Read the drivable roads of an ``.osm.pbf`` file into a :class:`Network`.
@@ -78,15 +87,20 @@ def read_osm(
         profile: speeds used to turn lengths into seconds.
         bounding_box: optional ``[min_lon, min_lat, max_lon, max_lat]`` clip.
         largest_component: keep only the largest strongly connected component.
+        contract: take the shape points out of the junction graph (same times, smaller graph).
         name: stored in ``meta['name']``; defaults to the file name.
     """
     import pyrosm  # imported lazily: it pulls in geopandas, slow to import
 
-    osm = pyrosm.OSM(os.fspath(path), bounding_box=bounding_box)
-    result = osm.get_network(network_type="driving", nodes=True)
-    if result is None:
-        raise ValueError(f"{path}: no drivable roads found")
-    nodes, edges = result
+    check_pbf(path)  # a truncated or damaged file is refused with a message saying where
+    try:
+        osm = pyrosm.OSM(os.fspath(path), bounding_box=bounding_box)
+        result = osm.get_network(network_type="driving", nodes=True)
+    except Exception as exc:  # pyrosm's own errors name neither the file nor the problem
+        raise PbfError(f"{path}: the file could not be read as OpenStreetMap data ({type(exc).__name__})") from exc
+    nodes, edges = result if isinstance(result, tuple) else (None, None)
+    if nodes is None or edges is None or len(edges) == 0:
+        raise NoRoadsError(f"{path}: no drivable roads in the file" + (" inside the box" if bounding_box else ""))
     node_ids = np.asarray(nodes["id"], dtype=np.int64)
     order = np.argsort(node_ids)
     node_ids = node_ids[order]
@@ -126,6 +140,11 @@ def read_osm(
         dtype=np.int8,
     )
     way_id = np.asarray(edges["id"], dtype=np.int64)
+    # Road names (for the gazetteer and the map's labels): an index into meta["road_names"], -1 for none.
+    raw_names = [n.strip() if isinstance(n, str) else "" for n in _column(edges, "name")]
+    road_names = sorted({n for n in raw_names if n})
+    name_index = {n: i for i, n in enumerate(road_names)}
+    name_id = np.array([name_index.get(n, -1) for n in raw_names], dtype=np.int32)
 
     # Forward copies for +1 and two-way segments, reversed copies for -1 and two-way.
     fwd = direction >= 0
@@ -138,9 +157,10 @@ def read_osm(
         "highway": highway[pick],
         "maxspeed_kmh": maxspeed[pick],
         "way_id": way_id[pick],
+        "name_id": name_id[pick],
     }
     seconds = profile.seconds(length_m[pick], highway[pick], maxspeed[pick])
-    return Network.from_edges(
+    network = Network.from_edges(
         lon,
         lat,
         src,
@@ -154,9 +174,13 @@ def read_osm(
             "profile": profile.name,
             "attribution": OSM_ATTRIBUTION,
             "highway_classes": list(HIGHWAY_CLASSES),
+            "road_names": road_names,
         },
         largest_component=largest_component,
-    ).spatially_sorted()
+    )
+    if network.n_edges == 0:
+        raise NoRoadsError(f"{path}: no connected drivable roads in the file")
+    return (network.contracted() if contract else network).spatially_sorted()
 
 
 def retime(network: Network, profile: SpeedProfile) -> Network:
@@ -166,6 +190,18 @@ def retime(network: Network, profile: SpeedProfile) -> Network:
     :func:`read_osm` stores, so a cached demo network can serve both the
     ordinary and the emergency profile without re-reading the extract.
     """
+    if network.links is not None:
+        links = network.links
+        missing = {"highway", "maxspeed_kmh"} - set(links.attrs)
+        if missing:
+            raise ValueError(f"network lacks segment attributes {sorted(missing)} needed to retime it")
+        seconds = np.maximum(profile.seconds(links.length_m, links.attrs["highway"], links.attrs["maxspeed_kmh"]),
+                             MIN_EDGE_SECONDS)
+        retimed = Links(links.u, links.v, links.ptr, links.lon, links.lat,
+                        np.where(np.isfinite(links.fwd_s), seconds, np.inf),
+                        np.where(np.isfinite(links.bwd_s), seconds, np.inf), links.length_m, dict(links.attrs))
+        return Network.from_links(network.lon, network.lat, retimed, node_ids=network.node_ids,
+                                  meta={**network.meta, "profile": profile.name})
     missing = {"length_m", "highway", "maxspeed_kmh"} - set(network.edge_attrs)
     if missing:
         raise ValueError(f"network lacks edge attributes {sorted(missing)} needed to retime it")

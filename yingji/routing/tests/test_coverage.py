@@ -8,7 +8,6 @@ import h3
 import numpy as np
 import pytest
 
-from yingji.routing import search
 from yingji.routing.coverage import (
     area_summary,
     cover_matrix,
@@ -56,15 +55,30 @@ def test_coverage_equals_the_per_station_loop_and_brute_force() -> None:
     loop = coverage_loop(eng, stations, demand, limit_s=300)
     assert np.array_equal(np.isinf(result.seconds), np.isinf(loop))
     assert np.allclose(result.seconds[np.isfinite(loop)], loop[np.isfinite(loop)])
-    # brute force for a few demand points, straight from single-source searches
-    st, dm = eng.prepare(stations), eng.prepare(demand)
-    fields = [o + search.single_source(net.graph, int(n)) for n, o in zip(st.node, st.offset_s, strict=True)]
+    # brute force for a few demand points: the minimum over stations of the point-to-point time
+    assert not result.estimated.any()
     for i in range(0, 3_000, 150):
-        best = min(f[dm.node[i]] for f in fields) + dm.offset_s[i]
+        best = min(eng.travel_time(tuple(s), tuple(demand[i])).seconds for s in stations)
         assert result.covered[i] == (best <= 300)
         if best <= 300:
             assert result.seconds[i] == pytest.approx(best)
     assert 0 < result.covered_share < 1
+
+
+def test_a_demand_point_on_a_stations_own_road_is_timed_along_it() -> None:
+    eng = engine()
+    net = eng.network
+    links = net.road_links[0]
+    both_ways = links.forward_open & links.backward_open
+    link = int(np.argmax(np.where(both_ways, links.link_length_m, 0)))  # a long two-way road
+    a, b = int(links.ptr[link]), int(links.ptr[link + 1]) - 1
+    lon = links.lon[a] + np.array([0.3, 0.6]) * (links.lon[b] - links.lon[a])
+    lat = links.lat[a] + np.array([0.3, 0.6]) * (links.lat[b] - links.lat[a])
+    station, demand = np.array([[lon[0], lat[0]]]), np.array([[lon[1], lat[1]]])
+    result = coverage(eng, station, demand, limit_s=300)
+    assert result.seconds[0] == pytest.approx(eng.travel_time(tuple(station[0]), tuple(demand[0])).seconds)
+    # 30 % of the road plus nothing for the gaps (both points lie on it).
+    assert result.seconds[0] == pytest.approx(0.3 * links.forward_total[link], rel=1e-6)
 
 
 def test_coverage_summarises_groups_and_lists_the_gaps() -> None:
@@ -101,7 +115,7 @@ def test_coverage_without_a_network_is_estimated() -> None:
     stations = np.array([[114.05, 22.54]])
     demand = np.array([[114.05, 22.541], [114.2, 22.7]])
     result = coverage(eng, stations, demand, limit_s=300)
-    assert result.estimated and result.covered.tolist() == [True, False]
+    assert result.estimated.all() and result.covered.tolist() == [True, False]
 
 
 @pytest.mark.parametrize("n_candidates", [15, 400])  # forward, and reverse from fewer demand nodes
@@ -113,12 +127,10 @@ def test_cover_matrix_marks_exactly_the_pairs_within_the_limit(n_candidates: int
     a = cover_matrix(eng, cand, demand, 240).toarray()
     assert a.shape == (n_candidates, 120) and a.dtype == bool
     for j in range(0, n_candidates, max(1, n_candidates // 15)):
-        d = (
-            cand.offset_s[j]
-            + search.single_source(net.graph, int(cand.node[j]))[demand.node]
-            + demand.offset_s
-        )
+        origin = tuple(cand.lonlat[j])
+        d = np.array([eng.travel_time(origin, tuple(p)).seconds for p in demand.lonlat])
         assert a[j].tolist() == (d <= 240).tolist()
+    assert a.any() and not a.all()
 
 
 def test_cover_matrix_without_a_network_uses_straight_lines() -> None:

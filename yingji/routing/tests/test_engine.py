@@ -9,12 +9,12 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from yingji.routing import search
 from yingji.routing.engine import TravelTimeEngine
 from yingji.routing.fallback import StraightLine
 from yingji.routing.geo import haversine_m
 from yingji.routing.network import Network
 from yingji.routing.synthetic import random_points_in, synthetic_city
+from yingji.routing.tests.reference import nearest_segments, splice
 
 
 @cache
@@ -27,31 +27,41 @@ def engine() -> TravelTimeEngine:
     return TravelTimeEngine(city())
 
 
-def test_snapping_returns_the_nearest_junction_and_charges_the_gap() -> None:
+def test_snapping_finds_the_nearest_segment_exactly_and_charges_the_gap() -> None:
     net, eng = city(), engine()
-    pts = random_points_in(net, 200, seed=5)
+    pts = random_points_in(net, 400, seed=5)
     snapped = eng.prepare(pts)
-    d_all = haversine_m(pts[:, None, 0], pts[:, None, 1], net.lon[None, :], net.lat[None, :])
-    assert np.array_equal(snapped.node, np.argmin(d_all, axis=1))
-    assert np.allclose(snapped.distance_m, d_all.min(axis=1), rtol=2e-3)
-    assert np.allclose(snapped.offset_s, snapped.distance_m / (10.0 / 3.6))
+    seg, frac, dist = nearest_segments(net, pts)  # brute force over every segment
+    assert np.allclose(snapped.distance_m, dist, atol=1e-6)
+    exact = np.abs(snapped.distance_m - dist) < 1e-9
+    assert np.array_equal(snapped.segment[exact], seg[exact])  # ties aside, the same segment
+    assert np.allclose(snapped.gap_s, snapped.distance_m / (10.0 / 3.6))
+    # The nearest junction is never nearer than the nearest road, and usually farther.
+    d_junction = haversine_m(pts[:, None, 0], pts[:, None, 1], net.lon[None, :], net.lat[None, :]).min(axis=1)
+    assert np.all(snapped.distance_m <= d_junction * (1 + 2e-3) + 1e-6)
+    assert np.mean(snapped.distance_m < 0.9 * d_junction) > 0.5
 
 
-def test_a_point_on_a_junction_snaps_at_zero_cost() -> None:
+def test_a_point_on_a_junction_joins_it_at_zero_cost() -> None:
     net, eng = city(), engine()
     s = eng.snap(float(net.lon[42]), float(net.lat[42]))
-    assert s.node[0] == 42 and s.offset_s[0] == pytest.approx(0.0, abs=1e-6)
+    assert s.distance_m[0] == pytest.approx(0.0, abs=1e-6)
+    exits = dict(zip(s.out_node[0].tolist(), s.out_s[0].tolist(), strict=True))
+    assert exits.get(42) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_travel_time_between_two_points_is_offsets_plus_road_time() -> None:
-    net, eng = city(), engine()
-    a, b = (float(net.lon[10]) + 1e-4, float(net.lat[10])), (float(net.lon[5000]), float(net.lat[5000]))
-    t = eng.travel_time(a, b)
-    pa, pb = eng.prepare([a]), eng.prepare([b])
-    road = search.single_source(net.graph, int(pa.node[0]))[pb.node[0]]
-    assert not t.estimated
-    assert t.seconds == pytest.approx(pa.offset_s[0] + road + pb.offset_s[0])
-    assert t.minutes == pytest.approx(t.seconds / 60)
+def test_travel_time_between_two_points_is_the_spliced_road_time() -> None:
+    net = synthetic_city(1_500, seed=3)
+    eng = TravelTimeEngine(net)
+    pts = random_points_in(net, 6, seed=8)
+    # Each point twice: a trip between two points at one place still crosses both gaps.
+    ref = splice(net, np.vstack([pts, pts]), access_kmh=10.0, max_snap_m=eng.max_snap_m)
+    for i in range(len(pts)):
+        for j in range(len(pts)):
+            t = eng.travel_time(tuple(pts[i]), tuple(pts[j]))
+            assert not t.estimated
+            assert t.seconds == pytest.approx(ref.seconds(i, len(pts) + j), abs=1e-6)
+    assert eng.travel_time(tuple(pts[0]), tuple(pts[1])).minutes == pytest.approx(ref.seconds(0, 1) / 60)
 
 
 def test_travel_times_from_a_point_cover_the_network_within_the_limit() -> None:
@@ -71,7 +81,7 @@ def test_without_a_network_every_answer_is_an_estimate() -> None:
     assert t.seconds == pytest.approx(haversine_m(*a, *b) * 1.5 / 10.0)
     stations = np.array([[114.07, 22.54], [114.051, 22.541], [114.2, 22.6]])
     ranking = eng.nearest(a, stations, k=2)
-    assert ranking.estimated and ranking.indices == [1, 0]
+    assert ranking.flags == [True, True] and ranking.indices == [1, 0]
     within = eng.reachable_within(a, stations, limit_s=600)
     assert within.estimated and within.indices == [1, 0]
     iso = eng.isochrone(*a, 300)
@@ -84,8 +94,8 @@ def test_a_point_far_outside_the_network_gets_an_estimate() -> None:
     eng = TravelTimeEngine(city(), max_snap_m=2_000)
     far = (113.0, 23.5)
     assert eng.travel_time(far, (114.05, 22.54)).estimated
-    assert eng.nearest(far, random_points_in(city(), 5), k=3).estimated
-    assert not eng.nearest((114.05, 22.54), random_points_in(city(), 5), k=3).estimated
+    assert eng.nearest(far, random_points_in(city(), 5), k=3).flags == [True] * 3
+    assert eng.nearest((114.05, 22.54), random_points_in(city(), 5), k=3).flags == [False] * 3
 
 
 def test_the_isochrone_contains_the_station_and_every_reached_junction() -> None:

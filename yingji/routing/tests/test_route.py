@@ -7,6 +7,7 @@ from functools import cache
 
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,9 +66,12 @@ def test_the_engine_route_runs_from_the_snapped_start_to_the_snapped_end() -> No
     r = engine.route(a, b)
     ends = engine.prepare([a, b])
     assert not r.estimated
-    assert r.nodes[0] == ends.node[0] and r.nodes[-1] == ends.node[1]
+    # It leaves from a junction the start drives to along its road, and arrives at one the end is reached from.
+    assert r.nodes[0] in ends.out_node[0] and r.nodes[-1] in ends.in_node[1]
     assert r.lonlat[0] == a and r.lonlat[-1] == b
-    assert r.lonlat[1] == (net.lon[r.nodes[0]], net.lat[r.nodes[0]])
+    # The second point is where the start joins its road: the gap away.
+    assert float(haversine_m(*a, *r.lonlat[1])) == pytest.approx(ends.distance_m[0], rel=1e-3)
+    assert (float(net.lon[r.nodes[0]]), float(net.lat[r.nodes[0]])) in r.lonlat
     # The time is the engine's point-to-point travel time; the length is the imported road length.
     assert math.isclose(r.seconds, engine.travel_time(a, b).seconds, rel_tol=1e-9)
     crow = float(haversine_m(a[0], a[1], b[0], b[1]))
@@ -93,18 +97,25 @@ def test_without_road_lengths_the_length_is_measured_along_the_junctions() -> No
     lon, lat = np.array([114.0, 114.01, 114.02]), np.array([22.5, 22.5, 22.5])
     net = Network.from_edges(lon, lat, [0, 1], [1, 2], [60.0, 60.0])
     r = TravelTimeEngine(net).route((114.0, 22.5), (114.02, 22.5))
-    assert r.nodes == [0, 1, 2] and math.isclose(r.seconds, 120.0)
+    assert math.isclose(r.seconds, 120.0) and 1 in r.nodes
+    junctions = [(114.0, 22.5), (114.01, 22.5), (114.02, 22.5)]
+    assert [p for p in r.lonlat if p in junctions] == sorted(set(junctions))
     assert math.isclose(r.metres, float(haversine_m(114.0, 22.5, 114.02, 22.5)), rel_tol=1e-6)
 
 
-def test_two_points_on_the_same_junction_get_the_straight_line_not_a_trip_to_it_and_back() -> None:
+def test_two_points_beyond_the_end_of_a_road_go_out_to_it_and_back() -> None:
     # East of the network's last junction (as the east of Futian lies beyond the OSM extract):
-    # both points snap to that junction, hundreds of metres away, within the engine's snap limit.
+    # both points join the road at that junction, 600 m away, within a 1 km snap limit.
     lon, lat = np.array([114.0, 114.01]), np.array([22.5, 22.5])
-    engine = TravelTimeEngine(Network.from_edges(lon, lat, [0, 1], [1, 0], [60.0, 60.0]))
+    engine = TravelTimeEngine(Network.from_edges(lon, lat, [0, 1], [1, 0], [60.0, 60.0]), max_snap_m=1_000)
     a, b = (114.016, 22.5), (114.016, 22.5005)
     ends = engine.prepare([a, b])
-    assert ends.node[0] == ends.node[1] == 1 and min(ends.distance_m) > 500
+    assert ends.on_network.all() and min(ends.distance_m) > 500
     r = engine.route(a, b)
+    assert not r.estimated and r.lonlat[0] == a and r.lonlat[-1] == b
+    assert math.isclose(r.seconds, float(ends.gap_s.sum()), rel_tol=1e-9)
+    # With the default limit (500 m) they are off the network: the straight line, marked.
+    default = TravelTimeEngine(engine.network)
+    r = default.route(a, b)
     assert r.estimated and r.nodes == [] and r.lonlat == [a, b]
-    assert math.isclose(r.metres, float(haversine_m(a[0], a[1], b[0], b[1])) * engine.fallback.detour)
+    assert math.isclose(r.metres, float(haversine_m(a[0], a[1], b[0], b[1])) * default.fallback.detour)
