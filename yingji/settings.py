@@ -238,6 +238,17 @@ YINGJI_BASEMAP_ATTRIBUTION = env_str("YINGJI_BASEMAP_ATTRIBUTION", "")
 
 # Road network used by the travel-time engine (an .npz written by `yingji import-roads`).
 YINGJI_ROAD_NETWORK = env_str("YINGJI_ROAD_NETWORK", str(DATA_DIR / "roads.npz"))
+# The one snapping rule (yingji/routing/snap.py): a point joins its nearest road; the gap is
+# crossed at the access speed; a point farther than the snap limit from every road is timed
+# by the straight-line estimate, marked as such.
+YINGJI_ROAD_ACCESS_KMH = env_int("YINGJI_ROAD_ACCESS_KMH", 10)
+YINGJI_ROAD_SNAP_LIMIT_M = env_int("YINGJI_ROAD_SNAP_LIMIT_M", 500)
+# An imported network is refused below this many junctions, or when it reaches less than
+# this percentage of the district's area (the previous network stays in use).
+YINGJI_ROADS_MIN_JUNCTIONS = env_int("YINGJI_ROADS_MIN_JUNCTIONS", 200)
+YINGJI_ROADS_MIN_COVERAGE_PERCENT = env_int("YINGJI_ROADS_MIN_COVERAGE_PERCENT", 60)
+if YINGJI_ROAD_ACCESS_KMH <= 0 or YINGJI_ROAD_SNAP_LIMIT_M < 0:
+    raise ConfigurationError("YINGJI_ROAD_ACCESS_KMH must be positive and YINGJI_ROAD_SNAP_LIMIT_M not negative")
 
 # Public (no-login) endpoints: requests per minute per client address.
 YINGJI_PUBLIC_RATE_PER_MINUTE = env_int("YINGJI_PUBLIC_RATE_PER_MINUTE", 10)

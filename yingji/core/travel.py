@@ -13,10 +13,12 @@ estimate and every result says `estimated=True`, so a fresh install still works.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from yingji.routing import Network, TravelTimeEngine
 
@@ -63,9 +65,29 @@ def engine() -> TravelTimeEngine:
             except (OSError, ValueError, KeyError) as exc:
                 # A broken file must not stop dispatch: fall back and say so.
                 log.warning("Road network %s unreadable (%s); using straight-line estimates", path, exc)
-        loaded = TravelTimeEngine(network)
+        loaded = make_engine(network)
         _loaded = (path, stamp, loaded)
         return loaded
+
+
+def make_engine(network: Network | None) -> TravelTimeEngine:
+    """An engine over `network` under the configured snapping rule (access speed, snap limit)."""
+    return TravelTimeEngine(network, access_speed_kmh=float(settings.YINGJI_ROAD_ACCESS_KMH),
+                            max_snap_m=float(settings.YINGJI_ROAD_SNAP_LIMIT_M))
+
+
+def travel_text(seconds: float | None, estimated: bool) -> str:
+    """One trip's time as the screens show it: "7.9 分钟", or "约 8 分钟（估算）" for a straight-line guess.
+
+    A road time keeps a tenth of a minute (what ranks the teams); an estimate
+    is only worth whole minutes and says what it is.
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    minutes = seconds / 60.0
+    if estimated:
+        return _("about %(minutes)s min (estimate)") % {"minutes": max(1, round(minutes))}
+    return _("%(minutes)s min") % {"minutes": f"{minutes:.1f}"}
 
 
 def use_engine(custom: TravelTimeEngine | None) -> None:

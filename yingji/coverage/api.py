@@ -193,7 +193,7 @@ def nearest_stations(request: HttpRequest, lon: float = Query(..., ge=-180, le=1
         return []
     ranking = travel.engine().nearest((lon, lat), [(s.lon, s.lat) for s in found], k=k)
     return [{"code": found[i].code, "name": found[i].name, "kind": found[i].kind, "lon": found[i].lon,
-             "lat": found[i].lat, **_timed(seconds, ranking.estimated)} for i, seconds in ranking]
+             "lat": found[i].lat, **_timed(seconds, estimated)} for i, seconds, estimated in ranking.timed()]
 
 
 # ---------------------------------------------------------------- coverage

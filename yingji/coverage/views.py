@@ -111,7 +111,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "recommended": run.sites if run else [],
         "center": [area.centroid_lon or 114.05, area.centroid_lat or 22.54],
         "text": {"minutes": _("min"), "residents": _("residents"), "beyond": _("beyond 2×T"),
-                 "off_network": _("off the road network: straight-line estimate"), "recommended": _("Recommended site"),
+                 "recommended": _("Recommended site"),
                  "added": _("Added site"), "covered": _("covered"), "uncovered": _("not covered"),
                  "gain": _("newly covered residents"),
                  "isochrones": _("Isochrones of the first %(shown)s of %(total)s stations; click any station for its own.")},

@@ -139,6 +139,7 @@ def _detail(request: HttpRequest, incident: Incident, close_form: CloseForm | No
     mine = respond.member_team_ids(user)
     context = {
         "incident": incident, "candidates": candidates, "recommended": chosen, "may_dispatch": may_dispatch,
+        "any_estimated": any(c.estimated for c in candidates),
         "may_change": may_change, "closing": closing, "may_merge": "merge" in steps, "dispatches": dispatches,
         "my_dispatches": [d for d in dispatches if d.team_id in mine and d.status in ACTIVE_DISPATCH],
         "events": incident.events.select_related("dispatch__team").order_by("at", "id"),
@@ -273,7 +274,7 @@ def responder(request: HttpRequest) -> HttpResponse:
     active = [d for d in rows.filter(status__in=ACTIVE_DISPATCH)[:20]]
     recent = [d for d in rows.exclude(status__in=ACTIVE_DISPATCH)[:10]]
     context = {"active": active, "recent": recent, "step_form": StepForm(), "route_text": {
-        "summary": _("{minutes} min · {km} km"), "estimated": _("straight-line estimate, no road data"),
+        "km": _("{km} km"),
         "from_here": _("from your position"), "failed": _("Route not available."),
         "no_position": _("Your position is not available.")}}
     return render(request, "incidents/responder.html#callouts" if request.htmx else "incidents/responder.html",

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from yingji.core.travel import travel_text
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.gazetteer import gazetteer
 from yingji.supplies.models import Allocation, Material, StockBalance, StockLot, Warehouse
@@ -116,7 +117,8 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
     return {"warehouse_code": w.code, "name": w.name, "level": w.level, "jurisdiction": w.jurisdiction,
             "keeper": w.keeper, "phone": w.phone, "address": w.address, "hours": w.hours, "open_24h": w.open_24h,
             "lon": w.lon, "lat": w.lat, "held": hit.held, "available": hit.available,
-            "seconds": round(hit.seconds, 1), "minutes": round(hit.minutes, 1), "take": hit.take}
+            "seconds": round(hit.seconds, 1), "minutes": round(hit.minutes, 1), "take": hit.take,
+            "estimated": hit.estimated, "time_text": travel_text(hit.seconds, hit.estimated)}
 
 
 def search_answer(result: SearchResult) -> dict[str, Any]:

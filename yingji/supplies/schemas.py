@@ -198,6 +198,8 @@ class HitOut(Schema):
     seconds: float
     minutes: float
     take: int
+    estimated: bool
+    time_text: str
 
 
 class SearchOut(Schema):

@@ -42,7 +42,6 @@ DEFAULT_MINUTES = 5.0
 MAX_MINUTES = 30.0
 #: A demand point farther than this from any junction lies off the network
 #: (outside the extract, on water, in a park); the page counts such cells.
-OFF_NETWORK_M = 500.0
 #: Minutes classes of the map legend, as multiples of T.
 BANDS = (0.5, 1.0, 1.5, 2.0)
 MAX_ADDED_POINTS = 50
@@ -237,6 +236,8 @@ class CoverageReport:
     total: AreaRow
     level: str
     compute_s: float
+    # Per risk point: timed by a straight-line estimate (it, or its nearest station, off the network).
+    risk_estimated: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def minutes(self) -> float:
@@ -305,31 +306,18 @@ def _fill(rows: list[AreaRow], labels: NDArray[np.int64], weights: NDArray[np.fl
         counts[1] += int(hit)
 
 
-def off_network_mask(eng: TravelTimeEngine, points: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Points farther than OFF_NETWORK_M from any junction (none without a network)."""
-    if eng.network is None or len(points) == 0:
-        return np.zeros(len(points), dtype=bool)
-    return eng.prepare(points).distance_m > OFF_NETWORK_M
-
-
 def demand_seconds(eng: TravelTimeEngine, stations: NDArray[np.float64], demand: NDArray[np.float64],
                    limit_s: float) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Least time from any station to each demand point (inf beyond `limit_s`), and the off-network mask.
+    """Least time from any station to each demand point (inf beyond `limit_s`), and which are estimates.
 
-    A point off the network (beyond the extract, across water) would otherwise
-    pay a walking-pace snap of a kilometre or more; it gets the better of that
-    and the straight-line estimate from the nearest station instead, and the
-    page marks it as an estimate. The siting uses the same rule
-    (siting.cover_with_fallback), so both agree.
+    The engine's one rule decides: a point (or the station that reaches it
+    first) farther than the snap limit from every road is timed by the straight
+    line, and the page marks it. The siting's cover matrix follows the same rule.
     """
     if len(demand) == 0:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    seconds = coverage(eng, stations, demand, limit_s=limit_s).seconds.copy()
-    off = off_network_mask(eng, demand)
-    if off.any() and len(stations):
-        straight = coverage(TravelTimeEngine(None, eng.fallback), stations, demand[off], limit_s=limit_s).seconds
-        seconds[off] = np.minimum(seconds[off], straight)
-    return seconds, off
+    result = coverage(eng, stations, demand, limit_s=limit_s)
+    return result.seconds.copy(), result.estimated.copy()
 
 
 def cells_queryset(user: Any, area: Jurisdiction) -> QuerySet[DemandCell]:
@@ -374,7 +362,8 @@ def compute(user: Any, *, area: Jurisdiction, minutes: float = DEFAULT_MINUTES,
         estimated=eng.network is None,
         network_name="" if eng.network is None else str(eng.network.meta.get("name", "")), cell_h3=[c[0] for c in cells],
         cell_lonlat=demand[:n_cells], cell_population=weights, cell_path=paths, cell_seconds=cell_seconds,
-        cell_off_network=off_network[:n_cells], risk=risk, risk_seconds=risk_seconds, rows=rows, total=total,
+        cell_off_network=off_network[:n_cells], risk=risk, risk_seconds=risk_seconds,
+        risk_estimated=off_network[n_cells:], rows=rows, total=total,
         level=level, compute_s=time.perf_counter() - start)
 
 
@@ -396,6 +385,7 @@ def cells_geojson(report: CoverageReport) -> dict[str, Any]:
                 "minutes": None if not np.isfinite(seconds) else round(seconds / 60.0, 1),
                 "covered": bool(seconds <= report.limit_s), "band": report.band(seconds),
                 "off_network": bool(report.cell_off_network[i]),
+                "time_text": travel.travel_text(seconds, bool(report.cell_off_network[i])),
             },
         })
     return {"type": "FeatureCollection", "features": features,
@@ -404,12 +394,14 @@ def cells_geojson(report: CoverageReport) -> dict[str, Any]:
 
 def risk_geojson(report: CoverageReport) -> dict[str, Any]:
     features = []
-    for point, seconds in zip(report.risk, report.risk_seconds, strict=True):
+    estimated = report.risk_estimated if len(report.risk_estimated) else np.zeros(len(report.risk), dtype=bool)
+    for point, seconds, guess in zip(report.risk, report.risk_seconds, estimated, strict=True):
         features.append({
             "type": "Feature", "geometry": {"type": "Point", "coordinates": [point["lon"], point["lat"]]},
             "properties": {"code": point["code"], "name": point["name"], "grade": point["grade"],
                            "covered": bool(seconds <= report.limit_s),
-                           "minutes": None if not np.isfinite(seconds) else round(float(seconds) / 60.0, 1)},
+                           "minutes": None if not np.isfinite(seconds) else round(float(seconds) / 60.0, 1),
+                           "estimated": bool(guess), "time_text": travel.travel_text(float(seconds), bool(guess))},
         })
     return {"type": "FeatureCollection", "features": features}
 

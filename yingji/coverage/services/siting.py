@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from yingji.core import travel
 from yingji.coverage.models import CandidateSite, CoverageRun, DemandCell, RunStatus
-from yingji.coverage.services.report import AreaRow, off_network_mask, row_labels
+from yingji.coverage.services.report import AreaRow, row_labels
 from yingji.hazards.models import RiskPoint
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station
@@ -62,18 +62,6 @@ def _candidates(area: Jurisdiction, kind: str, cells: list[tuple[Any, ...]],
     keys = sorted(parents)
     xy = np.array([h3.cell_to_latlng(k)[::-1] for k in keys], dtype=np.float64).reshape(-1, 2)
     return xy, [{"name": names.get(parents[k][4], ""), "kind": "", "h3": k, "path": parents[k][4]} for k in keys]
-
-
-def cover_with_fallback(eng: TravelTimeEngine, sites: np.ndarray, demand: np.ndarray,
-                        limit_s: float) -> sp.csr_matrix:
-    """The engine's cover matrix, with straight-line reach for demand off the network (as in the report)."""
-    cover = cover_matrix(eng, sites, demand, limit_s).tocsr().astype(bool)
-    off = np.flatnonzero(off_network_mask(eng, demand))
-    if len(off) == 0 or len(sites) == 0:
-        return cover
-    straight = cover_matrix(TravelTimeEngine(None, eng.fallback), sites, demand[off], limit_s).tocoo()
-    extra = sp.csr_matrix((np.ones(straight.nnz, dtype=bool), (straight.row, off[straight.col])), shape=cover.shape)
-    return (cover + extra).astype(bool).tocsr()
 
 
 def _covered(cover: sp.csr_matrix, rows: np.ndarray, n: int) -> np.ndarray:
@@ -121,7 +109,7 @@ def _compute(run: CoverageRun, eng: TravelTimeEngine) -> None:
     weights = np.array([c[3] for c in cells] + [0.0] * len(risk), dtype=np.float64)
     if len(demand_xy) == 0:
         raise ValueError(_("The area has no demand cells; generate them first."))
-    cover = cover_with_fallback(eng, np.vstack([station_xy, cand_xy]), demand_xy, limit_s)
+    cover = cover_matrix(eng, np.vstack([station_xy, cand_xy]), demand_xy, limit_s)
     fixed = np.arange(n_st)
     k = min(run.new_sites, len(cand_xy))
     chosen = mclp(cover, weights, k, fixed=fixed).sites if k else np.zeros(0, dtype=np.int64)

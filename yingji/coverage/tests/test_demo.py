@@ -59,7 +59,8 @@ def test_without_a_configured_file_the_network_is_only_handed_on(settings):
     settings.YINGJI_ROAD_NETWORK = ""
     context = small()
     install_road_network(context)
-    assert context.extra["road_network"].n_nodes > 20_000 and not RoadNetwork.objects.exists()
+    network = context.extra["road_network"]
+    assert network.meta["contracted"]["junctions_before"] > 20_000 and not RoadNetwork.objects.exists()
 
 
 def test_a_city_beyond_the_extract_gets_a_synthetic_network():

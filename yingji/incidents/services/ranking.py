@@ -69,6 +69,7 @@ class Candidate:
         return {"team_id": self.team_id, "team_name": self.team_name, "station_id": self.station_id,
                 "station_name": self.station_name, "seconds": round(self.seconds, 1),
                 "minutes": round(self.minutes, 1), "estimated": self.estimated,
+                "time_text": travel.travel_text(self.seconds, self.estimated),
                 "within_five_minutes": self.within_five_minutes, "lon": self.lon, "lat": self.lat}
 
 
@@ -160,11 +161,7 @@ class TeamIndex:
         if moved:
             rows = np.array([i for i, _p in moved])
             snapped = self.engine.prepare(np.array([p for _i, p in moved]))
-            lonlat, node = self.points.lonlat.copy(), self.points.node.copy()
-            dist, off = self.points.distance_m.copy(), self.points.offset_s.copy()
-            lonlat[rows], node[rows], dist[rows], off[rows] = (
-                snapped.lonlat, snapped.node, snapped.distance_m, snapped.offset_s)
-            self.points = PointSet(lonlat, node, dist, off)
+            self.points = self.points.replaced(rows, snapped)
             self.has_location[rows] = True
         self.synced = started
 
@@ -223,18 +220,17 @@ class TeamIndex:
             if wanted and not mask.any():
                 mask = base  # nobody with the specialty: the nearest anyone is better than no one
             idx = np.flatnonzero(mask)
-            points = self.points
-            sub = PointSet(points.lonlat[idx], points.node[idx], points.distance_m[idx], points.offset_s[idx])
+            sub = self.points.take(idx)
             engine = self.engine
             names, station_ids, station_names, ids = self.names, self.station_ids, self.station_names, self.ids
         if len(idx) == 0:
             return []
         ranking = engine.nearest((lon, lat), sub, k=k)
         out = []
-        for j, seconds in ranking:
+        for j, seconds, estimated in ranking.timed():
             i = int(idx[j])
             out.append(Candidate(int(ids[i]), names[i], station_ids[i], station_names[i], float(seconds),
-                                 ranking.estimated, float(sub.lonlat[j][0]), float(sub.lonlat[j][1])))
+                                 estimated, float(sub.lonlat[j][0]), float(sub.lonlat[j][1])))
         return out
 
     def times_for(self, lon: float, lat: float, team_ids: list[int]) -> dict[int, tuple[float, bool]]:
@@ -245,12 +241,11 @@ class TeamIndex:
             if not rows:
                 return {}
             idx = np.array(rows)
-            points = self.points
-            assert points is not None
-            sub = PointSet(points.lonlat[idx], points.node[idx], points.distance_m[idx], points.offset_s[idx])
+            assert self.points is not None
+            sub = self.points.take(idx)
             engine, ids = self.engine, self.ids
         ranking = engine.nearest((lon, lat), sub, k=len(rows))
-        return {int(ids[idx[j]]): (float(s), ranking.estimated) for j, s in ranking}
+        return {int(ids[idx[j]]): (float(s), estimated) for j, s, estimated in ranking.timed()}
 
 
 def _location(row: tuple) -> tuple[float, float] | None:

@@ -39,5 +39,6 @@ def dispatch_route(dispatch: Dispatch, position: tuple[float, float] | None = No
             "dispatch": dispatch.pk, "incident": incident.pk, "origin": origin,
             "seconds": round(route.seconds, 1), "minutes": round(route.minutes, 1),
             "metres": round(route.metres), "estimated": route.estimated,
+            "time_text": travel.travel_text(route.seconds, route.estimated),
         },
     }

@@ -13,6 +13,7 @@ from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.tests.builders import A_POINT, fire_in_a, world
 from yingji.resources.models import Team
 from yingji.routing import Network, TravelTimeEngine, synthetic_city
+from yingji.routing.geo import haversine_m
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/incidents/dispatches/"
@@ -51,10 +52,10 @@ def test_it_answers_the_road_path_from_the_station_to_the_incident(cast, with_ro
     assert feature["geometry"]["type"] == "LineString"
     assert line[0] == [station.lon, station.lat] and line[-1] == [incident.lon, incident.lat]
     ends = with_roads.prepare([(station.lon, station.lat), (incident.lon, incident.lat)])
-    net = roads()
-    # Right after the station comes its snapped junction; right before the incident, the incident's.
-    assert line[1] == pytest.approx([net.lon[ends.node[0]], net.lat[ends.node[0]]], abs=1e-6)
-    assert line[-2] == pytest.approx([net.lon[ends.node[1]], net.lat[ends.node[1]]], abs=1e-6)
+    # Right after the station comes where it joins its road (the gap away); right before the
+    # incident, where the incident joins its road.
+    assert haversine_m(*line[0], *line[1]) == pytest.approx(ends.distance_m[0], rel=1e-3, abs=0.5)
+    assert haversine_m(*line[-1], *line[-2]) == pytest.approx(ends.distance_m[1], rel=1e-3, abs=0.5)
     props = feature["properties"]
     assert props["estimated"] is False and props["origin"] == "team" and props["dispatch"] == d.pk
     expected = with_roads.travel_time((station.lon, station.lat), (incident.lon, incident.lat)).seconds

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import path_allowed
+from yingji.core.travel import travel_text
 from yingji.supplies.models import Material, MovementKind, Warehouse
 from yingji.supplies.services.search import (
     MAX_RESULTS,
@@ -59,7 +60,8 @@ def _exact(index: Any, text: str) -> MaterialEntry | None:
 
 def _brief(hit: Hit, result: SearchResult) -> dict[str, Any]:
     return {"name": hit.warehouse.name, "code": hit.warehouse.code, "minutes": round(hit.minutes, 1),
-            "available": hit.available, "phone": hit.warehouse.phone, "estimated": result.estimated}
+            "available": hit.available, "phone": hit.warehouse.phone, "estimated": hit.estimated,
+            "time_text": travel_text(hit.seconds, hit.estimated)}
 
 
 def nearest_warehouses(name: str, *, lon: float, lat: float, user: Any, limit: int = 3) -> list[dict[str, Any]]:

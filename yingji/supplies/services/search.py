@@ -30,7 +30,6 @@ from numpy.typing import NDArray
 from yingji.core import travel
 from yingji.core.scope import ROOT_PATH, granted_paths
 from yingji.routing import PointSet, Ranking, TravelTimeEngine
-from yingji.routing.geo import haversine_m
 from yingji.supplies.models import Material, StockBalance, Warehouse
 from yingji.supplies.services import invalidation
 
@@ -116,8 +115,7 @@ class StockIndex:
         return mask
 
     def subset(self, positions: NDArray[np.int64]) -> PointSet:
-        p = self.points
-        return PointSet(p.lonlat[positions], p.node[positions], p.distance_m[positions], p.offset_s[positions])
+        return self.points.take(positions)
 
 
 # ------------------------------------------------------------------ building
@@ -290,6 +288,7 @@ class Hit:
     held: int
     available: int
     take: int = 0  # units this warehouse gives in a partial-fulfilment plan
+    estimated: bool = False  # the time is a straight-line estimate (an end off the road network)
 
     @property
     def minutes(self) -> float:
@@ -367,7 +366,7 @@ def search_stock(user: Any, *, point: tuple[float, float], term: str | None = No
         ranking = _nearest(index, (lon, lat), pos[enough], limit)
         result.estimated = ranking.estimated
         result.hits = [Hit(index.warehouses[int(pos[enough[i]])], seconds, int(held[enough[i]]),
-                           int(available[enough[i]])) for i, seconds in ranking]
+                           int(available[enough[i]]), estimated=estimated) for i, seconds, estimated in ranking.timed()]
         return result
     # Nobody holds enough alone: take from the nearest holders until it is covered.
     k = min(len(pos), max(limit, 8))
@@ -380,45 +379,24 @@ def search_stock(user: Any, *, point: tuple[float, float], term: str | None = No
         k = min(len(pos), k * 4)
     result.estimated = ranking.estimated
     remaining = quantity
-    for i, seconds in ranking:
+    for i, seconds, estimated in ranking.timed():
         if remaining <= 0:
             break
         take = min(int(available[i]), remaining)
         remaining -= take
-        result.plan.append(Hit(index.warehouses[int(pos[i])], seconds, int(held[i]), int(available[i]), take))
+        result.plan.append(Hit(index.warehouses[int(pos[i])], seconds, int(held[i]), int(available[i]), take,
+                               estimated))
     return result
 
 
 def _nearest(index: StockIndex, point: tuple[float, float], positions: NDArray[np.int64], k: int) -> Ranking:
-    """The k warehouses (of `positions`) with the least travel time to `point`.
+    """The k warehouses (of `positions`) with the least travel time to `point`, exactly.
 
-    The engine's bounded reverse search (five minutes first, doubled until the
-    k nearest are certain), with one correction: a warehouse nearer to the
-    point than either of them is to a road is timed in a straight line. The
-    engine charges each gap to the road at walking-car pace, so an incident in
-    a park 1.4 km from the nearest mapped junction would otherwise find the
-    store 150 m away 17 minutes off. Such pairs are few; adding them to the
-    engine's exact ranking and re-sorting keeps the answer exact under the
-    combined measure (any other warehouse is timed by road, no faster than the
-    engine's k-th).
+    The engine's bounded reverse search (five minutes first, grown until the k
+    nearest are certain) under its one snapping rule: a warehouse or a point off
+    the road network is timed by the straight-line estimate, and marked.
     """
-    engine = index.engine
-    facilities = index.subset(positions)
-    k = min(k, len(positions))
-    ranking = engine.nearest(point, facilities, k=k)
-    if engine.estimated or k == 0:
-        return ranking
-    gap = float(engine.snap(*point).distance_m[0])
-    direct_m = haversine_m(point[0], point[1], facilities.lonlat[:, 0], facilities.lonlat[:, 1])
-    close = np.flatnonzero(direct_m <= np.maximum(gap, facilities.distance_m))
-    if len(close) == 0:
-        return ranking
-    straight = engine.fallback.seconds(point[0], point[1], facilities.lonlat[close, 0], facilities.lonlat[close, 1])
-    best = dict(ranking.items)
-    for i, seconds in zip(close.tolist(), np.atleast_1d(straight).tolist(), strict=True):
-        best[i] = min(best.get(i, np.inf), seconds)
-    items = sorted(best.items(), key=lambda item: (item[1], item[0]))[:k]
-    return Ranking([(int(i), float(t)) for i, t in items], ranking.estimated)
+    return index.engine.nearest(point, index.subset(positions), k=min(k, len(positions)))
 
 
 def warehouse_states(user: Any, material_id: int | None) -> list[tuple[WarehouseEntry, str, int, int]]:

@@ -30,9 +30,8 @@
     },
     onEachFeature: function (f, layer) {
       var p = f.properties;
-      var time = p.minutes === null ? text.beyond : p.minutes + " " + text.minutes;
-      layer.bindTooltip(fmt(p.population) + " " + text.residents + " · " + time +
-        (p.off_network ? " · " + text.off_network : ""));
+      var time = p.minutes === null ? text.beyond : p.time_text;
+      layer.bindTooltip(fmt(p.population) + " " + text.residents + " · " + time);
     }
   }) : Promise.resolve(null);
   cellsLoaded.then(function (layer) {
@@ -73,7 +72,7 @@
     onEachFeature: function (f, layer) {
       var p = f.properties;
       layer.bindTooltip(p.name + " · " + (p.covered ? text.covered : text.uncovered) +
-        (p.minutes === null ? "" : " · " + p.minutes + " " + text.minutes));
+        (p.minutes === null ? "" : " · " + p.time_text));
     }
   }).then(function (layer) { riskLayer = layer; });
   document.getElementById("show-risk").addEventListener("change", function (e) {

@@ -7,10 +7,10 @@
   var text = JSON.parse(document.getElementById("route-text").textContent);
   var here = null;  // [lon, lat] once the responder asked for a route from their position
 
+  /* One figure for the trip: the server's "N 分钟 · X 公里", or "约 N 分钟（估算）" for a straight-line guess. */
   function summary(el, props) {
-    var line = text.summary.replace("{minutes}", Math.max(1, Math.round(props.minutes)))
-      .replace("{km}", (props.metres / 1000).toFixed(1));
-    if (props.estimated) { line = "≈ " + line + " (" + text.estimated + ")"; }
+    var line = props.time_text;
+    if (!props.estimated) { line += " · " + text.km.replace("{km}", (props.metres / 1000).toFixed(1)); }
     if (props.origin === "position") { line += " · " + text.from_here; }
     el.textContent = line;
     el.setAttribute("data-estimated", props.estimated ? "1" : "0");
@@ -36,7 +36,7 @@
         el.setAttribute("data-route-drawn", estimated ? "estimated" : "road");
         el.setAttribute("data-route-points", String(points.length));
       })
-      .catch(function () { out.textContent = text.failed; });
+      .catch(function () { out.textContent = (out.textContent ? out.textContent + " · " : "") + text.failed; });
   }
 
   function drawMaps() {

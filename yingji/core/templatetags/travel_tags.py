@@ -1,0 +1,15 @@
+"""`{% load travel_tags %}` then `{{ seconds|travel_time:estimated }}`: one trip's time, as every screen shows it."""
+
+from __future__ import annotations
+
+from django import template
+
+from yingji.core.travel import travel_text
+
+register = template.Library()
+
+
+@register.filter
+def travel_time(seconds: float | None, estimated: bool = False) -> str:
+    """"7.9 分钟", or "约 8 分钟（估算）" for a straight-line estimate (see core.travel.travel_text)."""
+    return travel_text(seconds, bool(estimated))
