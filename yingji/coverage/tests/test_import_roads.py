@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from shapely.geometry import box, mapping
 
 from yingji.core import travel
@@ -81,7 +82,7 @@ def broken_copy(tmp_path: Path, how: str) -> Path:
                                            ("text", "not an OpenStreetMap PBF file")])
 def test_a_truncated_or_damaged_file_is_refused_and_the_network_in_use_stays(settings, tmp_path, how, says):
     before = installed(settings)
-    with pytest.raises(CommandError, match=says) as caught:
+    with translation.override("en"), pytest.raises(CommandError, match=says) as caught:
         call_command("import_roads", str(broken_copy(tmp_path, how)), stdout=io.StringIO())
     assert "OpenStreetMap" in str(caught.value)
     assert_kept(settings, before)
@@ -89,14 +90,14 @@ def test_a_truncated_or_damaged_file_is_refused_and_the_network_in_use_stays(set
 
 def test_a_file_without_roads_is_refused(settings):
     before = installed(settings)
-    with pytest.raises(CommandError, match="no drivable roads"):
+    with translation.override("en"), pytest.raises(CommandError, match="no drivable roads"):
         call_command("import_roads", str(FUTIAN_PBF), "--bbox", "0", "0", "0.1", "0.1", stdout=io.StringIO())
     assert_kept(settings, before)
 
 
 def test_a_network_too_small_to_be_useful_is_refused(settings):
     before = installed(settings)
-    with pytest.raises(CommandError, match="only 6 junctions; at least 200"):
+    with translation.override("en"), pytest.raises(CommandError, match="only 6 junctions; at least 200"):
         call_command("import_roads", str(FUTIAN_PBF), "--bbox", "114.03", "22.53", "114.04", "22.54",
                      stdout=io.StringIO())
     assert_kept(settings, before)
@@ -107,7 +108,7 @@ def test_a_network_that_misses_the_district_is_refused(settings):
     # The district lies 10 km north of the extract: the roads reach none of it.
     Jurisdiction.objects.create(level=Level.DISTRICT, code="440399", name="远方区", path="/440399/", depth=0,
                                 boundary=mapping(box(114.0, 22.7, 114.1, 22.8)))
-    with pytest.raises(CommandError, match=r"reach only 0(\.0)?% of the district"):
+    with translation.override("en"), pytest.raises(CommandError, match=r"reach only 0(\.0)?% of the district"):
         call_command("import_roads", str(FUTIAN_PBF), stdout=io.StringIO())
     assert_kept(settings, before)
     # The district where the extract is: accepted.

@@ -30,7 +30,7 @@ def test_it_draws_the_road_route_and_says_how_long(cast, called, page_for, live_
     phone.goto(live_server.url + "/incidents/me/")
     phone.wait_for_selector(f"#map-{called.pk}[data-route-drawn=road]")
     text = phone.inner_text(f"[data-testid=route-summary-{called.pk}]")
-    assert re.fullmatch(r"\d+ min · \d+\.\d km", text), text
+    assert re.fullmatch(r"\d+\.\d min · \d+\.\d km", text), text  # a road time: tenths of a minute, no "about"
     # The path is drawn as a polyline with many vertices (the streets), not the two ends of a straight line.
     assert int(phone.get_attribute(f"#map-{called.pk}", "data-route-points")) > 4
     screenshot(phone, "incidents-responder-route")
