@@ -43,6 +43,7 @@ YINGJI_APPS = [
     "yingji.supplies",
     "yingji.incidents",
     "yingji.warnings",
+    "yingji.duty",
 ]
 
 INSTALLED_APPS = [

@@ -37,7 +37,7 @@ TREE_AND_ACCOUNTS = ("!jurisdictions.add_*", "!jurisdictions.change_*", "!jurisd
 
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT_ADMIN: ("*",),
-    Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*", "hazards.*",
+    Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*", "hazards.*", "duty.*",
                           # Streets issue and approve warnings for their area (approval needs someone
                           # other than the composer: warnings/services.py).
                           "warnings.*", "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
@@ -50,7 +50,9 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
                            "warnings.publish",
                            # Hazards: report, assign to a unit, recheck, patrol; inspectors are the street's.
                            "hazards.*", "!hazards.add_inspector", "!hazards.change_inspector",
-                           "!hazards.delete_inspector", "!hazards.import_inspector"),
+                           "!hazards.delete_inspector", "!hazards.import_inspector",
+                           # Duty: rosters, the log, handovers and the daily report of their community.
+                           "duty.*"),
     # Grid workers find and report hazards, walk their patrols and recheck rectifications on site.
     Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report", "hazards.report",
                        "hazards.patrol", "hazards.recheck"),

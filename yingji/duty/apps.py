@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DutyConfig(AppConfig):
+    name = "yingji.duty"
+    label = "duty"
+    verbose_name = _("Duty")
+    nav_items = [("duty:index", _("Duty"))]
