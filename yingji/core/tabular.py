@@ -130,6 +130,20 @@ def render(value: Any) -> Any:
     return value
 
 
+def text_stays_text(cell: Any) -> Any:
+    """A cell whose text starts with "=" kept as text: Excel would run it as a formula
+    (=HYPERLINK(…), =cmd|…) — what a user typed never becomes one. Answers the cell."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+def safe_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """A row for `sheet.append` (write-only sheets too) in which no text becomes a formula."""
+    return [text_stays_text(WriteOnlyCell(sheet, value=v)) if isinstance(v, str) and v.startswith("=") else v
+            for v in values]
+
+
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
@@ -144,7 +158,7 @@ def write_sheet(book: Any, title: str, header: list[str], rows: Iterable[list[An
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(sheet, row))
 
 
 def workbook_bytes(book: Any) -> bytes:
@@ -252,7 +266,7 @@ class TableSpec:
         sheet.freeze_panes = "A2"
         sheet.append(header)
         for row in self.rows(self.export_queryset() if objects is None else objects):
-            sheet.append(row)
+            sheet.append(safe_row(sheet, row))
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

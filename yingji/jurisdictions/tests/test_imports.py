@@ -127,3 +127,12 @@ def test_the_web_import_page_shows_row_errors(cast):
     page = response.content.decode()
     assert "data-testid=\"import-errors\"" in page and "名称" in page
     assert not Jurisdiction.objects.filter(code="44030400100102").exists()
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(cast):
+    """What a user typed never runs in the spreadsheet of whoever opens the export (core.tabular.safe_row)."""
+    Jurisdiction.objects.filter(pk=cast.grid_a1.pk).update(name='=HYPERLINK("http://evil.example","点我")')
+    exported = api_client(cast.commander).get("/api/v1/jurisdictions/export")
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert len(cells) == 1 and cells[0].data_type == "s"
