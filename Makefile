@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test bench lint browser-deps messages clean
+.PHONY: setup demo test bench lint browser-deps pdf-deps messages clean
 
 # Translation catalogues: the project's (yingji/locale) and one per app that keeps its own
 # (yingji/<app>/locale), so that apps add strings without touching a shared file.
@@ -19,7 +19,7 @@ PO_FILES := $(shell find yingji -path '*/locale/zh_Hans/LC_MESSAGES/django.po')
 MO_FILES := $(PO_FILES:.po=.mo)
 OWN_CATALOGUE_APPS := $(patsubst yingji/%/locale,%,$(wildcard yingji/*/locale))
 
-setup: $(VENV)/.installed node_modules/.installed $(MO_FILES)
+setup: $(VENV)/.installed node_modules/.installed $(MO_FILES) pdf-deps
 
 # Python packages, pinned by requirements.lock (regenerate it with `make lock`).
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -52,6 +52,14 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
+
+# WeasyPrint (the daily duty report's printable PDF) draws text with Pango and needs a CJK font for
+# Chinese: installed from Debian when the libraries or the fonts are missing.
+pdf-deps:
+	@{ /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && fc-list :lang=zh 2>/dev/null | grep -q . ; } || { \
+	  echo "Installing Pango and the Noto CJK fonts for the PDF reports"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	    fonts-noto-cjk >/dev/null; }
 
 lint: setup
 	$(VENV)/bin/ruff check yingji bench

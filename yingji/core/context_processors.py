@@ -34,6 +34,17 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
     return items
 
 
+def header_items(request: HttpRequest) -> list[dict[str, Any]]:
+    """Links with a count in every page's header, declared by apps as a `header_items(request)` method
+    on their AppConfig (messaging's inbox: "My messages" and the unread count)."""
+    items: list[dict[str, Any]] = []
+    for config in apps.get_app_configs():
+        declared = getattr(config, "header_items", None)
+        if callable(declared):
+            items += declared(request)
+    return items
+
+
 def platform(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {
         "basemap": {
@@ -46,4 +57,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["nav_items"] = navigation(request)
+        context["header_items"] = header_items(request)
     return context

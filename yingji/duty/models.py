@@ -151,9 +151,9 @@ class Handover(LedgerModel):
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     written_at = models.DateTimeField(_("written at"))
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), null=True,
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True,
                                         blank=True, on_delete=models.SET_NULL, related_name="+")
-    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     acknowledged_in = models.ForeignKey(Shift, verbose_name=_("taken over by the shift"), null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="handovers_received")
 

@@ -1,0 +1,92 @@
+"""The daily duty report: compiled from the day's ledgers of a subtree, exported as Excel and as a Chinese PDF."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import openpyxl
+import pypdf
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from yingji.duty.exports import report_pdf, report_xlsx
+from yingji.duty.models import EntryKind
+from yingji.duty.services import handover, log, reports
+from yingji.duty.tests.builders import local, make_shift, staff_of_a
+from yingji.incidents.tests.builders import fire_in_a
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2026, 11, 20)
+
+
+@pytest.fixture
+def a_day(cast):  # type: ignore[no-untyped-def]
+    """November 20, 2026 in street S1: its own shifts and log, community A's night and events, a fire in A."""
+    one, two, three = staff_of_a(cast)
+    street_day = make_shift(cast.street_1, local(2026, 11, 20, 8), local(2026, 11, 20, 20), cast.street_officer)
+    make_shift(cast.street_1, local(2026, 11, 19, 20), local(2026, 11, 20, 8), cast.street_officer, label="夜班")
+    a_day_shift = make_shift(cast.community_a, local(2026, 11, 20, 8), local(2026, 11, 20, 20), one, [two])
+    handover.write_handover(a_day_shift, actor=two, notes="3栋电梯困人已解救，明日回访", now=local(2026, 11, 20, 19))
+    fire = fire_in_a(cast, received_at=local(2026, 11, 20, 14, 5))
+    log.add_entry(actor=cast.street_officer, jurisdiction=cast.street_1, kind=EntryKind.INSTRUCTION,
+                  summary="区应急局通知：明日起进入防汛三级应急响应", now=local(2026, 11, 20, 9, 30))
+    log.add_entry(actor=two, jurisdiction=cast.community_a, kind=EntryKind.EVENT, summary="A社区1栋火情，已报119",
+                  subject=fire, now=local(2026, 11, 20, 14, 10))
+    log.add_entry(actor=one, jurisdiction=cast.community_a, kind=EntryKind.CALL, summary="居民咨询停水时间",
+                  now=local(2026, 11, 20, 16))
+    return cast, street_day, fire
+
+
+def test_the_street_report_gathers_its_log_the_events_below_its_incidents_and_its_units(a_day):
+    cast, street_day, fire = a_day
+    report = reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
+                                    summary="全天平稳。", now=local(2026, 11, 21, 8, 30))
+    content = report.content
+    assert [e["summary"] for e in content["log"]] == ["区应急局通知：明日起进入防汛三级应急响应"]
+    # Community A's event climbs up to the street's report; its routine call stays in A's count only.
+    assert [(e["unit"], e["summary"]) for e in content["carried_up"]] == [("A社区", "A社区1栋火情，已报119")]
+    assert content["incidents"]["received"] == 1 and content["incidents"]["items"][0]["reference"] == fire.reference
+    units = {u["name"]: u for u in content["units"]}
+    assert (units["A社区"]["log"], units["A社区"]["events"], units["A社区"]["incidents"]) == (2, 1, 1)
+    assert units["B社区"]["log"] == 0
+    # The street's two shifts of the day (the night from the 19th reaches into it) left no handover notes.
+    assert [s["handover_missing"] for s in content["shifts"]] == [True, True]
+    assert content["totals"] == {"log": 3, "events": 2, "incidents": 1, "handovers_missing": 2}
+    assert report.summary == "全天平稳。"
+    # Compiling again refreshes the same report.
+    again = reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
+                                   now=local(2026, 11, 21, 9))
+    assert again.pk == report.pk and again.summary == "全天平稳。"
+
+
+def test_a_report_is_compiled_for_a_day_that_has_come_by_those_in_charge_of_it(a_day):
+    cast, _street_day, _fire = a_day
+    with pytest.raises(ValidationError):
+        reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
+                               now=local(2026, 11, 19, 23))
+    with pytest.raises(ValidationError):
+        reports.compile_report(actor=cast.commander, jurisdiction=cast.grid_a1, day=DAY, now=local(2026, 11, 21))
+    with pytest.raises(PermissionDenied):
+        reports.compile_report(actor=cast.officer_c, jurisdiction=cast.street_1, day=DAY, now=local(2026, 11, 21))
+    with pytest.raises(PermissionDenied):  # a grid worker reads reports, does not compile them
+        reports.compile_report(actor=cast.grid_worker_a, jurisdiction=cast.community_a, day=DAY,
+                               now=local(2026, 11, 21))
+
+
+def test_the_excel_and_the_pdf_say_what_the_report_says_in_chinese(a_day):
+    cast, _street_day, _fire = a_day
+    report = reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
+                                    summary="=HYPERLINK(\"http://x\")", now=local(2026, 11, 21, 8))
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx(report)))
+    assert book.sheetnames[:3] == ["日报", "值班安排", "值班记录"]
+    cells = [c for row in book["日报"].iter_rows() for c in row]
+    summary = next(c for c in cells if str(c.value).startswith("=HYPERLINK"))
+    assert summary.data_type == "s"  # what a user typed never becomes a formula
+    assert any(row[2] == "区应急局通知：明日起进入防汛三级应急响应" for row in book["值班记录"].iter_rows(values_only=True))
+    pdf = pypdf.PdfReader(io.BytesIO(report_pdf(report)))
+    text = "".join(page.extract_text() for page in pdf.pages).replace(" ", "")
+    assert "南园街道值班日报" in text
+    assert "区应急局通知：明日起进入防汛三级应急响应" in text and "A社区1栋火情，已报119" in text
+    fonts = {str(f) for page in pdf.pages for f in page["/Resources"]["/Font"].values()}
+    assert fonts  # the CJK font is embedded: the text is drawn, not left as missing glyphs
