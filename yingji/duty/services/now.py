@@ -27,6 +27,7 @@ from yingji.jurisdictions.models import Jurisdiction, Level
 
 GENERATION_KEY = "duty:generation"
 CACHE_SECONDS = 60
+TREE_SECONDS = 600
 LONGEST_SHIFT = datetime.timedelta(hours=48)  # rosters.MAX_SHIFT: bounds the index scan
 POST_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
@@ -123,11 +124,16 @@ def roster_changed() -> None:
 
 
 def _ancestor_rows(path: str) -> list[tuple[int, str, str, str, str]]:
-    """(id, code, name, level, path) of the command centres on a path, nearest first."""
-    codes = [c for c in path.strip("/").split("/") if c]
-    rows = list(Jurisdiction.objects.filter(code__in=codes, level__in=POST_LEVELS)
-                .values_list("pk", "code", "name", "level", "path"))
-    return sorted(rows, key=lambda r: -len(r[4]))
+    """(id, code, name, level, path) of the command centres on a path, nearest first. The tree changes
+    rarely: kept ten minutes (a renamed street shows its new name within that time)."""
+    key = f"duty:tree:{path}"
+    rows = cache.get(key)
+    if rows is None:
+        codes = [c for c in path.strip("/").split("/") if c]
+        rows = sorted(Jurisdiction.objects.filter(code__in=codes, level__in=POST_LEVELS)
+                      .values_list("pk", "code", "name", "level", "path"), key=lambda r: -len(r[4]))
+        cache.set(key, rows, TREE_SECONDS)
+    return rows
 
 
 def posts_for_path(path: str, at: datetime.datetime | None = None) -> list[Post]:

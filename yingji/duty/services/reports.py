@@ -34,7 +34,7 @@ from yingji.jurisdictions.models import Jurisdiction
 
 CONTENT_VERSION = 1
 MAX_ITEMS = 500
-# Entries of the units below that a report carries up: what the level above must know.
+# Entries of the units right below that a report carries up: what the level above must know.
 CARRIED_UP = (EntryKind.EVENT, EntryKind.INSTRUCTION)
 
 
@@ -127,12 +127,14 @@ def build_content(jurisdiction: Jurisdiction, day: datetime.date, now: datetime.
     below = (LogEntry.objects.filter(jurisdiction__path__startswith=jurisdiction.path, at__gte=start, at__lt=end)
              .exclude(jurisdiction=jurisdiction).select_related("jurisdiction").order_by("at", "id"))
     for entry in below.only("pk", "at", "kind", "summary", "author_name", "subject_label", "jurisdiction__name",
-                            "jurisdiction__path"):
+                            "jurisdiction__path", "jurisdiction__parent_id"):
         unit = _unit_of(entry.jurisdiction.path, units)
         if unit is not None:
             unit["log"] += 1
             unit["events"] += entry.kind in CARRIED_UP
-        if entry.kind in CARRIED_UP and len(carried) < MAX_ITEMS:
+        # Each level reports to the one above: the units right below carry their events and instructions
+        # up; what lies deeper reached them through their own reports and is counted here.
+        if entry.kind in CARRIED_UP and entry.jurisdiction.parent_id == jurisdiction.pk and len(carried) < MAX_ITEMS:
             carried.append(_entry(entry, entry.jurisdiction.name))
 
     below_shifts = (Shift.objects.filter(jurisdiction__path__startswith=jurisdiction.path, starts_at__lt=end,
