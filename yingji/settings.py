@@ -266,6 +266,11 @@ if YINGJI_TICK_SECONDS < 0:
 YINGJI_SERVE_BACKGROUND = env_bool("YINGJI_SERVE_BACKGROUND", not PRODUCTION)
 # Seconds a called team has to acknowledge before the tick calls the next candidate.
 YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
+# Duty: minutes after an incident's call within which its street submits the first report (首报) to the
+# level above; a draft still waiting then is escalated.
+YINGJI_DUTY_FIRST_REPORT_MINUTES = env_int("YINGJI_DUTY_FIRST_REPORT_MINUTES", 30)
+if YINGJI_DUTY_FIRST_REPORT_MINUTES < 1:
+    raise ConfigurationError(f"YINGJI_DUTY_FIRST_REPORT_MINUTES must be 1 or more, got {YINGJI_DUTY_FIRST_REPORT_MINUTES}")
 
 # Early warnings (docs/warnings.md): the CAP sender, which levels need approval before release,
 # and the optional XML signature of released CAP messages (PEM files of a key and its certificate).

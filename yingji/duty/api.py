@@ -9,6 +9,10 @@
     GET  /holidays/ · POST /holidays/
     GET  /log/?jurisdiction=&since=&until=&kind= · POST /log/ · GET|PATCH /log/{id}
     GET  /reports/?jurisdiction=&day= · POST /reports/ (compile) · GET /reports/{id} · /reports/{id}/xlsx · /pdf
+    POST /reports/{id}/{review|submit|reopen|receive|return}          GET /queue (what the units below sent up)
+    GET  /incident-reports/?incident=&status=&kind= · GET|PATCH /incident-reports/{id}
+    POST /incident-reports/{id}/{submit|receive|return} · POST /incidents/{id}/follow-up
+    GET  /swaps/ · POST /shifts/{id}/swaps · POST /swaps/{id}/{agree|decline|approve|reject|cancel}
 """
 
 from typing import Any
@@ -29,7 +33,17 @@ from yingji.core.files import xlsx_response
 from yingji.core.scope import ensure, has_perm_somewhere
 from yingji.duty import exports, times
 from yingji.duty.imports import ShiftTable
-from yingji.duty.models import DailyReport, Handover, Holiday, LogEntry, RosterPattern, Shift, ShiftMember
+from yingji.duty.models import (
+    DailyReport,
+    Handover,
+    Holiday,
+    IncidentReport,
+    LogEntry,
+    RosterPattern,
+    Shift,
+    ShiftMember,
+    SwapRequest,
+)
 from yingji.duty.schemas import (
     ExtraShiftsIn,
     GeneratedOut,
@@ -38,6 +52,9 @@ from yingji.duty.schemas import (
     HandoverOut,
     HolidayIn,
     HolidayOut,
+    IncidentReportFilters,
+    IncidentReportOut,
+    IncidentReportPatch,
     LogEntryIn,
     LogEntryOut,
     LogEntryPatch,
@@ -46,6 +63,7 @@ from yingji.duty.schemas import (
     PatternIn,
     PatternOut,
     PostOut,
+    QueueOut,
     ReportDetailOut,
     ReportFilters,
     ReportIn,
@@ -54,12 +72,18 @@ from yingji.duty.schemas import (
     ShiftIn,
     ShiftOut,
     ShiftPatch,
+    StepIn,
+    StepOut,
+    SwapIn,
+    SwapOut,
     TakeOverOut,
 )
-from yingji.duty.services import handover, log, reports, rosters
+from yingji.duty.services import handover, log, reports, rosters, swaps, upward
 from yingji.duty.services import now as duty_now
 from yingji.duty.services.rosters import DUTY_LEVELS
 from yingji.duty.views.common import post_rows
+from yingji.duty.workflows import DAILY_REPORT, INCIDENT_REPORT, SWAP
+from yingji.incidents.models import Incident
 from yingji.jurisdictions.models import Jurisdiction
 
 router = Router(tags=["duty"])
@@ -401,3 +425,102 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = _exportable(request, pk)
     return HttpResponse(exports.report_pdf(report), content_type="application/pdf")
+
+
+# ------------------------------------------------------------------ workflows: reports up the chain, swaps
+def _step_out(workflow: Any, user: Any, obj: Any) -> dict[str, Any]:
+    return {"id": obj.pk, "status": obj.status, "allowed": [t.name for t in workflow.allowed(user, obj)]}
+
+
+@router.post("/reports/{int:pk}/{step}", response={200: StepOut, **READ})
+def daily_report_step(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+    """review, submit, reopen (at the command centre); receive, return (the level above, saying why)."""
+    user = request_user(request)
+    report = get_object_or_404(_reports(user), pk=pk)
+    if step not in DAILY_REPORT.by_name:
+        raise Http404
+    return _step_out(DAILY_REPORT, user, reports.step(report, step, actor=user, note=payload.note))
+
+
+@router.get("/queue", response=QueueOut)
+def queue(request: HttpRequest) -> Any:
+    """What the units right below the caller's command centres sent up, and their overdue first reports."""
+    return upward.queue(request_user(request), timezone.now())
+
+
+def _incident_reports(user: Any) -> QuerySet[IncidentReport]:
+    return IncidentReport.objects.visible_to(user).select_related("jurisdiction", "jurisdiction__parent")
+
+
+@router.get("/incident-reports/", response=list[IncidentReportOut])
+@paginate(Pagination)
+def list_incident_reports(request: HttpRequest, filters: Query[IncidentReportFilters]):  # type: ignore[no-untyped-def]
+    queryset = apply_list_filters(_incident_reports(request_user(request)), filters, search_fields=("title",))
+    if filters.incident:
+        queryset = queryset.filter(incident_id=filters.incident)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    return queryset.order_by("-drafted_at", "-id")
+
+
+@router.get("/incident-reports/{int:pk}", response={200: IncidentReportOut, **READ})
+def get_incident_report(request: HttpRequest, pk: int) -> IncidentReport:
+    return get_object_or_404(_incident_reports(request_user(request)), pk=pk)
+
+
+@router.patch("/incident-reports/{int:pk}", response=WRITE)
+def edit_incident_report(request: HttpRequest, pk: int, payload: IncidentReportPatch) -> Any:
+    user = request_user(request)
+    report = upward.edit_report(get_object_or_404(_incident_reports(user), pk=pk), actor=user, title=payload.title,
+                                body=payload.body)
+    return Status(200, IncidentReportOut.from_orm(report).dict())
+
+
+@router.post("/incident-reports/{int:pk}/{step}", response={200: StepOut, **READ})
+def incident_report_step(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+    """submit (the street); receive, return (the level above, saying why)."""
+    user = request_user(request)
+    report = get_object_or_404(_incident_reports(user), pk=pk)
+    if step not in INCIDENT_REPORT.by_name:
+        raise Http404
+    return _step_out(INCIDENT_REPORT, user, upward.step(report, step, actor=user, note=payload.note))
+
+
+@router.post("/incidents/{int:incident_id}/follow-up", response=WRITE)
+def follow_up(request: HttpRequest, incident_id: int) -> Any:
+    """Draft a follow-up report (续报) of an incident from its state now."""
+    user = request_user(request)
+    incident = get_object_or_404(Incident.objects.visible_to(user).select_related("jurisdiction"), pk=incident_id)
+    report = upward.draft_follow_up(incident, actor=user)
+    return Status(201, IncidentReportOut.from_orm(report).dict())
+
+
+@router.get("/swaps/", response=list[SwapOut])
+@paginate(Pagination)
+def list_swaps(request: HttpRequest, filters: Query[ReportFilters]):  # type: ignore[no-untyped-def]
+    queryset = SwapRequest.objects.visible_to(request_user(request))
+    return apply_list_filters(queryset, filters, search_fields=("reason",)).order_by("-created_at")
+
+
+@router.post("/shifts/{int:pk}/swaps", response=WRITE)
+def request_swap(request: HttpRequest, pk: int, payload: SwapIn) -> Any:
+    """Someone on the shift asks a colleague to stand in (or to exchange it for `counterpart`)."""
+    user = request_user(request)
+    shift = _shift(user, pk)
+    replacement = _staff(shift.jurisdiction, payload.replacement, "replacement")
+    counterpart = _shift(user, payload.counterpart) if payload.counterpart is not None else None
+    swap = swaps.request_swap(shift, actor=user, replacement=replacement, counterpart=counterpart,
+                              reason=payload.reason)
+    return Status(201, SwapOut.from_orm(swap).dict())
+
+
+@router.post("/swaps/{int:pk}/{step}", response={200: StepOut, **READ})
+def swap_step(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+    """agree, decline (the colleague); approve, reject (the roster's manager); cancel (the requester)."""
+    user = request_user(request)
+    swap = get_object_or_404(SwapRequest.objects.visible_to(user).select_related("shift", "counterpart"), pk=pk)
+    if step not in SWAP.by_name:
+        raise Http404
+    return _step_out(SWAP, user, swaps.step(swap, step, actor=user, note=payload.note))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from yingji.accounts.models import User
 from yingji.duty import times
-from yingji.duty.models import EXTRA_KINDS, EntryKind, RosterPattern, ShiftKind
+from yingji.duty.models import EXTRA_KINDS, EntryKind, RosterPattern, Shift, ShiftKind
 from yingji.duty.services import rosters
 from yingji.jurisdictions.models import Jurisdiction
 
@@ -203,3 +203,30 @@ class HolidayForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Excel or CSV file"))
+
+
+class IncidentReportForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Report title"), max_length=200)
+    body = forms.CharField(label=gettext_lazy("Report"), max_length=8000, widget=forms.Textarea(attrs={"rows": 10}))
+
+
+class ShiftChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Shift) -> str:
+        start = timezone.localtime(obj.starts_at, times.zone())
+        return f"{start:%m-%d %H:%M} {obj.label} · {obj.leader}"
+
+
+class SwapForm(forms.Form):
+    replacement = PersonChoice(label=gettext_lazy("Colleague who stands in"), queryset=None)
+    counterpart = ShiftChoice(label=gettext_lazy("In exchange for their shift (optional)"), queryset=None,
+                              required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, shift: Shift, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        on_it = [shift.leader_id, *shift.staff.values_list("user_id", flat=True)]
+        self.fields["replacement"].queryset = rosters.eligible_staff(shift.jurisdiction).exclude(pk__in=on_it)
+        self.fields["counterpart"].queryset = (
+            Shift.objects.filter(jurisdiction=shift.jurisdiction, starts_at__gt=timezone.now(),
+                                 starts_at__lt=shift.starts_at + datetime.timedelta(days=31))
+            .exclude(pk=shift.pk).select_related("leader").order_by("starts_at"))

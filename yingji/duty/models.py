@@ -23,6 +23,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yingji.core.models import LedgerModel
+from yingji.core.scope import ScopedQuerySet
 
 
 class ShiftKind(models.TextChoices):
@@ -211,6 +212,15 @@ class LogEntry(LedgerModel):
         return f"{self.at:%m-%d %H:%M} {self.get_kind_display()}"
 
 
+class ReportStatus(models.TextChoices):
+    """Where a report stands on its way up (daily reports and incident reports)."""
+
+    DRAFT = "draft", _("Draft")
+    REVIEWED = "reviewed", _("Reviewed")
+    SUBMITTED = "submitted", _("Submitted")
+    RECEIVED = "received", _("Received")
+
+
 class DailyReport(LedgerModel):
     """The daily duty report (值班日报) of one jurisdiction for one day: compiled from the duty log,
     the shifts, the incidents, warnings and hazards of its subtree, and the reports of the units
@@ -224,6 +234,8 @@ class DailyReport(LedgerModel):
     compiled_at = models.DateTimeField(_("compiled at"))
     compiled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("compiled by"), null=True,
                                     on_delete=models.SET_NULL, related_name="+")
+    # Compiled and reviewed at the command centre, submitted to the one above, received there (workflows.py).
+    status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
 
     audit_exclude = ("created_at", "updated_at", "content")
 
@@ -232,8 +244,112 @@ class DailyReport(LedgerModel):
         verbose_name_plural = _("daily duty reports")
         ordering = ["-day", "jurisdiction__path"]
         permissions = [("export_dailyreport", "Can export daily reports"),
-                       ("compile_report", "Can compile daily reports")]
+                       ("compile_report", "Can compile daily reports"),
+                       ("review_report", "Can review reports of their command centre"),
+                       ("submit_report", "Can submit reports to the level above"),
+                       ("receive_report", "Can receive the reports of the units below")]
         constraints = [models.UniqueConstraint(fields=["jurisdiction", "day"], name="daily_report_once_a_day")]
 
     def __str__(self) -> str:
         return f"{self.jurisdiction} {self.day}"
+
+
+class SwapStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    AGREED = "agreed", _("Agreed by the replacement")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SwapRequest(LedgerModel):
+    """A request to change shifts (换班): someone on a shift asks a colleague to stand it instead (替班), or to
+    exchange it for one of the colleague's shifts (`counterpart`); the colleague agrees, the roster's
+    manager approves, and the roster changes."""
+
+    shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="swaps")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                  on_delete=models.PROTECT, related_name="+")
+    replacement = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("replacement"),
+                                    on_delete=models.PROTECT, related_name="+")
+    counterpart = models.ForeignKey(Shift, verbose_name=_("in exchange for"), null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="+",
+                                    help_text=_("The replacement's shift the requester takes in exchange."))
+    reason = models.CharField(_("reason"), max_length=200)
+    status = models.CharField(_("status"), max_length=12, choices=SwapStatus.choices, default=SwapStatus.REQUESTED)
+
+    scope_path = "shift__jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("shift swap")
+        verbose_name_plural = _("shift swaps")
+        ordering = ["-created_at"]
+        permissions = [("approve_swap", "Can approve shift swaps")]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.replacement} · {self.shift}"
+
+
+class ReportKind(models.TextChoices):
+    FIRST = "first", _("First report")  # 首报
+    FOLLOW_UP = "follow_up", _("Follow-up report")  # 续报
+    FINAL = "final", _("Final report")  # 终报
+
+
+class IncidentReport(LedgerModel):
+    """A report of an incident up the chain (突发事件信息报送): the first report (首报) within minutes of
+    intake, follow-ups (续报) as it develops, the final report (终报) at close-out — drafted from the
+    incident by the street it happened in, submitted to the level above, which receives it."""
+
+    incident = models.ForeignKey("incidents.Incident", verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="duty_reports")
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("reported by"),
+                                     on_delete=models.PROTECT, related_name="incident_reports")
+    kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices)
+    number = models.PositiveSmallIntegerField(_("number"), default=1)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("report"))
+    status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    drafted_at = models.DateTimeField(_("drafted at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("incident report")
+        verbose_name_plural = _("incident reports")
+        ordering = ["incident", "drafted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "kind", "number"], name="incident_report_once"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="incident_report_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IncidentAssignment(models.Model):
+    """The officer on duty in the incident's street when it came in, assigned after intake and alerted
+    (or none on duty: then the street's duty room is alerted as a whole and the gap shows)."""
+
+    incident = models.OneToOneField("incidents.Incident", verbose_name=_("incident"), on_delete=models.CASCADE,
+                                    related_name="duty_assignment")
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("street"),
+                                     on_delete=models.PROTECT, related_name="+")
+    shift = models.ForeignKey(Shift, verbose_name=_("shift"), null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("officer on duty"), null=True,
+                                blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"))
+    alerted_at = models.DateTimeField(_("alerted at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("incident duty assignment")
+        verbose_name_plural = _("incident duty assignments")
+
+    def __str__(self) -> str:
+        return f"{self.incident} → {self.officer or '—'}"

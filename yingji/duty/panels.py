@@ -12,11 +12,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yingji.core.scope import ROOT_PATH, granted_paths
-from yingji.duty.models import LogEntry
-from yingji.duty.services import log
+from yingji.core.scope import ROOT_PATH, granted_paths, path_allowed
+from yingji.duty.models import IncidentAssignment, IncidentReport, LogEntry
+from yingji.duty.services import log, upward
 from yingji.duty.services import now as duty_now
 from yingji.duty.views.common import post_rows
 
@@ -40,14 +41,31 @@ def header_items(request: HttpRequest) -> list[dict[str, Any]]:
 
 def page_panel(page: str, request: HttpRequest, obj: Any) -> str:
     if page == "jurisdictions.detail":
-        return _panel(request, obj.path, entries=None)
+        return _panel(request, obj.path)
     if page == "incidents.detail":
-        about = log.entries_about(obj).filter(pk__in=LogEntry.objects.visible_to(request.user).values("pk"))
-        return _panel(request, obj.jurisdiction.path,
-                      entries=list(about.select_related("jurisdiction").order_by("at", "id")[:20]))
+        return _incident_panel(request, obj)
     return ""
 
 
-def _panel(request: HttpRequest, path: str, entries: list[LogEntry] | None) -> str:
+def _incident_panel(request: HttpRequest, incident: Any) -> str:
+    """Who is on duty around the incident, the officer assigned to it, its reports up the chain, the log about it."""
+    user = request.user
+    now = timezone.now()
+    about = log.entries_about(incident).filter(pk__in=LogEntry.objects.visible_to(user).values("pk"))
+    reports = IncidentReport.objects.visible_to(user).filter(incident=incident).order_by("drafted_at", "id")
+    street = upward.street_of(incident)
+    extra = {
+        "incident": incident,
+        "entries": list(about.select_related("jurisdiction").order_by("at", "id")[:20]),
+        "assignment": IncidentAssignment.objects.visible_to(user).filter(incident=incident)
+        .select_related("officer", "jurisdiction").first(),
+        "reports": [{"report": r, "late": upward.is_late(r, now)} for r in reports],
+        "may_follow_up": street is not None and path_allowed(user, "duty.submit_report", street.path)
+        and incident.status != "cancelled",
+    }
+    return _panel(request, incident.jurisdiction.path, **extra)
+
+
+def _panel(request: HttpRequest, path: str, **extra: Any) -> str:
     chain = post_rows(request.user, duty_now.posts_for_path(path)[:PANEL_POSTS])
-    return render_to_string("duty/_panel.html", {"chain": chain, "entries": entries}, request=request)
+    return render_to_string("duty/_panel.html", {"chain": chain, **extra}, request=request)

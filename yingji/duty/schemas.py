@@ -304,3 +304,69 @@ class ReportOut(Schema):
 
 class ReportDetailOut(ReportOut):
     content: dict[str, Any]
+
+
+class StepIn(Schema):
+    note: str = Field("", max_length=300, description="Why (required to return a report).")
+
+
+class StepOut(Schema):
+    id: int
+    status: str
+    allowed: list[str] = Field(..., description="The steps the caller may take now.")
+
+
+class IncidentReportOut(Schema):
+    id: int
+    incident: int = Field(..., alias="incident_id")
+    jurisdiction: str
+    kind: str
+    number: int
+    title: str
+    body: str
+    status: str
+    drafted_at: datetime.datetime
+    due_at: datetime.datetime | None
+    submitted_at: datetime.datetime | None
+    late: bool
+
+    @staticmethod
+    def resolve_jurisdiction(obj: Any) -> str:
+        return obj.jurisdiction.code
+
+    @staticmethod
+    def resolve_late(obj: Any) -> bool:
+        return obj.due_at is not None and (obj.submitted_at or timezone.now()) > obj.due_at
+
+
+class IncidentReportPatch(Schema):
+    title: str = Field(..., max_length=200)
+    body: str = Field(..., max_length=8000)
+
+
+class IncidentReportFilters(ListFilters):
+    incident: int | None = None
+    status: str | None = None
+    kind: str | None = None
+
+
+class SwapIn(Schema):
+    replacement: int
+    counterpart: int | None = None
+    reason: str = Field(..., max_length=200)
+
+
+class SwapOut(Schema):
+    id: int
+    shift: int = Field(..., alias="shift_id")
+    requester: int = Field(..., alias="requester_id")
+    replacement: int = Field(..., alias="replacement_id")
+    counterpart: int | None = Field(None, alias="counterpart_id")
+    reason: str
+    status: str
+
+
+class QueueOut(Schema):
+    daily: list[ReportOut]
+    incident: list[IncidentReportOut]
+    overdue: list[IncidentReportOut]

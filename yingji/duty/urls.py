@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yingji.duty.views import pages, reports, roster
+from yingji.duty.views import pages, reports, roster, swaps, upward
 
 app_name = "duty"
 urlpatterns = [
@@ -13,10 +13,18 @@ urlpatterns = [
     path("shifts/<int:pk>/delete/", roster.shift_delete, name="shift_delete"),
     path("shifts/<int:pk>/handover/", pages.handover_write, name="handover"),
     path("shifts/<int:pk>/take-over/", pages.take_over, name="take_over"),
+    path("queue/", upward.queue, name="queue"),
+    path("swaps/", swaps.swap_list, name="swaps"),
+    path("swaps/<int:pk>/<str:name>/", swaps.swap_step, name="swap_step"),
+    path("shifts/<int:pk>/swap/", swaps.swap_request, name="swap_request"),
+    path("incident-reports/<int:pk>/", upward.incident_report, name="incident_report"),
+    path("incident-reports/<int:pk>/<str:name>/", upward.incident_report_step, name="incident_report_step"),
+    path("incidents/<int:incident_pk>/follow-up/", upward.follow_up, name="follow_up"),
     path("reports/", reports.report_list, name="reports"),
     path("reports/<int:pk>/", reports.report_detail, name="report"),
     path("reports/<int:pk>/report.xlsx", reports.report_xlsx, name="report_xlsx"),
     path("reports/<int:pk>/report.pdf", reports.report_pdf, name="report_pdf"),
+    path("reports/<int:pk>/step/<str:name>/", upward.daily_report_step, name="report_step"),
     path("<str:code>/", pages.post_page, name="post"),
     path("<str:code>/log/", pages.log_add, name="log_add"),
     path("<str:code>/reports/compile/", reports.report_compile, name="report_compile"),

@@ -27,8 +27,18 @@ from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure_in
 from yingji.duty import times
-from yingji.duty.models import DailyReport, EntryKind, Handover, LogEntry, Shift, ShiftKind, ShiftMember
+from yingji.duty.models import (
+    DailyReport,
+    EntryKind,
+    Handover,
+    LogEntry,
+    ReportStatus,
+    Shift,
+    ShiftKind,
+    ShiftMember,
+)
 from yingji.duty.services.rosters import DUTY_LEVELS
+from yingji.duty.workflows import DAILY_REPORT
 from yingji.incidents.models import OPEN_STATUSES, Incident
 from yingji.jurisdictions.models import Jurisdiction
 
@@ -146,9 +156,9 @@ def build_content(jurisdiction: Jurisdiction, day: datetime.date, now: datetime.
             unit["shifts"] += 1
             unit["handovers_missing"] += kind == ShiftKind.REGULAR and ends_at <= now and handover_id is None
     for report in DailyReport.objects.filter(jurisdiction__in=children, day=day).only(
-            "jurisdiction_id", "compiled_at", "summary"):
+            "jurisdiction_id", "compiled_at", "summary", "status"):
         unit_rows[report.jurisdiction_id]["report"] = {"id": report.pk, "compiled_at": _iso(report.compiled_at),
-                                                       "summary": report.summary}
+                                                       "summary": report.summary, "status": report.status}
 
     shifts = _shifts(jurisdiction, start, end, now)
     content: dict[str, Any] = {
@@ -186,9 +196,33 @@ def compile_report(*, actor: Any, jurisdiction: Jurisdiction, day: datetime.date
         raise ValidationError({"summary": _("At most %(n)s characters.") % {"n": 4000}})
     report = (DailyReport.objects.select_for_update().filter(jurisdiction=jurisdiction, day=day).first()
               or DailyReport(jurisdiction=jurisdiction, day=day))
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError({"day": _("This report is %(status)s: it is compiled again only when back in draft.")
+                               % {"status": report.get_status_display()}})
+    new = report.pk is None
     report.content = build_content(jurisdiction, day, now)
     report.compiled_at, report.compiled_by = now, actor
     if summary is not None:
         report.summary = summary.strip()
     report.save()
+    if new:
+        DAILY_REPORT.start(report, actor=actor, now=now)
     return report
+
+
+def step(report: DailyReport, name: str, *, actor: Any, note: str = "",
+         now: datetime.datetime | None = None) -> DailyReport:
+    """Review, submit, reopen, receive or return a daily report (workflows.DAILY_REPORT).
+
+    The duty leader reviews what the officer compiled: not the one who compiled it (four eyes). The level
+    above says what to correct when it returns a report."""
+    now = now or timezone.now()
+    if name == "return" and not (note or "").strip():
+        raise ValidationError({"note": _("Say what is to be corrected.")})
+
+    def four_eyes(obj: DailyReport) -> None:
+        if name == "review" and obj.compiled_by_id == getattr(actor, "pk", None):
+            raise ValidationError({"status": _("Someone other than the compiler reviews the report.")})
+
+    with transaction.atomic():
+        return DAILY_REPORT.transition(report, name, actor=actor, note=note, now=now, effect=four_eyes)

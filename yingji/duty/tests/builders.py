@@ -15,9 +15,9 @@ from yingji.duty.services import rosters
 DAY_NIGHT = [{"label": "白班", "start": "08:00", "end": "20:00"}, {"label": "夜班", "start": "20:00", "end": "08:00"}]
 
 
-def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime.datetime:
     """An instant given in Beijing time."""
-    return times.at_local(datetime.date(year, month, day), datetime.time(hour, minute))
+    return times.at_local(datetime.date(year, month, day), datetime.time(hour, minute, second))
 
 
 def staff_of_a(cast: Cast, n: int = 3) -> list[Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from yingji.accounts.services import primary_jurisdiction
 from yingji.core.masking import phone_for
@@ -53,3 +54,9 @@ def form_errors(form: Any, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def step_buttons(steps: list[Any], url_name: str, pk: int) -> list[dict[str, Any]]:
+    """The workflow steps a user may take now (Workflow.allowed), with the URL each button posts to."""
+    return [{"name": t.name, "label": t.label, "style": t.style, "url": reverse(url_name, args=[pk, t.name])}
+            for t in steps]

@@ -19,10 +19,11 @@ from yingji.core.files import xlsx_response
 from yingji.core.scope import path_allowed
 from yingji.duty import exports, times
 from yingji.duty.forms import ReportForm
-from yingji.duty.models import DailyReport
+from yingji.duty.models import DailyReport, ReportStatus
 from yingji.duty.services import reports
 from yingji.duty.services.rosters import DUTY_LEVELS
-from yingji.duty.views.common import form_errors, home_post, post_or_404
+from yingji.duty.views.common import form_errors, home_post, post_or_404, step_buttons
+from yingji.duty.workflows import DAILY_REPORT
 from yingji.jurisdictions.models import Jurisdiction
 
 
@@ -83,9 +84,11 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     below = (DailyReport.objects.visible_to(request.user).filter(jurisdiction__parent=report.jurisdiction,
                                                                   day=report.day)
              .select_related("jurisdiction").defer("content").order_by("jurisdiction__code"))
+    may_compile = may_compile and report.status == ReportStatus.DRAFT
     return render(request, "duty/report.html", {
         "report": report, "view": exports.present(report), "may_compile": may_compile, "below": below,
         "form": ReportForm(initial={"day": report.day, "summary": report.summary}) if may_compile else None,
+        "steps": step_buttons(DAILY_REPORT.allowed(request.user, report), "duty:report_step", report.pk), "history": DAILY_REPORT.history(report),
         "may_export": path_allowed(request.user, "duty.export_dailyreport", report.jurisdiction.path),
     })
 

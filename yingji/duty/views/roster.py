@@ -20,11 +20,29 @@ from yingji.audit.services import history_rows
 from yingji.core.files import xlsx_response
 from yingji.core.scope import can, ensure_in, has_perm_somewhere, path_allowed
 from yingji.duty import times
-from yingji.duty.forms import ExtraShiftsForm, GenerateForm, HolidayForm, PatternForm, ShiftForm, UploadForm
+from yingji.duty.forms import (
+    ExtraShiftsForm,
+    GenerateForm,
+    HolidayForm,
+    PatternForm,
+    ShiftForm,
+    SwapForm,
+    UploadForm,
+)
 from yingji.duty.imports import ShiftTable
-from yingji.duty.models import Handover, Holiday, LogEntry, RosterPattern, Shift, ShiftKind, ShiftMember
+from yingji.duty.models import (
+    Handover,
+    Holiday,
+    LogEntry,
+    RosterPattern,
+    Shift,
+    ShiftKind,
+    ShiftMember,
+    SwapRequest,
+)
 from yingji.duty.services import handover, rosters
-from yingji.duty.views.common import form_errors, home_post, post_or_404, shift_or_404
+from yingji.duty.views.common import form_errors, home_post, post_or_404, shift_or_404, step_buttons
+from yingji.duty.workflows import SWAP
 from yingji.jurisdictions.models import Jurisdiction, Level
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -157,11 +175,16 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect("duty:shift", pk=shift.pk)
     previous = handover.previous_shift(shift)
+    is_on = handover.is_on(shift, request.user)
     return render(request, "duty/shift.html", {
+        "swap_form": SwapForm(shift=shift, user=request.user) if is_on and shift.starts_at > now else None,
+        "swaps": [{"swap": s, "steps": step_buttons(SWAP.allowed(request.user, s), "duty:swap_step", s.pk)} for s in
+                  SwapRequest.objects.filter(shift=shift).select_related("requester", "replacement", "counterpart")
+                  .order_by("-created_at")[:20]],
         "shift": shift, "form": form, "members": [m.user for m in shift.staff.select_related("user")],
         "handover": handover.handover_of(shift), "previous": previous,
         "previous_handover": handover.handover_of(previous), "next": handover.next_shift(shift),
-        "missing": handover.handover_missing(shift, now), "is_on": handover.is_on(shift, request.user),
+        "missing": handover.handover_missing(shift, now), "is_on": is_on,
         "may_take_over": shift.leader_id == request.user.pk and shift.taken_over_at is None
         and shift.starts_at - handover.TAKE_OVER_EARLY <= now < shift.ends_at,
         "may_delete": can(request.user, "delete", shift) and shift.starts_at > now,

@@ -1,0 +1,17 @@
+"""Duty's scheduled work (core/jobs.py): new and closed incidents picked up for the officer on duty and
+the reports up the chain — outside intake, whose hot path it would slow."""
+
+from __future__ import annotations
+
+import datetime
+
+from yingji.audit.context import acting_as
+from yingji.core.jobs import periodic
+from yingji.duty.services import upward
+
+
+@periodic("duty.incidents", every=datetime.timedelta(seconds=10))
+def incidents(now: datetime.datetime) -> dict[str, int]:
+    """Assign each new incident's street officer on duty, draft its first report; draft final reports."""
+    with acting_as(None, source="task"):
+        return upward.sweep(now)
