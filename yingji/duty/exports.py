@@ -23,6 +23,9 @@ from yingji.duty.models import DailyReport, EntryKind, ShiftKind
 from yingji.incidents import catalogue
 from yingji.incidents.models import Severity, Status
 from yingji.jurisdictions.models import Level
+from yingji.warnings.catalogue import Hazard as WarningHazard
+from yingji.warnings.catalogue import Level as WarningLevel
+from yingji.warnings.models import State as WarningState
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -83,7 +86,12 @@ def present(report: DailyReport) -> dict[str, Any]:
         "units": [{**u, "level_label": _label(Level, u["level"]),
                    "reported": _time((u["report"] or {}).get("compiled_at"), with_day=True)}
                   for u in content.get("units", [])],
-        "sections": content.get("sections", {}),
+        "warnings": {
+            **(content.get("warnings") or {}),
+            "items": [{**w, "time": _time(w["released_at"]), "level_label": _label(WarningLevel, w["level"]),
+                       "hazard_label": _label(WarningHazard, w["hazard"]), "state_label": _label(WarningState, w["state"])}
+                      for w in (content.get("warnings") or {}).get("items", [])],
+        },
     }
 
 
@@ -112,6 +120,7 @@ def report_xlsx(report: DailyReport) -> bytes:
         [_("Jurisdiction"), report.jurisdiction.name], [_("Day"), view["day"]],
         [_("Compiled at"), view["compiled_at"]], [_("Duty log entries"), totals.get("log", 0)],
         [_("Events and instructions"), totals.get("events", 0)], [_("Incidents received"), totals.get("incidents", 0)],
+        [_("Warnings released"), totals.get("warnings", 0)],
         [_("Shifts without handover"), totals.get("handovers_missing", 0)], [_("Duty summary"), view["summary"]],
     ], [24, 80])
     _sheet(book, _("Shifts"), [_("Shift"), _("Kind"), _("Time"), _("Leader"), _("People on duty"), _("Taken over"),
@@ -131,6 +140,10 @@ def report_xlsx(report: DailyReport) -> bytes:
            [[i["time"], i["reference"], i["type_label"], i["severity_label"], i["status_label"], i["jurisdiction"],
              i["address"]] for i in view["incidents"].get("items", [])],
            [8, 14, 18, 12, 12, 16, 40])
+    _sheet(book, _("Warnings"), [_("Released at"), _("Warning level"), _("Hazard type"), _("Headline"), _("Issued by"),
+                                  _("Status")],
+           [[w["time"], w["level_label"], w["hazard_label"], w["headline"], w["issuer"], w["state_label"]]
+            for w in view["warnings"].get("items", [])], [8, 12, 12, 40, 16, 12])
     if view["units"]:
         _sheet(book, _("Units below"), [_("Unit"), _("Shifts"), _("Duty log entries"), _("Events and instructions"),
                                          _("Incidents"), _("Shifts without handover"), _("Report compiled")],

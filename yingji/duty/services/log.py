@@ -44,7 +44,7 @@ class Linkable:
 
 LINKABLE = (
     Linkable("incidents.incident", gettext_lazy("Incident"), "incidents:detail", "reference"),
-    Linkable("warnings.warning", gettext_lazy("Warning"), "warnings:detail"),
+    Linkable("warnings.earlywarning", gettext_lazy("Warning"), "warnings:detail"),
     Linkable("hazards.hazard", gettext_lazy("Hazard"), "hazards:detail", "reference"),
 )
 

@@ -1,9 +1,9 @@
 """The daily duty report (值班日报): what a jurisdiction's subtree recorded in one local day.
 
 Compiling reads the day's shifts of the jurisdiction (with their handovers, and the ones that
-left none), its own duty log, the important entries (events, instructions) of the units below,
-the incidents received in its subtree, the units below with their figures and their own
-reports, and a section per later ledger that is installed (warnings, hazards). The result is
+left none), its own duty log, the important entries (events, instructions) of the units right
+below, the incidents received in its subtree, the warnings released for it, the units below with
+their figures and their own reports. The result is
 kept as plain data in `DailyReport.content`, so the report, its Excel and its PDF read the same
 after the ledgers move on; compiling again (before submission) refreshes it.
 
@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +39,8 @@ from yingji.duty.services.rosters import DUTY_LEVELS
 from yingji.duty.workflows import DAILY_REPORT
 from yingji.incidents.models import OPEN_STATUSES, Incident
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.warnings.models import EarlyWarning
+from yingji.warnings.models import State as WarningState
 
 CONTENT_VERSION = 1
 MAX_ITEMS = 500
@@ -115,12 +115,19 @@ def _incidents(jurisdiction: Jurisdiction, start: datetime.datetime, end: dateti
     }
 
 
-# Sections of the ledgers that come after duty's own, each built only when its app is installed:
-# `builder(jurisdiction, start, end, units) -> dict`. The warnings and hazards apps are added here
-# when they land (duty comes after them in settings.YINGJI_APPS).
-SectionBuilder = Callable[[Jurisdiction, datetime.datetime, datetime.datetime, list[tuple[str, dict[str, Any]]]],
-                          dict[str, Any]]
-SECTIONS: dict[str, tuple[str, SectionBuilder]] = {}
+def _warnings(jurisdiction: Jurisdiction, start: datetime.datetime, end: datetime.datetime) -> dict[str, Any]:
+    """Warnings released that day for the area: by it or below it, or by a level above it (which covers it)."""
+    above = [f"/{'/'.join(jurisdiction.ancestor_codes[:n])}/" for n in range(1, len(jurisdiction.ancestor_codes))]
+    for_area = Q(jurisdiction__path__startswith=jurisdiction.path) | Q(jurisdiction__path__in=above)
+    released = list(EarlyWarning.objects.filter(for_area, released_at__gte=start, released_at__lt=end)
+                    .select_related("jurisdiction").prefetch_related("infos").order_by("released_at"))
+    in_force = EarlyWarning.objects.filter(for_area, state=WarningState.RELEASED, released_at__lt=end).count()
+    return {
+        "released": len(released), "in_force": in_force,
+        "items": [{"id": w.pk, "released_at": _iso(w.released_at), "level": w.level, "hazard": w.hazard,
+                   "headline": w.headline, "issuer": w.jurisdiction.name, "msg_type": w.msg_type,
+                   "state": w.state} for w in released[:MAX_ITEMS]],
+    }
 
 
 def build_content(jurisdiction: Jurisdiction, day: datetime.date, now: datetime.datetime) -> dict[str, Any]:
@@ -168,14 +175,14 @@ def build_content(jurisdiction: Jurisdiction, day: datetime.date, now: datetime.
         "day": day.isoformat(), "from": _iso(start), "to": _iso(end), "compiled_at": _iso(now),
         "shifts": shifts, "log": own_log, "carried_up": carried,
         "incidents": _incidents(jurisdiction, start, end, units),
+        "warnings": _warnings(jurisdiction, start, end),
         "units": [unit_rows[c.pk] for c in children],
-        "sections": {name: builder(jurisdiction, start, end, units) for name, (_label, builder) in SECTIONS.items()
-                     if apps.is_installed(f"yingji.{name}")},
     }
     content["totals"] = {
         "log": len(own_log) + sum(u["log"] for u in content["units"]),
         "events": sum(1 for e in own_log if e["kind"] in CARRIED_UP) + sum(u["events"] for u in content["units"]),
         "incidents": content["incidents"].get("received", 0),
+        "warnings": content["warnings"]["released"],
         "handovers_missing": sum(1 for s in shifts if s["handover_missing"])
         + sum(u["handovers_missing"] for u in content["units"]),
     }

@@ -52,7 +52,7 @@ def test_the_street_report_gathers_its_log_the_events_below_its_incidents_and_it
     assert units["B社区"]["log"] == 0
     # The street's two shifts of the day (the night from the 19th reaches into it) left no handover notes.
     assert [s["handover_missing"] for s in content["shifts"]] == [True, True]
-    assert content["totals"] == {"log": 3, "events": 2, "incidents": 1, "handovers_missing": 2}
+    assert content["totals"] == {"log": 3, "events": 2, "incidents": 1, "warnings": 0, "handovers_missing": 2}
     assert report.summary == "全天平稳。"
     # Compiling again refreshes the same report.
     again = reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
@@ -90,3 +90,24 @@ def test_the_excel_and_the_pdf_say_what_the_report_says_in_chinese(a_day):
     assert "区应急局通知：明日起进入防汛三级应急响应" in text and "A社区1栋火情，已报119" in text
     fonts = {str(f) for page in pdf.pages for f in page["/Resources"]["/Font"].values()}
     assert fonts  # the CJK font is embedded: the text is drawn, not left as missing glyphs
+
+
+def test_the_report_lists_the_warnings_released_for_the_area_that_day(a_day):
+    from yingji.warnings.models import EarlyWarning
+    from yingji.warnings.tests.builders import draft
+
+    cast, _street_day, _fire = a_day
+    warning = draft(cast, now=local(2026, 11, 20, 6, 30))
+    other_day = draft(cast, now=local(2026, 11, 18, 6, 30))
+    EarlyWarning.objects.filter(pk=warning.pk).update(state="released", released_at=local(2026, 11, 20, 7),
+                                                      sent=local(2026, 11, 20, 7))
+    EarlyWarning.objects.filter(pk=other_day.pk).update(state="released", released_at=local(2026, 11, 18, 7),
+                                                        sent=local(2026, 11, 18, 7))
+    report = reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
+                                    now=local(2026, 11, 21, 8))
+    section = report.content["warnings"]
+    assert [w["id"] for w in section["items"]] == [warning.pk] and section["in_force"] == 2
+    assert section["items"][0]["headline"] == "福田区气象台发布暴雨黄色预警信号"
+    assert report.content["totals"]["warnings"] == 1
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(report))).pages)
+    assert "福田区气象台发布暴雨黄色预警信号" in text.replace(" ", "")
