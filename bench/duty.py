@@ -16,6 +16,8 @@ Measured, each beside its baseline in the same run:
   answer is read from the database (`on_duty_p99_ms`, target < 20 ms); the same with the cache warm
   (what the header pays on most pages); the service alone, cold and warm; the baseline loads a
   jurisdiction's shifts and picks the ones under way in Python, then their people one query each;
+- the duty job (`duty.incidents`) after a burst of 300 calls in a minute: the street's officer on duty
+  assigned and a first report drafted for each, in incidents per second (work taken out of intake);
 - the district's daily report of that day compiled (its own log, the events and instructions of its
   streets, the counts of every unit below, the incidents) (`daily_report_s`, target < 2 s) beside the
   baseline that counts per unit and reads each shift's people and handover one by one; its
@@ -213,6 +215,24 @@ def main() -> None:
         say(f"  baseline (per-unit counts, people and handover per shift)   {baseline[0]:.3f} s (CPU {baseline[1]:.3f} s)")
         say(f"  Excel {xlsx[0]:.3f} s (CPU {xlsx[1]:.3f} s, {len(workbook) // 1024} KB), "
             f"PDF {pdf[0]:.3f} s (CPU {pdf[1]:.3f} s, {len(document) // 1024} KB)")
+        # A burst of calls (a typhoon's evening): 300 incidents in the last minute, picked up by the duty job.
+        from yingji.duty.services import upward
+        from yingji.incidents.models import Channel, Incident
+
+        rng = random.Random(7)
+        burst = []
+        for n in range(300):
+            place = rng.choice(list(context.communities))
+            burst.append(Incident(jurisdiction=place, type_code="91300", channel=Channel.PHONE,
+                                  lon=place.centroid_lon or 114.05, lat=place.centroid_lat or 22.54,
+                                  address=f"{place.name}{n}号", received_at=now - datetime.timedelta(seconds=rng.randint(1, 60))))
+        Incident.objects.bulk_create(burst, batch_size=500)
+        with stopwatch() as swept:
+            done = upward.sweep(now)
+        assert done["assigned"] == len(burst), done
+        say(f"the duty job after a burst of {len(burst)} calls: {done['assigned']} officers assigned and "
+            f"{done['first_reports']} first reports drafted in {swept[0]:.2f} s (CPU {swept[1]:.2f} s) — "
+            f"{len(burst) / swept[0]:.0f} incidents/s, outside intake")
         emit({
             "bench": "duty", "scale": scale, "database": connection.vendor, "load": load_average(),
             "posts": len(posts), "rounds": rounds,
@@ -224,6 +244,7 @@ def main() -> None:
             "daily_report_s": round(compiled[0], 3), "daily_report_baseline_s": round(baseline[0], 3),
             "daily_report_xlsx_s": round(xlsx[0], 3), "daily_report_pdf_s": round(pdf[0], 3),
             "report_log_entries": totals["log"], "report_incidents": totals["incidents"],
+            "sweep_incidents_per_s": round(len(burst) / swept[0], 1),
         })
 
 

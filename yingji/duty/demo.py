@@ -24,7 +24,7 @@ from yingji.accounts.roles import Role
 from yingji.audit.context import acting_as
 from yingji.core.demo import DEMO_PASSWORD, DemoContext, demo_step
 from yingji.duty import times
-from yingji.duty.models import EntryKind, Handover, Holiday, LogEntry, Shift, ShiftKind
+from yingji.duty.models import DailyReport, EntryKind, Handover, Holiday, LogEntry, Shift, ShiftKind
 from yingji.duty.services import reports, rosters
 from yingji.incidents.models import Incident
 
@@ -143,9 +143,12 @@ def generate_duty(context: DemoContext) -> None:
                 label="加强值守", leader=leader, members=staff[street.pk][2:3], note=reason, now=now)
             made += len(shifts)
     past = _history(context, rng, staff, now)
-    compiled = _reports(context, admin, today, now)
+    compiled = _reports(context, admin, staff, today, now)
+    upward_done = _reports_up(context, admin, now)
+    swapped = _swaps(context, rng, staff, now)
     context.say(f"  {made} shifts in {len(posts)} command centres, {past['handovers']} handovers "
-                f"({past['missing']} missing), {past['entries']} duty log entries, {compiled} daily reports")
+                f"({past['missing']} missing), {past['entries']} duty log entries, {compiled} daily reports, "
+                f"{upward_done} incident reports, {swapped} shift swaps")
 
 
 def _history(context: DemoContext, rng: random.Random, staff: dict[int, list[User]],
@@ -206,17 +209,84 @@ def _history(context: DemoContext, rng: random.Random, staff: dict[int, list[Use
     return {"handovers": len(handovers), "missing": len(taken) - len(handovers), "entries": len(entries)}
 
 
-def _reports(context: DemoContext, admin: Any, today: datetime.date, now: datetime.datetime) -> int:
-    """Daily reports: communities and streets for the last three days, the district for the last week."""
+def _reports(context: DemoContext, admin: Any, staff: dict[int, list[User]], today: datetime.date,
+             now: datetime.datetime) -> int:
+    """Daily reports: communities and streets for the last three days, the district for the last week. The
+    communities' went up: reviewed by a second officer, submitted, received by the street (yesterday's are
+    still waiting in the streets' queues, one was returned)."""
     count = 0
     days = [d for d in times.month_days(today.year, today.month) if d < today]
     with acting_as(admin, source="command"):
         for day in days[-3:]:
             for place in [*context.communities, *context.streets]:
-                reports.compile_report(actor=admin, jurisdiction=place, day=day, now=now)
+                people = staff[place.pk]
+                report = reports.compile_report(actor=people[0], jurisdiction=place, day=day, now=now)
                 count += 1
+                if place.level != "community":
+                    continue
+                reports.step(report, "review", actor=people[1], now=now)
+                reports.step(report, "submit", actor=people[0], now=now)
+                if day != days[-1]:
+                    reports.step(report, "receive", actor=staff[place.parent_id][0], now=now)
+        if days:
+            waiting = DailyReport.objects.filter(day=days[-1], status="submitted").order_by("pk").first()
+            if waiting is not None:
+                reports.step(waiting, "return", actor=staff[waiting.jurisdiction.parent_id][0],
+                             note="请补充夜间巡查情况后重新上报", now=now)
         for day in days[-7:]:
             reports.compile_report(actor=admin, jurisdiction=context.districts[0], day=day,
                                    summary="全区值班值守正常，各街道、社区均按要求落实24小时值班和领导带班制度。", now=now)
             count += 1
     return count
+
+
+def _reports_up(context: DemoContext, admin: Any, now: datetime.datetime) -> int:
+    """The last two days' incidents: assigned, their first reports submitted (a few late) and received,
+    final reports for the closed ones; today's open incidents wait for the duty job."""
+    from yingji.duty.services import upward
+
+    since = now - datetime.timedelta(days=2)
+    count = 0
+    with acting_as(admin, source="command"):
+        for incident in Incident.objects.filter(received_at__gte=since, received_at__lt=now - datetime.timedelta(
+                hours=1)).select_related("jurisdiction").order_by("received_at"):
+            upward.assign(incident, now=incident.received_at + datetime.timedelta(seconds=8))
+            first = upward.draft_first_report(incident, now=incident.received_at + datetime.timedelta(seconds=8))
+            if first is None:
+                continue
+            late = incident.pk % 9 == 0
+            submitted = incident.received_at + datetime.timedelta(minutes=41 if late else 18)
+            upward.step(first, "submit", actor=admin, now=submitted)
+            upward.step(first, "receive", actor=admin, now=submitted + datetime.timedelta(minutes=5))
+            count += 1
+            if incident.status == "closed" and incident.closed_at and incident.closed_at < now:
+                final = upward.draft_final_report(incident, now=incident.closed_at + datetime.timedelta(minutes=2))
+                if final is not None:
+                    upward.step(final, "submit", actor=admin, now=incident.closed_at + datetime.timedelta(minutes=30))
+            return count
+
+
+def _swaps(context: DemoContext, rng: random.Random, staff: dict[int, list[User]], now: datetime.datetime) -> int:
+    """A few swaps in the first street's communities: one asked, one agreed, one approved."""
+    from yingji.duty.services import swaps
+
+    made = 0
+    with acting_as(context.users.get("admin"), source="command"):
+        for community, step in zip(context.communities[:3], [None, "agree", "approve"], strict=False):
+            shift = (Shift.objects.filter(jurisdiction=community, kind=ShiftKind.REGULAR,
+                                          starts_at__gt=now + datetime.timedelta(days=1))
+                     .order_by("starts_at").first())
+            if shift is None:
+                continue
+            on_it = {shift.leader_id, *shift.staff.values_list("user_id", flat=True)}
+            replacement = next((u for u in staff[community.pk] if u.pk not in on_it), None)
+            if replacement is None:
+                continue
+            swap = swaps.request_swap(shift, actor=shift.leader, replacement=replacement, reason="家中老人住院需陪护",
+                                      now=now)
+            if step in ("agree", "approve"):
+                swaps.step(swap, "agree", actor=replacement, now=now)
+            if step == "approve":
+                swaps.step(swap, "approve", actor=context.users.get("admin"), now=now)
+            made += 1
+    return made

@@ -15,6 +15,7 @@ None of this runs inside intake (hundreds of calls a second at peak): the `duty.
 from __future__ import annotations
 
 import datetime
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -44,8 +45,18 @@ def first_report_due(incident: Incident) -> datetime.datetime:
 
 def street_of(incident: Incident) -> Jurisdiction | None:
     """The street (街道) the incident lies in: it reports the incident upwards."""
+    memo = _streets.get()
+    if memo is not None and incident.jurisdiction_id in memo:
+        return memo[incident.jurisdiction_id]
     codes = incident.jurisdiction.ancestor_codes
-    return Jurisdiction.objects.filter(code__in=codes, level=Level.STREET).first()
+    street = Jurisdiction.objects.filter(code__in=codes, level=Level.STREET).first()
+    if memo is not None:
+        memo[incident.jurisdiction_id] = street
+    return street
+
+
+# Within one sweep, the street of each jurisdiction is looked up once (a burst of calls shares a few streets).
+_streets: ContextVar[dict[int, Jurisdiction | None] | None] = ContextVar("duty_streets", default=None)
 
 
 def _local(moment: datetime.datetime | None) -> str:
@@ -194,6 +205,14 @@ def assign(incident: Incident, *, now: datetime.datetime) -> IncidentAssignment 
 
 def sweep(now: datetime.datetime) -> dict[str, int]:
     """The job's work: assign and draft first reports for new incidents, final reports for closed ones."""
+    token = _streets.set({})
+    try:
+        return _sweep(now)
+    finally:
+        _streets.reset(token)
+
+
+def _sweep(now: datetime.datetime) -> dict[str, int]:
     since = now - SWEEP_WINDOW
     unassigned = (Incident.objects.filter(received_at__gte=since, received_at__lte=now, merged_into=None)
                   .exclude(status=Status.CANCELLED)
