@@ -127,6 +127,7 @@ def main() -> None:
         from django.test import Client
         from django.utils import timezone
 
+        from yingji.accounts.demo import generate_accounts
         from yingji.accounts.models import ApiToken
         from yingji.core.demo import DemoContext
         from yingji.duty import exports, times
@@ -134,7 +135,7 @@ def main() -> None:
         from yingji.duty.models import LogEntry, Shift
         from yingji.duty.services import now as duty_now
         from yingji.duty.services import reports
-        from yingji.jurisdictions.demo import generate_accounts, generate_jurisdictions
+        from yingji.jurisdictions.demo import generate_jurisdictions
 
         say(f"duty bench, scale {scale}, {connection.vendor} — {machine()}, load {load_average()}")
         context = DemoContext(scale=scale, seed=2026, out=io.StringIO())

@@ -8,26 +8,23 @@ Noto CJK fonts the Makefile installs) all read those rows, so the three say the 
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
 import openpyxl
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from django.utils.translation import pgettext
 
-from yingji.core.tabular import text_stays_text
+from yingji.core.tabular import workbook_bytes, write_sheet
 from yingji.duty.models import DailyReport, EntryKind, ShiftKind
+from yingji.hazards.models import HazardSeverity, HazardStatus
 from yingji.incidents import catalogue
 from yingji.incidents.models import Severity, Status
 from yingji.jurisdictions.models import Level
 from yingji.warnings.catalogue import Hazard as WarningHazard
 from yingji.warnings.catalogue import Level as WarningLevel
 from yingji.warnings.models import State as WarningState
-
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def _time(value: str | None, with_day: bool = False) -> str:
@@ -83,6 +80,12 @@ def present(report: DailyReport) -> dict[str, Any]:
                        else i["type"], "severity_label": _label(Severity, i["severity"]),
                        "status_label": _label(Status, i["status"])} for i in incidents.get("items", [])],
         },
+        "hazards": {
+            **(content.get("hazards") or {}),
+            "items": [{**h, "time": _time(h["reported_at"]), "severity_label": _label(HazardSeverity, h["severity"]),
+                       "status_label": _label(HazardStatus, h["status"])}
+                      for h in (content.get("hazards") or {}).get("items", [])],
+        },
         "units": [{**u, "level_label": _label(Level, u["level"]),
                    "reported": _time((u["report"] or {}).get("compiled_at"), with_day=True)}
                   for u in content.get("units", [])],
@@ -96,62 +99,51 @@ def present(report: DailyReport) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- Excel
-def _sheet(book: Any, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
-    sheet = book.create_sheet(title[:31])
-    sheet.append(header)
-    for index, width in enumerate(widths, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            text_stays_text(cell)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
 def report_xlsx(report: DailyReport) -> bytes:
     view = present(report)
     book = openpyxl.Workbook()
     book.remove(book.active)
     totals = view["totals"]
-    _sheet(book, _("Report"), [_("Item"), _("Value")], [
+    write_sheet(book, _("Report"), [_("Item"), _("Value")], [
         [_("Jurisdiction"), report.jurisdiction.name], [_("Day"), view["day"]],
         [_("Compiled at"), view["compiled_at"]], [_("Duty log entries"), totals.get("log", 0)],
         [_("Events and instructions"), totals.get("events", 0)], [_("Incidents received"), totals.get("incidents", 0)],
-        [_("Warnings released"), totals.get("warnings", 0)],
+        [_("Warnings released"), totals.get("warnings", 0)], [_("Hazards reported"), totals.get("hazards", 0)],
         [_("Shifts without handover"), totals.get("handovers_missing", 0)], [_("Duty summary"), view["summary"]],
     ], [24, 80])
-    _sheet(book, _("Shifts"), [_("Shift"), _("Kind"), _("Time"), _("Leader"), _("People on duty"), _("Taken over"),
+    write_sheet(book, _("Shifts"), [_("Shift"), _("Kind"), _("Time"), _("Leader"), _("People on duty"), _("Taken over"),
                                 _("Handover notes"), _("Handover acknowledged by")],
            [[s["label"], s["kind_label"], s["span"], s["leader"], s["members_text"], s["taken_over"],
              (s["handover"] or {}).get("notes", _("No handover") if s["handover_missing"] else ""),
              (s["handover"] or {}).get("acknowledged_by", "")] for s in view["shifts"]],
            [12, 12, 22, 14, 30, 14, 50, 16])
-    _sheet(book, _("Duty log"), [_("Time"), _("Kind"), _("What"), _("About"), _("Recorded by")],
+    write_sheet(book, _("Duty log"), [_("Time"), _("Kind"), pgettext("duty log", "What"), _("About"), _("Recorded by")],
            [[e["time"], e["kind_label"], e["summary"], e["subject"], e["author"]] for e in view["log"]],
            [8, 12, 60, 30, 14])
-    _sheet(book, _("From the units below"), [_("Time"), _("Unit"), _("Kind"), _("What"), _("Recorded by")],
+    write_sheet(book, _("From the units below"), [_("Time"), _("Unit"), _("Kind"), pgettext("duty log", "What"),
+                                                  _("Recorded by")],
            [[e["time"], e["unit"], e["kind_label"], e["summary"], e["author"]] for e in view["carried_up"]],
            [8, 16, 12, 60, 14])
-    _sheet(book, _("Incidents"), [_("Received"), _("Reference"), _("Type"), _("Severity"), _("Status"),
+    write_sheet(book, _("Incidents"), [_("Received"), _("Reference"), _("Type"), pgettext("incident", "Severity"), _("Status"),
                                    _("Jurisdiction"), _("Address")],
            [[i["time"], i["reference"], i["type_label"], i["severity_label"], i["status_label"], i["jurisdiction"],
              i["address"]] for i in view["incidents"].get("items", [])],
            [8, 14, 18, 12, 12, 16, 40])
-    _sheet(book, _("Warnings"), [_("Released at"), _("Warning level"), _("Hazard type"), _("Headline"), _("Issued by"),
+    write_sheet(book, _("Warnings"), [_("Released at"), _("Warning level"), _("Hazard type"), _("Headline"), _("Issued by"),
                                   _("Status")],
            [[w["time"], w["level_label"], w["hazard_label"], w["headline"], w["issuer"], w["state_label"]]
             for w in view["warnings"].get("items", [])], [8, 12, 12, 40, 16, 12])
+    write_sheet(book, _("Hazards"), [_("Reported at"), _("Receipt number"), _("What"), _("Hazard grade"), _("Status"),
+                                 _("Jurisdiction")],
+           [[h["time"], h["reference"], h["title"], h["severity_label"], h["status_label"], h["jurisdiction"]]
+            for h in view["hazards"].get("items", [])], [8, 18, 40, 12, 12, 16])
     if view["units"]:
-        _sheet(book, _("Units below"), [_("Unit"), _("Shifts"), _("Duty log entries"), _("Events and instructions"),
-                                         _("Incidents"), _("Shifts without handover"), _("Report compiled")],
-               [[u["name"], u["shifts"], u["log"], u["events"], u["incidents"], u["handovers_missing"], u["reported"]]
-                for u in view["units"]], [18, 8, 10, 10, 8, 10, 14])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        write_sheet(book, _("Units below"), [_("Unit"), _("Shifts"), _("Duty log entries"), _("Events and instructions"),
+                                         _("Incidents"), _("Hazards"), _("Shifts without handover"),
+                                         _("Report compiled")],
+               [[u["name"], u["shifts"], u["log"], u["events"], u["incidents"], u.get("hazards", 0),
+                 u["handovers_missing"], u["reported"]] for u in view["units"]], [18, 8, 10, 10, 8, 8, 10, 14])
+    return workbook_bytes(book)
 
 
 # ---------------------------------------------------------------- PDF

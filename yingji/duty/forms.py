@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from yingji.accounts.models import User
 from yingji.duty import times
@@ -168,7 +168,7 @@ class PatternForm(forms.Form):
 
 class LogEntryForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=EntryKind.choices, initial=EntryKind.CALL)
-    summary = forms.CharField(label=gettext_lazy("What"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(label=pgettext_lazy("duty log", "What"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     at = forms.DateTimeField(label=gettext_lazy("Time"), required=False, widget=_datetime_input(),
                              help_text=gettext_lazy("Leave empty for now."))
     subject = forms.ChoiceField(label=gettext_lazy("About"), required=False, choices=[])

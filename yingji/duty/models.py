@@ -21,6 +21,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.core.scope import ScopedQuerySet
@@ -187,7 +188,7 @@ class LogEntry(LedgerModel):
                               related_name="log_entries")
     at = models.DateTimeField(_("time"))
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
-    summary = models.TextField(_("what"))
+    summary = models.TextField(pgettext_lazy("duty log", "what"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
                                on_delete=models.SET_NULL, related_name="+")
     author_name = models.CharField(_("recorded by (name)"), max_length=100)
@@ -303,7 +304,8 @@ class IncidentReport(LedgerModel):
 
     incident = models.ForeignKey("incidents.Incident", verbose_name=_("incident"), on_delete=models.CASCADE,
                                  related_name="duty_reports")
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("reported by"),
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction",
+                                     verbose_name=pgettext_lazy("incident report", "reported by"),
                                      on_delete=models.PROTECT, related_name="incident_reports")
     kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices)
     number = models.PositiveSmallIntegerField(_("number"), default=1)
@@ -341,7 +343,7 @@ class IncidentAssignment(models.Model):
                               related_name="+")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("officer on duty"), null=True,
                                 blank=True, on_delete=models.SET_NULL, related_name="+")
-    assigned_at = models.DateTimeField(_("assigned at"))
+    assigned_at = models.DateTimeField(pgettext_lazy("duty", "assigned at"))
     alerted_at = models.DateTimeField(_("alerted at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()

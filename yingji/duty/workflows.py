@@ -34,6 +34,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yingji.duty import escalation
 from yingji.duty.models import DailyReport, IncidentReport, ReportStatus, SwapRequest, SwapStatus
 from yingji.workflows.machine import Deadline, Place, Transition, Workflow
 
@@ -96,13 +97,6 @@ DAILY_REPORT = Workflow(
 )
 
 
-def _escalate_first_report(report: IncidentReport, now: datetime.datetime) -> None:
-    # services.upward uses these workflows: it is imported when a deadline passes, not at import time.
-    from yingji.duty.services import upward
-
-    upward.escalate_overdue(report, now)
-
-
 def _first_report_time(report: IncidentReport) -> datetime.timedelta:
     """The deadline counts from the call, not from when the draft was written."""
     if report.due_at is None:
@@ -122,7 +116,7 @@ INCIDENT_REPORT = Workflow(
                    denied=_("Only the level above returns this report."), label=_("Return for correction"),
                    style="secondary"),
     ],
-    deadlines={R.DRAFT: Deadline(after=_first_report_time, escalate=_escalate_first_report)},
+    deadlines={R.DRAFT: Deadline(after=_first_report_time, escalate=escalation.first_report_overdue)},
 )
 
 

@@ -2,7 +2,8 @@
 
 Compiling reads the day's shifts of the jurisdiction (with their handovers, and the ones that
 left none), its own duty log, the important entries (events, instructions) of the units right
-below, the incidents received in its subtree, the warnings released for it, the units below with
+below, the incidents received in its subtree, the warnings released for it, the hazards reported,
+closed and overdue in it, the units below with
 their figures and their own reports. The result is
 kept as plain data in `DailyReport.content`, so the report, its Excel and its PDF read the same
 after the ledgers move on; compiling again (before submission) refreshes it.
@@ -37,6 +38,8 @@ from yingji.duty.models import (
 )
 from yingji.duty.services.rosters import DUTY_LEVELS
 from yingji.duty.workflows import DAILY_REPORT
+from yingji.hazards.models import Hazard
+from yingji.hazards.models.hazard import DEADLINE_STATUSES as HAZARD_DEADLINE_STATUSES
 from yingji.incidents.models import OPEN_STATUSES, Incident
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.warnings.models import EarlyWarning
@@ -115,6 +118,27 @@ def _incidents(jurisdiction: Jurisdiction, start: datetime.datetime, end: dateti
     }
 
 
+def _hazards(jurisdiction: Jurisdiction, start: datetime.datetime, end: datetime.datetime,
+             units: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Hazards of the subtree: reported that day (listed), closed that day, past their deadline at its end."""
+    in_subtree = Hazard.objects.filter(jurisdiction__path__startswith=jurisdiction.path)
+    reported = list(in_subtree.filter(reported_at__gte=start, reported_at__lt=end).order_by("reported_at")
+                    .values_list("pk", "reference", "reported_at", "title", "severity", "status",
+                                 "jurisdiction__name", "jurisdiction__path"))
+    for row in reported:
+        unit = _unit_of(row[7], units)
+        if unit is not None:
+            unit["hazards"] += 1
+    return {
+        "reported": len(reported),
+        "closed": in_subtree.filter(closed_at__gte=start, closed_at__lt=end).count(),
+        "overdue": in_subtree.filter(status__in=HAZARD_DEADLINE_STATUSES, deadline__lt=end).count(),
+        "items": [{"id": pk, "reference": ref, "reported_at": _iso(at), "title": title, "severity": severity,
+                   "status": status, "jurisdiction": place}
+                  for pk, ref, at, title, severity, status, place, _path in reported[:MAX_ITEMS]],
+    }
+
+
 def _warnings(jurisdiction: Jurisdiction, start: datetime.datetime, end: datetime.datetime) -> dict[str, Any]:
     """Warnings released that day for the area: by it or below it, or by a level above it (which covers it)."""
     above = [f"/{'/'.join(jurisdiction.ancestor_codes[:n])}/" for n in range(1, len(jurisdiction.ancestor_codes))]
@@ -134,7 +158,7 @@ def build_content(jurisdiction: Jurisdiction, day: datetime.date, now: datetime.
     start, end = times.day_bounds(day)
     children = list(Jurisdiction.objects.filter(parent=jurisdiction, level__in=DUTY_LEVELS).order_by("code"))
     unit_rows = {c.pk: {"code": c.code, "name": c.name, "level": c.level, "log": 0, "events": 0, "incidents": 0,
-                        "shifts": 0, "handovers_missing": 0, "report": None} for c in children}
+                        "hazards": 0, "shifts": 0, "handovers_missing": 0, "report": None} for c in children}
     # Longest paths first, so that a row is counted under the unit whose subtree holds it.
     units = sorted(((c.path, unit_rows[c.pk]) for c in children), key=lambda u: -len(u[0]))
 
@@ -176,6 +200,7 @@ def build_content(jurisdiction: Jurisdiction, day: datetime.date, now: datetime.
         "shifts": shifts, "log": own_log, "carried_up": carried,
         "incidents": _incidents(jurisdiction, start, end, units),
         "warnings": _warnings(jurisdiction, start, end),
+        "hazards": _hazards(jurisdiction, start, end, units),
         "units": [unit_rows[c.pk] for c in children],
     }
     content["totals"] = {
@@ -183,6 +208,7 @@ def build_content(jurisdiction: Jurisdiction, day: datetime.date, now: datetime.
         "events": sum(1 for e in own_log if e["kind"] in CARRIED_UP) + sum(u["events"] for u in content["units"]),
         "incidents": content["incidents"].get("received", 0),
         "warnings": content["warnings"]["released"],
+        "hazards": content["hazards"]["reported"],
         "handovers_missing": sum(1 for s in shifts if s["handover_missing"])
         + sum(u["handovers_missing"] for u in content["units"]),
     }

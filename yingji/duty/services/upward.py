@@ -234,12 +234,6 @@ def _sweep(now: datetime.datetime) -> dict[str, int]:
     return {"assigned": assigned, "first_reports": drafted, "final_reports": finals}
 
 
-def escalate_overdue(report: IncidentReport, now: datetime.datetime) -> None:
-    """A first report still in draft at its deadline: the workflow has recorded it as overdue (the queue
-    and the incident's page show it). Alerting the street's and the district's officers on duty goes
-    through messaging, which is not on main yet (see the duty issue)."""
-
-
 # ---------------------------------------------------------------- the queue of the level above
 def addressed_to(user: Any) -> list[str]:
     """The command centres whose queue the user keeps: where they may receive reports (outermost)."""

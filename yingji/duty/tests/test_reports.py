@@ -52,7 +52,8 @@ def test_the_street_report_gathers_its_log_the_events_below_its_incidents_and_it
     assert units["B社区"]["log"] == 0
     # The street's two shifts of the day (the night from the 19th reaches into it) left no handover notes.
     assert [s["handover_missing"] for s in content["shifts"]] == [True, True]
-    assert content["totals"] == {"log": 3, "events": 2, "incidents": 1, "warnings": 0, "handovers_missing": 2}
+    assert content["totals"] == {"log": 3, "events": 2, "incidents": 1, "warnings": 0, "hazards": 0,
+                                 "handovers_missing": 2}
     assert report.summary == "全天平稳。"
     # Compiling again refreshes the same report.
     again = reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
@@ -111,3 +112,26 @@ def test_the_report_lists_the_warnings_released_for_the_area_that_day(a_day):
     assert report.content["totals"]["warnings"] == 1
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(report))).pages)
     assert "福田区气象台发布暴雨黄色预警信号" in text.replace(" ", "")
+
+
+def test_the_report_counts_the_hazards_reported_closed_and_overdue_in_the_area(a_day):
+    from yingji.hazards.models import Hazard
+    from yingji.hazards.tests.builders import hazard
+
+    cast, _street_day, _fire = a_day
+    blocked = hazard(cast.community_a, title="消防通道被占用", severity="major")
+    stairwell = hazard(cast.community_b, title="楼道电动车充电")
+    elsewhere = hazard(cast.community_c, title="C社区边坡裂缝")
+    Hazard.objects.filter(pk=blocked.pk).update(reported_at=local(2026, 11, 20, 9), status="assigned",
+                                                deadline=local(2026, 11, 20, 18))
+    Hazard.objects.filter(pk=stairwell.pk).update(reported_at=local(2026, 11, 18, 9), status="closed",
+                                                  closed_at=local(2026, 11, 20, 15))
+    Hazard.objects.filter(pk=elsewhere.pk).update(reported_at=local(2026, 11, 20, 9))
+    report = reports.compile_report(actor=cast.street_officer, jurisdiction=cast.street_1, day=DAY,
+                                    now=local(2026, 11, 21, 8))
+    section = report.content["hazards"]
+    assert (section["reported"], section["closed"], section["overdue"]) == (1, 1, 1)
+    assert [h["title"] for h in section["items"]] == ["消防通道被占用"]
+    assert {u["name"]: u["hazards"] for u in report.content["units"]} == {"A社区": 1, "B社区": 0}
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx(report)))
+    assert any(row[2] == "消防通道被占用" for row in book["隐患"].iter_rows(values_only=True))
