@@ -122,3 +122,57 @@ def test_shifts_created_moved_and_exported_through_the_api(cast):
                                                                          "08:00")
     assert rows[1][6] == "A值班员3（a_staff_3）"
     assert local(2030, 1, 31, 20) == Shift.objects.get(pk=shift["id"]).starts_at
+
+
+def test_the_remaining_endpoints_refuse_another_community(under_way):
+    from yingji.duty.models import RosterPattern
+    from yingji.duty.services import reports, swaps
+
+    cast, current, _earlier, (one, two, three) = under_way
+    start = timezone.now() + timezone.timedelta(days=2)
+    coming = make_shift(cast.community_a, start, start + timezone.timedelta(hours=12), one, [two])
+    swap = swaps.request_swap(coming, actor=two, replacement=three, reason="家中有事")
+    daily = reports.compile_report(actor=cast.officer_a, jurisdiction=cast.community_a,
+                                   day=timezone.localdate() - timezone.timedelta(days=1))
+    pattern = RosterPattern.objects.create(jurisdiction=cast.community_a, name="两班倒",
+                                           slots=[{"label": "全天", "start": "08:00", "end": "08:00"}],
+                                           crews=[{"leader": one.pk, "members": []}])
+    outsider = api_client(cast.officer_c)
+    for url, body in ((f"reports/{daily.pk}/review", {}), (f"shifts/{coming.pk}/swaps",
+                                                         {"replacement": three.pk, "reason": "x"}),
+                      (f"swaps/{swap.pk}/agree", {}), (f"patterns/{pattern.pk}/generate", {"month": "2030-01"}),
+                      ("extra-shifts", {"jurisdiction": cast.community_a.code, "kind": "reinforced",
+                                        "first_day": "2030-01-01", "last_day": "2030-01-01", "start": "08:00",
+                                        "end": "20:00", "label": "x", "leader": one.pk}),
+                      ("patterns/", {"jurisdiction": cast.community_a.code, "name": "x",
+                                     "slots": [{"label": "x", "start": "08:00", "end": "20:00"}],
+                                     "crews": [{"leader": one.pk}]})):
+        assert post(outsider, BASE + url, body).status_code == 404, url
+    assert post(outsider, BASE + f"patterns/{pattern.pk}", {
+        "jurisdiction": cast.community_a.code, "name": "y", "slots": [], "crews": []}, "put").status_code == 404
+    for url in ("swaps/", "incident-reports/", "patterns/"):
+        assert outsider.get(BASE + url).json()["count"] == 0, url
+    # Holidays are the district's to declare: its district lies outside a community's area (404), and a
+    # community is no place for one (422).
+    holiday = {"jurisdiction": cast.district.code, "day": "2030-10-01", "name": "国庆节"}
+    assert post(api_client(cast.officer_a), BASE + "holidays/", holiday).status_code == 404
+    mine = post(api_client(cast.officer_a), BASE + "holidays/", {**holiday, "jurisdiction": cast.community_a.code})
+    assert mine.status_code == 422 and mine.json()["errors"][0]["field"] == "jurisdiction"
+    assert post(api_client(cast.commander), BASE + "holidays/", holiday).status_code == 201
+    upload = io.BytesIO(b"x")
+    upload.name = "roster.xlsx"
+    assert api_client(cast.grid_worker_a).post(BASE + "shifts/import", {"file": upload}).status_code == 403
+
+
+def test_the_lists_read_a_fixed_number_of_queries(under_way, django_assert_max_num_queries):
+    cast, current, _earlier, (_one, two, _three) = under_way
+    for n in range(20):
+        LogEntry.objects.create(jurisdiction=cast.community_a, shift=current, at=timezone.now(), kind="call",
+                                summary=f"来电{n}", author=two, author_name="A值班员2")
+        make_shift(cast.community_a, timezone.now() + timezone.timedelta(days=n + 2),
+                   timezone.now() + timezone.timedelta(days=n + 2, hours=12), two, [_one])
+    client = api_client(cast.commander)
+    for url in ("shifts/", "log/"):
+        with django_assert_max_num_queries(10):
+            answer = client.get(BASE + url)
+        assert answer.json()["count"] >= 20, url
