@@ -211,7 +211,7 @@ def report(request: HttpRequest, payload: Form[HazardIn], photos: File[list[Uplo
     user = request_user(request)
     data = payload.dict()
     code = data.pop("jurisdiction")
-    jurisdiction = _jurisdiction(request, code) if code else tasks.home_jurisdiction(user)
+    jurisdiction = _jurisdiction(request, code) if code else tasks.report_jurisdiction(user, data["lon"], data["lat"])
     if jurisdiction is None:
         raise ValidationError({"jurisdiction": _("Give the code of the grid or community.")})
     point_code = data.pop("risk_point")

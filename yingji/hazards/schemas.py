@@ -108,7 +108,8 @@ class HazardIn(Schema):
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     jurisdiction: str | None = Field(None, max_length=20,
-                                     description="Code of the grid or community; default: your own grid.")
+                                     description="Code of the grid or community; default: where the point lies "
+                                                 "(when you may report there), else your own grid.")
     address: str = Field("", max_length=200)
     risk_point: str | None = Field(None, max_length=32, description="Code of the risk point, if at one.")
     idempotency_key: str = Field("", max_length=64, description="Resending with the same key makes no duplicate.")

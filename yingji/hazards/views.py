@@ -7,13 +7,14 @@ the scoped endpoints of /api/v1/hazards/ or is embedded with json_script.
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -35,13 +36,18 @@ from yingji.hazards.models import (
     HazardSeverity,
     HazardSource,
     HazardStatus,
+    Inspection,
+    PatrolPlan,
     Photo,
     RiskCategory,
     RiskGrade,
 )
 from yingji.hazards.services import hazards as hazard_services
-from yingji.hazards.services import loop, riskmap, tasks
+from yingji.hazards.services import inspections as inspection_services
+from yingji.hazards.services import loop, riskmap, stats, tasks
+from yingji.hazards.services import patrol as patrol_services
 from yingji.hazards.workflows import HAZARD
+from yingji.jurisdictions.locate import locate
 from yingji.jurisdictions.models import LEVEL_ORDER, Jurisdiction, Level
 
 # The grid worker's second tap: what most hazards found on a walk are.
@@ -209,12 +215,16 @@ def public_report(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             community = data.pop("community")
-            lon = data.pop("lon") if data.get("lon") is not None else community.centroid_lon
-            lat = data.pop("lat") if data.get("lat") is not None else community.centroid_lat
-            data.pop("lon", None)
-            data.pop("lat", None)
+            lon, lat = data.pop("lon"), data.pop("lat")
+            where = community
+            if lon is None or lat is None:
+                lon, lat = community.centroid_lon, community.centroid_lat
+            else:  # the phone's position: its grid when that lies in the chosen community
+                found = locate(lon, lat)
+                if found is not None and found.path.startswith(community.path):
+                    where = found
             try:
-                hazard = hazard_services.report_hazard(actor=None, source=HazardSource.PUBLIC, jurisdiction=community,
+                hazard = hazard_services.report_hazard(actor=None, source=HazardSource.PUBLIC, jurisdiction=where,
                                                        lon=lon, lat=lat, reporter_name=_("Resident"), **data)
             except ValidationError as exc:
                 for name, messages_ in exc.message_dict.items():
@@ -265,3 +275,67 @@ def hazard_step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     else:
         messages.success(request, _("%(step)s: done.") % {"step": HAZARD.by_name[name].label})
     return redirect("hazards:detail", pk=hazard.pk)
+
+
+# ---------------------------------------------------------------- statistics, inspections, patrols
+def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+    end = timezone.localdate()
+    months_back = end.year * 12 + end.month - 1 - 11
+    start = datetime.date(months_back // 12, months_back % 12 + 1, 1)
+    try:
+        if request.GET.get("start"):
+            start = datetime.date.fromisoformat(request.GET["start"])
+        if request.GET.get("end"):
+            end = datetime.date.fromisoformat(request.GET["end"])
+    except ValueError:
+        messages.error(request, _("Enter dates as YYYY-MM-DD."))
+    if start > end or (end - start).days > 3 * 366:
+        messages.error(request, _("The start must be before the end, at most three years apart."))
+        start = end.replace(day=1)
+    return start, end
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Found, closed and overdue per street and month (ECharts), days to close, recurrence; Excel."""
+    start, end = _period(request)
+    result = stats.compute(request.user, start, end)
+    chart = result.chart()
+    chart["labels"] = {"found": _("Found"), "closed": _("Closed"), "overdue": _("Overdue"),
+                       "average_days": _("Average days to close"), "recurrent": _("Recurrences at the same place")}
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(exports.stats_workbook(result), _("hazard-statistics"))
+    return render(request, "hazards/stats.html", {"result": result, "start": start, "end": end,
+                                                  "chart_json": chart})
+
+
+@login_required
+def inspections(request: HttpRequest) -> HttpResponse:
+    """Per street: the certified share (≥ 50 %) and inspections per inspector this week (≥ 1); Excel."""
+    week = None
+    if request.GET.get("week"):
+        try:
+            week = datetime.date.fromisoformat(request.GET["week"])
+        except ValueError:
+            messages.error(request, _("Enter dates as YYYY-MM-DD."))
+    rows = inspection_services.compliance(request.user, week)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(exports.compliance_workbook(rows), _("inspections"))
+    monday = inspection_services.week_start(week or timezone.localdate())
+    recent = (Inspection.objects.visible_to(request.user).select_related("inspector", "jurisdiction")
+              .order_by("-inspected_on", "-pk")[:30])
+    return render(request, "hazards/inspections.html", {
+        "rows": rows, "monday": monday, "sunday": monday + datetime.timedelta(days=6), "recent": recent,
+        "previous": monday - datetime.timedelta(days=7), "next": monday + datetime.timedelta(days=7)})
+
+
+@login_required
+def patrols(request: HttpRequest) -> HttpResponse:
+    """Patrol plans in the area and the patrols missed in the last two weeks."""
+    plans = (PatrolPlan.objects.visible_to(request.user).select_related("jurisdiction", "worker")
+             .annotate(stop_count=Count("stops")).order_by("jurisdiction__path", "name"))
+    since = timezone.localdate() - datetime.timedelta(days=14)
+    missed = patrol_services.missed_patrols(PatrolPlan.objects.visible_to(request.user), since)
+    page = Paginator(plans, 50).get_page(request.GET.get("page"))
+    return render(request, "hazards/patrols.html", {"page": page, "missed": missed[:200],
+                                                    "missed_count": len(missed), "since": since})

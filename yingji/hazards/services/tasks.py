@@ -12,10 +12,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from yingji.core.scope import granted_paths
+from yingji.core.scope import granted_paths, path_allowed
 from yingji.hazards.models import Hazard, HazardStatus, PatrolPlan, PatrolRecord
 from yingji.hazards.models.hazard import DEADLINE_STATUSES, OPEN_STATUSES
 from yingji.hazards.services.patrol import period_start
+from yingji.jurisdictions.locate import locate
 from yingji.jurisdictions.models import Jurisdiction
 
 LIST_LIMIT = 50
@@ -23,6 +24,15 @@ LIST_LIMIT = 50
 
 def overdue(queryset: QuerySet[Hazard], now: Any = None) -> QuerySet[Hazard]:
     return queryset.filter(status__in=DEADLINE_STATUSES, deadline__lt=now or timezone.now())
+
+
+def report_jurisdiction(user: Any, lon: float, lat: float) -> Jurisdiction | None:
+    """Where a report at (lon, lat) belongs: the deepest jurisdiction there when the user may report in it,
+    else the user's own (a grid worker standing just across the boundary still reports into their grid)."""
+    found = locate(lon, lat)
+    if found is not None and path_allowed(user, "hazards.report", found.path):
+        return found
+    return home_jurisdiction(user)
 
 
 def home_jurisdiction(user: Any) -> Jurisdiction | None:

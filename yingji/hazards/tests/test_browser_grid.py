@@ -22,6 +22,7 @@ def photo_file(tmp_path):  # type: ignore[no-untyped-def]
 
 def phone(page_for, user):  # type: ignore[no-untyped-def]
     page = page_for(user, mobile=True)
+    page.set_default_timeout(60_000)  # a loaded 2-core machine; nothing here waits on purpose
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"longitude": 114.0102, "latitude": 22.5103, "accuracy": 12})
     return page

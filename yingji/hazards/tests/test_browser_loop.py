@@ -25,9 +25,14 @@ def photo(tmp_path, name: str, colour: tuple[int, int, int]) -> str:  # type: ig
 
 
 def test_report_assign_rectify_recheck_close_on_phones(cast, page_for, screenshot, tmp_path):
+    def page_for_phone(user):  # type: ignore[no-untyped-def]
+        page = page_for(user, mobile=True)
+        page.set_default_timeout(60_000)  # a loaded 2-core machine; nothing here waits on purpose
+        return page
+
     unit = make_user("unit_a", Role.UNIT_CONTACT, cast.community_a, display_name="A小区物业")
 
-    worker = page_for(cast.grid_worker_a, mobile=True)
+    worker = page_for_phone(cast.grid_worker_a)
     worker.context.grant_permissions(["geolocation"])
     worker.context.set_geolocation({"longitude": 114.0102, "latitude": 22.5103, "accuracy": 10})
     worker.goto("/hazards/grid/")
@@ -38,7 +43,7 @@ def test_report_assign_rectify_recheck_close_on_phones(cast, page_for, screensho
     hazard = Hazard.objects.get()
     screenshot(worker, "hazards-loop-1-reported")
 
-    community = page_for(cast.officer_a, mobile=True)
+    community = page_for_phone(cast.officer_a)
     community.goto(f"/hazards/{hazard.pk}/")
     community.get_by_test_id("responsible-unit").fill("A小区物业服务中心")
     community.get_by_test_id("assignee").select_option("unit_a")
@@ -47,7 +52,7 @@ def test_report_assign_rectify_recheck_close_on_phones(cast, page_for, screensho
     assert community.get_by_test_id("status").inner_text() == "已交办"
     assert "A小区物业服务中心" in community.get_by_test_id("unit").inner_text()
 
-    rectifier = page_for(unit, mobile=True)
+    rectifier = page_for_phone(unit)
     rectifier.goto("/hazards/grid/")
     rectifier.get_by_test_id("to-rectify").get_by_text("电动车入户充电").click()
     rectifier.get_by_test_id("step-start").click()

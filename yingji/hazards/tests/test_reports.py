@@ -92,3 +92,21 @@ def test_the_public_form_is_rate_limited_and_refuses_a_disguised_script(cast, se
     assert client.post("/hazards/report/", {"community": "440304001001", "category": "other",
                                             "title": "z"}).status_code == 429
     assert Hazard.objects.count() == 1
+
+
+def test_a_report_lands_where_the_point_lies_when_the_reporter_may_report_there(cast):
+    in_grid = report(api_client(cast.officer_a), lon=114.01, lat=22.51)
+    assert Hazard.objects.get(pk=in_grid.json()["id"]).jurisdiction == cast.grid_a1
+    in_b = report(api_client(cast.officer_a), lon=114.01, lat=22.55)  # community B: not officer A's
+    assert Hazard.objects.get(pk=in_b.json()["id"]).jurisdiction == cast.community_a
+    worker = report(api_client(cast.grid_worker_a), lon=114.06, lat=22.53)  # community C: their own grid
+    assert Hazard.objects.get(pk=worker.json()["id"]).jurisdiction == cast.grid_a1
+
+
+def test_the_public_point_puts_the_report_in_its_grid_of_the_chosen_community(cast, client):
+    client.post("/hazards/report/", {"community": "440304001001", "category": "other", "title": "井盖缺失",
+                                     "lon": "114.01", "lat": "22.51"})
+    client.post("/hazards/report/", {"community": "440304001001", "category": "other", "title": "树枝断裂",
+                                     "lon": "114.06", "lat": "22.53"})  # a point in C: stays with A
+    assert Hazard.objects.get(title="井盖缺失").jurisdiction == cast.grid_a1
+    assert Hazard.objects.get(title="树枝断裂").jurisdiction == cast.community_a

@@ -43,3 +43,18 @@ def test_it_counts_per_street_and_month_with_closing_time_and_recurrence(cast):
     assert book.sheetnames[1] and list(book.worksheets[1].iter_rows(min_row=2, values_only=True))[0][:4] == (
         "南园街道", 3, 2, 2)
     assert api_client(cast.commander, "en").get(API, {"start": "2026-05-01", "end": "2026-01-01"}).status_code == 422
+
+
+def test_the_statistics_inspections_and_patrols_pages_open_in_scope(cast):
+    from yingji.core.testing import web_client
+
+    hazard(cast.community_a, reported_at=timezone.now() - datetime.timedelta(days=3))
+    page = web_client(cast.officer_a).get("/hazards/stats/")
+    assert page.status_code == 200 and page.context["result"].streets[0].found_total == 1
+    assert web_client(cast.officer_c).get("/hazards/stats/").context["result"].streets[0].found_total == 0
+    xlsx = web_client(cast.officer_a).get("/hazards/stats/", {"format": "xlsx"})
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert web_client(cast.street_officer).get("/hazards/inspections/").status_code == 200
+    assert web_client(cast.officer_a).get("/hazards/patrols/").status_code == 200
+    bad = web_client(cast.officer_a).get("/hazards/stats/", {"start": "not-a-date"})
+    assert bad.status_code == 200

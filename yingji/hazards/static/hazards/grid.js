@@ -144,8 +144,7 @@
       key: uuid(), csrf: csrf(), photo: photo, at: new Date().toISOString(),
       fields: {title: title, description: note, category: document.getElementById("report-category").value,
                severity: document.getElementById("report-severity").value,
-               source: "grid_worker", lon: position.longitude.toFixed(6), lat: position.latitude.toFixed(6),
-               jurisdiction: page.home}
+               source: "grid_worker", lon: position.longitude.toFixed(6), lat: position.latitude.toFixed(6)}
     };
     sendButton.disabled = true;
     put(item).then(function () {
