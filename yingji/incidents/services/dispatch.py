@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingji.core import bulk
 from yingji.core.prepared import Prepared, partial_instance
 from yingji.core.scope import can, ensure, path_allowed
-from yingji.incidents import bulk
 from yingji.incidents.models import (
     ACTIVE_DISPATCH,
     Dispatch,

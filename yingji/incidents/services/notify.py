@@ -35,8 +35,7 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from yingji.core import realtime
-from yingji.incidents import bulk
+from yingji.core import bulk, realtime
 from yingji.incidents.models import (
     DeliveryStatus,
     Dispatch,
@@ -242,7 +241,7 @@ def queue_callouts(incident: Incident, dispatches: list[Dispatch]) -> list[int]:
     """A call-out for every on-duty member (with an account) of the dispatched teams; answers their user ids.
 
     Thousands of rows when a whole district is called: on PostgreSQL they are
-    copied in (see incidents/bulk.py), each team's payload encoded once. The
+    copied in (see core/bulk.py), each team's payload encoded once. The
     delivery tasks, one per BATCH notifications, are queued after the commit.
     """
     by_team = {d.team_id: d for d in dispatches}

@@ -71,3 +71,49 @@ def bulk_insert(objs: list[Model], using: str = DEFAULT_DB_ALIAS) -> list[Model]
         obj._state.db = using
     return objs
 
+
+
+def insert_values(model: type[Model], fixed: dict[str, Any], varying: Sequence[str],
+                  rows: Iterable[Sequence[Any]], using: str = DEFAULT_DB_ALIAS) -> int:
+    """Insert rows given as plain values, without building a model instance per row; answers the count.
+
+    `fixed` holds the values every row shares, `varying` names the fields
+    (attnames: `user_id`) of each tuple in `rows`; together they must name
+    every concrete field but the primary key, which the database assigns (so a
+    field added to the model later is not silently left out). Values are in
+    database form except that `fixed` may hold datetimes. `rows` may be a
+    generator, read while the COPY runs: it must not query the database. COPY on PostgreSQL,
+    `bulk_create` elsewhere. A message to a district's 10,000 key people is
+    20,000 deliveries: building them as instances costs more than writing them.
+    """
+    meta = model._meta
+    names = [f.attname for f in meta.concrete_fields if not f.primary_key]
+    if set(names) != set(fixed) | set(varying) or set(fixed) & set(varying):
+        missing = set(names) - set(fixed) - set(varying)
+        raise ValueError(f"insert_values into {meta.label}: fields missing {sorted(missing)} or given twice")
+    count = 0
+    if copies(using):
+        by_name = {f.attname: f for f in meta.concrete_fields}
+        columns = [by_name[name].column for name in (*fixed, *varying)]
+        head = list(fixed.values())
+
+        def all_rows() -> Iterable[list[Any]]:
+            nonlocal count
+            for row in rows:
+                count += 1
+                yield head + list(row)
+
+        copy_rows(model, columns, all_rows(), using)
+        return count
+    manager = model._default_manager.using(using)
+    batch: list[Model] = []
+    for row in rows:
+        batch.append(model(**fixed, **dict(zip(varying, row, strict=True))))
+        if len(batch) >= BATCH:
+            manager.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        manager.bulk_create(batch)
+        count += len(batch)
+    return count
