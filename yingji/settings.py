@@ -12,7 +12,17 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from yingji.core.env import ConfigurationError, env_bool, env_int, env_list, env_str, secret_key
+from yingji.core.env import (
+    ConfigurationError,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_rates,
+    env_str,
+    secret_key,
+    vapid_keys,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("YINGJI_DATA_DIR", str(BASE_DIR / "var")))
@@ -36,6 +46,7 @@ YINGJI_APPS = [
     "yingji.audit",
     "yingji.jurisdictions",
     "yingji.accounts",
+    "yingji.messaging",
     "yingji.workflows",
     "yingji.resources",
     "yingji.hazards",
@@ -299,6 +310,48 @@ if min(YINGJI_HAZARD_DEADLINE_DAYS.values()) < 1:
 YINGJI_HAZARD_ESCALATE_HOURS = env_int("YINGJI_HAZARD_ESCALATE_HOURS", 48)
 if YINGJI_HAZARD_ESCALATE_HOURS < 1:
     raise ConfigurationError(f"YINGJI_HAZARD_ESCALATE_HOURS must be 1 or more, got {YINGJI_HAZARD_ESCALATE_HOURS}")
+
+# Messaging (yingji/messaging, docs/configuration.md). Delivery: attempts before a delivery is given up
+# ("dead", shown on the undelivered page), and the back-off between them (doubling from the base, capped).
+YINGJI_MESSAGING_MAX_ATTEMPTS = env_int("YINGJI_MESSAGING_MAX_ATTEMPTS", 5)
+YINGJI_MESSAGING_RETRY_BASE_S = env_int("YINGJI_MESSAGING_RETRY_BASE_S", 30)
+YINGJI_MESSAGING_RETRY_CAP_S = env_int("YINGJI_MESSAGING_RETRY_CAP_S", 3600)
+if YINGJI_MESSAGING_MAX_ATTEMPTS < 1 or YINGJI_MESSAGING_RETRY_BASE_S < 1 or \
+        YINGJI_MESSAGING_RETRY_CAP_S < YINGJI_MESSAGING_RETRY_BASE_S:
+    raise ConfigurationError("YINGJI_MESSAGING_MAX_ATTEMPTS and _RETRY_BASE_S must be at least 1, "
+                             "_RETRY_CAP_S at least the base")
+# Deliveries per minute and channel ("sms=600,email=600,robot=20"; a channel not named: no limit).
+YINGJI_MESSAGING_RATE_PER_MINUTE = env_rates("YINGJI_MESSAGING_RATE_PER_MINUTE", "robot=20")
+# Outbound HTTP (robots, webhooks, the SMS gateway, push services): networks that may be reached although
+# they are private or local (CIDRs, e.g. the intranet SMS gateway's "10.20.0.0/16"); none by default.
+YINGJI_OUTBOUND_ALLOWED_NETWORKS = env_networks("YINGJI_OUTBOUND_ALLOWED_NETWORKS", [])
+YINGJI_OUTBOUND_TIMEOUT_S = env_int("YINGJI_OUTBOUND_TIMEOUT_S", 5)
+# The SMS gateway: a generic HTTP POST of the body template, where $phone, $text and $key are replaced
+# (JSON-escaped for a JSON body, URL-encoded for a form). Empty URL: no SMS channel.
+YINGJI_SMS_GATEWAY_URL = env_str("YINGJI_SMS_GATEWAY_URL", "")
+YINGJI_SMS_GATEWAY_KEY = env_str("YINGJI_SMS_GATEWAY_KEY", "")
+YINGJI_SMS_GATEWAY_TEMPLATE = env_str("YINGJI_SMS_GATEWAY_TEMPLATE", '{"phone": "$phone", "text": "$text"}')
+YINGJI_SMS_GATEWAY_CONTENT_TYPE = env_str("YINGJI_SMS_GATEWAY_CONTENT_TYPE", "json")
+if YINGJI_SMS_GATEWAY_CONTENT_TYPE not in {"json", "form"}:
+    raise ConfigurationError(f"YINGJI_SMS_GATEWAY_CONTENT_TYPE must be json or form, got {YINGJI_SMS_GATEWAY_CONTENT_TYPE!r}")
+# Header carrying the key ("Authorization: Bearer $key" by default; empty: the key only where the template puts it).
+YINGJI_SMS_GATEWAY_AUTH_HEADER = env_str("YINGJI_SMS_GATEWAY_AUTH_HEADER", "Authorization: Bearer $key")
+# A field of the gateway's JSON answer that must have a value for success ("code=0"); empty: any 2xx.
+YINGJI_SMS_GATEWAY_SUCCESS = env_str("YINGJI_SMS_GATEWAY_SUCCESS", "")
+# Email through SMTP (Django's settings, read from the environment).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yingji@localhost")
+# Web Push (the installed phone app's notifications): the VAPID key pair and the contact the push
+# services may write to. Without keys, development and the demo generate a pair in the data directory.
+YINGJI_VAPID_PRIVATE_KEY, YINGJI_VAPID_PUBLIC_KEY = vapid_keys(DATA_DIR, production=PRODUCTION)
+YINGJI_VAPID_SUBJECT = env_str("YINGJI_VAPID_SUBJECT", "mailto:admin@localhost")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500

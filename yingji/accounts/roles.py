@@ -40,11 +40,13 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*", "hazards.*", "duty.*",
                           # Streets issue and approve warnings for their area (approval needs someone
                           # other than the composer: warnings/services.py).
-                          "warnings.*", "accounts.see_personal_data", *TREE_AND_ACCOUNTS),
+                          "warnings.*", "messaging.retry_delivery", "accounts.see_personal_data",
+                          *TREE_AND_ACCOUNTS),
     Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*", "supplies.receive_*",
                            # Closing an incident issues the materials used from the community's store,
                            # without the general right to move stock (supplies.move_stock).
-                           "supplies.issue_for_incident", "accounts.see_personal_data", *TREE_AND_ACCOUNTS,
+                           "supplies.issue_for_incident", "messaging.retry_delivery", "accounts.see_personal_data",
+                           *TREE_AND_ACCOUNTS,
                            # Communities release warnings to their people; orange and red ones wait for
                            # the street's or the district's approval (warnings.approve).
                            "warnings.publish",

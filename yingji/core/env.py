@@ -70,3 +70,86 @@ def secret_key(data_dir: Path, *, production: bool) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def env_rates(name: str, default: str) -> dict[str, int]:
+    """`"sms=600,email=600"` → {"sms": 600, "email": 600} (per-minute limits by channel)."""
+    raw = os.environ.get(name, default)
+    rates: dict[str, int] = {}
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            rates[key.strip()] = int(value)
+        except ValueError as exc:
+            raise ConfigurationError(f"{name} must look like sms=600,email=600; got {raw!r}") from exc
+    return rates
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of networks in CIDR notation ("10.20.0.0/16,127.0.0.1/32"), checked."""
+    import ipaddress
+
+    networks = env_list(name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ConfigurationError(f"{name}: {network!r} is not a network such as 10.20.0.0/16") from exc
+    return networks
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def vapid_public_key(private_key: str) -> str:
+    """The public key (base64url, uncompressed P-256 point) of a raw base64url VAPID private key."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    raw = base64.urlsafe_b64decode(private_key + "=" * (-len(private_key) % 4))
+    key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    return _b64url(key.public_key().public_bytes(serialization.Encoding.X962,
+                                                 serialization.PublicFormat.UncompressedPoint))
+
+
+def vapid_keys(data_dir: Path, *, production: bool) -> tuple[str, str]:
+    """(private, public) VAPID keys for Web Push, base64url.
+
+    From YINGJI_VAPID_PRIVATE_KEY (raw 32-byte key, base64url; the public key is
+    derived from it). Without it, development and the demo keep a generated key
+    in the data directory; production has no push channel until the operator
+    sets one (`yingji vapid-keys` prints a pair), like SECRET_KEY: every
+    process must sign with the same key the phones subscribed with.
+    """
+    private = os.environ.get("YINGJI_VAPID_PRIVATE_KEY", "").strip()
+    if not private and not production:
+        key_file = data_dir / "vapid_private_key"
+        if key_file.exists():
+            private = key_file.read_text().strip()
+        else:
+            private = new_vapid_private_key()
+            data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(private)
+            key_file.chmod(0o600)
+    if not private:
+        return "", ""
+    try:
+        return private, vapid_public_key(private)
+    except ValueError as exc:
+        raise ConfigurationError("YINGJI_VAPID_PRIVATE_KEY must be a raw P-256 key in base64url") from exc
+
+
+def new_vapid_private_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    value = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return _b64url(value.to_bytes(32, "big"))
