@@ -8,6 +8,7 @@
     yingji tick [--once] [--status]                 run the apps' scheduled jobs (escalations, retries...)
     yingji import-roads FILE.osm.pbf                import a road network for travel times
     yingji check-stock                              verify every stock balance against its ledger
+    yingji vapid-keys                               print a new Web Push key pair for the environment
     yingji <any Django command> ...                 e.g. yingji check, yingji shell
 """
 
@@ -23,6 +24,7 @@ ALIASES = {
     "tick": "run_jobs",
     "check-stock": "check_stock",
     "import-roads": "import_roads",
+    "vapid-keys": "vapid_keys",
 }
 
 

@@ -111,11 +111,14 @@ def _b64url(data: bytes) -> str:
 def vapid_public_key(private_key: str) -> str:
     """The public key (base64url, uncompressed P-256 point) of a raw base64url VAPID private key."""
     import base64
+    import re
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    raw = base64.urlsafe_b64decode(private_key + "=" * (-len(private_key) % 4))
+    if not re.fullmatch(r"[A-Za-z0-9_-]{43}=?", private_key):
+        raise ValueError("a raw P-256 private key is 32 bytes: 43 base64url characters")
+    raw = base64.urlsafe_b64decode(private_key.rstrip("=") + "=")
     key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
     return _b64url(key.public_key().public_bytes(serialization.Encoding.X962,
                                                  serialization.PublicFormat.UncompressedPoint))

@@ -6,7 +6,7 @@ An outcome is None (sent) or an error code, never a network's own text
 row is given up at once instead of retried (a robot removed, no gateway
 configured, a phone that withdrew its subscription).
 
-- in_app: the row is the inbox entry; the user's open pages are told.
+- in_app: the row is the inbox entry; the user's open pages are told (core.realtime).
 - robot: WeChat Work and DingTalk group robots (DingTalk's "加签" signature)
   and generic JSON webhooks signed with HMAC-SHA256.
 - sms: a generic HTTP gateway (settings.YINGJI_SMS_GATEWAY_*).
@@ -40,7 +40,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
-from yingji.core import outbound
+from yingji.core import outbound, realtime
 from yingji.messaging.models import Channel, Delivery, PushSubscription, RobotFormat
 
 log = logging.getLogger(__name__)
@@ -74,14 +74,24 @@ def _parallel(rows: list[Delivery], send_one: Callable[[Delivery], Outcome]) -> 
 
 
 # ------------------------------------------------------------------- in-app
+def live_item(row: Delivery) -> dict[str, Any]:
+    """What the recipient's open pages receive (core.realtime, topic = the message's topic):
+    ids, the title and text the recipient may read, and the message's payload."""
+    message = row.message
+    return {**message.payload, "kind": "message", "message": message.pk, "delivery": row.pk, "event": message.event,
+            "title": message.title, "text": message.body[:500], "ask_ack": message.ask_ack}
+
+
 class InAppSender:
-    """The inbox entry exists from the start; sending it tells the user's open pages."""
+    """The inbox entry exists from the start; sending it tells the user's open pages and phones
+    (core.realtime), which ring and reload; the outcome is the channel layer's."""
 
     channel = Channel.IN_APP
     confirms_delivery = False
 
     def send(self, rows: list[Delivery], *, force: bool = False) -> dict[int, Outcome]:
-        return {row.pk: None for row in rows}
+        outcomes = realtime.deliver_to_users((row.user_id or 0, row.message.topic, live_item(row)) for row in rows)
+        return {row.pk: None if error is None else "live" for row, error in zip(rows, outcomes, strict=True)}
 
 
 # ------------------------------------------------------------------- robots

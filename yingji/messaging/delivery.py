@@ -15,7 +15,7 @@ on the undelivered page, where an operator sees why and retries. Per-channel
 rate limits (YINGJI_MESSAGING_RATE_PER_MINUTE; robots per target) put the
 excess back in the queue for the next minute without counting an attempt.
 
-Who runs it: the task `deliver_message` queued after a message's commit
+Who runs it: the task `deliver_messages` queued after a message's commit
 (tasks.py), the periodic job for what is due later (jobs.py), and
 `send_now` for a test message sent in the request.
 """
@@ -56,12 +56,12 @@ def due(now: datetime.datetime) -> Q:
 
 
 def claim(*, now: datetime.datetime, token: str, limit: int | None = None,
-          message_id: int | None = None) -> list[Delivery]:
+          message_ids: list[int] | None = None) -> list[Delivery]:
     """Take up to `limit` (CLAIM_BATCH) due rows for this worker (see the module's docstring); answers them."""
     limit = limit or CLAIM_BATCH
     rows = Delivery.objects.filter(due(now))
-    if message_id is not None:
-        rows = rows.filter(message_id=message_id)
+    if message_ids is not None:
+        rows = rows.filter(message_id__in=message_ids)
     with transaction.atomic():
         picked = list(rows.order_by("id").select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         if not picked:
@@ -127,7 +127,7 @@ def record(rows: list[Delivery], outcomes: dict[int, Outcome], *, now: datetime.
     return counts
 
 
-def work(*, now: datetime.datetime | None = None, message_id: int | None = None, limit: int | None = None,
+def work(*, now: datetime.datetime | None = None, message_ids: list[int] | None = None, limit: int | None = None,
          retry: bool = True, force: bool = False) -> dict[str, int]:
     """Claim one batch of due rows, send it, record the outcomes; answers counts (claimed 0: nothing due).
 
@@ -136,7 +136,7 @@ def work(*, now: datetime.datetime | None = None, message_id: int | None = None,
     """
     clock = now or timezone.now()
     token = uuid.uuid4().hex
-    rows = claim(now=clock, token=token, limit=limit, message_id=message_id)
+    rows = claim(now=clock, token=token, limit=limit, message_ids=message_ids)
     if not rows:
         return {"claimed": 0, "sent": 0, "failed": 0, "dead": 0}
     claimed = len(rows)
@@ -155,13 +155,13 @@ def work(*, now: datetime.datetime | None = None, message_id: int | None = None,
     return {"claimed": claimed, **counts}
 
 
-def drain(*, now: datetime.datetime | None = None, message_id: int | None = None, max_batches: int | None = None,
-          retry: bool = True, force: bool = False) -> dict[str, int]:
-    """Work batches until nothing (of the message) is due, or `max_batches`; answers the summed counts."""
+def drain(*, now: datetime.datetime | None = None, message_ids: list[int] | None = None,
+          max_batches: int | None = None, retry: bool = True, force: bool = False) -> dict[str, int]:
+    """Work batches until nothing (of these messages) is due, or `max_batches`; answers the summed counts."""
     totals = {"claimed": 0, "sent": 0, "failed": 0, "dead": 0}
     batches = 0
     while max_batches is None or batches < max_batches:
-        done = work(now=now, message_id=message_id, retry=retry, force=force)
+        done = work(now=now, message_ids=message_ids, retry=retry, force=force)
         batches += 1
         for key in totals:
             totals[key] += done[key]
@@ -172,7 +172,7 @@ def drain(*, now: datetime.datetime | None = None, message_id: int | None = None
 
 def send_now(message: Any, *, retry: bool = False, force: bool = False) -> dict[str, int]:
     """Deliver a message in the caller's request (a test message) instead of by the workers."""
-    return drain(message_id=message.pk, retry=retry, force=force)
+    return drain(message_ids=[message.pk], retry=retry, force=force)
 
 
 def retry(rows: QuerySet[Delivery], *, now: datetime.datetime | None = None) -> int:
@@ -184,5 +184,5 @@ def retry(rows: QuerySet[Delivery], *, now: datetime.datetime | None = None) -> 
     if count:
         from yingji.messaging.services import enqueue
 
-        transaction.on_commit(lambda: [enqueue(m, 1) for m in messages])
+        transaction.on_commit(lambda: enqueue(sorted(messages), count))
     return count

@@ -35,6 +35,7 @@ def describe(code: str) -> str:
         "no_vapid_key": _("Web Push is not configured (no VAPID key)."),
         "push_refused": _("The push service refused it."),
         "not_attempted": _("Not attempted."),
+        "live": _("Could not reach the person's open pages (the realtime service)."),
         "error": _("Could not deliver."),
     }
     return str(known.get(kind, _("Could not deliver.")))

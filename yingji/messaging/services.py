@@ -160,6 +160,24 @@ def _rows(persons: list[Person], channels: Sequence[str], robots: list[RobotTarg
         yield Channel.ROBOT, None, None, target.pk, target.name[:100], redacted_url(target.url)[:500]
 
 
+@dataclass
+class Draft:
+    """One message to send (the arguments of `send`), for `send_many`."""
+
+    jurisdiction: Any
+    topic: str
+    event: str
+    title: str
+    body: str = ""
+    payload: dict[str, Any] | None = None
+    subject: Any = None
+    recipients: Iterable[Recipient] = ()
+    channels: Sequence[str] = (Channel.IN_APP,)
+    robots: bool | Iterable[RobotTarget] = True
+    ask_ack: bool = False
+    actor: Any = None
+
+
 def send(*, jurisdiction: Any, topic: str, event: str, title: str, body: str = "",
          payload: dict[str, Any] | None = None, subject: Any = None, recipients: Iterable[Recipient] = (),
          channels: Sequence[str] = (Channel.IN_APP,), robots: bool | Iterable[RobotTarget] = True,
@@ -175,47 +193,69 @@ def send(*, jurisdiction: Any, topic: str, event: str, title: str, body: str = "
     the caller sends it itself, see delivery.send_now). The message's
     `queued` attribute tells how many deliveries were queued.
     """
-    if topic not in Topic.values:
+    draft = Draft(jurisdiction=jurisdiction, topic=topic, event=event, title=title, body=body, payload=payload,
+                  subject=subject, recipients=recipients, channels=channels, robots=robots, ask_ack=ask_ack,
+                  actor=actor)
+    return send_many([draft], now=now, deliver=deliver)[0]
+
+
+def _check(draft: Draft) -> str:
+    if draft.topic not in Topic.values:
         raise ValidationError({"topic": _("Unknown topic.")})
-    unknown = [c for c in channels if c not in PERSON_CHANNELS]
+    unknown = [c for c in draft.channels if c not in PERSON_CHANNELS]
     if unknown:
         raise ValidationError({"channels": _("Unknown channel: %(channel)s.") % {"channel": ", ".join(unknown)}})
-    title = (title or "").strip()
+    title = (draft.title or "").strip()
     if not title:
         raise ValidationError({"title": _("This field is required.")})
+    return title
+
+
+def send_many(drafts: Sequence[Draft], *, now: datetime.datetime | None = None, deliver: bool = True) -> list[Message]:
+    """Queue several messages at once: one INSERT of the messages, one COPY of all their deliveries,
+    the delivery tasks after the commit. One-click activation sends a call-out per team called."""
     now = now or timezone.now()
-    persons = people(recipients, details=Channel.SMS in channels or Channel.EMAIL in channels)
-    if robots is True:
-        targets = robot_targets.listening(jurisdiction, topic)
-    elif robots is False:
-        targets = []
-    else:
-        targets = list(robots)
-    pushable = _with_push(list({p.user_id for p in persons if p.user_id is not None})) \
-        if Channel.PUSH in channels else set()
+    titles = [_check(d) for d in drafts]
+    persons = [people(d.recipients, details=Channel.SMS in d.channels or Channel.EMAIL in d.channels)
+               for d in drafts]
+    targets = [robot_targets.listening(d.jurisdiction, d.topic) if d.robots is True else
+               [] if d.robots is False else list(d.robots) for d in drafts]
+    pushable = _with_push(list({p.user_id for group, d in zip(persons, drafts, strict=True)
+                                if Channel.PUSH in d.channels for p in group if p.user_id is not None}))
     with transaction.atomic():
-        message = Message.objects.create(
-            jurisdiction=jurisdiction, topic=topic, event=event[:40], title=title[:200], body=body or "",
-            payload=payload or {}, ask_ack=ask_ack, sender=actor if getattr(actor, "pk", None) else None,
-            subject_type=ContentType.objects.get_for_model(type(subject)) if subject is not None else None,
-            subject_id=subject.pk if subject is not None else None)
-        fixed = {"message_id": message.pk, "status": DeliveryStatus.QUEUED.value, "attempts": 0, "last_error": "",
-                 "next_attempt_at": None, "claim": "", "claimed_until": None, "queued_at": now, "sent_at": None,
-                 "delivered_at": None, "read_at": None, "acknowledged_at": None}
-        count = bulk.insert_values(Delivery, fixed, ("channel", "user_id", "contact_id", "robot_id", "name", "address"),
-                                   _rows(persons, [str(c) for c in channels], targets, pushable))
-    message.queued = count  # type: ignore[attr-defined]
-    if count and deliver:
-        transaction.on_commit(lambda: enqueue(message.pk, count))
-    return message
+        messages = Message.objects.bulk_create([Message(
+            jurisdiction=d.jurisdiction, topic=d.topic, event=d.event[:40], title=title[:200], body=d.body or "",
+            payload=d.payload or {}, ask_ack=d.ask_ack, sender=d.actor if getattr(d.actor, "pk", None) else None,
+            subject_type=ContentType.objects.get_for_model(type(d.subject)) if d.subject is not None else None,
+            subject_id=d.subject.pk if d.subject is not None else None, created_at=now)
+            for d, title in zip(drafts, titles, strict=True)])
+        counts = [0] * len(drafts)
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for i, (message, draft) in enumerate(zip(messages, drafts, strict=True)):
+                for row in _rows(persons[i], [str(c) for c in draft.channels], targets[i], pushable):
+                    counts[i] += 1
+                    yield (message.pk, *row)
+
+        fixed = {"status": DeliveryStatus.QUEUED.value, "attempts": 0, "last_error": "", "next_attempt_at": None,
+                 "claim": "", "claimed_until": None, "queued_at": now, "sent_at": None, "delivered_at": None,
+                 "read_at": None, "acknowledged_at": None}
+        total = bulk.insert_values(Delivery, fixed, ("message_id", "channel", "user_id", "contact_id", "robot_id",
+                                                     "name", "address"), rows())
+    for message, count in zip(messages, counts, strict=True):
+        message.queued = count  # type: ignore[attr-defined]
+    ids = [m.pk for m, count in zip(messages, counts, strict=True) if count]
+    if total and deliver:
+        transaction.on_commit(lambda: enqueue(ids, total))
+    return messages
 
 
-def enqueue(message_id: int, count: int) -> None:
-    """Hand a message to the delivery workers: one task per share of its deliveries (they share the work)."""
-    from yingji.messaging.tasks import deliver_message
+def enqueue(message_ids: list[int], count: int) -> None:
+    """Hand messages to the delivery workers: one task per share of their deliveries (they share the work)."""
+    from yingji.messaging.tasks import deliver_messages
 
     for _i in range(min(MAX_TASKS, max(1, math.ceil(count / TASK_SHARE)))):
-        deliver_message.enqueue(message_id)
+        deliver_messages.enqueue(message_ids)
 
 
 # ------------------------------------------------------------- read and ack

@@ -6,8 +6,8 @@ from django_tasks import task
 
 
 @task()
-def deliver_message(message_id: int) -> dict[str, int]:
-    """Deliver what is due of one message; several of these share a big message (claims keep them apart)."""
+def deliver_messages(message_ids: list[int]) -> dict[str, int]:
+    """Deliver what is due of these messages; several of these tasks share big messages (claims keep them apart)."""
     from yingji.messaging.delivery import drain
 
-    return drain(message_id=message_id)
+    return drain(message_ids=message_ids)

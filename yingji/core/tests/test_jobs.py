@@ -86,7 +86,7 @@ def test_a_job_held_by_another_runner_waits_until_its_lease_expires():
 
 def test_every_app_declares_its_jobs_in_its_jobs_module():
     declared = jobs.discover()
-    assert {"incidents.escalate", "incidents.retry_notifications"} <= set(declared)
+    assert {"incidents.escalate", "messaging.deliver_due"} <= set(declared)
     assert declared["incidents.escalate"].every == datetime.timedelta(seconds=15)
     with pytest.raises(Exception, match="two jobs are named incidents.escalate"):
         jobs.periodic("incidents.escalate", every=EVERY)(lambda now: None)
@@ -96,7 +96,7 @@ def test_every_app_declares_its_jobs_in_its_jobs_module():
 def test_yingji_tick_once_runs_the_due_jobs_and_status_lists_them(capsys):
     call_command("run_jobs", "--once")
     rows = {row.name: row for row in ScheduledJob.objects.all()}
-    assert rows["incidents.escalate"].runs == 1 and rows["incidents.retry_notifications"].runs == 1
+    assert rows["incidents.escalate"].runs == 1 and rows["messaging.deliver_due"].runs == 1
     call_command("run_jobs", "--once")  # nothing is due a moment later
     assert ScheduledJob.objects.get(name="incidents.escalate").runs == 1
     call_command("run_jobs", "--status")

@@ -35,7 +35,7 @@ def test_two_concurrent_workers_send_each_delivery_once(cast, receiver, settings
     def worker() -> None:
         try:
             start.wait()
-            done.append(delivery.drain(message_id=m.pk))
+            done.append(delivery.drain(message_ids=[m.pk]))
         finally:
             connections.close_all()
 

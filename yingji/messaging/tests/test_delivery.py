@@ -137,3 +137,17 @@ def test_send_now_delivers_a_message_in_the_request_without_retrying(cast, allow
     row = m.deliveries.get()
     assert (row.status, row.attempts, row.last_error) == ("dead", 1, "network")
     assert row.queued_at <= timezone.now()
+
+
+def test_the_periodic_job_sends_what_is_due_on_the_runners_clock(cast, receiver, backoff):
+    from yingji.core.jobs import discover
+    from yingji.messaging.jobs import deliver_due
+
+    assert discover()["messaging.deliver_due"].func is deliver_due
+    row = robot_message(cast, receiver.url + "/hook")
+    receiver.answers = [(500, {})]
+    assert deliver_due(s(0))["failed"] == 1
+    assert deliver_due(s(10))["claimed"] == 0  # its back-off is not over
+    assert deliver_due(s(30))["sent"] == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)

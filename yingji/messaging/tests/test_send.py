@@ -150,3 +150,18 @@ def test_send_hands_the_message_to_the_workers_after_the_commit(cast, django_cap
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         message(cast, recipients=[cast.responder_a], deliver=False)
     assert callbacks == []
+
+
+def test_send_many_writes_several_messages_at_once_and_queues_their_delivery_together(
+        cast, django_capture_on_commit_callbacks):
+    from yingji.messaging.services import Draft, send_many
+
+    drafts = [Draft(jurisdiction=cast.community_a, topic="incidents", event="callout", title=f"出警 {i}",
+                    recipients=[cast.responder_a, cast.officer_a][: i + 1], robots=False) for i in range(2)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, \
+            CaptureQueriesContext(connection) as queries:
+        first, second = send_many(drafts)
+    assert (first.queued, second.queued) == (1, 2) and first.title == "出警 0"
+    assert [d.user_id for d in first.deliveries.all()] == [cast.responder_a.pk]
+    assert len(callbacks) == 1  # one hand-over to the workers for both
+    assert len([q for q in queries if "messaging_message" in q["sql"] and "INSERT" in q["sql"]]) == 1
