@@ -21,8 +21,8 @@ default) that build their dispatch indexes when they start. Measures:
   but 201 is an error;
 - one-click fan-out: activation of every team of the district, and the time
   from the start of queueing its members' call-outs to the moment the last
-  delivery task is queued after the commit (Notification rows durably written,
-  one delivery task per batch of notifications).
+  delivery task is queued after the commit (messaging's Delivery rows durably
+  written, a message per team; the delivery tasks share them).
 
 The last line is one JSON object with every figure.
 """
@@ -498,10 +498,11 @@ def bench_intake(world: dict, ports: list[int], args: argparse.Namespace, batch:
 def bench_fanout(world: dict) -> dict:
     from django_tasks_db.models import DBTaskResult
 
-    from yingji.incidents.models import Notification
     from yingji.incidents.services import dispatch as dispatching
     from yingji.incidents.services import notify
     from yingji.incidents.services.intake import report_incident
+    from yingji.messaging import services as messaging
+    from yingji.messaging.models import Delivery
     from yingji.resources.models import Team
 
     lon = (world["district_box"][0] + world["district_box"][2]) / 2
@@ -512,7 +513,7 @@ def bench_fanout(world: dict) -> dict:
     Team.objects.filter(pk__in=world["district_teams"]).update(status="available")
     tasks_before = DBTaskResult.objects.count()
     marks: dict[str, float] = {}
-    original_queue, original_enqueue = notify.queue_callouts, notify.enqueue
+    original_queue, original_enqueue = notify.queue_callouts, messaging.enqueue
 
     def timed_queue(*args, **kwargs):  # type: ignore[no-untyped-def]
         marks.setdefault("queue_start", time.perf_counter())
@@ -520,19 +521,20 @@ def bench_fanout(world: dict) -> dict:
         marks["queue_end"] = time.perf_counter()
         return result
 
-    def timed_enqueue(ids):  # type: ignore[no-untyped-def]
-        original_enqueue(ids)
+    def timed_enqueue(ids, count):  # type: ignore[no-untyped-def]
+        original_enqueue(ids, count)
         marks["enqueued"] = time.perf_counter()  # after the commit: the rows are durable, the tasks queued
 
-    notify.queue_callouts, notify.enqueue = timed_queue, timed_enqueue
+    notify.queue_callouts, messaging.enqueue = timed_queue, timed_enqueue
     try:
         with stopwatch() as t:
             dispatches = dispatching.dispatch_teams(
                 incident, world["district_teams"], actor=world["commander"]
             )
     finally:
-        notify.queue_callouts, notify.enqueue = original_queue, original_enqueue
-    queued = Notification.objects.filter(incident=incident, kind="callout").count()
+        notify.queue_callouts, messaging.enqueue = original_queue, original_enqueue
+    queued = Delivery.objects.filter(message__subject_id=incident.pk, message__event="callout",
+                                     channel="in_app").count()
     tasks = DBTaskResult.objects.count() - tasks_before
     assert queued == world["district_members"], queued
     out = {

@@ -282,6 +282,12 @@ YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
 YINGJI_DUTY_FIRST_REPORT_MINUTES = env_int("YINGJI_DUTY_FIRST_REPORT_MINUTES", 30)
 if YINGJI_DUTY_FIRST_REPORT_MINUTES < 1:
     raise ConfigurationError(f"YINGJI_DUTY_FIRST_REPORT_MINUTES must be 1 or more, got {YINGJI_DUTY_FIRST_REPORT_MINUTES}")
+# How call-outs reach the members of a called team besides the in-app inbox and phone page:
+# push (the installed phone app's notifications), sms (their phone in the registry), email.
+YINGJI_CALLOUT_CHANNELS = env_list("YINGJI_CALLOUT_CHANNELS", ["push"])
+if set(YINGJI_CALLOUT_CHANNELS) - {"in_app", "push", "sms", "email"}:
+    raise ConfigurationError(f"YINGJI_CALLOUT_CHANNELS lists channels among in_app,push,sms,email, "
+                             f"got {YINGJI_CALLOUT_CHANNELS!r}")
 
 # Early warnings (docs/warnings.md): the CAP sender, which levels need approval before release,
 # and the optional XML signature of released CAP messages (PEM files of a key and its certificate).

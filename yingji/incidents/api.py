@@ -8,7 +8,7 @@ pushed twice answers the first incident with 200 instead of 201.
 import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -24,11 +24,8 @@ from yingji.incidents.models import (
     Channel,
     Dispatch,
     Incident,
-    Notification,
     Outcome,
     Severity,
-    WebhookFormat,
-    WebhookTarget,
 )
 from yingji.incidents.presenters import (
     dispatch_dict,
@@ -129,14 +126,6 @@ class IncidentFilters(ListFilters):
     status: str | None = Field(None, description="A status, or 'open' for every open one.")
     type_code: str | None = None
     channel: str | None = None
-
-
-class WebhookIn(Schema):
-    jurisdiction: str = Field(..., description="Code of the jurisdiction whose incidents it hears about.")
-    name: str = Field(..., min_length=1, max_length=100)
-    format: WebhookFormat = WebhookFormat.GENERIC
-    url: str = Field(..., min_length=8, max_length=500, pattern=r"^https?://")
-    secret: str = Field("", max_length=200)
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
@@ -337,38 +326,24 @@ def advance_dispatch(request: HttpRequest, pk: int, step: str, payload: StepIn) 
     return Status(200, dispatch_dict(d))
 
 
-@router.get("/notifications/mine", response=list[dict])
-def my_notifications(request: HttpRequest) -> list[dict[str, Any]]:
-    rows = Notification.objects.filter(recipient=request_user(request)).order_by("-created_at")[:50]
-    return [{"id": n.pk, "kind": n.kind, "channel": n.channel, "status": n.status, "payload": n.payload,
-             "created_at": n.created_at.isoformat()} for n in rows]
+def _moved(to: str) -> HttpResponse:
+    return HttpResponsePermanentRedirect(to, preserve_request=True)  # 308: the method and body are kept
 
 
-@router.get("/webhooks", response=list[dict])
-def list_webhooks(request: HttpRequest) -> list[dict[str, Any]]:
-    rows = WebhookTarget.objects.visible_to(request_user(request)).select_related("jurisdiction")
-    return [{"id": w.pk, "name": w.name, "format": w.format, "url": w.url, "jurisdiction": w.jurisdiction.code,
-             "is_active": w.is_active} for w in rows]
+# Notifications and webhook targets moved to messaging (/api/v1/messaging/): the old addresses answer 308.
+@router.get("/notifications/mine", include_in_schema=False)
+def my_notifications(request: HttpRequest) -> HttpResponse:
+    return _moved("/api/v1/messaging/inbox")
 
 
-@router.post("/webhooks", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def create_webhook(request: HttpRequest, payload: WebhookIn) -> Any:
-    from yingji.incidents.services.notify import create_webhook as create
-
-    user = request_user(request)
-    jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=payload.jurisdiction)
-    target = create(actor=user, jurisdiction=jurisdiction, name=payload.name, format=payload.format,
-                    url=payload.url, secret=payload.secret)
-    return Status(201, {"id": target.pk, "name": target.name})
+@router.api_operation(["GET", "POST"], "/webhooks", include_in_schema=False)
+def webhooks(request: HttpRequest) -> HttpResponse:
+    return _moved("/api/v1/messaging/robots")
 
 
-@router.delete("/webhooks/{pk}", response={204: None, 403: ErrorOut, 404: ErrorOut})
-def delete_webhook(request: HttpRequest, pk: int) -> Any:
-    from yingji.incidents.services.notify import delete_webhook as delete
-
-    user = request_user(request)
-    delete(get_object_or_404(WebhookTarget.objects.visible_to(user), pk=pk), actor=user)
-    return Status(204, None)
+@router.delete("/webhooks/{pk}", include_in_schema=False)
+def delete_webhook(request: HttpRequest, pk: int) -> HttpResponse:
+    return _moved(f"/api/v1/messaging/robots/{pk}")
 
 
 @router.get("/{pk}", response=dict)

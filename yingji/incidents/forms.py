@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yingji.incidents import catalogue
-from yingji.incidents.models import Channel, Outcome, Severity, WebhookFormat
+from yingji.incidents.models import Channel, Outcome, Severity
 
 OFFICER_CHANNELS = [(v, label) for v, label in Channel.choices if v != Channel.PUBLIC]
 PUBLIC_TYPES = [c for c in catalogue.choices()]
@@ -130,31 +130,3 @@ def material_lines(data: Any = None) -> Any:
     if data is not None and f"{MATERIALS_PREFIX}-TOTAL_FORMS" in data:
         return MaterialLineFormSet(data, prefix=MATERIALS_PREFIX)
     return MaterialLineFormSet(prefix=MATERIALS_PREFIX)
-
-
-class WebhookForm(forms.Form):
-    """A webhook target (a duty group's robot); `jurisdictions` are those the user may add one in."""
-
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("e.g. the street duty group"))
-    jurisdiction = forms.ModelChoiceField(label=_("Jurisdiction"), queryset=None,  # type: ignore[arg-type]
-                                          help_text=_("It hears about the incidents of this area and all inside it."))
-    format = forms.ChoiceField(label=_("Format"), choices=WebhookFormat.choices, initial=WebhookFormat.GENERIC)
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https",
-                         help_text=_("The robot's webhook address, from the group's robot settings."))
-    secret = forms.CharField(label=_("Signing secret"), max_length=200, required=False, strip=True,
-                             widget=forms.PasswordInput(render_value=False),
-                             help_text=_("DingTalk robots: the SEC… secret; generic: HMAC-SHA256 key."))
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-
-    def __init__(self, *args: Any, jurisdictions: Any, editing: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].queryset = jurisdictions  # type: ignore[attr-defined]
-        if editing:
-            self.fields["secret"].help_text = _("Leave empty to keep the stored secret.")
-            self.fields["clear_secret"] = forms.BooleanField(label=_("Remove the signing secret"), required=False)
-
-    def clean_url(self) -> str:
-        url: str = self.cleaned_data["url"]
-        if not url.startswith(("http://", "https://")):
-            raise forms.ValidationError(_("Enter an http(s) address."))
-        return url

@@ -8,7 +8,6 @@ from typing import Any
 from yingji.audit.context import acting_as
 from yingji.core.jobs import periodic
 from yingji.incidents.services.dispatch import escalate_overdue
-from yingji.incidents.services.notify import retry_due
 
 
 @periodic("incidents.escalate", every=datetime.timedelta(seconds=15), lease=datetime.timedelta(minutes=2))
@@ -16,10 +15,3 @@ def escalate(now: datetime.datetime) -> dict[str, Any]:
     """Call-outs not acknowledged within YINGJI_DISPATCH_ACK_TIMEOUT_S go to the next team."""
     with acting_as(None, source="task"):
         return {"escalated": len(escalate_overdue(now))}
-
-
-@periodic("incidents.retry_notifications", every=datetime.timedelta(seconds=15))
-def retry_notifications(now: datetime.datetime) -> dict[str, Any]:
-    """Deliveries that failed and are due for another attempt."""
-    with acting_as(None, source="task"):
-        return retry_due(now)

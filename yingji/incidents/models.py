@@ -1,4 +1,4 @@
-"""Incidents (接警), their dispatches (处警), timelines and notifications.
+"""Incidents (接警), their dispatches (处警) and timelines (their messages: yingji.messaging).
 
 An incident is scoped by the grid or community whose boundary contains it.
 A dispatch is one team called out to one incident; its responders see it
@@ -10,9 +10,7 @@ statistics.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -263,100 +261,3 @@ class IncidentEvent(CompiledInsert, models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.get_kind_display()}"
-
-
-class NotifyChannel(models.TextChoices):
-    IN_APP = "in_app", _("In-app (realtime)")
-    WEBHOOK = "webhook", _("Webhook")
-    EMAIL = "email", _("Email")
-    SMS = "sms", _("SMS")
-
-
-class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class WebhookFormat(models.TextChoices):
-    GENERIC = "generic", _("Generic JSON")
-    WECHAT_WORK = "wechat_work", _("WeChat Work group robot")
-    DINGTALK = "dingtalk", _("DingTalk group robot")
-
-
-def redacted_url(url: str, fingerprint: bool = False) -> str:
-    """The address without its query, where robot URLs carry their access key."""
-    parts = urlsplit(url or "")
-    if not parts.query:
-        return url
-    mark = "?…" + (f"({hashlib.sha256(parts.query.encode()).hexdigest()[:8]})" if fingerprint else "")
-    return f"{parts.scheme}://{parts.netloc}{parts.path}{mark}"
-
-
-class WebhookTarget(LedgerModel):
-    """A group robot or another system that hears about the incidents of a
-    jurisdiction's subtree (a street duty group on WeChat Work, for example)."""
-
-    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
-                                     on_delete=models.PROTECT, related_name="incident_webhooks")
-    name = models.CharField(_("name"), max_length=100)
-    format = models.CharField(_("format"), max_length=16, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC)
-    url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("signing secret"), max_length=200, blank=True,
-                              help_text=_("DingTalk robots: the SEC… secret; generic: HMAC-SHA256 key."))
-    is_active = models.BooleanField(_("active"), default=True)
-
-    audit_exclude = ("created_at", "updated_at", "secret")
-    # Robot URLs carry their access key in the query: the history shows only a fingerprint of it.
-    audit_redact = {"url": lambda url: redacted_url(url, fingerprint=True)}
-
-    class Meta:
-        verbose_name = _("webhook target")
-        verbose_name_plural = _("webhook targets")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Notification(models.Model):
-    """One message to one recipient over one channel, with its delivery state:
-    a call-out to a responder's phone, a post to a duty group's robot (or a
-    test post to it)."""
-
-    # Empty only for the test message an officer sends to a webhook target from its page.
-    incident = models.ForeignKey(Incident, verbose_name=_("incident"), null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="notifications")
-    dispatch = models.ForeignKey(Dispatch, verbose_name=_("dispatch"), null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="notifications")
-    channel = models.CharField(_("channel"), max_length=10, choices=NotifyChannel.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True,
-                                  on_delete=models.CASCADE, related_name="incident_notifications")
-    webhook = models.ForeignKey(WebhookTarget, verbose_name=_("webhook"), null=True, blank=True,
-                                on_delete=models.CASCADE, related_name="deliveries")
-    address = models.CharField(_("address"), max_length=500, blank=True)
-    kind = models.CharField(_("kind"), max_length=20)
-    payload = models.JSONField(_("payload"), default=dict)
-    status = models.CharField(_("status"), max_length=8, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_path = "incident__jurisdiction__path"
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        # One-click activation writes thousands of rows at once: besides the foreign keys, only the
-        # index the retry tick reads (the few messages waiting for another attempt).
-        indexes = [models.Index(fields=["next_attempt_at"], name="notification_retry_due",
-                                condition=models.Q(status="queued", next_attempt_at__isnull=False))]
-
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.kind} → {self.recipient or self.address}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from yingji.incidents import views
+from yingji.messaging.views import moved
 
 app_name = "incidents"
 urlpatterns = [
@@ -13,11 +14,10 @@ urlpatterns = [
     path("me/manifest.webmanifest", views.responder_manifest, name="responder_manifest"),
     path("me/sw.js", views.service_worker, name="service_worker"),
     path("stats/", views.stats, name="stats"),
-    path("webhooks/", views.webhook_list, name="webhooks"),
-    path("webhooks/new/", views.webhook_create, name="webhook_create"),
-    path("webhooks/<int:pk>/", views.webhook_edit, name="webhook_edit"),
-    path("webhooks/<int:pk>/test/", views.webhook_test, name="webhook_test"),
-    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
+    # The webhook pages moved to messaging (robot targets of every topic): the old addresses redirect.
+    path("webhooks/", moved("messaging:robots")),
+    path("webhooks/new/", moved("messaging:robot_create")),
+    path("webhooks/<int:pk>/", moved("messaging:robot_edit")),
     path("report/", views.public_report, name="public_report"),
     path("receipt/<str:reference>/", views.public_receipt, name="receipt"),
     path("dispatches/<int:pk>/<str:step>/", views.dispatch_step, name="dispatch_step"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 import yingji
 from yingji.audit.services import history_rows
 from yingji.core import ratelimit
-from yingji.core.scope import can, ensure, has_perm_somewhere
+from yingji.core.scope import can, has_perm_somewhere
 from yingji.core.views import png_icons
 from yingji.incidents import catalogue
 from yingji.incidents.forms import (
@@ -29,7 +29,6 @@ from yingji.incidents.forms import (
     NoteForm,
     PublicForm,
     StepForm,
-    WebhookForm,
     material_lines,
 )
 from yingji.incidents.imports import IncidentTable
@@ -37,18 +36,15 @@ from yingji.incidents.models import (
     ACTIVE_DISPATCH,
     OPEN_STATUSES,
     Channel,
-    DeliveryStatus,
     Incident,
-    Notification,
     Status,
-    WebhookTarget,
-    redacted_url,
 )
-from yingji.incidents.services import clock, intake, notify, respond
+from yingji.incidents.services import clock, intake, respond
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.supplies import services as supplies
+from yingji.messaging import push
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
@@ -276,7 +272,7 @@ def responder(request: HttpRequest) -> HttpResponse:
     context = {"active": active, "recent": recent, "step_form": StepForm(), "route_text": {
         "km": _("{km} km"),
         "from_here": _("from your position"), "failed": _("Route not available."),
-        "no_position": _("Your position is not available.")}}
+        "no_position": _("Your position is not available.")}, "push": push.page_config()}
     return render(request, "incidents/responder.html#callouts" if request.htmx else "incidents/responder.html",
                   context)
 
@@ -377,105 +373,3 @@ def public_receipt(request: HttpRequest, reference: str) -> HttpResponse:
         return HttpResponse(_("Too many requests; try again in a minute."), status=429)
     incident = get_object_or_404(Incident, reference=reference)
     return render(request, "incidents/receipt.html", {"incident": incident})
-
-
-# ------------------------------------------------------------ webhook targets
-WEBHOOK_MANAGERS = "incidents.change_webhooktarget"
-
-
-def _webhook_jurisdictions(user: Any) -> Any:
-    """Where the user may add a webhook target: their areas down to communities (grids have no duty group)."""
-    return (Jurisdiction.objects.restrict(user, "incidents.add_webhooktarget").exclude(level=Level.GRID)
-            .order_by("path"))
-
-
-def _webhook(request: HttpRequest, pk: int) -> WebhookTarget:
-    """A target the user may change: 404 outside their area, 403 for a read-only role inside it."""
-    target = get_object_or_404(WebhookTarget.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
-    ensure(request.user, "change", target)
-    return target
-
-
-@login_required
-def webhook_list(request: HttpRequest) -> HttpResponse:
-    """The duty groups' robots and systems told about incidents, with how their last message went."""
-    if not has_perm_somewhere(request.user, WEBHOOK_MANAGERS):
-        raise PermissionDenied
-    last = Notification.objects.filter(webhook=OuterRef("pk")).order_by("-created_at", "-id")
-    targets = (WebhookTarget.objects.editable_by(request.user).select_related("jurisdiction")
-               .annotate(last_status=Subquery(last.values("status")[:1]),
-                         last_at=Subquery(last.values("created_at")[:1]),
-                         last_error=Subquery(last.values("last_error")[:1]))
-               .order_by("jurisdiction__path", "name"))
-    page = Paginator(targets, 50).get_page(request.GET.get("page"))
-    labels = dict(DeliveryStatus.choices)
-    rows = [{"target": t, "url": redacted_url(t.url), "last_status": t.last_status,  # type: ignore[attr-defined]
-             "last_label": labels.get(t.last_status, ""), "last_at": t.last_at,  # type: ignore[attr-defined]
-             "last_error": t.last_error} for t in page]  # type: ignore[attr-defined]
-    return render(request, "incidents/webhooks.html", {
-        "page": page, "rows": rows, "can_add": has_perm_somewhere(request.user, "incidents.add_webhooktarget")})
-
-
-@login_required
-def webhook_create(request: HttpRequest) -> HttpResponse:
-    if not has_perm_somewhere(request.user, "incidents.add_webhooktarget"):
-        raise PermissionDenied
-    form = WebhookForm(request.POST or None, jurisdictions=_webhook_jurisdictions(request.user))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            target = notify.create_webhook(actor=request.user, jurisdiction=data["jurisdiction"], name=data["name"],
-                                           format=data["format"], url=data["url"], secret=data["secret"],
-                                           is_active=data["is_active"])
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Webhook target saved. Send a test message to check it."))
-            return redirect("incidents:webhook_edit", pk=target.pk)
-    return render(request, "incidents/webhook_form.html", {"form": form})
-
-
-@login_required
-def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change a target; its recent deliveries, the test button and its change history."""
-    target = _webhook(request, pk)
-    jurisdictions = _webhook_jurisdictions(request.user) | Jurisdiction.objects.filter(pk=target.jurisdiction_id)
-    initial = {"name": target.name, "jurisdiction": target.jurisdiction, "format": target.format, "url": target.url,
-               "is_active": target.is_active}
-    form = WebhookForm(request.POST or None, initial=initial, jurisdictions=jurisdictions, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        secret = "" if data.get("clear_secret") else (data["secret"] or None)
-        try:
-            notify.update_webhook(target, actor=request.user, jurisdiction=data["jurisdiction"], name=data["name"],
-                                  format=data["format"], url=data["url"], secret=secret,
-                                  is_active=data["is_active"])
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Webhook target saved."))
-            return redirect("incidents:webhook_edit", pk=target.pk)
-    deliveries = target.deliveries.select_related("incident").order_by("-created_at", "-id")[:20]
-    return render(request, "incidents/webhook_form.html", {
-        "form": form, "target": target, "deliveries": deliveries, "history": history_rows(target),
-        "may_delete": can(request.user, "delete", target)})
-
-
-@login_required
-@require_POST
-def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
-    sent = notify.send_test_message(_webhook(request, pk), actor=request.user)
-    if sent.status == DeliveryStatus.SENT:
-        messages.success(request, _("Test message delivered."))
-    else:
-        messages.error(request, _("Test message not delivered: %(error)s") % {"error": sent.last_error})
-    return redirect("incidents:webhook_edit", pk=pk)
-
-
-@login_required
-@require_POST
-def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(WebhookTarget.objects.visible_to(request.user), pk=pk)
-    notify.delete_webhook(target, actor=request.user)
-    messages.success(request, _("Webhook target deleted."))
-    return redirect("incidents:webhooks")

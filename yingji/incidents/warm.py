@@ -1,7 +1,7 @@
 """Loading what dispatch keeps in memory before a server process takes its first request.
 
 Each application process holds the road network, the team index (10,000 teams
-snapped to it), the jurisdiction locator and the webhook index. Built lazily,
+snapped to it), the jurisdiction locator and the robot targets' index. Built lazily,
 the first ranking or intake a process serves would wait a second or more for
 them; `warm_up()` builds them at start. The entry points `yingji.incidents.wsgi`
 and `yingji.incidents.asgi` call it when a server worker imports them.
@@ -33,15 +33,15 @@ def warm_up() -> float:
 
 def _build() -> None:
     from yingji.core import travel
-    from yingji.incidents.services.notify import webhook_index
     from yingji.incidents.services.ranking import team_index
     from yingji.jurisdictions import locate
+    from yingji.messaging.robots import target_index
 
     try:
         travel.engine()
         team_index.refresh()
         locate.locate(0.0, 0.0)
-        webhook_index.codes_with_targets()
+        target_index.codes_with_targets()
     except Exception:  # a server must start even when the database is not there yet
         log.exception("warming the dispatch indexes failed; they will be built on first use")
     finally:

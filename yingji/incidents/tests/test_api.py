@@ -110,11 +110,21 @@ def test_the_gazetteer_and_the_catalogue(cast):
     assert {"21100", "91200"} <= codes
 
 
-def test_webhook_targets_are_scoped(cast):
-    body = {"jurisdiction": cast.community_a.code, "name": "值班群", "format": "wechat_work",
-            "url": "http://127.0.0.1:9/hook"}
-    assert post(api_client(cast.officer_c), BASE + "webhooks", body).status_code == 404
-    created = post(api_client(cast.officer_a), BASE + "webhooks", body)
-    assert created.status_code == 201
-    assert api_client(cast.officer_c).get(BASE + "webhooks").json() == []
-    assert api_client(cast.officer_c).delete(f"{BASE}webhooks/{created.json()['id']}").status_code == 404
+def test_webhook_targets_are_scoped_at_their_new_address(cast, settings):
+    """The webhook targets are messaging's robot targets now: the old addresses answer 308 (method and body
+    kept), and the scope holds at the new ones."""
+    import json
+
+    settings.YINGJI_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    body = json.dumps({"jurisdiction": cast.community_a.code, "name": "值班群", "format": "wechat_work",
+                       "url": "http://127.0.0.1:9/hook"})
+    moved = api_client(cast.officer_a).post(BASE + "webhooks", body, content_type="application/json")
+    assert (moved.status_code, moved["Location"]) == (308, "/api/v1/messaging/robots")
+    outsider = api_client(cast.officer_c)
+    assert outsider.post(BASE + "webhooks", body, content_type="application/json", follow=True).status_code == 404
+    created = api_client(cast.officer_a).post(BASE + "webhooks", body, content_type="application/json", follow=True)
+    assert created.status_code == 201 and created.json()["topics"] == ["incidents"]
+    assert outsider.get(BASE + "webhooks", follow=True).json() == []
+    assert outsider.delete(f"{BASE}webhooks/{created.json()['id']}", follow=True).status_code == 404
+    assert api_client(cast.officer_a).get(BASE + "webhooks", follow=True).json()[0]["name"] == "值班群"
+    assert api_client(cast.responder_a).get(BASE + "notifications/mine")["Location"] == "/api/v1/messaging/inbox"

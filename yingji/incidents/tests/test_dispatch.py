@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from yingji.incidents.models import DispatchStatus, EventKind, Notification, Status
+from yingji.incidents.models import DispatchStatus, EventKind, Status
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.services.respond import advance
 from yingji.incidents.tests.builders import fire_in_a, world
+from yingji.messaging.models import Delivery, Message
 from yingji.resources.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +48,9 @@ def test_one_click_activation_calls_the_recommended_set_and_notifies_every_membe
     incident.refresh_from_db()
     assert incident.status == Status.DISPATCHED and incident.dispatched_at is not None
     assert set(Team.objects.filter(status="on_call").values_list("code", flat=True)) == {"T-A1", "T-A2"}
-    sent = Notification.objects.filter(channel="in_app", kind="callout")
-    assert sent.count() == 1 and sent.get().recipient == cast.responder_a  # the only member with an account
-    assert sent.get().status == "sent"
+    sent = Delivery.objects.filter(channel="in_app", message__event="callout", message__subject_id=incident.pk)
+    assert sent.count() == 1 and sent.get().user == cast.responder_a  # the only member with an account
+    assert sent.get().status == "sent" and sent.get().message.subject == incident
     assert incident.events.filter(kind=EventKind.DISPATCHED).count() == 2
     # The called teams drop out of the next ranking.
     again = dispatching.recommend(fire_in_a(cast, lon=114.01), user=cast.officer_a)
@@ -111,22 +112,22 @@ def test_a_team_that_does_not_acknowledge_in_time_is_replaced_and_the_officer_to
     assert replacement.escalated_from == first and replacement.team == w["teams"]["aw"]
     assert Team.objects.get(pk=first.team_id).status == "available"
     assert incident.events.filter(kind=EventKind.ESCALATED).count() == 1
-    alert = Notification.objects.get(kind="escalated")
-    assert alert.recipient == cast.officer_a
+    alert = Delivery.objects.get(message__event="escalated")
+    assert alert.user == cast.officer_a and alert.message.subject == incident
     with pytest.raises(ValidationError):  # the late answer of the replaced team is refused
         advance(first, "acknowledge", actor=cast.responder_a)
 
 
-def test_calling_many_teams_queues_one_call_out_per_member_with_the_team_in_it(cast, settings,
-                                                                               django_capture_on_commit_callbacks):
-    # On PostgreSQL the call-outs are COPYed in (incidents/bulk.py); the rows must be what bulk_create writes.
+def test_calling_many_teams_queues_one_call_out_per_member_with_the_team_in_it(
+        cast, settings, monkeypatch, django_capture_on_commit_callbacks):
+    # On PostgreSQL the call-outs are COPYed in (core/bulk.py); the rows must be what bulk_create writes.
     from yingji.core.testing import make_user
     from yingji.incidents.models import Dispatch, IncidentEvent
-    from yingji.incidents.services import notify
     from yingji.incidents.tests.builders import make_station, make_team
+    from yingji.messaging import services as messaging
     from yingji.resources.models import Member
 
-    settings.YINGJI_NOTIFY_EMAIL = True
+    settings.YINGJI_CALLOUT_CHANNELS = ["email"]
     station = make_station(cast.community_a, "ST-M", "M站", 114.01, 22.51)
     teams = [make_team(cast.community_a, f"T-M{i}", f"M{i}队", 114.01 + i / 1000, 22.51, members=0, station=station)
              for i in range(3)]
@@ -135,22 +136,24 @@ def test_calling_many_teams_queues_one_call_out_per_member_with_the_team_in_it(c
     Member.objects.bulk_create([Member(team=teams[i % 3], name=f"m{i}", user=u, on_duty=True)
                                 for i, u in enumerate(people)])
     incident = fire_in_a(cast)
-    queued: list[list[int]] = []
-    original = notify.enqueue
-    notify.enqueue = queued.append
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            dispatches = dispatching.dispatch_teams(incident, [t.pk for t in teams], actor=cast.officer_a)
-    finally:
-        notify.enqueue = original
+    queued: list[tuple[list[int], int]] = []
+    monkeypatch.setattr(messaging, "enqueue", lambda ids, count: queued.append((ids, count)))
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatches = dispatching.dispatch_teams(incident, [t.pk for t in teams], actor=cast.officer_a)
     assert all(d.pk for d in dispatches) and Dispatch.objects.filter(incident=incident).count() == 3
     assert IncidentEvent.objects.filter(incident=incident, kind=EventKind.DISPATCHED).count() == 3
-    rows = Notification.objects.filter(incident=incident, kind="callout")
-    assert sorted(queued[0]) == sorted(rows.values_list("pk", flat=True)) and rows.count() == 6  # 5 in-app, 1 email
+    messages = Message.objects.filter(event="callout", subject_id=incident.pk)
+    rows = Delivery.objects.filter(message__in=messages)
+    # One hand-over to the workers for the three teams' messages: 5 in-app, 1 email.
+    assert queued == [(sorted(messages.values_list("pk", flat=True)), 6)] and rows.count() == 6
+    assert sorted(m.payload["dispatch"] for m in messages) == sorted(d.pk for d in dispatches)
+    for m in messages:
+        d = Dispatch.objects.get(pk=m.payload["dispatch"])
+        assert m.payload["team_name"] == d.team.name and m.payload["incident"] == incident.pk and m.title
+        assert m.subject == incident and m.topic == "incidents" and m.jurisdiction == incident.jurisdiction
+        assert {r.user.username for r in rows.filter(message=m, channel="in_app")} == \
+            {u.username for u in people if Member.objects.get(user=u).team_id == d.team_id}
     for n in rows.filter(channel="in_app"):
-        d = n.dispatch
-        assert n.status == "queued" and n.attempts == 0 and n.created_at is not None and n.webhook_id is None
-        assert n.payload["dispatch"] == d.pk and n.payload["team_name"] == d.team.name
-        assert n.payload["incident"] == incident.pk and n.payload["title"]
-        assert n.recipient_id in {u.pk for u in people}
+        assert n.status == "queued" and n.attempts == 0 and n.queued_at is not None and n.robot_id is None
+        assert n.user_id in {u.pk for u in people}
     assert rows.get(channel="email").address == "m0@example.org"

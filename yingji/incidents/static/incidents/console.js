@@ -82,7 +82,11 @@
     var dot = document.getElementById("live-dot"), text = document.getElementById("live-text");
     Yingji.live({
       topics: ["incidents"],
-      onMessage: function (message) { feed(message); refresh(); },
+      onMessage: function (message) {
+        // The officer's own messages (messaging's in-app channel) of other topics are the inbox's business.
+        if (message.kind === "message" && message.topic !== "incidents") { return; }
+        feed(message); refresh();
+      },
       onStatus: function (connected) {
         dot.classList.toggle("on", connected); text.textContent = connected ? T.live : T.offline;
       }

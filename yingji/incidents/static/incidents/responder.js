@@ -87,7 +87,9 @@
     var dot = document.getElementById("live-dot");
     Yingji.live({
       onMessage: function (message) {
-        if (message.kind === "notification") { ring(); }
+        // Messages (messaging's in-app channel) of other topics are the inbox's business.
+        if (message.kind === "message" && message.topic !== "incidents") { return; }
+        if (message.kind === "message" && message.event === "callout") { ring(); }
         htmx.trigger(document.body, "callouts-changed");
       },
       onStatus: function (connected) { dot.classList.toggle("on", connected); }

@@ -4,6 +4,8 @@
  * its map scripts and the last route. Nothing is written while offline:
  * the step buttons post to the server as usual. */
 "use strict";
+// Phone notifications (Web Push) of every message to this user: shown and opened by messaging's handler.
+importScripts("{% static 'messaging/push-sw.js' %}");
 var CACHE = "yingji-responder-{{ version }}";
 var SHELL = [
   "{% url 'incidents:responder' %}",
