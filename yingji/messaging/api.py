@@ -20,7 +20,7 @@ from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
 from yingji.core.scope import ensure
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.messaging import contacts, delivery, inbox, push, reasons, robots, services
+from yingji.messaging import contacts, inbox, push, reasons, robots, services
 from yingji.messaging.imports import ContactSpec
 from yingji.messaging.models import (
     Channel,
@@ -196,7 +196,7 @@ def list_dead(request: HttpRequest, channel: str | None = None) -> Any:
 @router.post("/undelivered/{pk}/retry", response={200: dict, 404: ErrorOut})
 def retry_dead(request: HttpRequest, pk: int) -> Any:
     row = get_object_or_404(_dead_rows(request), pk=pk)
-    return {"queued": delivery.retry(Delivery.objects.filter(pk=row.pk))}
+    return {"queued": services.retry(Delivery.objects.filter(pk=row.pk))}
 
 
 # ------------------------------------------------------------ robot targets
@@ -273,7 +273,7 @@ def delete_robot(request: HttpRequest, pk: int) -> Any:
 @router.post("/robots/{pk}/test", response={200: dict, 403: ErrorOut, 404: ErrorOut})
 def test_robot(request: HttpRequest, pk: int) -> Any:
     """Post a test message now; answers whether it was delivered and, if not, why (never the network's text)."""
-    sent = robots.send_test_message(_robot(request, pk), actor=request_user(request))
+    sent = services.send_test_message(_robot(request, pk), actor=request_user(request))
     return {"delivered": sent.status == DeliveryStatus.SENT, "status": sent.status,
             "reason": reasons.describe(sent.last_error) if sent.status != DeliveryStatus.SENT else ""}
 

@@ -11,7 +11,7 @@ delivery twice, whichever database.
 
 After sending: sent rows are `sent`; a failed row waits `base · 2^(attempts-1)`
 seconds (capped) as `failed`, and after the last attempt is `dead` and shown
-on the undelivered page, where an operator sees why and retries. Per-channel
+on the undelivered page, where an operator sees why and retries (services.retry). Per-channel
 rate limits (YINGJI_MESSAGING_RATE_PER_MINUTE; robots per target) put the
 excess back in the queue for the next minute without counting an attempt.
 
@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.utils import timezone
 
 from yingji.core import ratelimit
@@ -173,16 +173,3 @@ def drain(*, now: datetime.datetime | None = None, message_ids: list[int] | None
 def send_now(message: Any, *, retry: bool = False, force: bool = False) -> dict[str, int]:
     """Deliver a message in the caller's request (a test message) instead of by the workers."""
     return drain(message_ids=[message.pk], retry=retry, force=force)
-
-
-def retry(rows: QuerySet[Delivery], *, now: datetime.datetime | None = None) -> int:
-    """Queue given-up deliveries again (the undelivered page); each gets one more attempt. Answers how many."""
-    now = now or timezone.now()
-    messages = set(rows.filter(status=DeliveryStatus.DEAD).values_list("message_id", flat=True))
-    count = rows.filter(status=DeliveryStatus.DEAD).update(status=DeliveryStatus.QUEUED, next_attempt_at=None,
-                                                           claim="", claimed_until=None)
-    if count:
-        from yingji.messaging.services import enqueue
-
-        transaction.on_commit(lambda: enqueue(sorted(messages), count))
-    return count

@@ -147,26 +147,3 @@ def delete_target(target: RobotTarget, *, actor: Any) -> None:
     """Remove a target; its delivery rows go with it."""
     ensure(actor, "delete", target)
     target.delete()
-
-
-def send_test_message(target: RobotTarget, *, actor: Any) -> Any:
-    """Post a test message to the target now, in the request, and answer its delivery row.
-
-    Sent even when the target is paused (that is when one checks it); not
-    retried: the officer sees the answer at once and a later retry would only
-    surprise the group. A failure is recorded as given up, with its reason.
-    """
-    from django.conf import settings
-    from django.utils import timezone, translation
-
-    from yingji.messaging import delivery, services
-
-    ensure(actor, "change", target)
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("Test message from Yingji")
-        text = _("If you can read this, “%(name)s” receives Yingji's messages.") % {"name": target.name}
-    message = services.send(jurisdiction=target.jurisdiction, topic=Topic.SYSTEM, event="test", title=title,
-                            body=text, payload={"sent_by": str(actor), "sent_at": timezone.now().isoformat()},
-                            subject=target, robots=[target], channels=(), actor=actor, deliver=False)
-    delivery.send_now(message, retry=False, force=True)
-    return message.deliveries.get()

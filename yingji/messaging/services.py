@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core import bulk
+from yingji.messaging import delivery
 from yingji.messaging import robots as robot_targets
 from yingji.messaging.models import (
     Channel,
@@ -46,6 +47,7 @@ from yingji.messaging.models import (
     redacted_url,
 )
 from yingji.messaging.signals import acknowledged
+from yingji.messaging.tasks import deliver_messages
 
 PERSON_CHANNELS = (Channel.IN_APP, Channel.PUSH, Channel.SMS, Channel.EMAIL)
 # Deliveries a worker task takes on: a big message is handed to several tasks, which workers share.
@@ -252,8 +254,6 @@ def send_many(drafts: Sequence[Draft], *, now: datetime.datetime | None = None, 
 
 def enqueue(message_ids: list[int], count: int) -> None:
     """Hand messages to the delivery workers: one task per share of their deliveries (they share the work)."""
-    from yingji.messaging.tasks import deliver_messages
-
     for _i in range(min(MAX_TASKS, max(1, math.ceil(count / TASK_SHARE)))):
         deliver_messages.enqueue(message_ids)
 
@@ -329,3 +329,37 @@ def progress(message: Message) -> dict[str, Any]:
     return {"message": message.pk, "ask_ack": message.ask_ack, "total": sum(totals.values()), "by_status": totals,
             "by_channel": by_channel, "users": reached["people"], "read": reached["read"],
             "acknowledged": reached["acknowledged"]}
+
+
+# ------------------------------------------------------------- dead letters
+def retry(rows: Any, *, now: datetime.datetime | None = None) -> int:
+    """Queue given-up deliveries again (the undelivered page); each gets one more attempt. Answers how many."""
+    dead = rows.filter(status=DeliveryStatus.DEAD)
+    messages = sorted(set(dead.values_list("message_id", flat=True)))
+    count = dead.update(status=DeliveryStatus.QUEUED, next_attempt_at=None, claim="", claimed_until=None)
+    if count:
+        transaction.on_commit(lambda: enqueue(messages, count))
+    return count
+
+
+def send_test_message(target: RobotTarget, *, actor: Any) -> Delivery:
+    """Post a test message to a robot target now, in the request, and answer its delivery row.
+
+    Sent even when the target is paused (that is when one checks it); not
+    retried: the officer sees the answer at once and a later retry would only
+    surprise the group. A failure is recorded as given up, with its reason.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    from yingji.core.scope import ensure
+
+    ensure(actor, "change", target)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Test message from Yingji")
+        text = _("If you can read this, “%(name)s” receives Yingji's messages.") % {"name": target.name}
+    message = send(jurisdiction=target.jurisdiction, topic=Topic.SYSTEM, event="test", title=title, body=text,
+                   payload={"sent_by": str(actor), "sent_at": timezone.now().isoformat()}, subject=target,
+                   robots=[target], channels=(), actor=actor, deliver=False)
+    delivery.send_now(message, retry=False, force=True)
+    return message.deliveries.get()

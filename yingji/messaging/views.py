@@ -21,7 +21,7 @@ from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, ensure, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
-from yingji.messaging import contacts, delivery, inbox, push, reasons, robots, services
+from yingji.messaging import contacts, inbox, push, reasons, robots, services
 from yingji.messaging.forms import ContactForm, ContactListForm, ImportForm, RobotForm
 from yingji.messaging.imports import ContactSpec
 from yingji.messaging.models import (
@@ -155,7 +155,7 @@ def dead_letters_retry(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(pk__in=ids)
     elif request.POST.get("channel") in Channel.values:
         rows = rows.filter(channel=request.POST["channel"])
-    count = delivery.retry(rows)
+    count = services.retry(rows)
     messages.success(request, _("%(n)s deliveries queued again.") % {"n": count})
     return redirect(reverse("messaging:dead_letters") + (f"?channel={request.POST.get('channel')}"
                                                          if request.POST.get("channel") in Channel.values else ""))
@@ -249,7 +249,7 @@ def robot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def robot_test(request: HttpRequest, pk: int) -> HttpResponse:
-    sent = robots.send_test_message(_robot(request, pk), actor=request.user)
+    sent = services.send_test_message(_robot(request, pk), actor=request.user)
     if sent.status == DeliveryStatus.SENT:
         messages.success(request, _("Test message delivered."))
     else:

@@ -100,11 +100,7 @@ def test_no_module_imports_itself_round_a_loop():
             target = name if name in code else name.rpartition(".")[0]
             if target in code and target != module:
                 graph[module].add(target)
-    # The incidents notifications and their delivery task import each other; the messaging app
-    # (issue 10) replaces both. Pinned here so that the test fails, and this line goes, when it lands.
-    leaving = [["yingji.incidents.services.notify", "yingji.incidents.tasks"]]
-    assert [c for c in _cycles(graph) if c not in leaving] == []
-    assert [c for c in _cycles(graph) if c in leaving] == leaving
+    assert _cycles(graph) == []
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from yingji.messaging import delivery
+from yingji.messaging import delivery, services
 from yingji.messaging.models import Delivery
 from yingji.messaging.tests.builders import message, robot
 
@@ -73,14 +73,14 @@ def test_a_dead_delivery_retried_by_an_operator_gets_one_more_attempt(cast, rece
     Delivery.objects.filter(pk=row.pk).update(status="dead", attempts=4, last_error="http:500")
     receiver.answers = [(500, {})]
     with django_capture_on_commit_callbacks(execute=True):  # the retry hands it to the workers
-        assert delivery.retry(Delivery.objects.filter(pk=row.pk)) == 1
+        assert services.retry(Delivery.objects.filter(pk=row.pk)) == 1
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("dead", 5)  # tried once more, failed: given up again
     with django_capture_on_commit_callbacks(execute=True):
-        delivery.retry(Delivery.objects.filter(pk=row.pk))
+        services.retry(Delivery.objects.filter(pk=row.pk))
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 6)
-    assert delivery.retry(Delivery.objects.filter(pk=row.pk)) == 0  # only dead ones
+    assert services.retry(Delivery.objects.filter(pk=row.pk)) == 0  # only dead ones
 
 
 def test_a_permanent_refusal_is_given_up_at_once(cast, receiver, backoff):
