@@ -37,7 +37,6 @@ from yingji.incidents.presenters import (
 from yingji.incidents.services import clock, intake, respond, routes
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.services.timeline import event_json
-from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.gazetteer import gazetteer
 
 router = Router(tags=["incidents"])

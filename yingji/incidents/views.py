@@ -42,9 +42,8 @@ from yingji.incidents.models import (
 from yingji.incidents.services import clock, intake, respond
 from yingji.incidents.services import dispatch as dispatching
 from yingji.incidents.workflows import INCIDENT
-from yingji.jurisdictions.models import Jurisdiction, Level
-from yingji.supplies import services as supplies
 from yingji.messaging import push
+from yingji.supplies import services as supplies
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
