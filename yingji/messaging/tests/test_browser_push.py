@@ -65,8 +65,13 @@ def test_the_phone_page_asks_permission_registers_and_shows_a_pushed_message(
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url + "/",
                                                   "registrationId": registration["registrationId"],
                                                   "data": post.plaintext.decode()})
-    shown = page.wait_for_function("""navigator.serviceWorker.ready.then(function (r) {
-        return r.getNotifications().then(function (list) {
-          return list.length ? list.map(function (n) { return n.title + "|" + n.body; }) : null; });
-      })""")
-    assert shown.json_value() == ["出警：火灾|A社区 3 号楼"]
+    shown = None
+    for _ in range(100):  # the worker shows it asynchronously; evaluate() awaits the promise
+        shown = page.evaluate("""navigator.serviceWorker.ready.then(function (r) {
+            return r.getNotifications().then(function (list) {
+              return list.map(function (n) { return n.title + "|" + n.body; }); });
+          })""")
+        if shown:
+            break
+        page.wait_for_timeout(100)
+    assert shown == ["出警：火灾|A社区 3 号楼"]
