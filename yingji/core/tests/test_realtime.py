@@ -4,6 +4,7 @@ on the in-memory layer and on Redis publish/subscribe."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -89,7 +90,10 @@ def test_what_queued_meanwhile_goes_out_as_one_message_per_group(monkeypatch):
     batch = [([realtime.topic_group("incidents")], {"topic": "incidents", "path": "/1/", "payload": {"n": n}})
              for n in range(3)] + [([realtime.user_group(7)], {"topic": "incidents", "personal": True,
                                                               "payload": {"n": 9}})]
-    asyncio.run(realtime._send(batch))
+    # In a thread of its own: after a browser test, Playwright's loop runs in this one.
+    worker = threading.Thread(target=lambda: asyncio.run(realtime._send(batch)))
+    worker.start()
+    worker.join(10)
     assert [(group, [i["payload"]["n"] for i in m["items"]]) for group, m in sent] == \
         [("live.incidents", [0, 1, 2]), ("user.7", [9])]
 
