@@ -256,6 +256,9 @@ def test_an_officer_closes_out_in_the_browser_issuing_from_a_nearby_store(cast, 
     page.click("#add-material-line")
     added = page.locator("#material-lines tr.line").nth(3)
     added.locator("input[list=catalogue-materials]").fill("沙袋")
+    added.locator("input[list=catalogue-materials]").press("Tab")
+    # Not in the catalogue: its store list says so once loaded (the page reflows; then the button is still).
+    added.locator("select option[disabled]").wait_for(state="attached")
     added.locator("input[type=number]").fill("3")
     screenshot(page, "incidents-close-out-materials")
     page.click("[data-testid=close-form] button.primary")
