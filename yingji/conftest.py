@@ -52,6 +52,18 @@ def _reset_axes_and_cache(settings):  # type: ignore[no-untyped-def]
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the default language (Simplified Chinese) whatever an earlier test in this
+    worker activated (a request in English, a job rendering a message in a recipient's language)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # ------------------------------------------------------------------ browser tests
 # Headless Debian Chromium driven by Playwright (its own browser download does
 # not work offline). Screenshots go to test-artifacts/screenshots/.
