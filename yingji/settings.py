@@ -53,6 +53,7 @@ YINGJI_APPS = [
     "yingji.coverage",
     "yingji.supplies",
     "yingji.incidents",
+    "yingji.iot",
     "yingji.warnings",
     "yingji.duty",
 ]
