@@ -36,6 +36,7 @@ from django.utils import timezone
 from yingji.core import ratelimit
 from yingji.messaging.channels import SENDERS, Outcome
 from yingji.messaging.models import Channel, Delivery, DeliveryStatus
+from yingji.messaging.signals import progressed
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 500
@@ -152,7 +153,16 @@ def work(*, now: datetime.datetime | None = None, message_ids: list[int] | None 
             log.exception("messaging: channel %s failed", channel)
             outcomes.update({row.pk: "error" for row in batch})
     counts = record(rows, outcomes, now=now or timezone.now(), token=token, retry=retry)
+    _tell_progress({row.message_id for row in rows})
     return {"claimed": claimed, **counts}
+
+
+def _tell_progress(message_ids: set[int]) -> None:
+    """Raise `progressed` for what a batch moved on; a receiver that fails must not stop the worker."""
+    if message_ids:
+        for _receiver, result in progressed.send_robust(sender=Delivery, message_ids=sorted(message_ids)):
+            if isinstance(result, Exception):
+                log.error("messaging: a progressed receiver failed: %r", result)
 
 
 def drain(*, now: datetime.datetime | None = None, message_ids: list[int] | None = None,

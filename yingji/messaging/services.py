@@ -46,7 +46,7 @@ from yingji.messaging.models import (
     Topic,
     redacted_url,
 )
-from yingji.messaging.signals import acknowledged
+from yingji.messaging.signals import acknowledged, progressed
 from yingji.messaging.tasks import deliver_messages
 
 PERSON_CHANNELS = (Channel.IN_APP, Channel.PUSH, Channel.SMS, Channel.EMAIL)
@@ -275,7 +275,11 @@ def mark_read(target: Delivery | Message, user: Any, now: datetime.datetime | No
     now = now or timezone.now()
     rows = _own(target, user)
     rows.filter(delivered_at=None, channel=Channel.IN_APP).update(delivered_at=now)
-    return rows.filter(read_at=None).update(read_at=now)
+    changed = rows.filter(read_at=None).update(read_at=now)
+    if changed:
+        message_id = target.message_id if isinstance(target, Delivery) else target.pk
+        transaction.on_commit(lambda: progressed.send(sender=Message, message_ids=[message_id]))
+    return changed
 
 
 def mark_all_read(user: Any, now: datetime.datetime | None = None) -> int:

@@ -93,6 +93,7 @@ class WarningIn(Schema):
     expires: datetime.datetime
     areas: list[AreaIn] = Field(..., max_length=50)
     target_groups: list[TargetGroup] = [TargetGroup.GRID_WORKERS]
+    contact_lists: list[int] = Field([], description="ids of messaging contact lists (key groups)")
     channels: list[str] = ["in_app", "push", "sms"]
     ask_ack: bool = True
     remind_after_minutes: int | None = Field(None, ge=1, le=1440)

@@ -4,9 +4,11 @@
 - station teams / all response teams: the members of the teams of the reached
   jurisdictions (their account when they have one, else their phone);
 - community and street staff: accounts with those roles on a reached jurisdiction;
+- key groups: the contacts of the contact lists chosen (schools, building managers, the
+  elderly living alone's relatives…), imported from Excel in messaging;
 
 Each person is counted once (a grid worker who is also in a station team gets
-one copy), with the jurisdiction they belong to, so that the progress page
+one copy; a phone number without an account once), with the jurisdiction they belong to, so that the progress page
 can count by street and community. `preview` tells the composer who will
 receive the warning through which channel, with counts, before release.
 """
@@ -16,13 +18,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from yingji.accounts.models import Membership
 from yingji.accounts.roles import Role
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.messaging.models import Contact
 from yingji.resources.models import Member, TeamKind
 from yingji.warnings.models import TargetGroup
+
+CONTACT_GROUP = "contact_list"
 
 GROUP_ROLES = {TargetGroup.GRID_WORKERS: (Role.GRID_WORKER,),
                TargetGroup.COMMUNITY_STAFF: (Role.COMMUNITY_STAFF, Role.STREET_OFFICER)}
@@ -43,25 +47,38 @@ class Person:
     email: str = ""
 
     @property
-    def key(self) -> tuple[str, Any]:
+    def key(self) -> str:
+        """How messaging's deliveries name this person: the account, else the contact, else the phone
+        (progress.py joins on it; keep the two in step)."""
         if self.user_id is not None:
-            return ("user", self.user_id)
+            return f"u:{self.user_id}"
         if self.contact_id is not None:
-            return ("contact", self.contact_id)
-        return ("member", self.member_id)
+            return f"c:{self.contact_id}"
+        if self.phone:
+            return f"a:{self.phone}"
+        return f"m:{self.member_id}"
 
 
 def _name(display: str, first: str, last: str, username: str) -> str:
     return display or f"{first} {last}".strip() or username
 
 
-def people(groups: Iterable[str], reached: list[Jurisdiction]) -> list[Person]:
-    """Everyone the warning goes to, each once, in the order of the groups chosen."""
+def people(groups: Iterable[str], reached: list[Jurisdiction], contact_lists: Iterable[int] = ()) -> list[Person]:
+    """Everyone the warning goes to, each once, in the order of the groups chosen, then the key groups."""
     reached_ids = [j.pk for j in reached]
-    found: dict[tuple[str, Any], Person] = {}
+    found: dict[str, Person] = {}
+    phones: set[str] = set()
 
     def add(person: Person) -> None:
-        found.setdefault(person.key, person)
+        phone = person.phone.strip()
+        # Messaging sends one SMS per number: someone without an account whose number another
+        # recipient already has would get no copy of their own.
+        if person.user_id is None and phone and phone in phones:
+            return
+        if person.key not in found:
+            found[person.key] = person
+            if phone:
+                phones.add(phone)
 
     groups = list(dict.fromkeys(groups))
     for group in groups:
@@ -72,7 +89,8 @@ def people(groups: Iterable[str], reached: list[Jurisdiction]) -> list[Person]:
                     .values_list("user_id", "jurisdiction_id", "user__display_name", "user__first_name",
                                  "user__last_name", "user__username", "user__phone", "user__email"))
             for user_id, jid, display, first, last, username, phone, email in rows:
-                add(Person(group, jid, _name(display, first, last, username), user_id=user_id, phone=phone or "",
+                add(Person(group, jid, _name(display, first, last, username), user_id=user_id,
+                           phone=(phone or "").strip(),
                            email=email or ""))
         elif group in (TargetGroup.STATION_TEAMS, TargetGroup.ALL_TEAMS):
             members = Member.objects.filter(team__jurisdiction_id__in=reached_ids, on_duty=True)
@@ -84,8 +102,15 @@ def people(groups: Iterable[str], reached: list[Jurisdiction]) -> list[Person]:
             for member_id, jid, name, phone, user_id, email, active in rows:
                 if user_id is not None and not active:
                     user_id = None
-                add(Person(group, jid, name, user_id=user_id, member_id=member_id, phone=phone or "",
+                add(Person(group, jid, name, user_id=user_id, member_id=member_id, phone=(phone or "").strip(),
                            email=email or ""))
+    lists = list(dict.fromkeys(contact_lists))
+    if lists:
+        rows = (Contact.objects.filter(contact_list_id__in=lists).order_by("contact_list_id", "pk")
+                .values_list("pk", "contact_list__jurisdiction_id", "name", "phone", "email"))
+        for contact_id, jid, name, phone, email in rows:
+            add(Person(CONTACT_GROUP, jid, name, contact_id=contact_id, phone=(phone or "").strip(),
+                       email=email or ""))
     return list(found.values())
 
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import datetime
 
+from yingji.audit.context import acting_as
 from yingji.core.jobs import periodic
-from yingji.warnings import services
+from yingji.warnings import release, services
 
 
 @periodic("warnings.expire", every=datetime.timedelta(minutes=1))
 def expire(now: datetime.datetime) -> dict[str, int]:
     """Warnings whose time is up leave the public page and feeds."""
     return {"expired": services.expire_due(now)}
+
+
+@periodic("warnings.remind", every=datetime.timedelta(minutes=1))
+def remind(now: datetime.datetime) -> dict[str, int]:
+    """Remind those who have not acknowledged a warning in force after its set time."""
+    with acting_as(None, source="task"):
+        return release.remind_due(now)

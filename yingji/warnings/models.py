@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
+from yingji.core.scope import ScopedQuerySet
 from yingji.warnings.catalogue import LEVEL_COLOUR, Hazard, Level
 
 
@@ -109,6 +110,8 @@ class EarlyWarning(LedgerModel):
     target_groups = models.JSONField(_("target groups"), default=list, blank=True)
     target_jurisdictions = models.ManyToManyField("jurisdictions.Jurisdiction", verbose_name=_("target areas"),
                                                   blank=True, related_name="+")
+    contact_lists = models.ManyToManyField("messaging.ContactList", verbose_name=_("key groups (contact lists)"),
+                                           blank=True, related_name="+")
     channels = models.JSONField(_("channels"), default=list, blank=True)
     ask_ack = models.BooleanField(_("ask for acknowledgement"), default=True)
     remind_after_minutes = models.PositiveIntegerField(_("remind after (minutes)"), null=True, blank=True,
@@ -118,6 +121,9 @@ class EarlyWarning(LedgerModel):
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("released by"), null=True,
                                     blank=True, on_delete=models.SET_NULL, related_name="+")
     released_at = models.DateTimeField(pgettext_lazy("warning", "released at"), null=True, blank=True)
+    # The message that took it to its recipients (messaging), written at release.
+    message = models.ForeignKey("messaging.Message", verbose_name=_("release message"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
     # The CAP message as released (signed when configured) or as received; the public feed serves it.
     cap_xml = models.TextField(_("CAP XML"), blank=True)
 
@@ -281,3 +287,53 @@ class CapFeed(LedgerModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WarningRecipient(models.Model):
+    """One person a released warning went to — a grid worker, a team member, a contact of a key
+    group — with the street and community they belong to, and when they acknowledged it.
+
+    Their copies per channel are messaging's Delivery rows (sent, delivered,
+    read); `key` is how those rows name the person (the account, the contact,
+    or the phone number), so that progress joins the two without a row per copy
+    here. `acknowledged_at` is set from messaging's `acknowledged` signal; the
+    reminders job reads it.
+    """
+
+    warning = models.ForeignKey(EarlyWarning, verbose_name=_("warning"), on_delete=models.CASCADE,
+                                related_name="recipients")
+    key = models.CharField(_("recipient key"), max_length=120)
+    group = models.CharField(_("target group"), max_length=20)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    member = models.ForeignKey("resources.Member", verbose_name=_("team member"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    contact = models.ForeignKey("messaging.Contact", verbose_name=_("contact"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    street = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("street"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    community = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("community"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")
+    reachable = models.BooleanField(_("reachable"), default=True)
+    acknowledged_at = models.DateTimeField(pgettext_lazy("message", "acknowledged at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    reminders = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "warning__jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("warning recipient")
+        verbose_name_plural = _("warning recipients")
+        ordering = ["warning", "id"]
+        constraints = [models.UniqueConstraint(fields=["warning", "key"], name="warning_recipient_once")]
+        indexes = [models.Index(fields=["warning", "id"], name="warning_recipient_unacked",
+                                condition=Q(acknowledged_at=None))]
+
+    def __str__(self) -> str:
+        return self.name or self.key

@@ -12,15 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages as django_messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from yingji.core.scope import can
-from yingji.warnings import cap, services, shelters
+from yingji.messaging import services as messaging
+from yingji.messaging.models import Delivery, Message
+from yingji.warnings import cap, release, services, shelters
 from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_RANK, LEVEL_WORD, Hazard, Level
 from yingji.warnings.models import CapScope, EarlyWarning, State
 
@@ -115,12 +120,40 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
     """What a resident or grid worker sees on a phone: colour, what is happening, what to do,
     the nearest shelters on foot."""
     warning = readable(request, pk)
-    info = warning.infos.order_by("position").first()
-    context: dict[str, Any] = {"warning": warning, "info": info, "advice": HAZARDS[warning.hazard].advice,
-                               "in_force": warning.state == State.RELEASED, "shelters": None}
     if request.htmx or "lon" in request.GET:
         return shelters_partial(request, warning)
+    info = warning.infos.order_by("position").first()
+    context: dict[str, Any] = {"warning": warning, "info": info, "advice": HAZARDS[warning.hazard].advice,
+                               "in_force": warning.state == State.RELEASED, "shelters": None,
+                               **receipt(request, warning)}
     return render(request, "warnings/phone.html", context)
+
+
+def receipt(request: HttpRequest, warning: EarlyWarning) -> dict[str, Any]:
+    """For a recipient: the page counts as reading the warning, and whether they acknowledged it yet."""
+    if not request.user.is_authenticated:
+        return {"recipient": False}
+    mine = Delivery.objects.filter(message_id__in=release.warning_messages(warning.pk), user=request.user)
+    messages = sorted(set(mine.values_list("message_id", flat=True)))
+    if not messages:
+        return {"recipient": False}
+    for message in Message.objects.filter(pk__in=messages):
+        messaging.mark_read(message, request.user)
+    asks = mine.filter(message__ask_ack=True)
+    acked = asks.exclude(acknowledged_at=None).order_by("acknowledged_at").values_list("acknowledged_at",
+                                                                                        flat=True).first()
+    return {"recipient": asks.exists(), "acknowledged_at": acked}
+
+
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """"已收到": the recipient confirms the warning from the phone page (every message of it they got)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    warning = readable(request, pk)
+    services.acknowledge(warning, request.user)
+    django_messages.success(request, _("Thank you, the centre sees that you received it."))
+    return redirect("warnings:phone", pk=warning.pk)
 
 
 def shelters_partial(request: HttpRequest, warning: EarlyWarning) -> HttpResponse:

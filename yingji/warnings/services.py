@@ -16,12 +16,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.messaging import services as messaging
+from yingji.messaging.models import ContactList, Message
 from yingji.warnings import areas, audience, cap, signing, workflows
+from yingji.warnings import release as fanout
 from yingji.warnings.catalogue import (
     HAZARD_EVENT_CODE,
     HAZARDS,
@@ -147,7 +151,19 @@ def _validate(fields: dict[str, Any], now: datetime.datetime) -> dict[str, Any]:
 COMPOSE_FIELDS = ("jurisdiction", "level", "hazard", "headline", "description", "instruction", "urgency",
                   "certainty", "onset", "expires", "areas", "target_groups", "channels", "ask_ack",
                   "remind_after_minutes", "cap_status", "scope", "restriction", "note", "sender_name", "contact",
-                  "web")
+                  "web", "contact_lists")
+
+
+def _clean_lists(ids: Any, actor: Any) -> list[ContactList]:
+    """The key groups' contact lists chosen, each one the actor may see (messaging's ledger)."""
+    try:
+        wanted = list(dict.fromkeys(int(i) for i in (ids or [])))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"contact_lists": _("Choose one of the listed values.")}) from exc
+    found = list(ContactList.objects.visible_to(actor).filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        raise ValidationError({"contact_lists": _("Choose one of the listed values.")})
+    return found
 
 
 def _info_from(fields: dict[str, Any], warning: EarlyWarning) -> WarningInfo:
@@ -182,6 +198,7 @@ def compose(*, actor: Any, now: datetime.datetime | None = None, **fields: Any) 
     ensure_in(actor, "warnings.add_earlywarning", jurisdiction.path)
     _validate(fields, now)
     cleaned = _clean_areas(fields.get("areas") or [], jurisdiction, actor)
+    lists = _clean_lists(fields.get("contact_lists"), actor)
     with transaction.atomic():
         warning = EarlyWarning.objects.create(
             jurisdiction=jurisdiction, identifier=new_identifier(jurisdiction), sender=sender(),
@@ -195,6 +212,7 @@ def compose(*, actor: Any, now: datetime.datetime | None = None, **fields: Any) 
         info = _info_from(fields, warning)
         info.save()
         _write_areas(warning, info, cleaned)
+        warning.contact_lists.set(lists)
         WARNING.start(warning, actor=actor, now=now)
     return warning
 
@@ -214,6 +232,7 @@ def edit_draft(warning: EarlyWarning, *, actor: Any, now: datetime.datetime | No
     fields.pop("jurisdiction", None)
     _validate(fields, now)
     cleaned = _clean_areas(fields.get("areas") or [], warning.jurisdiction, actor)
+    lists = _clean_lists(fields.get("contact_lists"), actor)
     with transaction.atomic():
         locked = EarlyWarning.objects.select_for_update().get(pk=warning.pk)
         if locked.state != State.DRAFT:
@@ -233,11 +252,13 @@ def edit_draft(warning: EarlyWarning, *, actor: Any, now: datetime.datetime | No
         info = _info_from(fields, locked)
         info.save()
         _write_areas(locked, info, cleaned)
+        locked.contact_lists.set(lists)
     return locked
 
 
 def set_distribution(warning: EarlyWarning, *, actor: Any, target_groups: list[str], channels: list[str],
-                     ask_ack: bool = True, remind_after_minutes: int | None = None) -> EarlyWarning:
+                     ask_ack: bool = True, remind_after_minutes: int | None = None,
+                     contact_lists: list[int] | None = None) -> EarlyWarning:
     """Whom a draft goes to and how (the part of a received message the centre decides)."""
     ensure(actor, "change", warning)
     if warning.state != State.DRAFT:
@@ -256,7 +277,10 @@ def set_distribution(warning: EarlyWarning, *, actor: Any, target_groups: list[s
     warning.channels = list(dict.fromkeys(fields["channels"]))
     warning.ask_ack = ask_ack
     warning.remind_after_minutes = remind_after_minutes
+    lists = _clean_lists(contact_lists, actor) if contact_lists is not None else None
     warning.save(update_fields=["target_groups", "channels", "ask_ack", "remind_after_minutes", "updated_at"])
+    if lists is not None:
+        warning.contact_lists.set(lists)
     return warning
 
 
@@ -283,7 +307,7 @@ def reached(warning: EarlyWarning) -> list[Jurisdiction]:
 
 
 def recipients(warning: EarlyWarning) -> list[audience.Person]:
-    return audience.people(warning.target_groups, list(warning.target_jurisdictions.all()))
+    return fanout.persons(warning)
 
 
 # ------------------------------------------------------------------ CAP out
@@ -434,7 +458,22 @@ def release(warning: EarlyWarning, *, actor: Any, now: datetime.datetime | None 
         WARNING.transition(workflows.at(locked, now), release_step(locked), actor=actor, now=now, locked=True,
                            save=False, effect=effect)
         locked.save()
+        # One click: everyone targeted, on their channels, and the robots (delivered after the commit).
+        locked.message = fanout.send(locked, actor=actor, now=now)
+        locked.save(update_fields=["message"])
     return locked
+
+
+def acknowledge(warning: EarlyWarning, user: Any, now: datetime.datetime | None = None) -> datetime.datetime:
+    """The recipient confirms the warning ("已收到"): every message about it that they got and that asks
+    for it (the release, the reminders) through messaging, whose signal marks the recipient row."""
+    now = now or timezone.now()
+    rows = Message.objects.filter(pk__in=fanout.warning_messages(warning.pk), ask_ack=True,
+                                  deliveries__user_id=getattr(user, "pk", None)).distinct().order_by("pk")
+    found = list(rows)
+    if not found:
+        raise Http404
+    return min(messaging.acknowledge(m, user, now=now) for m in found)
 
 
 def submit(warning: EarlyWarning, *, actor: Any, note: str = "", now: datetime.datetime | None = None) -> EarlyWarning:
@@ -484,6 +523,7 @@ def _follow_up(original: EarlyWarning, msg_type: str, actor: Any) -> EarlyWarnin
                 area.pk, area.info = None, info
             WarningArea.objects.bulk_create(old_areas)
         follower.target_jurisdictions.set(original.target_jurisdictions.all())
+        follower.contact_lists.set(original.contact_lists.all())
         WARNING.start(follower, actor=actor)
     return follower
 

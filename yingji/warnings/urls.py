@@ -23,4 +23,5 @@ urlpatterns = [
     path("public/cap/<str:identifier>.xml", public.public_cap, name="public_cap"),
     path("icons/<str:hazard>/<str:level>.svg", public.icon, name="icon"),
     path("<int:pk>/phone/", public.phone_view, name="phone"),
+    path("<int:pk>/acknowledge/", public.acknowledge, name="acknowledge"),
 ]

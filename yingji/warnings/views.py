@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.messaging.models import ContactList
 from yingji.warnings import audience, cap, services, workflows
 from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_WORD, Hazard
 from yingji.warnings.catalogue import Level as WarningLevel
@@ -116,6 +117,7 @@ def _fields(request: HttpRequest) -> dict[str, Any]:
             raise ValidationError({"remind_after_minutes": _("Enter a whole number of minutes.")})
         fields["remind_after_minutes"] = int(remind)
     fields["areas"] = _area_inputs(post.get("areas", ""), post.getlist("area_jurisdictions"))
+    fields["contact_lists"] = post.getlist("contact_lists")
     return fields
 
 
@@ -131,7 +133,9 @@ def _form_context(request: HttpRequest, warning: EarlyWarning | None, values: di
             "pickable": pickable[:500], "levels": WarningLevel.choices, "level_colours": LEVEL_COLOUR,
             "hazards": [(h.value, h.label, str(HAZARDS[h].advice)) for h in Hazard],
             "groups": TargetGroup.choices, "channels": CHANNEL_LABELS, "centre": centre,
-            "boundary_url": reverse("api:jurisdictions_geojson"), "compose_text": compose_text()}
+            "boundary_url": reverse("api:jurisdictions_geojson"), "compose_text": compose_text(),
+            "contact_lists": (ContactList.objects.visible_to(request.user).select_related("jurisdiction")
+                              .annotate(size=Count("contacts")).order_by("jurisdiction__path", "name")[:200])}
 
 
 def compose_text() -> dict[str, Any]:
@@ -154,7 +158,7 @@ def _defaults() -> dict[str, Any]:
     now = timezone.localtime().replace(second=0, microsecond=0)
     return {"level": "yellow", "hazard": "rainstorm", "onset": now, "expires": now + datetime.timedelta(hours=6),
             "target_groups": [TargetGroup.GRID_WORKERS], "channels": ["in_app", "push", "sms"], "ask_ack": True,
-            "remind_after_minutes": 30, "areas_json": "[]", "area_jurisdictions": []}
+            "remind_after_minutes": 30, "areas_json": "[]", "area_jurisdictions": [], "contact_lists": []}
 
 
 def _posted_values(request: HttpRequest) -> dict[str, Any]:
@@ -164,7 +168,8 @@ def _posted_values(request: HttpRequest) -> dict[str, Any]:
             "onset": _when(post.get("onset", "")), "expires": _when(post.get("expires", "")),
             "target_groups": post.getlist("target_groups"), "channels": post.getlist("channels"),
             "ask_ack": post.get("ask_ack") == "on", "areas_json": post.get("areas", "[]"),
-            "area_jurisdictions": post.getlist("area_jurisdictions")}
+            "area_jurisdictions": post.getlist("area_jurisdictions"),
+            "contact_lists": [int(v) for v in post.getlist("contact_lists") if v.isdigit()]}
 
 
 @login_required
@@ -203,7 +208,7 @@ def _values_of(warning: EarlyWarning) -> dict[str, Any]:
             "expires": timezone.localtime(info.expires) if info and info.expires else None,
             "target_groups": warning.target_groups, "channels": warning.channels, "ask_ack": warning.ask_ack,
             "remind_after_minutes": warning.remind_after_minutes or "", "areas_json": json.dumps(drawn),
-            "area_jurisdictions": picked}
+            "area_jurisdictions": picked, "contact_lists": list(warning.contact_lists.values_list("pk", flat=True))}
 
 
 @login_required
@@ -226,6 +231,12 @@ def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ------------------------------------------------------------------ a warning's page
+def group_label(group: str) -> str:
+    if group in TargetGroup.values:
+        return str(TargetGroup(group).label)
+    return _("Key groups (contact lists)") if group == audience.CONTACT_GROUP else group
+
+
 def _preview(request: HttpRequest, warning: EarlyWarning) -> dict[str, Any]:
     persons = services.recipients(warning)
     summary = audience.preview(persons, warning.channels)
@@ -233,13 +244,13 @@ def _preview(request: HttpRequest, warning: EarlyWarning) -> dict[str, Any]:
                  .values_list("pk", "path"))
     names = dict(Jurisdiction.objects.filter(pk__in={p.jurisdiction_id for p in summary.sample})
                  .values_list("pk", "name"))
-    sample = [{"name": p.name, "group": TargetGroup(p.group).label if p.group in TargetGroup.values else p.group,
+    sample = [{"name": p.name, "group": group_label(p.group),
                "place": names.get(p.jurisdiction_id, ""),
                "phone": phone_for(request.user, p.phone, paths.get(p.jurisdiction_id, "")),
                "channels": [CHANNEL_LABELS[c] for c in warning.channels
                             if audience.reachable(p, c, set())]} for p in summary.sample]
     return {"people": summary.people, "unreachable": summary.unreachable,
-            "by_group": [(TargetGroup(g).label, n) for g, n in summary.by_group.items()],
+            "by_group": [(group_label(g), n) for g, n in summary.by_group.items()],
             "by_channel": [(CHANNEL_LABELS[c], n) for c, n in summary.by_channel.items()], "sample": sample}
 
 
@@ -257,6 +268,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "followers": list(warning.followers.order_by("-created_at")),
         "channel_labels": [CHANNEL_LABELS.get(c, c) for c in warning.channels],
         "group_labels": [TargetGroup(g).label for g in warning.target_groups if g in TargetGroup.values],
+        "list_names": list(warning.contact_lists.values_list("name", flat=True)),
     }
     if warning.state in (State.DRAFT, State.PENDING, State.APPROVED):
         context["preview"] = _preview(request, warning)
