@@ -6,6 +6,7 @@ development set-up on SQLite with no services at all.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -283,6 +284,18 @@ YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
 YINGJI_DUTY_FIRST_REPORT_MINUTES = env_int("YINGJI_DUTY_FIRST_REPORT_MINUTES", 30)
 if YINGJI_DUTY_FIRST_REPORT_MINUTES < 1:
     raise ConfigurationError(f"YINGJI_DUTY_FIRST_REPORT_MINUTES must be 1 or more, got {YINGJI_DUTY_FIRST_REPORT_MINUTES}")
+# Duty: how the officer on duty assigned to a new incident, and the officers told of an overdue first
+# report, are reached besides the in-app inbox: push, sms (their phone in their account), email.
+YINGJI_DUTY_ALERT_CHANNELS = env_list("YINGJI_DUTY_ALERT_CHANNELS", ["push"])
+if set(YINGJI_DUTY_ALERT_CHANNELS) - {"in_app", "push", "sms", "email"}:
+    raise ConfigurationError(f"YINGJI_DUTY_ALERT_CHANNELS lists channels among in_app,push,sms,email, "
+                             f"got {YINGJI_DUTY_ALERT_CHANNELS!r}")
+# Duty: the local time (HH:MM) after which the daily duty message (who is on duty today) goes to the
+# robot groups subscribed to the duty topic; empty sends none.
+YINGJI_DUTY_DAILY_MESSAGE_AT = env_str("YINGJI_DUTY_DAILY_MESSAGE_AT", "08:00")
+if YINGJI_DUTY_DAILY_MESSAGE_AT and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", YINGJI_DUTY_DAILY_MESSAGE_AT):
+    raise ConfigurationError(f"YINGJI_DUTY_DAILY_MESSAGE_AT is a time HH:MM (e.g. 08:00) or empty, "
+                             f"got {YINGJI_DUTY_DAILY_MESSAGE_AT!r}")
 # How call-outs reach the members of a called team besides the in-app inbox and phone page:
 # push (the installed phone app's notifications), sms (their phone in the registry), email.
 YINGJI_CALLOUT_CHANNELS = env_list("YINGJI_CALLOUT_CHANNELS", ["push"])

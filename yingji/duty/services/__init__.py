@@ -6,4 +6,7 @@
 - log.py       the duty log and what its entries are about
 - handover.py  handover notes, taking over a shift, shifts that left no handover
 - reports.py   the daily duty report compiled from the ledgers of a day
+- upward.py    incident reports up the chain, the officer on duty assigned to each incident, the queue above
+- swaps.py     shift swaps
+- alerts.py    what duty tells people and robot groups, through yingji.messaging
 """

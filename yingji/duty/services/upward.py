@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from yingji.core.scope import ROOT_PATH, ensure, ensure_in, granted_paths
 from yingji.duty import times
 from yingji.duty.models import DailyReport, IncidentAssignment, IncidentReport, ReportKind, ReportStatus
+from yingji.duty.services import alerts
 from yingji.duty.services import now as duty_now
 from yingji.duty.workflows import INCIDENT_REPORT
 from yingji.incidents.models import Incident, Status
@@ -196,11 +197,14 @@ def assign(incident: Incident, *, now: datetime.datetime) -> IncidentAssignment 
     shift = post.shifts[0] if post is not None and post.shifts else None
     try:
         with transaction.atomic():
-            return IncidentAssignment.objects.create(
+            assignment = IncidentAssignment.objects.create(
                 incident=incident, jurisdiction=street or incident.jurisdiction, shift_id=shift.id if shift else None,
                 officer_id=shift.leader.id if shift else None, assigned_at=now)
-    except IntegrityError:  # assigned meanwhile by another runner
+    except IntegrityError:  # assigned (and alerted) meanwhile by another runner
         return IncidentAssignment.objects.filter(incident=incident).first()
+    # Who hears of it (alerts.alert_assigned): everyone on the street's shifts under way, the leader first.
+    assignment.on_duty = tuple(dict.fromkeys(p.id for s in (post.shifts if post else ()) for p in s.people))  # type: ignore[attr-defined]
+    return assignment
 
 
 def sweep(now: datetime.datetime) -> dict[str, int]:
@@ -219,11 +223,16 @@ def _sweep(now: datetime.datetime) -> dict[str, int]:
                   .filter(~Exists(IncidentAssignment.objects.filter(incident=OuterRef("pk"))))
                   .select_related("jurisdiction").order_by("received_at")[:SWEEP_BATCH])
     assigned = drafted = finals = 0
+    to_alert = []
     for incident in unassigned:
-        if assign(incident, now=now) is not None:
+        assignment = assign(incident, now=now)
+        if assignment is not None:
             assigned += 1
+            if hasattr(assignment, "on_duty"):
+                to_alert.append((assignment, assignment.on_duty))
         if draft_first_report(incident, now=now) is not None:
             drafted += 1
+    alerted = len(alerts.alert_assigned(to_alert, now)) if to_alert else 0
     closed = (Incident.objects.filter(status=Status.CLOSED, closed_at__gte=since, closed_at__lte=now)
               .filter(Exists(IncidentReport.objects.filter(incident=OuterRef("pk"), kind=ReportKind.FIRST)))
               .filter(~Exists(IncidentReport.objects.filter(incident=OuterRef("pk"), kind=ReportKind.FINAL)))
@@ -231,7 +240,7 @@ def _sweep(now: datetime.datetime) -> dict[str, int]:
     for incident in closed:
         if draft_final_report(incident, now=now) is not None:
             finals += 1
-    return {"assigned": assigned, "first_reports": drafted, "final_reports": finals}
+    return {"assigned": assigned, "alerted": alerted, "first_reports": drafted, "final_reports": finals}
 
 
 # ---------------------------------------------------------------- the queue of the level above

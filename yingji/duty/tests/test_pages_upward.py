@@ -29,6 +29,7 @@ def test_the_incident_page_shows_the_assigned_officer_and_the_reports_and_the_st
     cast, fire, report = reported
     page = web_client(cast.street_officer).get(f"/incidents/{fire.pk}/").content.decode()
     assert 'data-testid="duty-assignment"' in page and "street_officer" in page
+    assert "已通知 10:00:06" in page  # the officer was alerted through messaging by the sweep
     assert report.title in page and 'data-testid="follow-up"' in page
     client = web_client(cast.street_officer)
     page = client.get(f"/duty/incident-reports/{report.pk}/").content.decode()

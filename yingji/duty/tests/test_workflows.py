@@ -125,7 +125,7 @@ def test_after_intake_the_street_officer_is_assigned_and_a_first_report_is_due_i
     cast, fire = street_on_duty
     settings.YINGJI_DUTY_FIRST_REPORT_MINUTES = 30
     done = upward.sweep(local(2026, 11, 20, 10, 0, 8))
-    assert done == {"assigned": 1, "first_reports": 1, "final_reports": 0}
+    assert done == {"assigned": 1, "alerted": 1, "first_reports": 1, "final_reports": 0}
     assignment = IncidentAssignment.objects.get(incident=fire)
     assert (assignment.officer, assignment.jurisdiction) == (cast.street_officer, cast.street_1)
     report = IncidentReport.objects.get(incident=fire)
@@ -133,7 +133,8 @@ def test_after_intake_the_street_officer_is_assigned_and_a_first_report_is_due_i
     assert report.due_at == local(2026, 11, 20, 10, 30)
     assert "A社区1栋" in report.body and "建筑火灾" in report.title
     # Sweeping again changes nothing.
-    assert upward.sweep(local(2026, 11, 20, 10, 1)) == {"assigned": 0, "first_reports": 0, "final_reports": 0}
+    assert upward.sweep(local(2026, 11, 20, 10, 1)) == {"assigned": 0, "alerted": 0, "first_reports": 0,
+                                                       "final_reports": 0}
 
 
 def test_a_first_report_still_in_draft_at_its_deadline_is_escalated_once_and_shows_late(street_on_duty):
