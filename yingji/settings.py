@@ -327,6 +327,11 @@ YINGJI_HAZARD_DEADLINE_DAYS = {
 }
 if min(YINGJI_HAZARD_DEADLINE_DAYS.values()) < 1:
     raise ConfigurationError(f"YINGJI_HAZARD_DAYS_* must be 1 or more, got {YINGJI_HAZARD_DEADLINE_DAYS}")
+# Channels of hazard messages besides the in-app inbox (assignment, escalation, missed patrols).
+YINGJI_HAZARD_CHANNELS = env_list("YINGJI_HAZARD_CHANNELS", ["push"])
+if set(YINGJI_HAZARD_CHANNELS) - {"in_app", "push", "sms", "email"}:
+    raise ConfigurationError(f"YINGJI_HAZARD_CHANNELS lists channels among in_app,push,sms,email, "
+                             f"got {YINGJI_HAZARD_CHANNELS!r}")
 YINGJI_HAZARD_ESCALATE_HOURS = env_int("YINGJI_HAZARD_ESCALATE_HOURS", 48)
 if YINGJI_HAZARD_ESCALATE_HOURS < 1:
     raise ConfigurationError(f"YINGJI_HAZARD_ESCALATE_HOURS must be 1 or more, got {YINGJI_HAZARD_ESCALATE_HOURS}")

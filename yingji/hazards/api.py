@@ -22,7 +22,6 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from yingji.audit.services import history_rows
 from yingji.core.api import (
     ErrorOut,
     ImportResultOut,
@@ -33,6 +32,7 @@ from yingji.core.api import (
 )
 from yingji.core.files import xlsx_response
 from yingji.hazards import exports
+from yingji.hazards.history import visible_history
 from yingji.hazards.imports import InspectorTable, RiskPointTable
 from yingji.hazards.models import (
     Hazard,
@@ -155,7 +155,7 @@ def gradings(request: HttpRequest, code: str) -> Any:
 
 @router.get("/risk-points/{code}/history", response={200: list[dict[str, Any]], 404: ErrorOut})
 def risk_point_history(request: HttpRequest, code: str) -> Any:
-    return history_rows(_visible_point(request, code))
+    return visible_history(request.user, _visible_point(request, code))
 
 
 # ---------------------------------------------------------------- the four-colour map

@@ -49,6 +49,7 @@ def compliance_workbook(rows: list[Any]) -> bytes:
     yes, no = _("Yes"), _("No")
     write_sheet(book, _("Per street"), [
         _("Street"), _("Code"), _("Inspectors"), _("Certified"), _("Certified share (%)"), _("Inspections"),
+        # xgettext:no-python-format
         _("Target ≥ 50 % certified"), _("Target ≥ 1 a week each")], [
         [r.street.name, r.street.code, r.inspectors, r.certified,
          "" if r.certified_share is None else round(r.certified_share * 100, 1), r.inspections,

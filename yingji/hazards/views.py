@@ -25,12 +25,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 import yingji
-from yingji.audit.services import history_rows
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
 from yingji.hazards import exports
 from yingji.hazards.forms import PublicReportForm
+from yingji.hazards.history import visible_history
 from yingji.hazards.models import (
     Hazard,
     HazardSeverity,
@@ -145,7 +145,7 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people": loop.assignable_people(hazard) if "assign" in steps else [],
         "severities": HazardSeverity.choices,
         "reporter_phone": phone_for(request.user, hazard.reporter_phone, hazard.jurisdiction.path),
-        "history": history_rows(hazard), "overdue": hazard.is_overdue()})
+        "history": visible_history(request.user, hazard), "overdue": hazard.is_overdue()})
 
 
 @login_required

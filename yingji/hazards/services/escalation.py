@@ -2,7 +2,8 @@
 
 A hazard's `escalate_at` is its deadline once assigned; when that passes and
 the unit still owes the rectification, the job (hazards/jobs.py) moves the
-hazard's attention one level up, records it in the audit log and sets the
+hazard's attention one level up, records it in the audit log, tells the
+people who assign hazards there and its robots (services/notify.py) and sets the
 next escalation YINGJI_HAZARD_ESCALATE_HOURS later, until the district. The
 read is one indexed range (`hazard_escalation_due`), the writes one UPDATE per
 target level and one INSERT of change records, so the job stays fast when a
@@ -25,6 +26,7 @@ from yingji.audit.models import Action, ChangeRecord
 from yingji.audit.signals import change_record
 from yingji.hazards.models import Hazard
 from yingji.hazards.models.hazard import DEADLINE_STATUSES
+from yingji.hazards.services import notify
 from yingji.jurisdictions.models import Jurisdiction
 
 # Depths of the tree (path "/city/district/street/community/grid/"): the community (3) answers first,
@@ -77,6 +79,8 @@ def escalate_overdue(now: datetime.datetime, batch: int = 50_000) -> Escalated:
                     "escalation_level": [level, level + 1], "escalated_to": [None, target.name]}))
             result.by_target.setdefault(target, []).extend(ids)
         ChangeRecord.objects.bulk_create(records, batch_size=5000)
+        # Announced in the same transaction: a hazard is told about exactly when it escalates.
+        notify.escalations(result.by_target)
     return result
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from yingji.accounts.models import Membership, User
 from yingji.hazards.models import Hazard, HazardSeverity, PhotoStage
+from yingji.hazards.services import notify
 from yingji.hazards.services.escalation import COMMUNITY_DEPTH, ancestor_path
 from yingji.hazards.services.hazards import deadline_for
 from yingji.hazards.services.photos import check_photos, store
@@ -67,6 +68,7 @@ def assign(hazard: Hazard, *, actor: Any, responsible_unit: str, assignee: User 
     with transaction.atomic():
         HAZARD.transition(hazard, "assign", actor=actor, note=note, effect=effect, now=now, save=False)
         _save(hazard, "severity", "responsible_unit", "assignee", "assigned_at", "deadline", "escalate_at")
+        notify.assigned(hazard, actor=actor)
     return hazard
 
 
@@ -122,6 +124,8 @@ def recheck(hazard: Hazard, *, actor: Any, passed: bool, note: str = "", photos:
         HAZARD.transition(hazard, "pass" if passed else "fail", actor=actor, note=note, effect=effect, now=now,
                           save=False)
         _save(hazard, "rechecked_by", "closed_at", "escalate_at")
+        if not passed:
+            notify.sent_back(hazard, actor=actor, note=note)
     return hazard
 
 

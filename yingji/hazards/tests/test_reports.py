@@ -79,6 +79,12 @@ def test_the_public_reports_without_login_and_follows_the_receipt(cast, settings
     # The community staff see the phone; the auditor sees it masked.
     assert api_client(cast.officer_a).get(f"{API}/{hazard.pk}").json()["reporter_phone"] == "13912345678"
     assert api_client(cast.auditor).get(f"{API}/{hazard.pk}").json()["reporter_phone"] == "139****5678"
+    # The hazard's page, its change history included, masks it the same way.
+    for viewer, shown, hidden in ((cast.officer_a, "13912345678", None), (cast.auditor, "139****5678", "13912345678"),
+                                  (cast.responder_a, "139****5678", "13912345678")):
+        page = web_client(viewer).get(f"/hazards/{hazard.pk}/").content.decode()
+        assert page.count(shown) >= 2, viewer  # the reporter line and the history's creation record
+        assert hidden is None or hidden not in page, viewer
 
 
 def test_the_public_form_is_rate_limited_and_refuses_a_disguised_script(cast, settings, client):

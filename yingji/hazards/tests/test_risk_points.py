@@ -80,6 +80,10 @@ def test_the_api_lists_creates_changes_and_deletes_in_scope(cast):
     assert a.get(f"{API}/R-C/history").status_code == 404
     # The auditor sees the register but not the responsible person's phone.
     assert api_client(cast.auditor).get(f"{API}/R-A2").json()["responsible_phone"] == "139****1111"
+    # … nor in the point's change history, where the officer sees it.
+    history = api_client(cast.auditor).get(f"{API}/R-A2/history").content.decode()
+    assert "139****1111" in history and "13900001111" not in history
+    assert "13900001111" in a.get(f"{API}/R-A2/history").content.decode()
     assert api_client(cast.grid_worker_a).delete(f"{API}/R-A2").status_code == 403
     assert a.delete(f"{API}/R-A2").status_code == 204
     assert set(RiskPoint.objects.values_list("code", flat=True)) == {"R-A", "R-B", "R-C"}
