@@ -59,7 +59,7 @@ def test_a_check_in_can_report_a_hazard_found_at_the_point(cast, plan):
     from yingji.hazards.services.patrol import check_in
 
     result = check_in(actor=cast.grid_worker_a, plan=plan, risk_point=plan.stops.first().risk_point,
-                      lon=114.0101, lat=22.5100, answers=[{"item": "Fire lanes not blocked", "ok": False}],
+                      lon=114.0101, lat=22.5100, answers=[{"item": "消防车通道未被占用", "ok": False}],
                       hazard={"title": "消防通道堆放杂物"})
     assert result.hazard.source == HazardSource.PATROL and result.hazard.check_in == result.check_in
     assert Hazard.objects.get().risk_point.code == plan.stops.first().risk_point.code
