@@ -6,6 +6,10 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from yingji.audit.models import ChangeRecord
 
@@ -17,21 +21,90 @@ def history_of(obj: models.Model) -> models.QuerySet[ChangeRecord]:
     ).select_related("actor")
 
 
+def _display(field: models.Field | None, value: Any, names: dict[tuple[type, Any], str]) -> Any:
+    """What a person reads for a logged value: a choice's label, a related row's name,
+    a local time, a list joined; the stored value itself otherwise."""
+    if value is None or value == "" or field is None:
+        return value
+    if field.choices:
+        labels = dict(field.flatchoices)
+        if isinstance(value, list):
+            return "、".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
+    if field.is_relation and field.related_model is not None:
+        return names.get((field.related_model, value), f"#{value}")
+    if isinstance(field, models.BooleanField):
+        return str(_("yes") if value else _("no"))
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            if timezone.is_aware(parsed):
+                parsed = timezone.localtime(parsed)
+            return date_format(parsed, "Y-m-d H:i:s")
+    if isinstance(value, list):
+        return "、".join(_plain_text(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {_plain_text(v)}" for k, v in value.items())
+    return value
+
+
+def _plain_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "，".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _related_names(fields: dict[str, models.Field], records: list[ChangeRecord]) -> dict[tuple[type, Any], str]:
+    """The names of every related row the records mention, one query per related model."""
+    wanted: dict[type, set[Any]] = {}
+    for record in records:
+        for name, pair in record.changes.items():
+            field = fields.get(name)
+            if field is None or not field.is_relation or field.related_model is None:
+                continue
+            for value in pair:
+                if value not in (None, ""):
+                    wanted.setdefault(field.related_model, set()).add(value)
+    names: dict[tuple[type, Any], str] = {}
+    for model, ids in wanted.items():
+        for row in model._base_manager.filter(pk__in=ids):
+            names[(model, row.pk)] = _name_of(row)
+    return names
+
+
+def _name_of(row: models.Model) -> str:
+    # A user reads as the name people know them by, never as the login.
+    full = getattr(row, "get_full_name", None)
+    if callable(full) and full():
+        return str(full())
+    return str(row)
+
+
 def history_rows(obj: models.Model) -> list[dict[str, Any]]:
-    """History as plain rows with field labels, for the UI and the API."""
-    labels = {f.name: str(f.verbose_name) for f in obj._meta.concrete_fields}
+    """History as plain rows with field labels, for the UI and the API.
+
+    `old`/`new` are the values as logged; `old_display`/`new_display` are what a
+    person reads (labels of choices, names of related rows, local times)."""
+    fields = {f.name: f for f in obj._meta.concrete_fields}
+    records = list(history_of(obj))
+    names = _related_names(fields, records)
     rows = []
-    for record in history_of(obj):
+    for record in records:
+        changes = []
+        for name, (old, new) in record.changes.items():
+            field = fields.get(name)
+            changes.append({
+                "field": name, "label": str(field.verbose_name) if field else name, "old": old, "new": new,
+                "old_display": _display(field, old, names), "new_display": _display(field, new, names),
+            })
         rows.append({
             "at": record.at,
             "actor": record.actor_name,
             "ip_address": record.ip_address,
             "source": record.source,
+            "source_label": record.get_source_display() if hasattr(record, "get_source_display") else record.source,
             "action": record.action,
             "action_label": record.get_action_display(),
-            "changes": [
-                {"field": name, "label": labels.get(name, name), "old": old, "new": new}
-                for name, (old, new) in record.changes.items()
-            ],
+            "changes": changes,
         })
     return rows

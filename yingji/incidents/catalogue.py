@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,45 @@ TYPES: list[IncidentType] = [
     _T("91600", _("Wasp and pest removal"), "9", ("general",), "pest_removal", ("protective suit",), teams_needed=1),
     _T("91900", _("Other assistance"), "9", ("general",), teams_needed=1),
 ]
+
+
+# The materials above are search keys of the supplies catalogue (its aliases); people read
+# them through these labels, in their own language.
+MATERIAL_LABELS: dict[str, Promise] = {
+    "AED": pgettext_lazy("material", "AED"),
+    "absorbent": pgettext_lazy("material", "absorbent"),
+    "breathing apparatus": pgettext_lazy("material", "breathing apparatus"),
+    "chainsaw": pgettext_lazy("material", "chainsaw"),
+    "disinfectant": pgettext_lazy("material", "disinfectant"),
+    "drinking water": pgettext_lazy("material", "drinking water"),
+    "fire beater": pgettext_lazy("material", "fire beater"),
+    "fire extinguisher": pgettext_lazy("material", "fire extinguisher"),
+    "fire hose": pgettext_lazy("material", "fire hose"),
+    "first-aid kit": pgettext_lazy("material", "first-aid kit"),
+    "gas detector": pgettext_lazy("material", "gas detector"),
+    "generator": pgettext_lazy("material", "generator"),
+    "hydraulic cutter": pgettext_lazy("material", "hydraulic cutter"),
+    "life buoy": pgettext_lazy("material", "life buoy"),
+    "life jacket": pgettext_lazy("material", "life jacket"),
+    "mask": pgettext_lazy("material", "mask"),
+    "protective suit": pgettext_lazy("material", "protective suit"),
+    "quilt": pgettext_lazy("material", "quilt"),
+    "raincoat": pgettext_lazy("material", "raincoat"),
+    "sandbag": pgettext_lazy("material", "sandbag"),
+    "shoring": pgettext_lazy("material", "shoring"),
+    "shovel": pgettext_lazy("material", "shovel"),
+    "tarpaulin": pgettext_lazy("material", "tarpaulin"),
+    "tent": pgettext_lazy("material", "tent"),
+    "warning tape": pgettext_lazy("material", "warning tape"),
+    "water bag": pgettext_lazy("material", "water bag"),
+    "water pump": pgettext_lazy("material", "water pump"),
+}
+
+
+def material_label(key: str) -> str:
+    """The name a person reads for a material key of this catalogue."""
+    label = MATERIAL_LABELS.get(key)
+    return str(label) if label is not None else key
 
 BY_CODE: dict[str, IncidentType] = {t.code: t for t in TYPES}
 CATEGORY_LABELS: dict[str, Promise] = {c.code: c.label for c in CATEGORIES}

@@ -15,6 +15,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.core.prepared import CompiledInsert
@@ -48,7 +49,7 @@ class Status(models.TextChoices):
     DISPATCHED = "dispatched", _("Dispatched")
     ON_SCENE = "on_scene", _("On scene")
     HANDLED = "handled", _("Initially handled")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident status", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -231,7 +232,7 @@ class EventKind(models.TextChoices):
     STATUS = "status", _("Status changed")
     NOTE = "note", _("Note")
     PHOTO = "photo", _("Photo")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident status", "Closed")
 
 
 class IncidentEvent(CompiledInsert, models.Model):

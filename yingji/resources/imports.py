@@ -15,7 +15,7 @@ from django.db import models
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from yingji.accounts.services import users_visible_to
 from yingji.core.masking import id_number_for, phone_for
@@ -280,7 +280,7 @@ class MemberTable(RegistryTable):
     natural_key = ("team", "id_number")
     columns = [
         Column("team", gettext_lazy("Team code"), required=True, parse=text(32), get=_code("team")),
-        Column("name", gettext_lazy("Name"), required=True, parse=text(50), width=12),
+        Column("name", pgettext_lazy("person", "Name"), required=True, parse=text(50), width=12),
         Column("phone", gettext_lazy("Mobile phone"), parse=text(20), width=14),
         Column("id_number", gettext_lazy("ID number"), parse=text(18), width=22),
         Column("team_role", gettext_lazy("Team role"), choices=TeamRole, width=12),
@@ -374,7 +374,7 @@ class ExpertTable(RegistryTable):
     natural_key = ("code",)
     columns = [
         Column("code", gettext_lazy("Expert code"), required=True, parse=text(32)),
-        Column("name", gettext_lazy("Name"), required=True, parse=text(50), width=12),
+        Column("name", pgettext_lazy("person", "Name"), required=True, parse=text(50), width=12),
         Column("field", gettext_lazy("Field"), required=True, choices=ExpertField, width=20),
         Column("jurisdiction", gettext_lazy("Jurisdiction code"), required=True, parse=text(20),
                get=_code("jurisdiction")),

@@ -15,6 +15,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 
@@ -161,7 +162,7 @@ class Member(LedgerModel):
     receives their call-outs."""
 
     team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="members")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     id_number = models.CharField(_("ID number"), max_length=18, blank=True)
     team_role = models.CharField(_("team role"), max_length=20, choices=TeamRole.choices, default=TeamRole.MEMBER)
@@ -264,7 +265,7 @@ class Expert(LedgerModel):
     jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
                                      on_delete=models.PROTECT, related_name="experts")
     code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     field = models.CharField(_("field"), max_length=24, choices=ExpertField.choices, db_index=True)
     organisation = models.CharField(_("organisation"), max_length=120, blank=True)
     title = models.CharField(_("professional title"), max_length=50, blank=True)

@@ -63,3 +63,29 @@ def test_an_empty_file_field_is_logged_as_empty():
     empty = FieldFile(None, Station._meta.get_field("photo"), "")
     assert _plain(empty) is None
     assert _plain(FieldFile(None, Station._meta.get_field("photo"), "stations/a.jpg")) == "stations/a.jpg"
+
+
+def test_a_history_reads_as_labels_names_and_local_times(cast):
+    """Issue 13: the change history showed raw codes, numeric ids and UTC ISO times."""
+    from django.utils import translation
+
+    from yingji.audit.services import history_rows
+    from yingji.audit.signals import change_record
+
+    with acting_as(cast.commander):
+        change_record(cast.community_b, "update", {
+            "level": ["street", "community"],
+            "parent": [cast.street_2.pk, cast.street_1.pk],
+            "created_at": ["2026-03-01T00:30:00+00:00", "2026-03-01T16:05:00+00:00"],
+        }).save()
+    with translation.override("zh-hans"):
+        changes = {c["field"]: c for c in history_rows(cast.community_b)[0]["changes"]}
+        page = web_client(cast.commander).get(f"/jurisdictions/{cast.community_b.code}/").content.decode()
+    assert (changes["level"]["old_display"], changes["level"]["new_display"]) == ("街道", "社区")
+    assert (changes["parent"]["old_display"], changes["parent"]["new_display"]) == (
+        cast.street_2.name, cast.street_1.name)
+    # Asia/Shanghai, eight hours ahead of UTC: the second time is on the next day there.
+    assert changes["created_at"]["new_display"] == "2026-03-02 00:05:00"
+    assert changes["level"]["old"] == "street"  # the API keeps the logged value beside it
+    assert "街道 → 社区" in page and f"{cast.street_2.name} → {cast.street_1.name}" in page
+    assert "变更历史" in page

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from yingji.core import bulk
 from yingji.core.prepared import Prepared, partial_instance
 from yingji.core.scope import can, ensure, path_allowed
+from yingji.incidents.catalogue import material_label
 from yingji.incidents.models import (
     ACTIVE_DISPATCH,
     Dispatch,
@@ -113,8 +114,8 @@ def warehouses_for(incident: Incident, *, user: Any) -> dict[str, Any]:
         except Exception:  # the supplies search failing must not break the dispatch page
             log.exception("supplies search failed for %s", name)
             continue
-        results.append({"material": name, "warehouses": found})
-    return {"available": True, "materials": materials, "results": results}
+        results.append({"material": name, "label": material_label(name), "warehouses": found})
+    return {"available": True, "materials": [material_label(m) for m in materials], "results": results}
 
 
 # --------------------------------------------------------------------- dispatch

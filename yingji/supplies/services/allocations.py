@@ -228,7 +228,6 @@ def receive_allocation(allocation: Allocation, *, actor: Any, received: dict[int
         wanted = dict(received or {})
         if set(wanted) - {line.pk for line in lines}:
             raise ValidationError({"received": _("Some lines are not part of this allocation.")})
-        short = []
         for line in lines:
             units = wanted.get(line.pk, line.dispatched or 0)
             if not isinstance(units, int) or isinstance(units, bool) or units < 0 or units > (line.dispatched or 0):
@@ -236,14 +235,13 @@ def receive_allocation(allocation: Allocation, *, actor: Any, received: dict[int
                     "Received units of %(material)s must be between 0 and the %(n)s dispatched.") % {
                         "material": line.material.name, "n": line.dispatched or 0}})
             line.received = units
-            if units != line.dispatched:
-                line.discrepancy_note = (note or _("Received %(got)s of %(sent)s.") % {
-                    "got": units, "sent": line.dispatched})[:200]
-                short.append(f"{line.material.name} {units}/{line.dispatched}")
+            # Only the receiver's own words are stored: the shortfall itself is read from
+            # the quantities and worded in the reader's language (lines, timeline).
+            line.discrepancy_note = note[:200] if units != line.dispatched else ""
         if allocation.destination_id:
             _book_in(allocation, lines, actor)
         AllocationLine.objects.bulk_update(lines, ["received", "discrepancy_note"])
-        return note or (_("Discrepancies: %(list)s") % {"list": "; ".join(short)} if short else "")
+        return note
 
     return ALLOCATION.transition(_locked(allocation), "receive", actor=actor, note=note, effect=book, locked=True)
 
@@ -273,12 +271,23 @@ def _book_in(allocation: Allocation, lines: list[AllocationLine], actor: Any) ->
             remaining -= units
 
 
+def shortfalls(allocation: Allocation) -> str:
+    """The lines that arrived short, in the reader's language ("" when everything arrived)."""
+    short = [_("%(material)s: received %(got)s of %(sent)s") % {
+                 "material": line.material.name, "got": line.received, "sent": line.dispatched}
+             for line in _lines(allocation) if line.received is not None and line.received != line.dispatched]
+    return _("Discrepancies: %(list)s") % {"list": "；".join(short)} if short else ""
+
+
 def timeline(allocation: Allocation) -> list[dict[str, Any]]:
     """Steps and movements of an allocation, oldest first, for its detail page and API."""
     rows: list[dict[str, Any]] = []
     for event in ALLOCATION.history(allocation):
+        note = event.note
+        if event.to_state == AllocationStatus.RECEIVED:
+            note = "；".join(filter(None, [shortfalls(allocation), note]))
         rows.append({"at": event.at, "kind": "status", "status": event.to_state, "label": event.label,
-                     "actor": event.actor_name, "note": event.note})
+                     "actor": event.actor_name, "note": note})
     for movement in allocation.movements.select_related("warehouse", "material").order_by("pk"):
         rows.append({"at": movement.occurred_at, "kind": "movement", "status": movement.kind,
                      "label": movement.get_kind_display(), "actor": movement.actor_name,

@@ -197,3 +197,26 @@ def test_an_allocation_links_a_recorded_incident(world) -> None:  # type: ignore
     with pytest.raises(Http404):
         request_allocation(actor=cast.officer_c, jurisdiction=cast.community_c, incident=incident,
                            lines=[LineRequest(wb, jackets, 1)], purpose="not theirs")
+
+
+def test_a_shortfall_is_worded_in_the_readers_language_not_stored(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: "发出 5，接收 4。" was stored and shown to English readers."""
+    from django.utils import translation
+
+    cast, jackets, wa, wb, _wc = world
+    allocation = request_allocation(actor=cast.street_officer, jurisdiction=cast.community_a, destination=wa,
+                                    lines=[LineRequest(wb, jackets, 5)], purpose="flood season")
+    approve_allocation(allocation, actor=cast.street_officer)
+    dispatch_allocation(allocation, actor=cast.street_officer)
+    line = allocation.lines.get()
+    with translation.override("zh-hans"):
+        receive_allocation(allocation, actor=cast.keeper_a, received={line.pk: 4})
+    line.refresh_from_db()
+    assert line.discrepancy_note == ""
+    allocation.refresh_from_db()
+    with translation.override("en"):
+        note = [r["note"] for r in timeline(allocation) if r["status"] == "received"][0]
+    assert note == "Discrepancies: 救生衣: received 4 of 5"
+    with translation.override("zh-hans"):
+        note = [r["note"] for r in timeline(allocation) if r["status"] == "received"][0]
+    assert note == "差异：救生衣：实发 5，实收 4"

@@ -93,12 +93,19 @@
     });
   }
 
+  /* "32:56", "1:05:09": the same clock as the travel_tags `elapsed` filter. */
+  function clock(total) {
+    var h = Math.floor(total / 3600), m = Math.floor(total % 3600 / 60), s = total % 60;
+    var mm = h ? (m < 10 ? "0" + m : m) : m;
+    return (h ? h + ":" : "") + mm + ":" + (s < 10 ? "0" + s : s);
+  }
+
   /* The "since the call" counters tick every second. */
   setInterval(function () {
     document.querySelectorAll("#console-incidents .item").forEach(function (item) {
       var received = Date.parse(item.getAttribute("data-received"));
       var tick = item.querySelector(".tick");
-      if (tick && received) { tick.textContent = Math.max(0, Math.round((Date.now() - received) / 1000)); }
+      if (tick && received) { tick.textContent = clock(Math.max(0, Math.round((Date.now() - received) / 1000))); }
     });
   }, 1000);
 
