@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, as_utc, request_user
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.warnings import audience, cap, services
+from yingji.warnings import audience, cap, progress, services
 from yingji.warnings.catalogue import Hazard, Level
 from yingji.warnings.models import CapScope, CapStatus, Certainty, EarlyWarning, State, TargetGroup, Urgency
 from yingji.warnings.workflows import WARNING
@@ -189,6 +189,13 @@ def preview(request: HttpRequest, pk: int) -> Any:
     summary = audience.preview(services.recipients(warning), warning.channels)
     return {"people": summary.people, "by_group": summary.by_group, "by_channel": summary.by_channel,
             "unreachable": summary.unreachable}
+
+
+@router.get("/{pk}/progress", response={200: dict, 404: ErrorOut})
+def release_progress(request: HttpRequest, pk: int) -> Any:
+    """How far a released warning got: people sent / delivered / read / acknowledged in total and by
+    street and community, deliveries per channel and status, the robots."""
+    return progress.of(_get(request, pk)).as_dict()
 
 
 @router.post("/{pk}/steps/{step}", response={200: WarningDetailOut, 404: ErrorOut, 403: ErrorOut, 422: ErrorOut})

@@ -10,6 +10,7 @@ urlpatterns = [
     path("feeds/", views.feed_list, name="feeds"),
     path("<int:pk>/", views.warning_detail, name="detail"),
     path("<int:pk>/edit/", views.warning_edit, name="edit"),
+    path("<int:pk>/progress/", views.warning_progress, name="progress"),
     path("<int:pk>/areas.geojson", views.warning_areas, name="areas"),
     path("<int:pk>/cap.xml", views.warning_cap, name="cap"),
     path("<int:pk>/step/<str:step>/", views.warning_step, name="step"),

@@ -27,8 +27,8 @@ from django.views.decorators.http import require_POST
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
-from yingji.messaging.models import ContactList
-from yingji.warnings import audience, cap, services, workflows
+from yingji.messaging.models import ContactList, DeliveryStatus
+from yingji.warnings import audience, cap, progress, services, workflows
 from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_WORD, Hazard
 from yingji.warnings.catalogue import Level as WarningLevel
 from yingji.warnings.models import CapFeed, CapScope, EarlyWarning, Origin, State, TargetGroup
@@ -370,6 +370,37 @@ def warning_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("warnings:detail", pk=warning.pk)
     messages.success(request, _("The draft is deleted."))
     return redirect("warnings:list")
+
+
+# ------------------------------------------------------------------ release progress
+RECIPIENT_PAGE = 50
+
+
+@login_required
+def warning_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Live progress of a released warning: sent / delivered / read / acknowledged by street and
+    community, per channel, and who has not acknowledged. The page re-reads its counts (the
+    `counts` partial) when core.realtime says the warning's deliveries moved."""
+    warning = _warning(request, pk)
+    figures = progress.of(warning)
+    street = _int(request.GET.get("street"))
+    community = _int(request.GET.get("community"))
+    waiting = Paginator(progress.not_acknowledged(warning, street, community), RECIPIENT_PAGE).get_page(
+        request.GET.get("page"))
+    rows = [{"row": r, "phone": phone_for(request.user, r.phone, r.jurisdiction.path if r.jurisdiction else
+                                          warning.jurisdiction.path)} for r in waiting]
+    context = {"warning": warning, "progress": figures, "waiting": waiting, "waiting_rows": rows,
+               "street": street, "community": community, "channel_labels": CHANNEL_LABELS,
+               "status_labels": dict(DeliveryStatus.choices)}
+    if request.htmx and request.GET.get("part") == "counts":
+        return render(request, "warnings/progress.html#counts", context)
+    if request.htmx and request.GET.get("part") == "waiting":
+        return render(request, "warnings/progress.html#waiting", context)
+    return render(request, "warnings/progress.html", context)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 # ------------------------------------------------------------------ CAP import and feeds
