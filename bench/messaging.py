@@ -19,8 +19,14 @@ counts what it receives per phone. Measures:
   local receiver (SMS and robot; in-app through the in-memory channel layer),
   until none is left, and the CPU it took (`deliver_cpu_ms` a delivery, in the
   workers and the receiver: the figure that does not depend on what else runs
-  on the machine); `duplicate_deliveries`: posts the receiver got twice for
-  one delivery (must be 0), and rows not `sent` with one attempt.
+  on the machine; `deliver_db_cpu_ms`, the database server's processes for the
+  workers' connections); `duplicate_deliveries`: posts the receiver got twice
+  for one delivery (must be 0), and rows not `sent` with one attempt.
+
+The machine is often shared: wall figures come with the load average at the
+start and the end, and CPU seconds beside them (`*_cpu_s` of this process,
+`*_db_cpu_s` of its PostgreSQL backend, read from /proc when the server runs
+on this machine).
 
 The last line is one JSON object with every figure.
 """
@@ -37,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -44,7 +51,13 @@ from _common import load_average, machine, say, stopwatch
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@/postgres?host=/var/run/postgresql")
-DB_NAME = "yingji_bench_messaging"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "yingji_bench_messaging")  # another name when benches run side by side
+
+
+def database_url(dsn: str, name: str) -> str:
+    """The DSN with its database name replaced (a DSN with a host or a socket, with or without a query)."""
+    parts = urllib.parse.urlsplit(dsn)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,6 +68,20 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def backend_cpu_s() -> float:
+    """CPU seconds the database server's process for this connection has used (PostgreSQL on this
+    machine: /proc/<backend pid>/stat); 0 when it cannot be read (a server elsewhere)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    try:
+        with open(f"/proc/{connection.connection.info.backend_pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 # ---------------------------------------------------------------- the receiver
 def _receiver(port_out: multiprocessing.connection.Connection) -> None:
     """The SMS gateway and the robot, in a process of its own: counts posts per phone (and the robot's)."""
@@ -63,6 +90,9 @@ def _receiver(port_out: multiprocessing.connection.Connection) -> None:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Python's server writes an answer's headers and body in two segments; with Nagle's algorithm
+        # the body waits for the client's delayed ACK (40 ms a post). Gateways (nginx) set TCP_NODELAY.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:  # noqa: N802
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
@@ -109,7 +139,7 @@ def setup_environment(port: int) -> Path:
     work = Path(tempfile.mkdtemp(prefix="yingji-bench-messaging-"))
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "yingji.settings",
-        "DATABASE_URL": PG_DSN.replace("/postgres?", f"/{DB_NAME}?"),
+        "DATABASE_URL": database_url(PG_DSN, DB_NAME),
         "DATABASE_CONN_MAX_AGE": "600",
         "DEBUG": "false",
         "LOG_LEVEL": "ERROR",
@@ -158,18 +188,23 @@ def fanout(world: dict) -> tuple[dict, int]:
         enqueued.append(time.perf_counter())  # after the commit: rows durable, the delivery tasks queued
 
     messaging.enqueue = timed_enqueue
+    db_cpu = backend_cpu_s()
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with transaction.atomic():
             message = messaging.send(jurisdiction=world["district"], topic="warnings", event="warning.issued",
                                      title="暴雨黄色预警", body="预计今晚有大到暴雨，请做好防范。",
                                      recipients=world["people"], channels=["in_app", "sms"], ask_ack=True)
+        cpu = time.process_time() - cpu
     finally:
         messaging.enqueue = original
+    db_cpu = backend_cpu_s() - db_cpu
     seconds = enqueued[0] - start
     say(f"fan-out: one message to {len(world['people']):,} people, {message.queued:,} deliveries "
-        f"(in-app + SMS + robot) queued and committed in {seconds:.2f} s")
-    return {"fanout_10k_s": round(seconds, 3), "fanout_deliveries": message.queued}, message.pk
+        f"(in-app + SMS + robot) queued and committed in {seconds:.2f} s "
+        f"(CPU: {cpu:.2f} s here, {db_cpu:.2f} s in the database server)")
+    return {"fanout_10k_s": round(seconds, 3), "fanout_deliveries": message.queued, "fanout_cpu_s": round(cpu, 3),
+            "fanout_db_cpu_s": round(db_cpu, 3)}, message.pk
 
 
 NAIVE_SAMPLE = 2_000
@@ -188,6 +223,7 @@ def naive_fanout(world: dict) -> dict:
                                      title="暴雨黄色预警", body="…")
     sample = world["people"][:NAIVE_SAMPLE]
     phones = dict(User.objects.filter(pk__in=sample).values_list("pk", "phone"))
+    db_cpu = backend_cpu_s()
     with stopwatch() as t:
         for user_id in sample:
             with transaction.atomic():
@@ -195,12 +231,16 @@ def naive_fanout(world: dict) -> dict:
                 Delivery.objects.create(message=message, channel="in_app", user_id=user_id, queued_at=now)
                 Delivery.objects.create(message=message, channel="sms", user_id=user_id, address=phones[user_id],
                                         queued_at=now)
+    db_cpu = backend_cpu_s() - db_cpu
     Delivery.objects.filter(message=message).delete()  # not for the workers
     message.delete()
-    total = t[0] * len(world["people"]) / len(sample)
+    scale = len(world["people"]) / len(sample)
+    total = t[0] * scale
     say(f"naive fan-out (one transaction per recipient): {t[0]:.2f} s for {len(sample):,} recipients, "
-        f"so {total:.1f} s for {len(world['people']):,}")
-    return {"naive_fanout_10k_s": round(total, 2), "naive_sample": len(sample)}
+        f"so {total:.1f} s for {len(world['people']):,} (CPU: {t[1] * scale:.2f} s here, "
+        f"{db_cpu * scale:.2f} s in the database server)")
+    return {"naive_fanout_10k_s": round(total, 2), "naive_sample": len(sample),
+            "naive_fanout_cpu_s": round(t[1] * scale, 2), "naive_fanout_db_cpu_s": round(db_cpu * scale, 2)}
 
 
 # ---------------------------------------------------------------- delivery
@@ -215,10 +255,10 @@ def _worker(start_at: float, out: multiprocessing.connection.Connection) -> None
     connection.ensure_connection()
     while time.time() < start_at:
         time.sleep(0.005)
-    begin, cpu = time.perf_counter(), time.process_time()
+    begin, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu_s()
     done = delivery.drain()
     out.send({**done, "seconds": time.perf_counter() - begin, "finished": time.time(),
-              "cpu_s": time.process_time() - cpu})
+              "cpu_s": time.process_time() - cpu, "db_cpu_s": backend_cpu_s() - db_cpu})
     connection.close()
 
 
@@ -248,11 +288,12 @@ def deliver(world: dict, message_id: int, workers: int, port: int) -> dict:
     say(f"delivery: {sent:,} deliveries by {workers} worker processes in {elapsed:.2f} s = "
         f"{sent / elapsed:,.0f}/s (per worker: {per_worker}); the receiver got {stats['received']:,} posts "
         f"for {stats['distinct']:,} addresses, {stats['duplicates']} twice; rows not sent once: {wrong}")
-    say(f"  CPU: {cpu:.2f} s in the workers and the receiver together = {cpu / sent * 1000:.2f} ms a delivery "
-        f"(database server not counted)")
+    db_cpu = sum(r["db_cpu_s"] for r in results)
+    say(f"  CPU: {cpu:.2f} s in the workers and the receiver together = {cpu / sent * 1000:.2f} ms a delivery, "
+        f"and {db_cpu:.2f} s in the database server ({db_cpu / sent * 1000:.2f} ms a delivery)")
     return {"deliver_per_s": round(sent / elapsed), "delivered": sent, "deliver_s": round(elapsed, 3),
-            "deliver_cpu_ms": round(cpu / sent * 1000, 3), "duplicate_deliveries": stats["duplicates"] + wrong,
-            "deliver_workers": workers}
+            "deliver_cpu_ms": round(cpu / sent * 1000, 3), "deliver_db_cpu_ms": round(db_cpu / sent * 1000, 3),
+            "duplicate_deliveries": stats["duplicates"] + wrong, "deliver_workers": workers}
 
 
 def progress(message_id: int) -> dict:
@@ -273,7 +314,8 @@ def progress(message_id: int) -> dict:
 def main() -> None:
     args = parse_args()
     people = 1_000 if args.quick else args.people
-    say(f"bench/messaging.py — {machine()}; load average {load_average()}")
+    load_at_start = load_average()
+    say(f"bench/messaging.py — {machine()}; load average {load_at_start}")
     receive, send = multiprocessing.Pipe(duplex=False)
     receiver = multiprocessing.get_context("fork").Process(target=_receiver, args=(send,), daemon=True)
     receiver.start()
@@ -297,7 +339,8 @@ def main() -> None:
     figures.update(deliver(world, message_id, args.workers, port))
     figures.update(progress(message_id))
     receiver.terminate()
-    figures.update({"people": people, "load_average": load_average(), "host": socket.gethostname()})
+    figures.update({"people": people, "load_average_start": load_at_start, "load_average": load_average(),
+                    "host": socket.gethostname()})
     print(json.dumps(figures), flush=True)
 
 

@@ -3,10 +3,10 @@
 A worker first claims a batch: it picks due rows (queued; failed whose next
 attempt has come; sending whose claim expired, from a worker that died) and
 marks them `sending` with its own claim token, counting the attempt. On
-PostgreSQL the pick is `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent
-workers take different rows without waiting for each other; everywhere the
-marking is a guarded `UPDATE … WHERE <still due>`, and a worker sends only
-the rows that carry its token afterwards. So two workers never send one
+PostgreSQL that is one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
+RETURNING *`, so concurrent workers take different rows without waiting for
+each other; elsewhere the marking is a guarded `UPDATE … WHERE <still due>`,
+and a worker sends only the rows that carry its token afterwards. So two workers never send one
 delivery twice, whichever database.
 
 After sending: sent rows are `sent`; a failed row waits `base · 2^(attempts-1)`
@@ -29,13 +29,13 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from yingji.core import ratelimit
 from yingji.messaging.channels import SENDERS, Outcome
-from yingji.messaging.models import Channel, Delivery, DeliveryStatus
+from yingji.messaging.models import Channel, Delivery, DeliveryStatus, Message, RobotTarget
 from yingji.messaging.signals import progressed
 
 log = logging.getLogger(__name__)
@@ -63,14 +63,43 @@ def claim(*, now: datetime.datetime, token: str, limit: int | None = None,
     rows = Delivery.objects.filter(due(now))
     if message_ids is not None:
         rows = rows.filter(message_id__in=message_ids)
+    mark = {"status": DeliveryStatus.SENDING, "claim": token, "claimed_until": now + LEASE}
     with transaction.atomic():
-        picked = list(rows.order_by("id").select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-        if not picked:
-            return []
-        Delivery.objects.filter(due(now), pk__in=picked).update(
-            status=DeliveryStatus.SENDING, claim=token, claimed_until=now + LEASE, attempts=F("attempts") + 1)
-    return list(Delivery.objects.filter(pk__in=picked, claim=token, status=DeliveryStatus.SENDING)
-                .select_related("message", "robot").order_by("id"))
+        if connection.vendor == "postgresql":
+            claimed = _claim_postgresql(rows, limit, mark)
+        else:
+            picked = list(rows.order_by("id").values_list("pk", flat=True)[:limit])
+            if not picked:
+                return []
+            # Guarded: another worker may have marked some of them since they were read.
+            Delivery.objects.filter(due(now), pk__in=picked).update(attempts=F("attempts") + 1, **mark)
+            claimed = list(Delivery.objects.filter(pk__in=picked, claim=token, status=DeliveryStatus.SENDING))
+    claimed.sort(key=lambda row: row.pk)
+    _attach(claimed)
+    return claimed
+
+
+def _claim_postgresql(rows: Any, limit: int, mark: dict[str, Any]) -> list[Delivery]:
+    """One statement: lock the first due rows that no other worker holds (SKIP LOCKED), mark them
+    and answer them (RETURNING). Picking the ids and updating them in a second statement cost five
+    times as much: the planner joined the id list against every due row."""
+    pick_sql, pick_params = (rows.order_by("id").values_list("pk", flat=True)[:limit]
+                             .select_for_update(skip_locked=True).query.sql_with_params())
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    sets = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in mark)
+    sql = (f"UPDATE {table} SET {sets}, attempts = attempts + 1 WHERE id IN ({pick_sql}) "
+           f"RETURNING {table}.*")
+    return list(Delivery.objects.raw(sql, [*mark.values(), *pick_params]))
+
+
+def _attach(rows: list[Delivery]) -> None:
+    """Give the rows their message and robot, each read once (a message to 10,000 is one Message object)."""
+    messages = Message.objects.in_bulk({row.message_id for row in rows})
+    robots = RobotTarget.objects.in_bulk({row.robot_id for row in rows if row.robot_id is not None})
+    for row in rows:
+        row.message = messages[row.message_id]
+        if row.robot_id is not None:
+            row.robot = robots.get(row.robot_id)
 
 
 def _within_rate(rows: list[Delivery], now: datetime.datetime, token: str) -> list[Delivery]:
