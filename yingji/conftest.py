@@ -90,14 +90,19 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page_for(browser, live_server, settings):  # type: ignore[no-untyped-def]
-    """page_for(user, language="zh-hans", mobile=False) -> a logged-in Playwright page on the live server."""
+    """page_for(user, language="zh-hans", mobile=False) -> a logged-in Playwright page on the live server.
+
+    Playwright's wait_for_function evaluates its predicate in the page with eval, which the
+    Content-Security-Policy refuses; pages get the policy only with `csp=True`
+    (core/tests/test_browser_xss.py, which waits by other means).
+    """
     from django.test import Client
 
     contexts = []
 
-    def make(user=None, language: str = "zh-hans", mobile: bool = False):  # type: ignore[no-untyped-def]
+    def make(user=None, language: str = "zh-hans", mobile: bool = False, csp: bool = False):  # type: ignore[no-untyped-def]
         viewport = {"width": 390, "height": 844} if mobile else {"width": 1366, "height": 900}
-        context = browser.new_context(locale=language, viewport=viewport, base_url=live_server.url,
+        context = browser.new_context(locale=language, viewport=viewport, base_url=live_server.url, bypass_csp=not csp,
                                       extra_http_headers={"Accept-Language": language})
         contexts.append(context)
         if user is not None:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yingji.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -101,14 +102,18 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "yingji" / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Script tags written in templates get the request's CSP nonce (core/csp.py).
+            # (template_partials' own loader outermost, as it would set up by itself.)
+            "loaders": [("template_partials.loader.Loader", [("django.template.loaders.cached.Loader", [
+                "yingji.core.csp.FilesystemLoader", "yingji.core.csp.AppDirectoriesLoader"])])],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "yingji.core.context_processors.platform",
+                "yingji.core.csp.nonce",
                 "yingji.accounts.context_processors.user_place",
             ],
         },

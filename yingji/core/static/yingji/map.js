@@ -78,6 +78,27 @@
       .then(function (data) { var layer = L.geoJSON(data, layerOptions).addTo(map); return layer; });
   }
 
+  /* Tooltips and popups show text: Leaflet would read a string as HTML, and the strings
+   * pages pass are names people typed (stations, teams, risk points, addresses). Markup
+   * is built with Yingji.html`...${value}...` (page.js), which escapes every value and
+   * hands Leaflet an element, drawn as it is. */
+  function safeContent(content) {
+    if (typeof content === "function") { return function (layer) { return safeContent(content(layer)); }; }
+    if (content == null || typeof content === "string" || typeof content === "number") { return window.Yingji.text(content); }
+    return content;
+  }
+  var setContent = L.DivOverlay.prototype.setContent;
+  L.DivOverlay.prototype.setContent = function (content) { return setContent.call(this, safeContent(content)); };
+  // The same for labels drawn as marker icons (L.divIcon({html: name})).
+  var createIcon = L.DivIcon.prototype.createIcon;
+  L.DivIcon.prototype.createIcon = function (oldIcon) {
+    var html = this.options.html;
+    if (typeof html !== "string" && typeof html !== "number") { return createIcon.call(this, oldIcon); }
+    this.options.html = false;
+    try { var div = createIcon.call(this, oldIcon); div.textContent = String(html); return div; }
+    finally { this.options.html = html; }
+  };
+
   var Yingji = window.Yingji = window.Yingji || {};
   Yingji.config = config; Yingji.toMap = toMap; Yingji.fromMap = fromMap; Yingji.wgs84ToGcj02 = wgs84ToGcj02;
   Yingji.createMap = createMap; Yingji.loadGeoJSON = loadGeoJSON;

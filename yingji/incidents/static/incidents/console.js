@@ -18,12 +18,15 @@
   window.YingjiConsoleActivate = activate;
 
   function popup(p) {
-    var html = "<b>" + p.type_label + "</b><br>" + (p.address || "") + "<br>" + p.status_label +
-      "<br><a href='" + cfg.detail.replace("ID", p.id) + "'>" + T.open + "</a>";
+    // Yingji.html escapes each value: the address is whatever the caller said.
+    var box = Yingji.html`<b>${p.type_label}</b><br>${p.address || ""}<br>${p.status_label}<br><a href="${cfg.detail.replace("ID", p.id)}">${T.open}</a>`;
     if (p.status === "reported") {
-      html += " <button class='primary' data-testid='map-activate' onclick='YingjiConsoleActivate(" + p.id + ")'>" + T.activate + "</button>";
+      var button = Yingji.html`<button class="primary" data-testid="map-activate">${T.activate}</button>`.firstChild;
+      button.addEventListener("click", function () { activate(p.id); });
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(button);
     }
-    return html;
+    return box;
   }
 
   function loadIncidents() {

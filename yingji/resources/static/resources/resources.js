@@ -7,12 +7,6 @@
   "use strict";
   var FACILITY_COLOURS = {shelter: "#1565c0", helipad: "#6a1b9a", water_intake: "#00838f", hydrant: "#ef6c00", aed: "#ad1457"};
 
-  function escape(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
-
   function markLoaded(elementId, layer) {
     var el = document.getElementById(elementId);
     if (!el) { return; }
@@ -28,10 +22,10 @@
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
-        var html = "<b><a href=\"" + p.url + "\">" + escape(p.name) + "</a></b><br>" + escape(p.kind_label) + " · " + escape(p.jurisdiction);
-        if (p.problems && p.problems.length) { html += "<br><span style=\"color:#c62828\">" + p.problems.map(escape).join("; ") + "</span>"; }
-        layer.bindPopup(html);
-        layer.bindTooltip(escape(p.name));
+        var box = Yingji.html`<b><a href="${p.url}">${p.name}</a></b><br>${p.kind_label} · ${p.jurisdiction}`;
+        if (p.problems && p.problems.length) { box.appendChild(Yingji.html`<br><span style="color:#c62828">${p.problems.join("; ")}</span>`); }
+        layer.bindPopup(box);
+        layer.bindTooltip(p.name);
       }
     }).then(function (layer) {
       if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 16, animate: false}); }
@@ -52,9 +46,9 @@
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
-        var html = "<b><a href=\"" + p.url + "\">" + escape(p.name) + "</a></b><br>" + escape(p.kind_label) + " · " + escape(p.status_label);
-        if (p.capacity) { html += "<br>" + escape(p.capacity); }
-        layer.bindPopup(html);
+        var box = Yingji.html`<b><a href="${p.url}">${p.name}</a></b><br>${p.kind_label} · ${p.status_label}`;
+        if (p.capacity) { box.appendChild(Yingji.html`<br>${p.capacity}`); }
+        layer.bindPopup(box);
       }
     }).then(function (all) {
       map.removeLayer(all);
@@ -75,7 +69,7 @@
       interactive: false,
       style: function () { return {color: "#78909c", weight: 1, fillColor: "#cfd8dc", fillOpacity: 0.15}; },
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(escape(feature.properties.name), {permanent: true, direction: "center", className: "area-label"});
+        layer.bindTooltip(feature.properties.name, {permanent: true, direction: "center", className: "area-label"});
       }
     }).then(function (layer) {
       layer.bringToBack();
