@@ -9,6 +9,7 @@
     yingji import-roads FILE.osm.pbf                import a road network for travel times
     yingji check-stock                              verify every stock balance against its ledger
     yingji vapid-keys                               print a new Web Push key pair for the environment
+    yingji iot-listen                               run the IoT devices' MQTT listener (alarms into incidents)
     yingji <any Django command> ...                 e.g. yingji check, yingji shell
 """
 
@@ -25,6 +26,7 @@ ALIASES = {
     "check-stock": "check_stock",
     "import-roads": "import_roads",
     "vapid-keys": "vapid_keys",
+    "iot-listen": "iot_listen",
 }
 
 

@@ -282,6 +282,14 @@ if YINGJI_TICK_SECONDS < 0:
 # development and the demo (one process does everything); production runs `yingji worker` and
 # `yingji tick` as their own processes (docs/deployment.md).
 YINGJI_SERVE_BACKGROUND = env_bool("YINGJI_SERVE_BACKGROUND", not PRODUCTION)
+# IoT alarms (docs/iot.md): the MQTT broker the listener (`yingji iot-listen`, and `yingji serve` in
+# development when a broker answers) subscribes to, with a fixed client id for its persistent session.
+YINGJI_MQTT_HOST = env_str("YINGJI_MQTT_HOST", "127.0.0.1")
+YINGJI_MQTT_PORT = env_int("YINGJI_MQTT_PORT", 1883)
+YINGJI_MQTT_USERNAME = env_str("YINGJI_MQTT_USERNAME", "")
+YINGJI_MQTT_PASSWORD = env_str("YINGJI_MQTT_PASSWORD", "")
+YINGJI_MQTT_CLIENT_ID = env_str("YINGJI_MQTT_CLIENT_ID", "yingji-iot-listener")
+YINGJI_IOT_TOPIC_PREFIX = env_str("YINGJI_IOT_TOPIC_PREFIX", "yingji")
 # Seconds a called team has to acknowledge before the tick calls the next candidate.
 YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
 # Duty: minutes after an incident's call within which its street submits the first report (首报) to the

@@ -68,7 +68,7 @@ def report_hazard(*, actor: Any, source: str, title: str, lon: float | None, lat
                   photos: Sequence[Any] = (), reported_at: datetime.datetime | None = None) -> Hazard:
     """Record a found hazard in `jurisdiction`; the same (reporter, idempotency key) twice answers the first.
 
-    `actor` is None only for the public form (its view rate-limits). Photos are
+    `actor` is None only for the public form (its view rate-limits) and IoT alarms. Photos are
     checked before anything is written, so a bad photo refuses the report.
     """
     return report_hazard_once(
@@ -83,7 +83,7 @@ def report_hazard_once(*, actor: Any, source: str, jurisdiction: Jurisdiction, i
     """report_hazard, also telling whether the hazard is new (False: a retry of an earlier submission)."""
     if actor is not None:
         ensure_in(actor, "hazards.report", jurisdiction.path)
-    elif source != HazardSource.PUBLIC:
+    elif source not in (HazardSource.PUBLIC, HazardSource.IOT):  # the IoT listener reports as the system
         raise ValidationError({"source": _("Only the public form reports without an account.")})
     key = (idempotency_key or "").strip()[:64]
     if key and actor is not None:

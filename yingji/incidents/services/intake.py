@@ -110,7 +110,8 @@ def _check_fields(actor: Any, type_code: str, channel: str, severity: str) -> No
         errors["channel"] = _("Unknown channel.")
     if severity not in Severity.values:
         errors["severity"] = _("Unknown severity.")
-    if actor is None and channel != Channel.PUBLIC:
+    # The public form and the IoT listener (yingji.iot: a device's alarm, no person) report without an account.
+    if actor is None and channel not in (Channel.PUBLIC, Channel.IOT):
         errors["channel"] = _("Only the public form may report without logging in.")
     if errors:
         raise ValidationError(errors)
