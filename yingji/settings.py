@@ -292,6 +292,19 @@ YINGJI_MQTT_CLIENT_ID = env_str("YINGJI_MQTT_CLIENT_ID", "yingji-iot-listener")
 YINGJI_IOT_TOPIC_PREFIX = env_str("YINGJI_IOT_TOPIC_PREFIX", "yingji")
 # Seconds a called team has to acknowledge before the tick calls the next candidate.
 YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
+# When escalation stops (docs/incidents.md, "Escalation"): once a team of the incident has reached
+# this step (acknowledged, departed or on_scene); after initial handling always; after this many
+# rounds (a replacement of a replacement is round 2) or teams called by escalation; and, unless
+# YINGJI_ESCALATION_CROSS_STREET, before calling a team of another street (the officer decides).
+YINGJI_ESCALATION_STOP_AT = env_str("YINGJI_ESCALATION_STOP_AT", "acknowledged")
+if YINGJI_ESCALATION_STOP_AT not in {"acknowledged", "departed", "on_scene"}:
+    raise ConfigurationError("YINGJI_ESCALATION_STOP_AT must be acknowledged, departed or on_scene, "
+                             f"got {YINGJI_ESCALATION_STOP_AT!r}")
+YINGJI_ESCALATION_MAX_ROUNDS = env_int("YINGJI_ESCALATION_MAX_ROUNDS", 2)
+YINGJI_ESCALATION_MAX_TEAMS = env_int("YINGJI_ESCALATION_MAX_TEAMS", 4)
+if YINGJI_ESCALATION_MAX_ROUNDS < 0 or YINGJI_ESCALATION_MAX_TEAMS < 0:
+    raise ConfigurationError("YINGJI_ESCALATION_MAX_ROUNDS and YINGJI_ESCALATION_MAX_TEAMS must be 0 or more")
+YINGJI_ESCALATION_CROSS_STREET = env_bool("YINGJI_ESCALATION_CROSS_STREET", False)
 # Duty: minutes after an incident's call within which its street submits the first report (首报) to the
 # level above; a draft still waiting then is escalated.
 YINGJI_DUTY_FIRST_REPORT_MINUTES = env_int("YINGJI_DUTY_FIRST_REPORT_MINUTES", 30)

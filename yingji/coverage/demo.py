@@ -4,17 +4,14 @@ The Futian demo uses the real road network of Futian and eastern Nanshan that
 ships with the engine (yingji/routing/data). A city-scale demo reaches far
 beyond that extract, so it gets a synthetic city spanning the city's box, and
 the coverage page says "synthetic network". Later steps read the loaded
-network from `context.extra["road_network"]` (resources places its stations on
-road junctions).
+network from `context.extra["road_network"]` (places stand beside its roads:
+`routing.places.RoadSpots`).
 """
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import shapely
 from django.db import transaction
 from shapely.geometry import shape
@@ -32,6 +29,7 @@ from yingji.coverage.services.networks import install_file, record_network, save
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.routing import Network, synthetic_city
 from yingji.routing.demo import FUTIAN_NPZ
+from yingji.routing.places import RoadSpots
 
 #: The shipped network is used when it spans at least this share of the demo area.
 MIN_OVERLAP = 0.8
@@ -103,35 +101,10 @@ STREET_PLACES = ((PlaceKind.MALL, 2, "购物中心"), (PlaceKind.HOSPITAL, 1, "�
                  (PlaceKind.SCHOOL, 1, "学校"))
 
 
-class _Spots:
-    """Road junctions inside a polygon, drawn without replacement (places sit on streets)."""
-
-    def __init__(self, network: Network | None) -> None:
-        self.network = network
-
-    def inside(self, boundary: dict[str, Any], n: int, rng: random.Random) -> list[tuple[float, float]]:
-        polygon = shape(boundary)
-        points: list[tuple[float, float]] = []
-        if self.network is not None:
-            minx, miny, maxx, maxy = polygon.bounds
-            lon, lat = self.network.lon, self.network.lat
-            near = np.flatnonzero((lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy))
-            near = near[shapely.contains_xy(polygon, lon[near], lat[near])]
-            if len(near):
-                picks = rng.sample(list(near), min(n, len(near)))
-                points = [(round(float(lon[i]), 6), round(float(lat[i]), 6)) for i in picks]
-        while len(points) < n:  # no junction inside (outside the extract): any point of the polygon
-            minx, miny, maxx, maxy = polygon.bounds
-            x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-            if polygon.contains(shapely.Point(x, y)):
-                points.append((round(x, 6), round(y, 6)))
-        return points
-
-
 @demo_step(26, "candidate sites")
 def generate_places(context: DemoContext) -> None:
     rng = context.sub_rng("coverage-places")
-    spots = _Spots(context.extra.get("road_network"))
+    spots = RoadSpots(context.extra.get("road_network"))
     places: list[CandidateSite] = []
     for community in context.communities:
         if not community.boundary:

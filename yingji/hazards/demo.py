@@ -12,11 +12,8 @@ import math
 import random
 from typing import Any
 
-import numpy as np
-import shapely
 from django.db import transaction
 from django.utils import timezone
-from shapely.geometry import shape
 
 from yingji.accounts.models import Membership, User
 from yingji.accounts.roles import Role
@@ -44,6 +41,7 @@ from yingji.hazards.models.hazard import new_reference
 from yingji.hazards.services.inspections import week_start
 from yingji.hazards.services.patrol import period_start
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.routing.places import RoadSpots
 
 NAMES = {
     RiskCategory.CROWDED_PLACE: ("购物广场", "农贸市场", "地铁站出入口"),
@@ -80,46 +78,6 @@ HAZARD_TITLES = {
 OTHER_TITLES = ("消防设施损坏", "安全出口堵塞", "警示标志缺失", "违规动火", "设备老化")
 # Days to close by severity (median) as the demo draws them; about 8 % run past the deadline.
 CLOSE_MEDIAN_DAYS = {HazardSeverity.MAJOR: 2.0, HazardSeverity.GENERAL: 4.0, HazardSeverity.MINOR: 6.0}
-
-
-# ---------------------------------------------------------------- places beside roads
-class RoadSpots:
-    """Points beside road segments inside a polygon: a random segment, a random spot on it, a few metres off."""
-
-    def __init__(self, network: Any) -> None:
-        self.network = network
-        if network is not None:
-            u, v, _t = network.edges()
-            self.u, self.v = u, v
-
-    def inside(self, boundary: dict[str, Any], n: int, rng: random.Random) -> list[tuple[float, float]]:
-        polygon = shape(boundary)
-        points: list[tuple[float, float]] = []
-        if self.network is not None:
-            lon, lat = self.network.lon, self.network.lat
-            minx, miny, maxx, maxy = polygon.bounds
-            box = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
-            ends = box[self.u] & box[self.v]
-            candidates = np.flatnonzero(ends)
-            if len(candidates):
-                candidates = candidates[shapely.contains_xy(polygon, lon[self.u[candidates]], lat[self.u[candidates]])]
-            for edge in rng.sample(list(candidates), min(n, len(candidates))) if len(candidates) else []:
-                a, b = self.u[edge], self.v[edge]
-                f = rng.uniform(0.2, 0.8)
-                x, y = lon[a] + f * (lon[b] - lon[a]), lat[a] + f * (lat[b] - lat[a])
-                # 8-25 m to one side of the road: a building's front, not the carriageway.
-                dx, dy = lon[b] - lon[a], lat[b] - lat[a]
-                norm = math.hypot(dx, dy) or 1.0
-                off = rng.uniform(8, 25) / 111_000 * rng.choice((-1, 1))
-                points.append((round(float(x - dy / norm * off), 6), round(float(y + dx / norm * off), 6)))
-        tries = 0
-        while len(points) < n and tries < 10_000:  # outside the extract: any point of the polygon
-            tries += 1
-            minx, miny, maxx, maxy = polygon.bounds
-            x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-            if polygon.contains(shapely.Point(x, y)):
-                points.append((round(x, 6), round(y, 6)))
-        return points
 
 
 def _square(lon: float, lat: float, metres: float) -> dict[str, Any]:

@@ -156,7 +156,7 @@ class DispatchStatus(models.TextChoices):
     ON_SCENE = "on_scene", _("On scene")
     HANDLED = "handled", _("Handled")
     RELEASED = "released", _("Released")
-    TIMED_OUT = "timed_out", _("No answer (escalated)")
+    TIMED_OUT = "timed_out", _("No answer")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -229,6 +229,7 @@ class EventKind(models.TextChoices):
     HANDLED = "handled", _("Initial handling done")
     RELEASED = "released", _("Team released")
     ESCALATED = "escalated", _("No answer, escalated")
+    ESCALATION_STOPPED = "escalation_stopped", _("No answer, escalation stopped")
     STATUS = "status", _("Status changed")
     NOTE = "note", _("Note")
     PHOTO = "photo", _("Photo")

@@ -128,12 +128,14 @@ def _detail(request: HttpRequest, incident: Incident, close_form: CloseForm | No
     steps = {step.name for step in INCIDENT.allowed(user, incident)}
     closing = "close" in steps
     may_dispatch = can(user, "dispatch", incident)
-    candidates = dispatching.recommend(incident, user=user) if may_dispatch and incident.is_open else []
+    activating = may_dispatch and dispatching.may_activate(incident)
+    candidates = dispatching.recommend(incident, user=user) if activating else []
     chosen = {c.team_id for c in dispatching.recommended_set(incident, candidates)}
     dispatches = list(incident.dispatches.select_related("team", "team__station").order_by("called_at", "id"))
     mine = respond.member_team_ids(user)
     context = {
         "incident": incident, "candidates": candidates, "recommended": chosen, "may_dispatch": may_dispatch,
+        "activating": activating,
         "any_estimated": any(c.estimated for c in candidates),
         "may_change": may_change, "closing": closing, "may_merge": "merge" in steps, "dispatches": dispatches,
         "my_dispatches": [d for d in dispatches if d.team_id in mine and d.status in ACTIVE_DISPATCH],

@@ -1,5 +1,10 @@
 """Demo step: a district shaped like Futian (or a Shenzhen-size city) and its users.
 
+The Futian district is fitted to the road extract that ships with the engine
+(routing/data): its outline is the part of Futian's box the extract's roads
+serve (`routing.places.served_area`), so every place the later steps put in
+it stands on a road and no travel time of the demo is a straight-line guess.
+
 Streets carry their official codes (data/shenzhen-divisions.csv); communities
 and grids are generated: Voronoi cells around seeded points, clipped to their
 parent, so the boundaries tile the district with no gaps or overlaps.
@@ -16,9 +21,13 @@ from typing import Any
 from django.db import transaction
 from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
+from shapely.ops import nearest_points
 
 from yingji.core.demo import DemoContext, demo_step
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.routing import Network
+from yingji.routing.demo import FUTIAN_NPZ
+from yingji.routing.places import served_area
 
 DIVISIONS = Path(__file__).parent / "data" / "shenzhen-divisions.csv"
 FUTIAN_BBOX = (114.00, 22.50, 114.09, 22.58)
@@ -44,6 +53,20 @@ COMMUNITY_STEMS = (
     "华新 华航 荔林 燕南 通新 振华 华中 圣廷 振兴 红岭 笋岗 紫荆 松岭 雅园 景新 蓝天 金海 新村 康欣 香林 "
     "上步 中心 深南 会展 市民 莲塘 香蜜 侨城 绿景 天健 泰然 车公庙 下梅 安托山 北环 彩福"
 ).split()
+
+
+def _fitted(seeds: list[tuple[float, float]], bbox: tuple[float, float, float, float],
+            region: Polygon) -> list[tuple[float, float]]:
+    """Seeds placed in `bbox` moved to the same relative place in `region`'s box, then inside `region`."""
+    minx, miny, maxx, maxy = region.bounds
+    out = []
+    for lon, lat in seeds:
+        p = Point(minx + (lon - bbox[0]) / (bbox[2] - bbox[0]) * (maxx - minx),
+                  miny + (lat - bbox[1]) / (bbox[3] - bbox[1]) * (maxy - miny))
+        if not region.contains(p):
+            p = nearest_points(region.buffer(-0.002), p)[0]
+        out.append((p.x, p.y))
+    return out
 
 
 def _read_divisions() -> list[dict[str, str]]:
@@ -179,17 +202,17 @@ def generate_jurisdictions(context: DemoContext) -> None:
     names = _Names(rng)
     city_row = by_code["440300"]
     if context.scale in ("futian", "small"):
-        bbox = FUTIAN_BBOX
+        region = served_area(Network.load(FUTIAN_NPZ), FUTIAN_BBOX)
         city = _make(Level.CITY, "440300", city_row["name"], None, None, 0)
         city.centroid_lon, city.centroid_lat = 114.0579, 22.5431
-        district = _make(Level.DISTRICT, "440304", by_code["440304"]["name"], city, box(*bbox), 0)
+        district = _make(Level.DISTRICT, "440304", by_code["440304"]["name"], city, region, 0)
         context.city, context.districts = city, [district]
         streets = [by_code[code] for code in FUTIAN_STREET_SEEDS]
-        seeds = list(FUTIAN_STREET_SEEDS.values())
+        seeds = _fitted(list(FUTIAN_STREET_SEEDS.values()), FUTIAN_BBOX, region)
         n_communities, per = (92, 6) if context.scale == "futian" else (12, 3)
         if context.scale == "small":
             streets, seeds = streets[:3], seeds[:3]
-        _build_district(context, district, box(*bbox), streets, seeds, n_communities, per, names, rng)
+        _build_district(context, district, region, streets, seeds, n_communities, per, names, rng)
     else:
         city = _make(Level.CITY, "440300", city_row["name"], None, box(*CITY_BBOX), 0)
         context.city = city

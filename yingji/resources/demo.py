@@ -2,8 +2,8 @@
 
 Futian's published figures are 642 teams with 8,400 members over 92
 communities; the small scale keeps the same proportions for 12 communities.
-Stations of every type sit inside their community (on a road node when the
-road-network step has left one in `context.extra["road_network"]`); a few
+Stations of every type sit inside their community beside one of its roads
+(when the road-network step has left one in `context.extra["road_network"]`); a few
 stations deliberately fall short of the staffing standard and a few
 certificates and maintenance dates lapse within 30 days, so the compliance and
 expiry pages have something to show. Everything is bulk-created (no audit
@@ -20,12 +20,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import shapely
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
-from shapely.geometry import Point, shape
 
 from yingji.accounts.models import Membership, User
 from yingji.accounts.roles import Role
@@ -48,6 +45,7 @@ from yingji.resources.models import (
     TeamKind,
     TeamRole,
 )
+from yingji.routing.places import BESIDE_M, RoadSpots
 
 FUTIAN_TEAMS, FUTIAN_MEMBERS, FUTIAN_COMMUNITIES = 642, 8_400, 92
 
@@ -104,43 +102,17 @@ ID_CHECK = "10X98765432"
 
 
 class _Places:
-    """Points inside a jurisdiction, on road nodes when a road network is known."""
+    """Points inside a jurisdiction, on its roads when a road network is known (routing.places.RoadSpots)."""
 
     def __init__(self, context: DemoContext, rng: random.Random) -> None:
         self.rng = rng
-        self.shapes: dict[str, Any] = {}
-        network = context.extra.get("road_network")
-        lon = getattr(network, "lon", None) if network is not None else None
-        lat = getattr(network, "lat", None) if network is not None else None
-        if isinstance(network, dict):
-            lon, lat = network.get("lon"), network.get("lat")
-        self.nodes = (np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)) if lon is not None else None
-        self.node_cache: dict[str, np.ndarray] = {}
+        self.spots = RoadSpots(context.extra.get("road_network"))
 
-    def area(self, jurisdiction: Any) -> Any:
-        if jurisdiction.code not in self.shapes:
-            self.shapes[jurisdiction.code] = shape(jurisdiction.boundary) if jurisdiction.boundary else None
-        return self.shapes[jurisdiction.code]
-
-    def point(self, jurisdiction: Any) -> tuple[float, float]:
-        area = self.area(jurisdiction)
-        if area is None:
+    def point(self, jurisdiction: Any, beside_m: tuple[float, float] = BESIDE_M) -> tuple[float, float]:
+        if not jurisdiction.boundary:
             return (float(jurisdiction.centroid_lon or 114.05), float(jurisdiction.centroid_lat or 22.54))
-        if self.nodes is not None:
-            if jurisdiction.code not in self.node_cache:
-                inside = shapely.contains_xy(area, self.nodes[0], self.nodes[1])
-                self.node_cache[jurisdiction.code] = np.flatnonzero(inside)
-            candidates = self.node_cache[jurisdiction.code]
-            if len(candidates):
-                i = int(candidates[self.rng.randrange(len(candidates))])
-                return (round(float(self.nodes[0][i]), 6), round(float(self.nodes[1][i]), 6))
-        minx, miny, maxx, maxy = area.bounds
-        for _attempt in range(200):
-            x, y = self.rng.uniform(minx, maxx), self.rng.uniform(miny, maxy)
-            if area.contains(Point(x, y)):
-                return (round(x, 6), round(y, 6))
-        p = area.representative_point()
-        return (round(p.x, 6), round(p.y, 6))
+        [spot] = self.spots.inside(jurisdiction.boundary, 1, self.rng, beside_m=beside_m)
+        return spot
 
 
 def _id_number(rng: random.Random) -> str:
@@ -186,7 +158,8 @@ def generate_resources(context: DemoContext) -> None:
     per_place: dict[str, int] = {}
 
     def station(kind: str, jurisdiction: Any, name: str, where: Any = None) -> None:
-        lon, lat = places.point(where or jurisdiction)
+        # At the kerb: a station's vehicles leave from its door, so its team's time to its own door is nil.
+        lon, lat = places.point(where or jurisdiction, beside_m=(0.0, 0.0))
         mall = kind == StationKind.MALL
         services = STATION_SERVICES.get(kind) or rng.sample(Service.values, rng.randint(3, 6))
         per_place[jurisdiction.code] = per_place.get(jurisdiction.code, 0) + 1
@@ -236,6 +209,10 @@ def generate_resources(context: DemoContext) -> None:
 
     def team(kind: str, jurisdiction: Any, name: str, home: Station | None, size: int) -> Team:
         specialties = rng.sample(TEAM_SPECIALTIES[kind], rng.randint(1, min(3, len(TEAM_SPECIALTIES[kind]))))
+        if kind == TeamKind.STATION_TEAM:
+            # A station's team is the first responder of its neighbourhood, to fires and service calls alike
+            # (the micro fire station duty): an incident at the door calls it first.
+            specialties += [Specialty.FIRE, Specialty.GENERAL]
         t = Team(jurisdiction=jurisdiction, station=home, code=f"TM{len(teams) + 1:05d}", name=name, kind=kind,
                  specialties=[s for s in Specialty.values if s in specialties],
                  contact_name=_person(rng), contact_phone=_phone(rng))

@@ -26,6 +26,7 @@ from django.utils import timezone
 from yingji.audit.context import acting_as
 from yingji.core.demo import DemoContext, demo_step
 from yingji.resources.models import Station
+from yingji.routing.places import RoadSpots
 from yingji.supplies.models import (
     Condition,
     Material,
@@ -95,23 +96,32 @@ def _phone(rng: random.Random) -> str:
     return f"0755-{rng.randint(8200_0000, 8399_9999)}"
 
 
+def _place(spots: RoadSpots, jurisdiction: Any, rng: random.Random, metres: float) -> tuple[float, float]:
+    """Near the jurisdiction's centre, beside one of its roads (on none without a boundary or a network)."""
+    lon, lat = _jitter(rng, jurisdiction.centroid_lon or 114.05, jurisdiction.centroid_lat or 22.54, metres)
+    if not jurisdiction.boundary or spots.network is None:
+        return lon, lat
+    return spots.near(lon, lat, jurisdiction.boundary, rng)
+
+
 def _warehouses(context: DemoContext, rng: random.Random) -> list[Warehouse]:
     out: list[Warehouse] = []
+    spots = RoadSpots(context.extra.get("road_network"))
     hours_day = "08:30-17:30"
     for district in context.districts:
-        lon, lat = _jitter(rng, district.centroid_lon or 114.05, district.centroid_lat or 22.54, 600)
+        lon, lat = _place(spots, district, rng, 600)
         out.append(Warehouse(jurisdiction=district, code=f"CK{district.code}", name=f"{district.name}应急物资储备库",
                              level=WarehouseLevel.DISTRICT, keeper_name="区储备库值班室", phone=_phone(rng),
                              address=f"{district.name}应急物资储备库", lon=lon, lat=lat, area_m2=2400,
                              open_24h=True, hours="24h", access_notes="叉车通道在东门；夜间联系值班室。"))
     for street in context.streets:
-        lon, lat = _jitter(rng, street.centroid_lon, street.centroid_lat, 400)
+        lon, lat = _place(spots, street, rng, 400)
         out.append(Warehouse(jurisdiction=street, code=f"CK{street.code[:9]}", name=f"{street.name}应急物资仓库",
                              level=WarehouseLevel.STREET, keeper_name=f"{street.name[:2]}仓管员", phone=_phone(rng),
                              address=f"{street.name}办事处负一层", lon=lon, lat=lat, area_m2=rng.randint(200, 600),
                              open_24h=True, hours="24h", access_notes="钥匙在街道应急办值班室。"))
     for community in context.communities:
-        lon, lat = _jitter(rng, community.centroid_lon, community.centroid_lat, 150)
+        lon, lat = _place(spots, community, rng, 150)
         out.append(Warehouse(jurisdiction=community, code=f"CK{community.code}", name=f"{community.name}应急物资仓库",
                              level=WarehouseLevel.COMMUNITY, keeper_name=f"{community.name[:2]}仓管员",
                              phone=_phone(rng), address=f"{community.name}党群服务中心一楼", lon=lon, lat=lat,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yingji.accounts.demo import generate_accounts
 from yingji.core.demo import DemoContext
+from yingji.core.travel import make_engine
 from yingji.coverage.demo import install_road_network
 from yingji.hazards.demo import generate_risk_points, generate_year
 from yingji.hazards.models import (
@@ -27,7 +28,6 @@ from yingji.hazards.models import (
 )
 from yingji.hazards.services.tasks import overdue
 from yingji.jurisdictions.demo import generate_jurisdictions
-from yingji.routing.geo import haversine_m
 
 pytestmark = pytest.mark.django_db
 
@@ -42,20 +42,11 @@ def test_the_demo_places_every_category_and_grade_beside_roads_and_a_year_of_wor
     points = list(RiskPoint.objects.all())
     assert {p.category for p in points} == set(RiskCategory.values)
     assert {p.grade for p in points} == set(RiskGrade.values)
-    # Beside a road: within 40 m of a point on a road segment of the bundled network (where the extract
-    # reaches: issue 11 fits the whole demo district onto it).
-    network = context.extra["road_network"]
-    u, v, _t = network.edges()
-    minx, miny, maxx, maxy = network.bbox
-    on_extract = [p for p in points if minx + 0.01 < p.lon < maxx - 0.01 and miny + 0.01 < p.lat < maxy - 0.01]
-    assert len(on_extract) >= 10
-    for p in on_extract[:40]:
-        near = np.flatnonzero(haversine_m(p.lon, p.lat, network.lon[u], network.lat[u]) < 600)
-        assert len(near), p.code
-        ts = np.linspace(0, 1, 21)[:, None]
-        xs = network.lon[u[near]] + ts * (network.lon[v[near]] - network.lon[u[near]])
-        ys = network.lat[u[near]] + ts * (network.lat[v[near]] - network.lat[u[near]])
-        assert haversine_m(p.lon, p.lat, xs, ys).min() < 40, p.code
+    # Beside a road: the engine snaps every one to a road segment within 40 m (issue 11 fits the whole
+    # demo district onto the bundled network).
+    engine = make_engine(context.extra["road_network"])
+    gaps = engine.prepare(np.array([(p.lon, p.lat) for p in points])).distance_m
+    assert len(points) > 40 and gaps.max() < 40
     assert PatrolPlan.objects.exists() and CheckIn.objects.exists() and Inspection.objects.exists()
     year_ago = timezone.now() - datetime.timedelta(days=330)
     assert Hazard.objects.filter(reported_at__lt=year_ago).exists()

@@ -183,9 +183,20 @@ def dispatch_teams(incident: Incident, team_ids: list[int], *, actor: Any, escal
     return dispatches
 
 
+def may_activate(incident: Incident) -> bool:
+    """One-click activation is for an incident still waiting for help: not once initial handling is done."""
+    return incident.status in (Status.REPORTED, Status.DISPATCHED, Status.ON_SCENE) and incident.handled_at is None
+
+
 def activate(incident: Incident, *, actor: Any, team_ids: list[int] | None = None) -> list[Dispatch]:
-    """One-click activation (一键启动): call the recommended set, or the officer's choice."""
+    """One-click activation (一键启动): call the recommended set, or the officer's choice.
+
+    Refused once initial handling is done (a team can still be added by name: `dispatch_teams`).
+    """
     ensure(actor, "dispatch", incident)
+    if not may_activate(incident):
+        raise ValidationError({"teams": _("Initial handling is done: one-click activation is over. "
+                                          "Add a team by name if one is still needed.")})
     if not team_ids:
         candidates = recommend(incident, user=actor)
         team_ids = [c.team_id for c in recommended_set(incident, candidates)]
@@ -195,45 +206,121 @@ def activate(incident: Incident, *, actor: Any, team_ids: list[int] | None = Non
 
 
 # ------------------------------------------------------------------- escalation
+class Stop:
+    """Why escalation calls no one in place of a call-out that timed out (the ESCALATION_STOPPED event's reason)."""
+
+    ANSWERED = "answered"          # a team of the incident reached YINGJI_ESCALATION_STOP_AT
+    HANDLED = "handled"            # initial handling is done, or the incident is closed
+    ROUNDS = "rounds"              # YINGJI_ESCALATION_MAX_ROUNDS reached
+    TEAMS = "teams"                # YINGJI_ESCALATION_MAX_TEAMS called by escalation already
+    OTHER_STREET = "other_street"  # the next team is in another street: the officer confirms
+    NO_TEAM = "no_team"            # no available team left in reach
+    #: The stops that leave the incident short of a team: the officer is alerted (once per incident).
+    EXHAUSTED = frozenset({ROUNDS, TEAMS, OTHER_STREET, NO_TEAM})
+
+
+_STOP_STEP = {"acknowledged": "acknowledged_at", "departed": "departed_at", "on_scene": "arrived_at"}
+
+
 def escalate_overdue(now: datetime.datetime | None = None, timeout_s: float | None = None) -> list[Dispatch]:
-    """Call-outs not acknowledged in time are passed to the next candidate; the officer is told.
+    """Call-outs not acknowledged in time are passed to the next candidate — within the stop rules.
 
     Run by the scheduled job `incidents.escalate` (incidents/jobs.py) every
-    few seconds. Answers the new dispatches.
+    few seconds. A call-out without an answer is marked so and its team freed;
+    the next team is called in its place unless escalation has to stop (`Stop`:
+    a team answered, initial handling is done, the caps on rounds and teams,
+    another street without the officer's word, nobody left), in which case
+    the timeline says why and, when the incident is left short, the officer
+    who called is alerted. Answers the new dispatches.
     """
     now = now or timezone.now()
     deadline = now - datetime.timedelta(seconds=ack_timeout_s() if timeout_s is None else timeout_s)
     overdue = list(Dispatch.objects.filter(status=DispatchStatus.CALLED, called_at__lte=deadline)
-                   .select_related("incident__jurisdiction", "team"))
+                   .select_related("incident__jurisdiction", "team").order_by("called_at", "pk"))
     created: list[Dispatch] = []
     for dispatch in overdue:
         created += _escalate_one(dispatch, now)
     return created
 
 
+def _root(dispatch: Dispatch) -> tuple[Dispatch, int]:
+    """The call-out a chain of replacements started from, and how many replacements deep `dispatch` is."""
+    depth, current = 0, dispatch
+    while current.escalated_from_id is not None:
+        current = Dispatch.objects.select_related("called_by").get(pk=current.escalated_from_id)
+        depth += 1
+    return current, depth
+
+
+def _street_path(incident: Incident) -> str | None:
+    """The path of the street the incident lies in (None above street level)."""
+    parts = incident.jurisdiction.path.strip("/").split("/")
+    prefixes = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    return Jurisdiction.objects.filter(path__in=prefixes, level="street").values_list("path", flat=True).first()
+
+
+def _next_team(incident: Incident, current: Dispatch, root: Dispatch, depth: int) -> tuple[str | None, Any]:
+    """(None, candidate) to call next, or (the Stop reason, the candidate it concerns or None)."""
+    if not incident.is_open or incident.status == Status.HANDLED or incident.handled_at is not None:
+        return Stop.HANDLED, None
+    stop_at = _STOP_STEP[settings.YINGJI_ESCALATION_STOP_AT]
+    if incident.dispatches.filter(**{f"{stop_at}__isnull": False}).exists():
+        return Stop.ANSWERED, None
+    if depth + 1 > settings.YINGJI_ESCALATION_MAX_ROUNDS:
+        return Stop.ROUNDS, None
+    if incident.dispatches.filter(escalated_from__isnull=False).count() >= settings.YINGJI_ESCALATION_MAX_TEAMS:
+        return Stop.TEAMS, None
+    tried = set(incident.dispatches.values_list("team_id", flat=True))
+    scope = dispatch_scope(root.called_by) if root.called_by_id else None
+    street = None if settings.YINGJI_ESCALATION_CROSS_STREET else _street_path(incident)
+    if street is not None:
+        inside = [p for p in (scope or [street]) if p.startswith(street)] or \
+                 ([street] if scope is None or any(street.startswith(p) for p in scope) else [])
+        found = team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
+                                scope_paths=inside, exclude=tried, k=1) if inside else []
+        if found:
+            return None, found[0]
+        beyond = team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
+                                 scope_paths=scope, exclude=tried, k=1)
+        return (Stop.OTHER_STREET, beyond[0]) if beyond else (Stop.NO_TEAM, None)
+    found = team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
+                            scope_paths=scope, exclude=tried, k=1)
+    return (None, found[0]) if found else (Stop.NO_TEAM, None)
+
+
 def _escalate_one(dispatch: Dispatch, now: datetime.datetime) -> list[Dispatch]:
+    officer: list[int] = []
     with transaction.atomic():
         current = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
         if current.status != DispatchStatus.CALLED:
             return []  # acknowledged meanwhile
+        incident = Incident.objects.select_for_update().select_related("jurisdiction").get(pk=dispatch.incident_id)
         current.status, current.released_at = DispatchStatus.TIMED_OUT, now
         current.save(update_fields=["status", "released_at", "updated_at"])
-        incident = dispatch.incident
         set_team_status([dispatch.team], TeamStatus.AVAILABLE, actor=None)
-        event(incident, EventKind.ESCALATED, now, dispatch=current,
-              data={"team": dispatch.team_id, "team_name": dispatch.team.name})
-        if not incident.is_open:
-            return []
-        # The next candidate, never a team already tried on this incident.
-        tried = set(incident.dispatches.values_list("team_id", flat=True))
-        scope = dispatch_scope(dispatch.called_by) if dispatch.called_by_id else None
-        nxt = team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
-                              scope_paths=scope, exclude=tried, k=1)
-        new = dispatch_teams(incident, [nxt[0].team_id], actor=None, escalated_from=current, now=now) if nxt else []
-        officer = [dispatch.called_by_id] if dispatch.called_by_id else []
-        notify.queue_officer_alert(incident, current, new[0] if new else None, officer)
-    live.broadcast(incident.jurisdiction.path, {"kind": "incident.escalated", "incident": incident.pk,
-                                                "dispatch": current.pk}, users=officer, incident=incident)
+        root, depth = _root(current)
+        officer = [root.called_by_id] if root.called_by_id else []
+        reason, candidate = _next_team(incident, current, root, depth)
+        new: list[Dispatch] = []
+        if reason is None:
+            event(incident, EventKind.ESCALATED, now, dispatch=current,
+                  data={"team": dispatch.team_id, "team_name": dispatch.team.name, "round": depth + 1,
+                        "next": candidate.team_id, "next_name": candidate.team_name})
+            new = dispatch_teams(incident, [candidate.team_id], actor=None, escalated_from=current, now=now)
+            notify.queue_officer_alert(incident, current, new[0], officer)
+        else:
+            data = {"team": dispatch.team_id, "team_name": dispatch.team.name, "reason": reason}
+            if candidate is not None:
+                data.update(next=candidate.team_id, next_name=candidate.team_name)
+            alerted = reason in Stop.EXHAUSTED and not incident.events.filter(
+                kind=EventKind.ESCALATION_STOPPED, data__alerted=True).exists()
+            data["alerted"] = alerted
+            event(incident, EventKind.ESCALATION_STOPPED, now, dispatch=current, data=data)
+            if alerted:
+                notify.queue_escalation_stopped(incident, current, reason, candidate, officer)
+    live.broadcast(incident.jurisdiction.path, {"kind": "incident.escalated" if new else "incident.escalation_stopped",
+                                                "incident": incident.pk, "dispatch": current.pk},
+                   users=officer, incident=incident)
     return new
 
 

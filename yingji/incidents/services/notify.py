@@ -5,6 +5,8 @@
   settings.YINGJI_CALLOUT_CHANNELS), all written at once by
   `messaging.services.send_many`;
 - `queue_officer_alert`: the officer who called a team that did not answer;
+- `queue_escalation_stopped`: the same officer, when escalation stopped with the
+  incident short of a team (caps, another street, nobody left);
 - `notify_webhooks`: the robots subscribed to the "incidents" topic over the
   incident's jurisdiction (a new incident, teams called). Intake calls it for
   every incident, so it asks the database nothing while no robot listens
@@ -94,6 +96,27 @@ def queue_officer_alert(incident: Incident, timed_out: Dispatch, replacement: Di
     return messaging.send(subject=incident, jurisdiction=incident.jurisdiction, topic=TOPIC, event="escalated",
                           title=title, body=text, payload={**_describe(incident), "dispatch": timed_out.pk},
                           recipients=officer_ids, channels=[Channel.IN_APP], robots=False)
+
+
+def queue_escalation_stopped(incident: Incident, timed_out: Dispatch, reason: str, candidate: Any,
+                             officer_ids: list[int]) -> Message | None:
+    """Tell the officer that escalation stopped with the incident short of a team, and why (dispatch.Stop)."""
+    if not officer_ids:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Escalation stopped: %(type)s, %(address)s") % {"type": incident.type_label,
+                                                                 "address": incident.address or incident.jurisdiction.name}
+        why = {
+            "rounds": _("%(team)s did not answer and the escalation rounds are used up."),
+            "teams": _("%(team)s did not answer and escalation has called as many teams as it may."),
+            "other_street": _("%(team)s did not answer; the next team, %(next)s, is in another street."),
+            "no_team": _("%(team)s did not answer and no other team is available."),
+        }[reason] % {"team": timed_out.team.name, "next": getattr(candidate, "team_name", "")}
+        text = why + " " + _("Choose a team on the incident page.")
+    return messaging.send(subject=incident, jurisdiction=incident.jurisdiction, topic=TOPIC,
+                          event="escalation_stopped", title=title, body=text,
+                          payload={**_describe(incident), "dispatch": timed_out.pk, "reason": reason},
+                          recipients=officer_ids, channels=[Channel.IN_APP], robots=False, ask_ack=True)
 
 
 def notify_webhooks(incident_id: int, kind: str, *, incident: Incident | None = None) -> Message | None:

@@ -163,7 +163,7 @@ def _report_data(dispatch: Dispatch) -> dict[str, Any]:
 
 def _refusal(dispatch: Dispatch) -> str:
     if dispatch.status == DispatchStatus.TIMED_OUT:
-        return _("This call-out was passed to another team after no answer.")
+        return _("This call-out timed out without an answer; the officer decides who goes.")
     if dispatch.status in (DispatchStatus.RELEASED, DispatchStatus.CANCELLED):
         return _("This call-out is over.")
     return _("This call-out is already at the step “%(status)s”.") % {"status": dispatch.get_status_display()}
