@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yingji.core.scope import ensure, ensure_in
+from yingji.core.scope import ensure, ensure_in, granted_paths
 from yingji.duty.models import EntryKind, LogEntry, Shift, ShiftKind
 from yingji.jurisdictions.models import Jurisdiction
 
@@ -40,11 +40,14 @@ class Linkable:
     url_name: str
     # Field of the row's own reference number (shown and searched), or "" for the id.
     reference_field: str = ""
+    # Rows issued above the author's area that also concern it, by these field values: a district's
+    # released warning is forwarded and acted on by its communities, who cannot see its draft.
+    from_above: tuple[tuple[str, str], ...] = ()
 
 
 LINKABLE = (
     Linkable("incidents.incident", gettext_lazy("Incident"), "incidents:detail", "reference"),
-    Linkable("warnings.earlywarning", gettext_lazy("Warning"), "warnings:detail"),
+    Linkable("warnings.earlywarning", gettext_lazy("Warning"), "warnings:detail", from_above=(("state", "released"),)),
     Linkable("hazards.hazard", gettext_lazy("Hazard"), "hazards:detail", "reference"),
 )
 
@@ -62,6 +65,27 @@ def linkables() -> dict[str, tuple[Linkable, type[models.Model]]]:
     return found
 
 
+def _above(paths: list[str]) -> list[str]:
+    """The paths of the jurisdictions strictly above these."""
+    found: set[str] = set()
+    for path in paths:
+        codes = [c for c in path.strip("/").split("/") if c]
+        found.update(f"/{'/'.join(codes[:n])}/" for n in range(1, len(codes)))
+    return sorted(found)
+
+
+def linkable_rows(actor: Any, item: Linkable, model: type[models.Model],
+                  paths: list[str] | None = None) -> models.QuerySet[Any]:
+    """The rows of a linkable ledger the actor may link to: those they see, and (`from_above`) those issued
+    above their area (`paths`: the actor's duty areas by default) that concern it."""
+    rows = model.objects.visible_to(actor)  # type: ignore[attr-defined]
+    if not item.from_above:
+        return rows
+    above = _above(paths if paths is not None else granted_paths(actor, "duty.add_logentry"))
+    return model._default_manager.filter(Q(pk__in=rows.values("pk")) | Q(jurisdiction__path__in=above,
+                                                                         **dict(item.from_above)))
+
+
 def subject_key(obj: models.Model) -> str:
     return f"{obj._meta.app_label}.{obj._meta.model_name}:{obj.pk}"
 
@@ -74,8 +98,8 @@ def resolve_subject(actor: Any, key: str) -> models.Model | None:
     known = linkables()
     if kind not in known or not pk.isdigit():
         raise ValidationError({"subject": _("Link to an incident, a warning or a hazard.")})
-    model = known[kind][1]
-    obj = model.objects.visible_to(actor).filter(pk=int(pk)).first()  # type: ignore[attr-defined]
+    item, model = known[kind]
+    obj = linkable_rows(actor, item, model).filter(pk=int(pk)).first()
     if obj is None:
         raise ValidationError({"subject": _("No such record in your area.")})
     return obj
@@ -165,7 +189,12 @@ def recent_subjects(actor: Any, jurisdiction: Jurisdiction, *, now: datetime.dat
     now = now or timezone.now()
     choices: list[tuple[str, str]] = []
     for name, (item, model) in linkables().items():
-        queryset = model.objects.visible_to(actor).in_subtree(jurisdiction.path)  # type: ignore[attr-defined]
+        queryset = linkable_rows(actor, item, model, [jurisdiction.path])
+        if item.from_above:
+            queryset = queryset.filter(Q(jurisdiction__path__startswith=jurisdiction.path)
+                                       | Q(jurisdiction__path__in=_above([jurisdiction.path])))
+        else:
+            queryset = queryset.in_subtree(jurisdiction.path)
         queryset = queryset.filter(created_at__gte=now - datetime.timedelta(days=days)).order_by("-created_at")
         for obj in queryset[:limit]:
             choices.append((f"{name}:{obj.pk}", f"{item.label} · {subject_text(obj)}"))

@@ -95,3 +95,32 @@ def test_an_entry_links_to_an_incident_the_author_may_see(two_shifts):
         log.update_entry(entry, actor=cast.officer_a, summary="改", now=at)
     log.update_entry(entry, actor=two, summary="火情已报街道，消防已到场", now=at)
     assert Handover.objects.count() == 0
+
+
+def test_an_entry_links_to_a_warning_and_a_hazard_of_the_area_and_not_of_another(two_shifts):
+    from yingji.hazards.tests.builders import hazard
+    from yingji.warnings.models import EarlyWarning
+    from yingji.warnings.tests.builders import draft
+
+    cast, _day, _night, (_one, two, _three) = two_shifts
+    at = local(2027, 3, 1, 11)
+    warning = draft(cast, now=at)  # the district's: linkable below it once released, not while a draft
+    with pytest.raises(ValidationError):
+        log.resolve_subject(two, log.subject_key(warning))
+    EarlyWarning.objects.filter(pk=warning.pk).update(state="released", released_at=at, sent=at)
+    blocked = hazard(cast.community_a, title="消防通道被占用")
+    elsewhere = hazard(cast.community_c, title="C社区边坡裂缝")
+    about_warning = log.add_entry(actor=two, jurisdiction=cast.community_a, kind=EntryKind.INSTRUCTION,
+                                  summary="转发暴雨黄色预警，通知网格员巡查低洼点",
+                                  subject=log.resolve_subject(two, log.subject_key(warning)), now=at)
+    about_hazard = log.add_entry(actor=two, jurisdiction=cast.community_a, kind=EntryKind.VISIT,
+                                 summary="复查消防通道，已清理", subject=log.resolve_subject(two, log.subject_key(blocked)),
+                                 now=at)
+    assert about_warning.subject == warning and list(log.entries_about(warning)) == [about_warning]
+    choices = dict(log.recent_subjects(two, cast.community_a))  # (rows created just now, on the wall clock)
+    assert {f"warnings.earlywarning:{warning.pk}", f"hazards.hazard:{blocked.pk}"} <= set(choices)
+    assert f"hazards.hazard:{elsewhere.pk}" not in choices
+    assert about_hazard.subject == blocked and list(log.entries_about(blocked)) == [about_hazard]
+    with pytest.raises(ValidationError) as refused:  # community C's hazard lies outside A's officer's area
+        log.resolve_subject(two, log.subject_key(elsewhere))
+    assert "subject" in refused.value.message_dict

@@ -133,5 +133,8 @@ def test_the_report_counts_the_hazards_reported_closed_and_overdue_in_the_area(a
     assert (section["reported"], section["closed"], section["overdue"]) == (1, 1, 1)
     assert [h["title"] for h in section["items"]] == ["消防通道被占用"]
     assert {u["name"]: u["hazards"] for u in report.content["units"]} == {"A社区": 1, "B社区": 0}
+    assert report.content["totals"]["hazards"] == 1
     book = openpyxl.load_workbook(io.BytesIO(report_xlsx(report)))
     assert any(row[2] == "消防通道被占用" for row in book["隐患"].iter_rows(values_only=True))
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(report))).pages).replace(" ", "")
+    assert "消防通道被占用" in text and "C社区边坡裂缝" not in text
