@@ -1,4 +1,5 @@
-"""Outbound HTTP to addresses that users type in: group robots, webhooks, the SMS gateway, push endpoints.
+"""Outbound HTTP to addresses that users type in: group robots, webhooks, the SMS gateway, push endpoints
+(posts), and the CAP feeds the warnings centre polls (`get`).
 
 Community staff register a robot's URL and press "test"; a phone registers
 its push endpoint. Without a guard, the server would post wherever it is
@@ -44,7 +45,8 @@ RESOLVE_TTL_S = 5.0
 
 
 class OutboundError(Exception):
-    """A post that did not succeed, by kind: not_allowed, bad_url, unresolved, network, timeout, http:<status>."""
+    """A request that did not succeed, by kind: not_allowed, bad_url, unresolved, network, timeout,
+    http:<status>, too_large (an answer longer than the caller takes)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -151,8 +153,8 @@ def _pool(scheme: str, address: Address, port: int, host: str) -> urllib3.HTTPCo
     return pool
 
 
-def post(url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float | None = None) -> Answer:
-    """POST to a user-given URL under the rules above; a 2xx answer, or OutboundError."""
+def _request(method: str, url: str, body: bytes | None, headers: dict[str, str] | None, timeout: float | None,
+             max_bytes: int, whole: bool) -> Answer:
     scheme, host, port, path, address = checked_address(url)
     default_port = 443 if scheme == "https" else 80
     host_header = host if port == default_port else f"{host}:{port}"
@@ -161,10 +163,12 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None, timeout: 
     seconds = float(timeout if timeout is not None else getattr(settings, "YINGJI_OUTBOUND_TIMEOUT_S", 5))
     try:
         response = _pool(scheme, address, port, host).urlopen(
-            "POST", path, body=body, headers={"Host": host_header, **(headers or {})}, retries=False,
+            method, path, body=body, headers={"Host": host_header, **(headers or {})}, retries=False,
             redirect=False, timeout=urllib3.Timeout(connect=seconds, read=seconds), preload_content=False)
         try:
-            data = response.read(MAX_ANSWER_BYTES)
+            data = response.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                response.close()  # the rest is unread: this connection must not serve the next request
         finally:
             response.release_conn()
     except urllib3.exceptions.NewConnectionError as exc:  # (a subclass of the timeout error in urllib3 2)
@@ -175,7 +179,24 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None, timeout: 
         raise OutboundError("network") from exc
     if not 200 <= response.status < 300:
         raise OutboundError(f"http:{response.status}")
+    if len(data) > max_bytes:
+        if whole:  # a document cut short is worse than none
+            raise OutboundError("too_large")
+        data = data[:max_bytes]  # a receiver's acknowledgement: its start is all that is read
     return Answer(response.status, data)
+
+
+def post(url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float | None = None) -> Answer:
+    """POST to a user-given URL under the rules above; a 2xx answer, or OutboundError."""
+    return _request("POST", url, body, headers, timeout, MAX_ANSWER_BYTES, whole=False)
+
+
+def get(url: str, headers: dict[str, str] | None = None, timeout: float | None = None,
+        max_bytes: int = MAX_ANSWER_BYTES) -> Answer:
+    """GET a user-given URL (a CAP feed the operator configured) under the same rules: only public
+    addresses unless allowed, the checked address connected to, no redirect followed; a 2xx answer
+    of at most `max_bytes` (else OutboundError("too_large")), or OutboundError."""
+    return _request("GET", url, None, headers, timeout, max_bytes, whole=True)
 
 
 class PostSession:

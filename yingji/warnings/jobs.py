@@ -6,7 +6,7 @@ import datetime
 
 from yingji.audit.context import acting_as
 from yingji.core.jobs import periodic
-from yingji.warnings import release, services
+from yingji.warnings import feeds, release, services
 
 
 @periodic("warnings.expire", every=datetime.timedelta(minutes=1))
@@ -20,3 +20,10 @@ def remind(now: datetime.datetime) -> dict[str, int]:
     """Remind those who have not acknowledged a warning in force after its set time."""
     with acting_as(None, source="task"):
         return release.remind_due(now)
+
+
+@periodic("warnings.poll_feeds", every=datetime.timedelta(minutes=1), lease=datetime.timedelta(minutes=10))
+def poll_feeds(now: datetime.datetime) -> dict[str, int]:
+    """The CAP feeds whose interval has passed: each new message becomes a draft warning."""
+    with acting_as(None, source="task"):
+        return feeds.poll_due(now)

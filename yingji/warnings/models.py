@@ -273,8 +273,10 @@ class CapFeed(LedgerModel):
     last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     imported = models.PositiveIntegerField(_("messages imported"), default=0)
+    # Entry links already fetched (the last few hundred), so that a poll fetches only new entries.
+    seen = models.JSONField(_("entries seen"), default=list, blank=True)
 
-    audit_exclude = ("created_at", "updated_at", "last_polled_at", "last_error", "imported")
+    audit_exclude = ("created_at", "updated_at", "last_polled_at", "last_error", "imported", "seen")
 
     class Meta:
         verbose_name = _("CAP feed")

@@ -28,7 +28,7 @@ from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.messaging.models import ContactList, DeliveryStatus
-from yingji.warnings import audience, cap, progress, services, workflows
+from yingji.warnings import audience, cap, feeds, progress, services, workflows
 from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_WORD, Hazard
 from yingji.warnings.catalogue import Level as WarningLevel
 from yingji.warnings.models import CapFeed, CapScope, EarlyWarning, Origin, State, TargetGroup
@@ -440,7 +440,87 @@ def cap_import(request: HttpRequest) -> HttpResponse:
                   status=422 if error else 200)
 
 
+def _feed_jurisdictions(user: Any) -> Any:
+    return (Jurisdiction.objects.restrict(user, "warnings.add_capfeed")
+            .filter(level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY]).order_by("path"))
+
+
+def _feed_fields(request: HttpRequest, choices: Any) -> dict[str, Any]:
+    post = request.POST
+    every = post.get("every_minutes", "").strip()
+    return {"jurisdiction": choices.filter(code=post.get("jurisdiction", "")).first(),
+            "name": post.get("name", ""), "url": post.get("url", ""),
+            "every_minutes": int(every) if every.isdigit() else None, "is_active": post.get("is_active") == "on"}
+
+
 @login_required
 def feed_list(request: HttpRequest) -> HttpResponse:
-    feeds = CapFeed.objects.visible_to(request.user).select_related("jurisdiction")
-    return render(request, "warnings/feeds.html", {"feeds": feeds})
+    """The CAP feeds the centre polls, and the form to add one (for those who may)."""
+    feeds_ = CapFeed.objects.visible_to(request.user).select_related("jurisdiction")
+    choices = _feed_jurisdictions(request.user)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"every_minutes": 5, "is_active": True}
+    if request.method == "POST":
+        fields = _feed_fields(request, choices)
+        try:
+            feed = feeds.save_feed(None, actor=request.user, **fields)
+        except ValidationError as exc:
+            errors, values = _errors(exc), {**request.POST.dict(), "is_active": fields["is_active"]}
+        else:
+            messages.success(request, _("The feed is added; it is polled within a minute."))
+            return redirect(f"{reverse('warnings:feeds')}#feed-{feed.pk}")
+    manageable = set(CapFeed.objects.restrict(request.user, "change").values_list("pk", flat=True))
+    return render(request, "warnings/feeds.html", {"feeds": feeds_, "jurisdictions": choices, "errors": errors,
+                                                   "values": values, "manageable": manageable},
+                  status=422 if errors else 200)
+
+
+def _feed(request: HttpRequest, pk: int) -> CapFeed:
+    return get_object_or_404(CapFeed.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+
+
+@login_required
+def feed_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request, pk)
+    if not can(request.user, "change", feed):
+        return render(request, "warnings/forbidden.html", status=403)
+    choices = Jurisdiction.objects.restrict(request.user, "warnings.change_capfeed").filter(
+        level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY]).order_by("path")
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"jurisdiction": feed.jurisdiction.code, "name": feed.name, "url": feed.url,
+                              "every_minutes": feed.every_minutes, "is_active": feed.is_active}
+    if request.method == "POST":
+        fields = _feed_fields(request, choices)
+        try:
+            feeds.save_feed(feed, actor=request.user, **fields)
+        except ValidationError as exc:
+            errors, values = _errors(exc), {**request.POST.dict(), "is_active": fields["is_active"]}
+        else:
+            messages.success(request, _("The feed is saved."))
+            return redirect("warnings:feeds")
+    return render(request, "warnings/feed_form.html", {"feed": feed, "jurisdictions": choices, "errors": errors,
+                                                       "values": values}, status=422 if errors else 200)
+
+
+@login_required
+@require_POST
+def feed_poll(request: HttpRequest, pk: int) -> HttpResponse:
+    """Poll a feed now (the operator checks a new feed, or wants the bureau's latest at once)."""
+    feed = _feed(request, pk)
+    if not can(request.user, "change", feed):
+        return render(request, "warnings/forbidden.html", status=403)
+    outcome = feeds.poll(feed, timezone.now())
+    if outcome.errors:
+        messages.error(request, " · ".join(outcome.errors)[:500])
+    messages.info(request, _("Polled: %(new)d new message(s), %(known)d already received.")
+                  % {"new": outcome.imported, "known": outcome.known})
+    return redirect("warnings:feeds")
+
+
+@login_required
+@require_POST
+def feed_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request, pk)
+    feeds.delete_feed(feed, actor=request.user)
+    messages.success(request, _("The feed is removed."))
+    return redirect("warnings:feeds")

@@ -27,3 +27,46 @@ def receiver(settings):  # type: ignore[no-untyped-def]
         settings.YINGJI_SMS_GATEWAY_CONTENT_TYPE = "json"
         settings.YINGJI_SMS_GATEWAY_SUCCESS = "errcode=0"
         yield state
+
+
+class _Site:
+    """What the feed server answers: {path: (status, content type, body)}, and the GETs it got."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.pages: dict[str, tuple[int, str, bytes]] = {}
+        self.gets: list[str] = []
+
+
+@pytest.fixture
+def feed_server(settings):  # type: ignore[no-untyped-def]
+    """A local HTTP server playing the weather bureau's CAP feed (GET only), on 127.0.0.1 (allowed)."""
+    import http.server
+    import threading
+
+    settings.YINGJI_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    site = _Site()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            site.gets.append(self.path)
+            status, kind, body = site.pages.get(self.path, (404, "text/plain", b"not found"))
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    site.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    server.shutdown()
+    server.server_close()
