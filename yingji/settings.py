@@ -338,6 +338,13 @@ YINGJI_WARNING_APPROVAL_LEVELS = env_list("YINGJI_WARNING_APPROVAL_LEVELS", ["or
 if set(YINGJI_WARNING_APPROVAL_LEVELS) - {"blue", "yellow", "orange", "red"}:
     raise ConfigurationError("YINGJI_WARNING_APPROVAL_LEVELS lists levels among blue,yellow,orange,red, "
                              f"got {YINGJI_WARNING_APPROVAL_LEVELS!r}")
+# Minutes a warning may wait for approval before the approvers (street, district) are told it is overdue.
+YINGJI_WARNING_APPROVAL_DEADLINE_MINUTES = env_int("YINGJI_WARNING_APPROVAL_DEADLINE_MINUTES", 10)
+# Requests a minute one address may make to the public warning pages and feeds (no login; 0: no limit).
+YINGJI_WARNING_PUBLIC_RATE_PER_MINUTE = env_int("YINGJI_WARNING_PUBLIC_RATE_PER_MINUTE", 120)
+if YINGJI_WARNING_APPROVAL_DEADLINE_MINUTES < 1 or YINGJI_WARNING_PUBLIC_RATE_PER_MINUTE < 0:
+    raise ConfigurationError("YINGJI_WARNING_APPROVAL_DEADLINE_MINUTES must be at least 1 and "
+                             "YINGJI_WARNING_PUBLIC_RATE_PER_MINUTE not negative")
 YINGJI_CAP_SIGNING_KEY = env_str("YINGJI_CAP_SIGNING_KEY", "")
 YINGJI_CAP_SIGNING_CERT = env_str("YINGJI_CAP_SIGNING_CERT", "")
 YINGJI_CAP_SIGNING_KEY_PASSWORD = env_str("YINGJI_CAP_SIGNING_KEY_PASSWORD", "")

@@ -10,8 +10,11 @@ thousands of phones at once.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages as django_messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET, require_POST
 
+from yingji.core import ratelimit
+from yingji.core.http import client_ip
 from yingji.core.scope import can
 from yingji.messaging import services as messaging
 from yingji.messaging.models import Delivery, Message
@@ -30,6 +35,25 @@ from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_RANK, LEVEL_W
 from yingji.warnings.models import CapScope, EarlyWarning, State
 
 PUBLIC_CACHE_S = 30
+
+
+def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse (429) an address without login past YINGJI_WARNING_PUBLIC_RATE_PER_MINUTE requests a minute
+    (core.ratelimit, shared by every process through the cache). Outside the page cache, so cached
+    answers count too: the limit protects the server's bandwidth in a storm, not only its database."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            limit = int(settings.YINGJI_WARNING_PUBLIC_RATE_PER_MINUTE)
+            if ratelimit.take(f"public:warnings:{client_ip(request) or 'unknown'}", 1, limit) < 1:
+                response = HttpResponse(_("Too many requests from this address; try again in a minute."),
+                                        status=429, content_type="text/plain; charset=utf-8")
+                response["Retry-After"] = "60"
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
 SHOWN_STATES = (State.RELEASED, State.SUPERSEDED, State.CANCELLED, State.EXPIRED)
 
 
@@ -39,12 +63,14 @@ def _active() -> list[EarlyWarning]:
     return rows
 
 
+@rate_limited
 @require_GET
 @cache_page(PUBLIC_CACHE_S)
 def public_list(request: HttpRequest) -> HttpResponse:
     return render(request, "warnings/public.html", {"warnings": _active(), "now": timezone.now()})
 
 
+@rate_limited
 @require_GET
 @cache_page(PUBLIC_CACHE_S)
 def atom_feed(request: HttpRequest) -> HttpResponse:
@@ -57,6 +83,7 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
         content_type="application/atom+xml; charset=utf-8")
 
 
+@rate_limited
 @require_GET
 @cache_page(PUBLIC_CACHE_S)
 def rss_feed(request: HttpRequest) -> HttpResponse:
@@ -67,6 +94,7 @@ def rss_feed(request: HttpRequest) -> HttpResponse:
         content_type="application/rss+xml; charset=utf-8")
 
 
+@rate_limited
 @require_GET
 def public_cap(request: HttpRequest, identifier: str) -> HttpResponse:
     """The CAP XML of a public warning as released (also after it ended: receivers follow references)."""
@@ -74,6 +102,7 @@ def public_cap(request: HttpRequest, identifier: str) -> HttpResponse:
     return HttpResponse(warning.cap_xml.encode(), content_type=cap.CONTENT_TYPE)
 
 
+@rate_limited
 @require_GET
 def icon(request: HttpRequest, hazard: str, level: str) -> HttpResponse:
     """The icon of a hazard type at a level: the level's colour, the hazard's pictogram and name."""
@@ -115,6 +144,7 @@ def _position(request: HttpRequest, warning: EarlyWarning) -> tuple[float, float
     return None
 
 
+@rate_limited
 @require_GET
 def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
     """What a resident or grid worker sees on a phone: colour, what is happening, what to do,

@@ -9,7 +9,9 @@
 Which levels need approval is settings.YINGJI_WARNING_APPROVAL_LEVELS (orange
 and red by default). Approving needs `warnings.approve` over the warning's
 jurisdiction (streets, the district) and someone other than the composer
-(services.approve checks that); releasing needs `warnings.publish`. The
+(services.approve checks that); releasing needs `warnings.publish`. A warning
+pending longer than YINGJI_WARNING_APPROVAL_DEADLINE_MINUTES is escalated to
+the approvers once (escalation.py, run by the job `workflows.deadlines`). The
 steps' side effects (freezing and signing the CAP, ending the warning an
 update or cancel replaces, the fan-out) are in services.py.
 """
@@ -23,8 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yingji.warnings.escalation import approval_deadline, overdue_approval
 from yingji.warnings.models import EarlyWarning, MsgType, State
-from yingji.workflows.machine import Transition, Workflow
+from yingji.workflows.machine import Deadline, Transition, Workflow
 
 PUBLISH = "warnings.publish"
 APPROVE = "warnings.approve"
@@ -95,6 +98,8 @@ WARNING = Workflow(
         Transition("lift", source=[S.RELEASED], target=S.CANCELLED),
         Transition("expire", source=[S.RELEASED], target=S.EXPIRED),
     ],
+    # Left waiting for approval past YINGJI_WARNING_APPROVAL_DEADLINE_MINUTES: the approvers are told.
+    deadlines={S.PENDING: Deadline(after=approval_deadline, escalate=overdue_approval)},
 )
 
 
