@@ -9,8 +9,9 @@ incidents.change_incident over the incident's jurisdiction). Arrive and handle
 are automatic: the first team to report arrival puts the incident on scene,
 the first to report handling marks it initially handled (services/respond.py,
 which checks the responder's own permission on the call-out). The 1-3-5
-clock fields stay the services' work; every status change also leaves a
-WorkflowEvent beside the incident's own timeline (IncidentEvent).
+clock fields stay the services' work; intake records the start (reported) and
+every status change leaves a WorkflowEvent beside the incident's own timeline
+(IncidentEvent).
 """
 
 from __future__ import annotations

@@ -179,10 +179,16 @@ class Workflow:
 
     def start(self, obj: Any, *, actor: Any, note: str = "", now: datetime.datetime | None = None) -> None:
         """Record that `obj` was created in its first state (and open that state's deadline)."""
+        self.start_many([obj], actor=actor, note=note, now=now)
+
+    def start_many(self, objs: Sequence[Any], *, actor: Any, note: str = "",
+                   now: datetime.datetime | None = None) -> None:
+        """`start` for objects created together (a batch of calls): one INSERT of their events."""
         now = now or timezone.now()
-        state = getattr(obj, self.field)
-        self._record(obj, "start", "", state, actor, note, now)
-        self._deadline(obj, state, now, opened=True)
+        WorkflowEvent.objects.bulk_create([self._event(obj, "start", "", getattr(obj, self.field), actor, note, now)
+                                           for obj in objs])
+        for obj in objs:
+            self._deadline(obj, getattr(obj, self.field), now, opened=True)
 
     def transition(self, obj: Any, name: str, *, actor: Any, note: str = "", effect: Effect | None = None,
                    now: datetime.datetime | None = None, locked: bool = False, save: bool = True) -> Any:
@@ -223,8 +229,12 @@ class Workflow:
 
     def _record(self, obj: Any, step: str, before: str, after: str, actor: Any, note: str,
                 now: datetime.datetime) -> None:
+        self._event(obj, step, before, after, actor, note, now).save(force_insert=True)
+
+    def _event(self, obj: Any, step: str, before: str, after: str, actor: Any, note: str,
+               now: datetime.datetime) -> WorkflowEvent:
         user = actor if getattr(actor, "pk", None) else None
-        WorkflowEvent.objects.create(
+        return WorkflowEvent(
             content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, workflow=self.name,
             transition=step, from_state=before, to_state=after, at=now, actor=user,
             actor_name=str(user)[:150] if user else "", note=(note or "")[:300],

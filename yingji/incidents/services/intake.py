@@ -4,7 +4,7 @@ An intake is on the hot path of every external platform's push (hundreds a
 second at peak), so it asks the database only what it must: the idempotency
 key and the nearby open incidents (two small queries compiled once, see
 core/prepared.py), then one transaction writing the incident, its audit
-record and its timeline. The jurisdiction comes from the in-memory locator.
+record, its timeline and the first step of its workflow. The jurisdiction comes from the in-memory locator.
 """
 
 from __future__ import annotations
@@ -196,6 +196,7 @@ def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | No
     try:
         with transaction.atomic():
             incident.save()
+            INCIDENT.start(incident, actor=actor, now=now)
             for row in events:
                 row.incident = incident  # now with its id
                 row.save()
@@ -281,6 +282,7 @@ def report_incidents(*, actor: Any, calls: list[dict[str, Any]]) -> list[BatchRe
             Incident.objects.bulk_create(incidents)
             _flag_duplicates_within(incidents)
             record_created_in_bulk(incidents)
+            INCIDENT.start_many(incidents, actor=actor, now=now)
             IncidentEvent.objects.bulk_create([row for incident in incidents
                                                for row in _first_events(incident, actor, now)])
     except IntegrityError:

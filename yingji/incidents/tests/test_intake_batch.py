@@ -14,6 +14,7 @@ from yingji.core.testing import api_client
 from yingji.incidents.models import EventKind, Incident, IncidentEvent
 from yingji.incidents.services.intake import MAX_BATCH, report_incident, report_incidents
 from yingji.incidents.tests.builders import A_POINT, B_POINT, C_POINT
+from yingji.incidents.workflows import INCIDENT
 from yingji.supplies.tests.builders import race
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,9 @@ def test_good_calls_are_created_and_bad_ones_refused_each_on_its_own(cast):
         assert incident.events.filter(kind=EventKind.REPORTED).count() == 1
         record = ChangeRecord.objects.get(content_type=ContentType.objects.get_for_model(Incident), object_id=str(incident.pk), action="create")
         assert record.actor_id == cast.commander.pk and record.jurisdiction_path == incident.jurisdiction.path
+        [start] = INCIDENT.history(incident)  # the workflow's first step, as a single call writes it
+        assert (start.transition, start.to_state, start.actor, start.path) == (
+            "start", "reported", cast.commander, incident.jurisdiction.path)
 
 
 def test_the_audit_record_of_a_batch_call_is_that_of_a_single_call(cast):

@@ -170,7 +170,8 @@ def test_an_incident_moves_through_its_workflow_with_the_1_3_5_clock(cast):
     assert incident.status == Status.HANDLED
     assert incident.dispatched_at and incident.arrived_at and incident.handled_at  # the clock is still written
     steps = [(e.transition, e.from_state, e.to_state, e.actor) for e in INCIDENT.history(incident)]
-    assert steps == [("dispatch", "reported", "dispatched", cast.officer_a),
+    assert steps == [("start", "", "reported", cast.officer_a),  # written by intake
+                     ("dispatch", "reported", "dispatched", cast.officer_a),
                      ("arrive", "dispatched", "on_scene", cast.responder_a),
                      ("handle", "on_scene", "handled", cast.responder_a)]
     # Arrive and handle are automatic: never offered as buttons.
