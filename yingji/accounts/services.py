@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from yingji.accounts.models import ApiToken, Membership, User
 from yingji.accounts.roles import Role
 from yingji.core.scope import ensure, ensure_in, granted_paths
+from yingji.core.validators import check_mobile
 from yingji.jurisdictions.models import Jurisdiction
 
 
@@ -43,6 +44,10 @@ def create_user(*, actor: Any, username: str, password: str, display_name: str =
         raise ValidationError({"username": _("This user name is taken.")})
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    try:
+        phone = check_mobile(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
     user = User(username=username, display_name=display_name, phone=phone)
     try:
         password_validation.validate_password(password, user)

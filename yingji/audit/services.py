@@ -80,11 +80,18 @@ def _name_of(row: models.Model) -> str:
     return str(row)
 
 
+def _shown(display: Any, value: Any) -> Any:
+    # None when the value reads as itself: pages then show `old`/`new`, which is what
+    # the apps that mask people's numbers in a history (resources.privacy, hazards.history) rewrite.
+    return None if display == value else display
+
+
 def history_rows(obj: models.Model) -> list[dict[str, Any]]:
     """History as plain rows with field labels, for the UI and the API.
 
     `old`/`new` are the values as logged; `old_display`/`new_display` are what a
-    person reads (labels of choices, names of related rows, local times)."""
+    person reads instead (labels of choices, names of related rows, local times), or
+    None when the value reads as itself."""
     fields = {f.name: f for f in obj._meta.concrete_fields}
     records = list(history_of(obj))
     names = _related_names(fields, records)
@@ -95,7 +102,8 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
             field = fields.get(name)
             changes.append({
                 "field": name, "label": str(field.verbose_name) if field else name, "old": old, "new": new,
-                "old_display": _display(field, old, names), "new_display": _display(field, new, names),
+                "old_display": _shown(_display(field, old, names), old),
+                "new_display": _shown(_display(field, new, names), new),
             })
         rows.append({
             "at": record.at,

@@ -44,6 +44,7 @@ class _Index:
     ranks: list[int]
     rows: dict[int, tuple]
     checked: float
+    bounds: tuple[float, float, float, float] | None = None
 
 
 _lock = threading.Lock()
@@ -70,7 +71,11 @@ def _build(version: tuple) -> _Index:
         geoms.append(geom)
         ids.append(pk)
         ranks.append(_LEVEL_RANK.get(level, 0))
-    return _Index(version, STRtree(geoms), geoms, ids, ranks, rows, time.monotonic())
+    bounds = None
+    if geoms:
+        boxes = [g.bounds for g in geoms]
+        bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return _Index(version, STRtree(geoms), geoms, ids, ranks, rows, time.monotonic(), bounds)
 
 
 def _current() -> _Index:
@@ -131,6 +136,16 @@ def locate(lon: float, lat: float) -> Jurisdiction | None:
     if row is None:  # cannot happen: the tree and the rows are built together
         return Jurisdiction.objects.get(pk=pk)
     return partial_instance(Jurisdiction, **dict(zip(_KEPT, row, strict=True)))
+
+
+def area_bounds(margin: float = 0.01) -> tuple[float, float, float, float] | None:
+    """The box around every boundary on record (the district, or the city's districts),
+    widened by `margin` degrees (about a kilometre): what a typed coordinate must fall
+    in (core.validators.check_point). None when no boundary is drawn yet."""
+    bounds = _current().bounds
+    if bounds is None:
+        return None
+    return (bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin)
 
 
 def jurisdiction_at(lon: float, lat: float) -> Jurisdiction | None:

@@ -6,7 +6,6 @@ functions); a list belongs to a jurisdiction and its contacts inherit it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,17 +13,17 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
+from yingji.core.validators import check_phone
 from yingji.messaging.models import Contact, ContactList
-
-PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 
 
 def clean_phone(value: str) -> str:
-    """A phone number as digits (and a leading +); spaces and dashes dropped; empty stays empty."""
-    phone = re.sub(r"[\s\-()]", "", value or "")
-    if phone and not PHONE.match(phone):
-        raise ValidationError({"phone": _("Enter a phone number of 5 to 20 digits.")})
-    return phone
+    """A contact's number as core.validators.check_phone keeps it (a mobile or a landline
+    with its area code); empty stays empty."""
+    try:
+        return check_phone(value or "")
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from error
 
 
 def _clean_contact(name: str, phone: str, email: str, unit: str) -> tuple[str, str, str, str]:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from yingji.accounts.models import Membership, User
 from yingji.accounts.roles import Role
 from yingji.core.demo import DemoContext, demo_step
+from yingji.core.validators import ID_CHECK, ID_WEIGHTS
 from yingji.resources.models import (
     Equipment,
     EquipmentKind,
@@ -97,8 +98,6 @@ OTHER_TEAM_NAMES = {
     TeamKind.VOLUNTEER: ("志愿服务队", ["党员先锋", "青年志愿者", "巾帼志愿者", "平安志愿者"]),
     TeamKind.ENTERPRISE: ("企业应急队", ["物业", "商场", "写字楼", "燃气站", "地铁站"]),
 }
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 
 
 class _Places:

@@ -29,6 +29,6 @@ def history_for(obj: models.Model, user: Any) -> list[dict[str, Any]]:
         for change in row["changes"]:
             mask = PERSONAL_FIELDS.get(change["field"])
             if mask is not None:
-                for key in ("old", "new", "old_display", "new_display"):
-                    change[key] = mask(change[key]) if change[key] else change[key]
+                change["old"] = mask(change["old"]) if change["old"] else change["old"]
+                change["new"] = mask(change["new"]) if change["new"] else change["new"]
     return rows

@@ -9,7 +9,6 @@ Incidents call `set_team_status` when a team is dispatched and released.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +20,7 @@ from shapely.geometry import Point, shape
 from yingji.accounts.services import users_visible_to
 from yingji.core.scope import ensure, ensure_in, perm_name
 from yingji.core.services import refuse_unknown_fields
+from yingji.core.validators import check_id_number, check_mobile, check_phone, clean_into
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import (
     CertificateKind,
@@ -55,9 +55,6 @@ EQUIPMENT_FIELDS = ("jurisdiction", "station", "team", "code", "name", "kind", "
 FACILITY_FIELDS = ("jurisdiction", "code", "name", "kind", "status", "address", "lon", "lat", "contact_phone",
                    "capacity", "area_m2", "supplies_on_site")
 
-ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 
 
 # ---------------------------------------------------------------- shared machinery
@@ -151,6 +148,7 @@ def _same_branch(inner: Jurisdiction, outer: Jurisdiction) -> bool:
 # ---------------------------------------------------------------- stations
 def _validate_station(station: Station) -> None:
     errors: dict[str, list[str]] = {}
+    clean_into(station, {"phone": check_phone}, errors)
     _check_level(station.jurisdiction if station.jurisdiction_id else None, errors)
     station.services = _check_choices(station.services, Service, "services", errors)
     if not station.open_24h and not station.hours.strip():
@@ -197,6 +195,7 @@ def delete_station(station: Station, *, actor: Any) -> None:
 # ---------------------------------------------------------------- teams
 def _validate_team(team: Team) -> None:
     errors: dict[str, list[str]] = {}
+    clean_into(team, {"contact_phone": check_phone}, errors)
     team.specialties = _check_choices(team.specialties, Specialty, "specialties", errors)
     if team.station_id is not None and team.jurisdiction_id is None:
         team.jurisdiction = team.station.jurisdiction
@@ -257,21 +256,17 @@ def delete_team(team: Team, *, actor: Any) -> None:
 
 # ---------------------------------------------------------------- members
 def id_number_is_valid(number: str) -> bool:
-    """An 18-character resident ID number with the right GB 11643 check character."""
-    if not ID_NUMBER.match(number):
+    """A resident ID number core.validators.check_id_number accepts (region, birth date, check character)."""
+    try:
+        return bool(check_id_number(number))
+    except ValidationError:
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11] == number[17]
 
 
 def _validate_member(member: Member, actor: Any) -> None:
     errors: dict[str, list[str]] = {}
-    member.id_number = (member.id_number or "").strip().upper()
-    member.phone = (member.phone or "").strip()
-    if member.id_number and not id_number_is_valid(member.id_number):
-        errors.setdefault("id_number", []).append(_("Not a valid 18-character ID number (check the last character)."))
-    if member.phone and not re.match(r"^[0-9+\- ]{5,20}$", member.phone):
-        errors.setdefault("phone", []).append(_("Enter a phone number of digits."))
+    # Call-outs reach members by SMS: their number is a mobile.
+    clean_into(member, {"phone": check_mobile, "id_number": check_id_number}, errors)
     if member.team_id is not None and member.team_role == TeamRole.CAPTAIN:
         other = Member.objects.filter(team_id=member.team_id, team_role=TeamRole.CAPTAIN).exclude(pk=member.pk).first()
         if other is not None:
@@ -372,6 +367,7 @@ def set_certificates(member: Member, certificates: dict[str, datetime.date | Non
 # ---------------------------------------------------------------- experts
 def _validate_expert(expert: Expert) -> None:
     errors: dict[str, list[str]] = {}
+    clean_into(expert, {"phone": check_phone}, errors)
     _check_level(expert.jurisdiction if expert.jurisdiction_id else None, errors)
     _full_clean(expert, errors)
 
@@ -460,6 +456,7 @@ def delete_equipment(item: Equipment, *, actor: Any) -> None:
 # ---------------------------------------------------------------- facilities
 def _validate_facility(facility: Facility) -> None:
     errors: dict[str, list[str]] = {}
+    clean_into(facility, {"contact_phone": check_phone}, errors)
     _check_level(facility.jurisdiction if facility.jurisdiction_id else None, errors)
     if facility.kind != FacilityKind.SHELTER:
         for name in ("capacity", "supplies_on_site"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any
 
 import shapely
@@ -15,13 +14,12 @@ from shapely.geometry import shape
 
 from yingji.core.scope import ensure, ensure_in
 from yingji.core.services import refuse_unknown_fields
+from yingji.core.validators import check_phone
 from yingji.hazards.models import RiskCategory, RiskGrade, RiskGrading, RiskPoint
 from yingji.jurisdictions.models import Jurisdiction
 
 EDITABLE = ("name", "category", "grade", "lon", "lat", "area", "address", "responsible_unit", "responsible_person",
             "responsible_phone", "control_measures", "review_date", "is_active", "jurisdiction")
-# A mainland mobile (11 digits from 1) or a landline with area code, as the ledgers are kept.
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 def _validate(point: RiskPoint) -> None:
@@ -34,8 +32,10 @@ def _validate(point: RiskPoint) -> None:
         errors["category"] = _("Unknown category.")
     if not (-180 <= point.lon <= 180 and -90 <= point.lat <= 90):
         errors["lon"] = _("Coordinates must be longitude, latitude in WGS-84 degrees.")
-    if point.responsible_phone and not PHONE.match(point.responsible_phone.strip()):
-        errors["responsible_phone"] = _("Enter a mobile number (11 digits) or a landline with its area code.")
+    try:
+        point.responsible_phone = check_phone(point.responsible_phone)
+    except ValidationError as error:
+        errors["responsible_phone"] = error.messages[0]
     if point.area is not None:
         try:
             polygon = shape(point.area)

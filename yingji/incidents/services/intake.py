@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from yingji.audit.signals import record_created_in_bulk
 from yingji.core.prepared import Prepared, partial_instance
 from yingji.core.scope import can, ensure, ensure_in, has_perm_somewhere
+from yingji.core.validators import check_phone
 from yingji.incidents import catalogue
 from yingji.incidents.models import (
     OPEN_STATUSES,
@@ -134,6 +135,10 @@ def _new_incident(actor: Any, now: datetime.datetime, *, type_code: str, channel
         if not has_perm_somewhere(actor, "incidents.add_incident"):
             raise PermissionDenied
         ensure_in(actor, "incidents.add_incident", jurisdiction.path)
+    try:
+        reporter_phone = check_phone(reporter_phone)
+    except ValidationError as error:
+        raise ValidationError({"reporter_phone": error.messages}) from error
     received_at = received_at or now
     if received_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"received_at": _("The call cannot have been received in the future.")})

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
 from yingji.core.services import refuse_unknown_fields
+from yingji.core.validators import check_phone, check_point, clean_into
+from yingji.jurisdictions.locate import area_bounds
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies.models import Category, Material, Warehouse, WarehouseLevel
 from yingji.supplies.services import invalidation
@@ -108,8 +110,16 @@ def _validate_warehouse(warehouse: Warehouse) -> None:
         errors["level"] = _("Choose a valid level.")
     if warehouse.lon is None or not -180 <= warehouse.lon <= 180:
         errors["lon"] = _("Enter a longitude between -180 and 180.")
-    if warehouse.lat is None or not -90 <= warehouse.lat <= 90:
+    elif warehouse.lat is None or not -90 <= warehouse.lat <= 90:
         errors["lat"] = _("Enter a latitude between -90 and 90.")
+    else:
+        try:
+            check_point(warehouse.lon, warehouse.lat, bounds=area_bounds())
+        except ValidationError as error:
+            errors["lon"] = error.messages[0]
+    phone_errors: dict[str, list[str]] = {}
+    clean_into(warehouse, {"phone": check_phone}, phone_errors)
+    errors.update({field: messages[0] for field, messages in phone_errors.items()})
     if errors:
         raise ValidationError(errors)
 

@@ -95,8 +95,8 @@ def test_warehouses_import_through_the_api(cast) -> None:  # type: ignore[no-unt
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     text = ("code,name,level,jurisdiction,lon,lat,keeper_name,phone,open_24h\n"
-            f"WA,A社区仓库,community,{cast.community_a.code},114.01,22.52,张三,0755-1,是\n"
-            f"WC,C社区仓库,community,{cast.community_c.code},114.05,22.52,李四,0755-2,否\n")
+            f"WA,A社区仓库,community,{cast.community_a.code},114.01,22.52,张三,0755-83000001,是\n"
+            f"WC,C社区仓库,community,{cast.community_c.code},114.05,22.52,李四,0755-83000002,否\n")
     client = api_client(cast.street_officer)
     response = client.post("/api/v1/supplies/warehouses/import",
                            {"file": SimpleUploadedFile("w.csv", csv(text), content_type="text/csv")})
