@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from yingji.audit.models import ChangeRecord
+from yingji.audit.services import viewer_of, visible_changes
 from yingji.core.api import Pagination, as_utc, request_user
 
 router = Router(tags=["audit"])
@@ -27,6 +28,15 @@ class ChangeOut(Schema):
     object_id: str
     object_repr: str
     changes: dict[str, Any]
+
+    @staticmethod
+    def resolve_changes(obj: ChangeRecord, context: dict[str, Any]) -> dict[str, Any]:
+        # Phones and ID numbers masked for callers without personal-data access (core.masking).
+        request = context["request"]
+        viewer = getattr(request, "_yingji_viewer", None)
+        if viewer is None:
+            viewer = request._yingji_viewer = viewer_of(request_user(request))
+        return visible_changes(obj, viewer)
 
 
 class ChangeFilters(Schema):

@@ -11,7 +11,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from yingji.audit.context import current_actor
 from yingji.audit.models import ChangeRecord
+from yingji.core.masking import Viewer
 
 
 def history_of(obj: models.Model) -> models.QuerySet[ChangeRecord]:
@@ -81,24 +83,43 @@ def _name_of(row: models.Model) -> str:
 
 
 def _shown(display: Any, value: Any) -> Any:
-    # None when the value reads as itself: pages then show `old`/`new`, which is what
-    # the apps that mask people's numbers in a history (resources.privacy, hazards.history) rewrite.
+    # None when the value reads as itself: pages then show `old`/`new`, masked by
+    # the one gate (core.masking) like every logged value.
     return None if display == value else display
 
 
-def history_rows(obj: models.Model) -> list[dict[str, Any]]:
+def viewer_of(user: Any = None) -> Viewer:
+    """Whose eyes a history is read with: `user`, else whoever is acting now (the request's
+    user, a token's included); nobody known reads personal data masked."""
+    return Viewer(user if user is not None else current_actor().user)
+
+
+def visible_changes(record: ChangeRecord, viewer: Viewer) -> dict[str, list[Any]]:
+    """A record's {field: [old, new]} with personal data masked for `viewer` (core.masking's gate)."""
+    model = record.content_type.model_class() if record.content_type_id else None
+    if model is None:
+        return record.changes
+    return {name: [viewer.value(model, name, value, record.jurisdiction_path) for value in pair]
+            for name, pair in record.changes.items()}
+
+
+def history_rows(obj: models.Model, user: Any = None) -> list[dict[str, Any]]:
     """History as plain rows with field labels, for the UI and the API.
 
     `old`/`new` are the values as logged; `old_display`/`new_display` are what a
     person reads instead (labels of choices, names of related rows, local times), or
-    None when the value reads as itself."""
+    None when the value reads as itself. Phones and
+    ID numbers are masked unless the reader (`user`, else the request's user) may see
+    personal data over the row."""
     fields = {f.name: f for f in obj._meta.concrete_fields}
     records = list(history_of(obj))
     names = _related_names(fields, records)
+    viewer = viewer_of(user)
     rows = []
     for record in records:
         changes = []
-        for name, (old, new) in record.changes.items():
+        for name, pair in record.changes.items():
+            old, new = (viewer.value(type(obj), name, value, record.jurisdiction_path) for value in pair)
             field = fields.get(name)
             changes.append({
                 "field": name, "label": str(field.verbose_name) if field else name, "old": old, "new": new,

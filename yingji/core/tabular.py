@@ -30,6 +30,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from yingji.core.masking import Viewer, mask, personal_kind
+from yingji.core.scope import ensure, has_perm_somewhere, object_path, perm_name
+
 Parser = Callable[[str], Any]
 
 MAX_IMPORT_ROWS = 200_000
@@ -242,18 +245,33 @@ class TableSpec:
 
     def __init__(self, user: Any) -> None:
         self.user = user
+        self.viewer = Viewer(user)
 
     # -- export
     def export_queryset(self) -> models.QuerySet:
-        return self.model.objects.visible_to(self.user)  # type: ignore[attr-defined]
+        # The rows the user may *export* (`<app>.export_<model>`), not merely see.
+        return self.model.objects.restrict(self.user, "export")  # type: ignore[attr-defined]
+
+    def personal_columns(self) -> list[tuple[int, str]]:
+        """(position, kind) of the columns holding phones or ID numbers (core.masking decides which)."""
+        return [(i, kind) for i, column in enumerate(self.columns)
+                if (kind := personal_kind(self.model, column.field)) is not None]
 
     def rows(self, objects: Iterable[Any]) -> Iterator[list[Any]]:
+        personal = self.personal_columns()
         for obj in objects:
-            yield [column.value_of(obj) for column in self.columns]
+            row = [column.value_of(obj) for column in self.columns]
+            # Every export passes the one masking gate: whatever a spec's columns compute.
+            if personal and not self.viewer.may_see(object_path(obj) if hasattr(type(obj), "scope_path") else ""):
+                for index, kind in personal:
+                    row[index] = mask(kind, row[index])
+            yield row
 
     def to_xlsx(self, objects: Iterable[Any] | None = None) -> bytes:
         """The ledger (or an empty template when `objects` is empty) as an .xlsx file."""
         # Write-only mode streams rows: a district's 8,400 members export in about half the time.
+        if objects is None and not has_perm_somewhere(self.user, perm_name(self.model, "export")):
+            raise PermissionDenied(_("You may not export this ledger."))
         book = openpyxl.Workbook(write_only=True)
         sheet = book.create_sheet(str(self.title)[:31] or "sheet")
         header = []
@@ -300,7 +318,15 @@ class TableSpec:
                 return True
         return False
 
+    def import_permission(self) -> str:
+        """The permission that lets a user import this ledger somewhere (`<app>.import_<model>`)."""
+        return perm_name(self.model, "import")
+
     def import_file(self, data: bytes, filename: str) -> ImportResult:
+        # Before a byte is parsed: a role that may not import learns nothing from a file
+        # (not even whether a row would be "unchanged") and costs the server nothing.
+        if not has_perm_somewhere(self.user, self.import_permission()):
+            raise PermissionDenied(_("You may not import this ledger."))
         result = ImportResult()
         try:
             header, records = read_table(data, filename)
@@ -354,6 +380,10 @@ class TableSpec:
         try:
             with transaction.atomic():
                 existing = self.find_existing(values)
+                if existing is not None and hasattr(type(existing), "scope_path"):
+                    # The right to change the row is checked before saying anything about it.
+                    ensure(self.user, "change", existing)
+                    self._keep_masked_values(existing, values)
                 if existing is not None and not self.has_changes(existing, values):
                     result.unchanged += 1
                     return
@@ -372,6 +402,22 @@ class TableSpec:
             result.created += 1
         else:
             result.updated += 1
+
+
+    def _keep_masked_values(self, existing: Any, values: dict[str, Any]) -> None:
+        """For a user who sees a row's phones and ID numbers masked, a personal value whose
+        mask matches the stored one's (their own export read back, or any guess of the same
+        shape) keeps the stored value: the import neither overwrites it with asterisks nor
+        tells whether the guess was right."""
+        if not hasattr(type(existing), "scope_path") or self.viewer.may_see(object_path(existing)):
+            return
+        for column in self.columns:
+            kind = personal_kind(self.model, column.field)
+            if kind is None or column.field not in values or column.get is not None:
+                continue
+            current = getattr(existing, column.field, None)
+            if isinstance(values[column.field], str) and mask(kind, values[column.field]) == mask(kind, current):
+                values[column.field] = current
 
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -49,6 +49,9 @@ class Station(LedgerModel):
     """An emergency management service station (应急管理服务站) or micro fire station:
     a staffed place with a team and equipment, promising help within five minutes."""
 
+    # Its phone is the station's published duty number, not a person's (core/masking.py).
+    personal_fields: dict[str, str] = {}
+
     jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
                                      on_delete=models.PROTECT, related_name="stations")
     code = models.CharField(_("code"), max_length=32, unique=True)
@@ -375,6 +378,9 @@ class FacilityStatus(models.TextChoices):
 class Facility(LedgerModel):
     """A fixed place used in emergencies: a shelter (避难场所), a helicopter
     landing point, a water intake point, a fire hydrant or a public AED."""
+
+    # Its contact phone is the facility's published number, not a person's (core/masking.py).
+    personal_fields: dict[str, str] = {}
 
     jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
                                      on_delete=models.PROTECT, related_name="facilities")
