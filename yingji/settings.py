@@ -290,6 +290,8 @@ YINGJI_MQTT_USERNAME = env_str("YINGJI_MQTT_USERNAME", "")
 YINGJI_MQTT_PASSWORD = env_str("YINGJI_MQTT_PASSWORD", "")
 YINGJI_MQTT_CLIENT_ID = env_str("YINGJI_MQTT_CLIENT_ID", "yingji-iot-listener")
 YINGJI_IOT_TOPIC_PREFIX = env_str("YINGJI_IOT_TOPIC_PREFIX", "yingji")
+# `yingji serve` runs the listener in a thread when a broker answers (development, `make demo`).
+YINGJI_IOT_LISTEN_IN_SERVE = env_bool("YINGJI_IOT_LISTEN_IN_SERVE", not PRODUCTION and not TESTING)
 # Seconds a called team has to acknowledge before the tick calls the next candidate.
 YINGJI_DISPATCH_ACK_TIMEOUT_S = env_int("YINGJI_DISPATCH_ACK_TIMEOUT_S", 90)
 # When escalation stops (docs/incidents.md, "Escalation"): once a team of the incident has reached

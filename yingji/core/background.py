@@ -103,6 +103,15 @@ def start(*, tasks: bool = True, scheduled: bool = True) -> Background:
         runner.start()
         started.threads.append(runner)
         log.info("scheduled jobs run in this process every %s s", jobs.tick_seconds())
+    # An app with a long-running process of its own (the IoT alarms' MQTT listener) starts it here
+    # through its AppConfig's `serve_threads()`, answering started threads (each with stop()); core
+    # imports no app.
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        starter = getattr(config, "serve_threads", None)
+        if starter is not None:
+            started.threads.extend(starter())
     return started
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from yingji.iot.models import Alarm
 from yingji.messaging import services as messaging
 
 log = logging.getLogger("yingji.iot")
+TOPIC = "iot"  # the live topic (apps.py) and the messaging topic
 # Who is told of an alarm: those who answer for the place (community staff) and the street's duty officers.
 NOTIFIED_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER)
 NOTIFY_CHANNELS = ("in_app", "push")
@@ -113,13 +115,18 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
 
 
-def _notify(alarms: list[Alarm]) -> None:
-    paths = {a.device.jurisdiction.path for a in alarms}
+def people_for(paths: set[str]) -> Callable[[str], list[int]]:
+    """Who is told of something at one of `paths`: a function of the path answering user ids (one query)."""
     wanted = {p for path in paths for p in _ancestors(path)}
     people: dict[str, set[int]] = defaultdict(set)
     for path, user_id in Membership.objects.filter(jurisdiction__path__in=wanted, role__in=NOTIFIED_ROLES,
                                                    user__is_active=True).values_list("jurisdiction__path", "user_id"):
         people[path].add(user_id)
+    return lambda path: sorted({u for p in _ancestors(path) for u in people.get(p, ())})
+
+
+def _notify(alarms: list[Alarm]) -> None:
+    people = people_for({a.device.jurisdiction.path for a in alarms})
     drafts = []
     for alarm in alarms:
         subject = alarm.incident or alarm.hazard
@@ -127,7 +134,7 @@ def _notify(alarms: list[Alarm]) -> None:
             continue
         url = (reverse("incidents:detail", args=[alarm.incident_id]) if alarm.incident_id
                else reverse("hazards:detail", args=[alarm.hazard_id]))
-        recipients = sorted({u for p in _ancestors(alarm.device.jurisdiction.path) for u in people.get(p, ())})
+        recipients = people(alarm.device.jurisdiction.path)
         drafts.append(messaging.Draft(
             jurisdiction=alarm.device.jurisdiction, topic="iot", event="iot.alarm",
             title=_("IoT alarm: %(alarm)s · %(place)s") % {"alarm": _rule(alarm).label, "place": _place(alarm)},

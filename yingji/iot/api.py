@@ -155,3 +155,12 @@ def alarms(request: HttpRequest, device: str | None = None, status: str | None =
 def alarm(request: HttpRequest, pk: int) -> Alarm:
     return get_object_or_404(Alarm.objects.visible_to(request_user(request)).select_related("device", "jurisdiction"),
                              pk=pk)
+
+
+@router.post("/ingest", auth=None, response={200: dict, 401: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: dict})
+def ingest_http(request: HttpRequest) -> Any:
+    """A device's signed messages (docs/iot.md: headers X-Yingji-Device, -Timestamp, -Nonce, -Signature)."""
+    from yingji.iot.http import receive
+
+    status, answer = receive(request.headers, request.body, request.path)
+    return Status(status, answer)

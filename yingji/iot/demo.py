@@ -61,6 +61,8 @@ def generate_devices(context: DemoContext) -> None:
         if index % 17 == 5 and devices:
             devices[-1].state, devices[-1].silent_since = DeviceState.SILENT, now - datetime.timedelta(hours=3)
             devices[-1].last_seen = now - datetime.timedelta(hours=3, seconds=devices[-1].heartbeat_s)
+    for device in devices:
+        device.silent_after = device.last_seen + datetime.timedelta(seconds=device.heartbeat_s)
     Device.objects.bulk_create(devices, batch_size=1000)
     readings = []
     for device in Device.objects.filter(kind=DeviceKind.HYDRANT).select_related("jurisdiction"):

@@ -176,12 +176,13 @@ def _update_devices(accepted: list[tuple[Incoming, Device, Body]], now: datetime
             device.state = DeviceState.NORMAL
         if device.state != DeviceState.SILENT:
             device.silent_since = None
+        device.silent_after = device.last_seen + datetime.timedelta(seconds=device.heartbeat_s)
         if device.state != before:
             realtime.publish(TOPIC, device.jurisdiction.path,
                              {"kind": "device.state", "device": device.code, "state": device.state})
         changed[device.pk] = device
     if changed:
-        Device.objects.bulk_update(list(changed.values()), ["last_seen", "last_value", "state", "silent_since"],
+        Device.objects.bulk_update(list(changed.values()), ["last_seen", "last_value", "state", "silent_since", "silent_after"],
                                    batch_size=500)
 
 

@@ -72,9 +72,11 @@ class Device(LedgerModel):
     last_value = models.FloatField(_("last reading"), null=True, blank=True)
     rejected = models.PositiveIntegerField(_("messages refused"), default=0)
     silent_since = models.DateTimeField(_("silent since"), null=True, blank=True)
+    # last_seen + heartbeat, kept with last_seen: the silence job reads one index, not every device.
+    silent_after = models.DateTimeField(_("silent after"), null=True, blank=True, db_index=True)
 
     audit_exclude = ("created_at", "updated_at", "secret", "state", "last_seen", "last_value", "rejected",
-                     "silent_since")
+                     "silent_since", "silent_after")
 
     class Meta:
         verbose_name = _("IoT device")

@@ -142,3 +142,27 @@ def test_bad_payloads_are_counted_and_the_listener_goes_on(cast, prefix, client_
     assert smoke.rejected == 3 and smoke.last_seen is not None
     assert sorted(DeviceMessage.objects.filter(accepted=False).values_list("error_field", flat=True)) == \
         ["alarm", "payload", "ts"]
+
+
+def test_yingji_serve_starts_the_listener_when_a_broker_answers(settings, capsys):
+    from django.apps import apps
+
+    config = apps.get_app_config("iot")
+    settings.YINGJI_IOT_LISTEN_IN_SERVE = True
+    settings.YINGJI_MQTT_PORT = 1  # nobody there: it says so and starts nothing
+    assert config.serve_threads() == []
+    assert "no MQTT broker" in capsys.readouterr().out
+    settings.YINGJI_MQTT_PORT = 1883
+    settings.YINGJI_MQTT_CLIENT_ID = f"test-iot-serve-{uuid.uuid4().hex[:8]}"
+    settings.YINGJI_IOT_TOPIC_PREFIX = f"test/iot/{uuid.uuid4().hex[:8]}"
+    threads = config.serve_threads()
+    try:
+        assert len(threads) == 1 and threads[0].listener.subscribed.wait(10)
+    finally:
+        for thread in threads:
+            thread.stop()
+            thread.join(10)
+    cleaner = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.YINGJI_MQTT_CLIENT_ID,
+                          clean_session=True)
+    cleaner.connect("127.0.0.1", 1883)
+    cleaner.disconnect()
