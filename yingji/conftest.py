@@ -90,7 +90,8 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page_for(browser, live_server, settings):  # type: ignore[no-untyped-def]
-    """page_for(user, language="zh-hans", mobile=False) -> a logged-in Playwright page on the live server.
+    """page_for(user, language="zh-hans", mobile=False, timezone_id=None) -> a logged-in Playwright page on the
+    live server (timezone_id: the browser's clock, e.g. "UTC", for pages that must show Beijing time anyway).
 
     Playwright's wait_for_function evaluates its predicate in the page with eval, which the
     Content-Security-Policy refuses; pages get the policy only with `csp=True`
@@ -100,10 +101,12 @@ def page_for(browser, live_server, settings):  # type: ignore[no-untyped-def]
 
     contexts = []
 
-    def make(user=None, language: str = "zh-hans", mobile: bool = False, csp: bool = False):  # type: ignore[no-untyped-def]
+    def make(user=None, language: str = "zh-hans", mobile: bool = False, csp: bool = False,  # type: ignore[no-untyped-def]
+             timezone_id: str | None = None):
         viewport = {"width": 390, "height": 844} if mobile else {"width": 1366, "height": 900}
         context = browser.new_context(locale=language, viewport=viewport, base_url=live_server.url, bypass_csp=not csp,
-                                      extra_http_headers={"Accept-Language": language})
+                                      extra_http_headers={"Accept-Language": language},
+                                      **({"timezone_id": timezone_id} if timezone_id else {}))
         contexts.append(context)
         if user is not None:
             client = Client()

@@ -280,9 +280,9 @@ def teams_geojson(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/stats", response=dict)
 def stats(request: HttpRequest, by: str = "month", year: int | None = None) -> dict[str, Any]:
-    """The 1-3-5 figures aggregated per month, street or station."""
-    if by not in ("month", "street", "station"):
-        raise HttpError(422, _("Group by month, street or station."))
+    """The 1-3-5 figures aggregated per month, street, community, incident type or station."""
+    if by not in clock.GROUPINGS:
+        raise HttpError(422, _("Group by month, street, community, type or station."))
     queryset = Incident.objects.visible_to(request_user(request)).exclude(status="cancelled")
     if year:
         queryset = queryset.filter(received_at__year=year)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -141,6 +142,7 @@ def _detail(request: HttpRequest, incident: Incident, close_form: CloseForm | No
         "my_dispatches": [d for d in dispatches if d.team_id in mine and d.status in ACTIVE_DISPATCH],
         "events": incident.events.select_related("dispatch__team").order_by("at", "id"),
         "measures": clock.measure(incident), "history": history_rows(incident),
+        "urgency": clock.urgency(incident, timezone.now()) if incident.is_open else None,
         "warehouses": dispatching.warehouses_for(incident, user=user) if may_dispatch else None,
         "note_form": NoteForm(), "close_form": close_form or CloseForm(),
         "material_lines": (lines or material_lines()) if closing else None,
@@ -248,7 +250,7 @@ def console(request: HttpRequest) -> HttpResponse:
     if not has_perm_somewhere(request.user, "incidents.view_incident"):
         raise PermissionDenied
     return render(request, "incidents/console.html", {
-        "may_dispatch": has_perm_somewhere(request.user, "incidents.dispatch")})
+        "may_dispatch": has_perm_somewhere(request.user, "incidents.dispatch"), "time_zone": settings.TIME_ZONE})
 
 
 @login_required
@@ -257,9 +259,13 @@ def console_incidents(request: HttpRequest) -> HttpResponse:
     rows = list(respond.incidents_visible_to(request.user).filter(status__in=OPEN_STATUSES)
                 .select_related("jurisdiction").order_by("-received_at")[:100])
     now = timezone.now()
-    items = [{"incident": i, "elapsed_s": (now - i.received_at).total_seconds(),
+    items = [{"incident": i, **clock.urgency(i, now),
               "may_dispatch": "dispatch" in {step.name for step in INCIDENT.allowed(request.user, i)}} for i in rows]
-    return render(request, "incidents/console.html#incidents", {"items": items})
+    # Overdue first (the longest waiting on top), then those about to be, then the newest calls.
+    items.sort(key=lambda row: (clock.URGENCY_RANK[row["state"]],
+                                -row["elapsed_s"] if row["state"] != "ok" else row["elapsed_s"]))
+    return render(request, "incidents/console.html#incidents", {
+        "items": items, "late": sum(row["state"] == "late" for row in items)})
 
 
 # ------------------------------------------------------------------ responders
@@ -334,7 +340,7 @@ def dispatch_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     by = request.GET.get("by", "month")
-    by = by if by in ("month", "street", "station") else "month"
+    by = by if by in clock.GROUPINGS else "month"
     year_text = request.GET.get("year", "")
     queryset = Incident.objects.visible_to(request.user).exclude(status=Status.CANCELLED)
     year = int(year_text) if year_text.isdigit() else None

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yingji.incidents import catalogue
 from yingji.incidents.models import Dispatch, EventKind, Incident, IncidentEvent
 from yingji.jurisdictions.models import Jurisdiction, Level
 
@@ -72,6 +73,36 @@ def measure_fields(incident: Incident) -> list[Measure]:
     return [Measure(key, _seconds(incident.received_at, ends[key]), TARGETS_S[key]) for key in TARGETS_S]
 
 
+#: A target still open is "due" (amber) once this share of its time has passed, "late" (red) after it.
+DUE_SHARE = 0.75
+#: The order the console lists open incidents in: late first, then due, then the rest.
+URGENCY_RANK = {"late": 0, "due": 1, "ok": 2}
+
+
+def card_state(seconds: float | None, target_s: float, elapsed_s: float) -> str:
+    """A 1-3-5 card's colour: "met"/"late" once measured; while open "late", "due" (amber) or "ok"."""
+    if seconds is not None:
+        return "met" if seconds <= target_s else "late"
+    if elapsed_s > target_s:
+        return "late"
+    return "due" if elapsed_s >= DUE_SHARE * target_s else "ok"
+
+
+def urgency(incident: Incident, now: datetime.datetime) -> dict[str, Any]:
+    """How loud an open incident is now, from its mirrored clock fields (no query).
+
+    `state` is that of the first target still open (dispatch, then on scene, then handling):
+    an elevator entrapment waiting 33 minutes without a team is "late" whatever else is true.
+    `cards` are the three targets with their state, for the console's and the page's 1-3-5 cards.
+    """
+    elapsed = max(0.0, (now - incident.received_at).total_seconds())
+    cards = [{**m.as_dict(), "state": card_state(m.seconds, m.target_s, elapsed)} for m in measure_fields(incident)]
+    open_cards = [c for c in cards if c["seconds"] is None]
+    state = "ok" if not open_cards or incident.status == "handled" else open_cards[0]["state"]
+    return {"elapsed_s": elapsed, "state": state, "cards": cards,
+            "waiting_for": open_cards[0]["key"] if open_cards else None}
+
+
 @dataclass
 class Aggregate:
     """1-3-5 figures over a group of incidents (a station, a street, a month)."""
@@ -97,29 +128,43 @@ class Aggregate:
         return out
 
 
+#: The groupings of the 1-3-5 statistics (the page's and the API's `by`).
+GROUPINGS = ("month", "street", "community", "type", "station")
+#: Where a street's and a community's code sit in a jurisdiction path (/city/district/street/community/…).
+_PATH_DEPTH = {"street": 2, "community": 3}
+
+
 def aggregate(incidents: QuerySet[Incident], by: str) -> list[dict[str, Any]]:
-    """Per "month", "street" or "station" (the station of the first team on scene)."""
+    """Per "month", "street", "community", incident "type" or "station" (each station's own call-outs).
+
+    An incident recorded above the level grouped by (a street-level call grouped per community)
+    counts under the jurisdiction it was recorded at.
+    """
     groups: dict[str, Aggregate] = {}
     if by == "station":
         return _by_station(incidents)
-    rows = incidents.values_list("received_at", "dispatched_at", "arrived_at", "handled_at", "jurisdiction__path")
-    street_names = _street_names() if by == "street" else {}
-    for received, dispatched, arrived, handled, path in rows:
+    rows = incidents.values_list("received_at", "dispatched_at", "arrived_at", "handled_at", "jurisdiction__path",
+                                 "type_code")
+    names = _names(by) if by in _PATH_DEPTH else {}
+    for received, dispatched, arrived, handled, path, type_code in rows:
         if by == "month":
             key = label = timezone.localtime(received).strftime("%Y-%m")
+        elif by == "type":
+            key, label = type_code, str(catalogue.get(type_code).label)
         else:
             codes = path.strip("/").split("/")
-            key = codes[2] if len(codes) > 2 else codes[-1]
-            label = street_names.get(key, key)
+            depth = _PATH_DEPTH[by]
+            key = codes[depth] if len(codes) > depth else codes[-1]
+            label = names.get(key, key)
         group = groups.setdefault(key, Aggregate(key, label))
         group.add([Measure(k, _seconds(received, end), TARGETS_S[k])
                    for k, end in (("dispatch", dispatched), ("arrival", arrived), ("handling", handled))])
     return [groups[k].row() for k in sorted(groups)]
 
 
-def _street_names() -> dict[str, str]:
-
-    return dict(Jurisdiction.objects.filter(level=Level.STREET).values_list("code", "name"))
+def _names(by: str) -> dict[str, str]:
+    level = Level.STREET if by == "street" else Level.COMMUNITY
+    return dict(Jurisdiction.objects.filter(level=level).values_list("code", "name"))
 
 
 def _by_station(incidents: QuerySet[Incident]) -> list[dict[str, Any]]:

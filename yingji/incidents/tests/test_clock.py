@@ -74,3 +74,28 @@ def test_it_aggregates_per_month_street_and_station(cast):
     assert street["label"] == "南园街道" and street["arrival_met_pct"] == pytest.approx(66.7)
     [station] = clock.aggregate(Incident.objects.all(), "station")
     assert station["label"] == "A站" and station["count"] == 3 and station["arrival_n"] == 3
+
+
+def test_it_aggregates_per_community_and_per_incident_type_on_the_page_and_in_the_api(cast):
+    from yingji.core.testing import api_client, web_client
+    from yingji.incidents.tests.builders import B_POINT
+
+    world(cast)
+    received = datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)
+    rows = [("21100", None, 30), ("21100", None, 90), ("91200", None, 40), ("21100", B_POINT, 20)]
+    for type_code, point, d_s in rows:
+        where = {"lon": point[0], "lat": point[1]} if point else {}
+        incident = fire_in_a(cast, type_code=type_code, received_at=received, actor=cast.street_officer, **where)
+        Incident.objects.filter(pk=incident.pk).update(dispatched_at=received + datetime.timedelta(seconds=d_s))
+    by_community = {r["label"]: r for r in clock.aggregate(Incident.objects.all(), "community")}
+    assert set(by_community) == {"A社区", "B社区"}
+    assert by_community["A社区"]["count"] == 3 and by_community["A社区"]["dispatch_met_pct"] == pytest.approx(66.7)
+    assert by_community["B社区"]["dispatch_met_pct"] == 100.0
+    by_type = {r["key"]: r for r in clock.aggregate(Incident.objects.all(), "type")}
+    assert by_type["21100"]["count"] == 3 and by_type["91200"]["count"] == 1
+    assert by_type["91200"]["label"] == "电梯困人"
+    page = web_client(cast.street_officer).get("/incidents/stats/?by=type").content.decode()
+    assert "电梯困人" in page and "按事件类型" in page
+    body = api_client(cast.officer_b).get("/api/v1/incidents/stats?by=community").json()
+    assert [r["label"] for r in body["rows"]] == ["B社区"]  # officer B sees only B's
+    assert api_client(cast.officer_b).get("/api/v1/incidents/stats?by=planet").status_code == 422

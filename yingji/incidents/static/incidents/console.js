@@ -9,6 +9,9 @@
   var map = Yingji.createMap("console-map", {zoom: 13});
   var incidentLayer = null, teamLayer = null, fitted = false;
   var STATUS_COLOUR = {reported: "#b71c1c", dispatched: "#ef6c00", on_scene: "#1565c0", handled: "#1565c0"};
+  // The feed's times in the platform's time zone (Beijing time), whatever the browser's clock is set to.
+  var clockTime = new Intl.DateTimeFormat(document.documentElement.lang || "zh-CN",
+    {timeZone: cfg.timeZone || "Asia/Shanghai", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false});
 
   function activate(id) {
     return fetch(cfg.activate.replace("ID", id), {method: "POST", credentials: "same-origin",
@@ -69,7 +72,7 @@
     var empty = document.getElementById("feed-empty");
     if (empty) { empty.remove(); }
     var li = document.createElement("li");
-    var time = new Date().toLocaleTimeString();
+    var time = clockTime.format(new Date());
     var label = (T[message.kind] || message.kind) + (message.team_name ? " · " + message.team_name : "");
     var text = message.title ? message.title : (T.incident + " #" + message.incident);
     li.innerHTML = "<span class='muted'></span> <b></b> <a></a>";
@@ -103,14 +106,90 @@
     return (h ? h + ":" : "") + mm + ":" + (s < 10 ? "0" + s : s);
   }
 
-  /* The "since the call" counters tick every second. */
-  setInterval(function () {
+  /* The "since the call" counters tick every second as m:ss; a 1-3-5 card still open turns amber at
+   * three quarters of its target and red past it (clock.DUE_SHARE); an incident turning late re-orders
+   * the list (the server puts late ones first) and sounds the alarm. */
+  var DUE_SHARE = 0.75;
+  function mss(seconds) {
+    var s = Math.max(0, Math.floor(seconds));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+  function cardState(card, elapsed) {
+    var target = parseFloat(card.getAttribute("data-target"));
+    if (card.getAttribute("data-done")) { return null; }
+    return elapsed > target ? "late" : (elapsed >= DUE_SHARE * target ? "due" : "ok");
+  }
+  function tick() {
+    var late = 0, turned = false;
     document.querySelectorAll("#console-incidents .item").forEach(function (item) {
       var received = Date.parse(item.getAttribute("data-received"));
-      var tick = item.querySelector(".tick");
-      if (tick && received) { tick.textContent = clock(Math.max(0, Math.round((Date.now() - received) / 1000))); }
+      if (!received) { return; }
+      var elapsed = (Date.now() - received) / 1000;
+      var t = item.querySelector(".tick");
+      if (t) { t.textContent = mss(elapsed); }
+      var first = null;
+      item.querySelectorAll(".c135").forEach(function (card) {
+        var state = cardState(card, elapsed);
+        if (state) {
+          card.className = "c135 s-" + state;
+          if (first === null) { first = state; }
+        }
+      });
+      var was = item.getAttribute("data-state");
+      var now = item.querySelector(".status-handled") ? "ok" : (first || "ok");
+      if (now !== was) {
+        item.setAttribute("data-state", now);
+        item.className = "item u-" + now;
+        if (now === "late") { turned = true; }
+      }
+      if (now === "late") { late += 1; }
     });
-  }, 1000);
+    var banner = document.querySelector("[data-testid=overdue-banner]");
+    if (banner) { banner.hidden = late === 0; }
+    if (turned) { refresh(); }
+    alarm.update(late);
+  }
+
+  /* The alarm: a two-tone beep (Web Audio, nothing to download) when an incident turns late and every
+   * 20 s while any is late; the mute button silences it (remembered in this browser). Browsers let a
+   * page make sound only after the user has touched it once; the banner shows in any case. */
+  var alarm = (function () {
+    var button = document.getElementById("alarm-mute");
+    var muted = window.localStorage.getItem("yingji.console.muted") === "1";
+    var audio = null, last = 0, lateBefore = 0, rings = 0;
+    function show() {
+      button.setAttribute("aria-pressed", muted ? "true" : "false");
+      button.textContent = muted ? T.unmute : T.mute;
+      document.body.setAttribute("data-alarm", muted ? "muted" : "armed");
+    }
+    function beep() {
+      rings += 1;
+      document.body.setAttribute("data-alarm-rings", String(rings));
+      try {
+        audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+        [0, 0.35, 0.7].forEach(function (at, i) {
+          var osc = audio.createOscillator(), gain = audio.createGain();
+          osc.frequency.value = i % 2 ? 660 : 880;
+          gain.gain.value = 0.25;
+          osc.connect(gain); gain.connect(audio.destination);
+          osc.start(audio.currentTime + at); osc.stop(audio.currentTime + at + 0.3);
+        });
+      } catch (e) { /* no audio device: the banner and the colours remain */ }
+    }
+    button.addEventListener("click", function () {
+      muted = !muted;
+      window.localStorage.setItem("yingji.console.muted", muted ? "1" : "0");
+      show();
+    });
+    show();
+    return {update: function (late) {
+      var now = Date.now();
+      if (late > 0 && !muted && (late > lateBefore || now - last > 20000)) { beep(); last = now; }
+      lateBefore = late;
+    }};
+  })();
+  setInterval(tick, 1000);
+  document.body.addEventListener("htmx:afterSwap", tick);
 
   /* Community boundaries under everything, for orientation. */
   Yingji.loadGeoJSON(map, cfg.boundaries, {style: {color: "#78909c", weight: 1, fillOpacity: 0.03},
