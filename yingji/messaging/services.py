@@ -22,16 +22,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yingji.core import bulk
+from yingji.core.scope import ensure
 from yingji.messaging import delivery
 from yingji.messaging import robots as robot_targets
 from yingji.messaging.models import (
@@ -353,11 +355,6 @@ def send_test_message(target: RobotTarget, *, actor: Any) -> Delivery:
     retried: the officer sees the answer at once and a later retry would only
     surprise the group. A failure is recorded as given up, with its reason.
     """
-    from django.conf import settings
-    from django.utils import translation
-
-    from yingji.core.scope import ensure
-
     ensure(actor, "change", target)
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Test message from Yingji")

@@ -34,7 +34,7 @@ from yingji.incidents.models import (
     Outcome,
     Severity,
 )
-from yingji.incidents.services import live
+from yingji.incidents.services import live, notify
 from yingji.incidents.services.dispatch import release_all
 from yingji.incidents.services.respond import may_act_on
 from yingji.incidents.services.timeline import event
@@ -163,8 +163,6 @@ def _first_events(incident: Incident, actor: Any, now: datetime.datetime) -> lis
 
 def _announce(incident: Incident) -> None:
     """After commit: the consoles hear of it and the webhooks are called."""
-    from yingji.incidents.services import notify
-
     live.broadcast(incident.jurisdiction.path, {"kind": "incident.new", "incident": incident.pk}, incident=incident)
     transaction.on_commit(lambda: notify.notify_webhooks(incident.pk, "incident.new", incident=incident))
 
