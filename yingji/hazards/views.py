@@ -8,6 +8,7 @@ the scoped endpoints of /api/v1/hazards/ or is embedded with json_script.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,8 +29,9 @@ import yingji
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
+from yingji.core.scope import can, has_perm_somewhere
 from yingji.hazards import exports
-from yingji.hazards.forms import PublicReportForm
+from yingji.hazards.forms import InspectionForm, PatrolPlanForm, PublicReportForm, RiskPointForm
 from yingji.hazards.history import visible_history
 from yingji.hazards.models import (
     Hazard,
@@ -41,11 +43,13 @@ from yingji.hazards.models import (
     Photo,
     RiskCategory,
     RiskGrade,
+    RiskPoint,
 )
 from yingji.hazards.services import hazards as hazard_services
 from yingji.hazards.services import inspections as inspection_services
 from yingji.hazards.services import loop, riskmap, stats, tasks
 from yingji.hazards.services import patrol as patrol_services
+from yingji.hazards.services import risk as risk_services
 from yingji.hazards.workflows import HAZARD
 from yingji.jurisdictions.locate import locate
 from yingji.jurisdictions.models import LEVEL_ORDER, Jurisdiction, Level
@@ -325,7 +329,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
     recent = (Inspection.objects.visible_to(request.user).select_related("inspector", "jurisdiction")
               .order_by("-inspected_on", "-pk")[:30])
     return render(request, "hazards/inspections.html", {
-        "rows": rows, "monday": monday, "sunday": monday + datetime.timedelta(days=6), "recent": recent,
+        "can_add": has_perm_somewhere(request.user, "hazards.add_inspection"), "rows": rows, "monday": monday, "sunday": monday + datetime.timedelta(days=6), "recent": recent,
         "previous": monday - datetime.timedelta(days=7), "next": monday + datetime.timedelta(days=7)})
 
 
@@ -337,5 +341,169 @@ def patrols(request: HttpRequest) -> HttpResponse:
     since = timezone.localdate() - datetime.timedelta(days=14)
     missed = patrol_services.missed_patrols(PatrolPlan.objects.visible_to(request.user), since)
     page = Paginator(plans, 50).get_page(request.GET.get("page"))
-    return render(request, "hazards/patrols.html", {"page": page, "missed": missed[:200],
-                                                    "missed_count": len(missed), "since": since})
+    editable = {p.pk for p in page if can(request.user, "change", p)}
+    return render(request, "hazards/patrols.html", {
+        "page": page, "missed": missed[:200], "missed_count": len(missed), "since": since, "editable": editable,
+        "can_add": has_perm_somewhere(request.user, "hazards.add_patrolplan")})
+
+
+# ---------------------------------------------------------------- risk points, patrol plans, inspections: forms
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """A service's refusal on the form: under the field it names, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _refused(form: Any) -> None:
+    form.add_error(None, _("You may not do this in that jurisdiction."))
+
+
+def _form_page(request: HttpRequest, form: Any, *, tab: str, title: str, cancel: str, **extra: Any) -> HttpResponse:
+    return render(request, "hazards/form.html", {"form": form, "tab": tab, "title": title, "cancel": cancel,
+                                                 **extra}, status=422 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def risk_points(request: HttpRequest) -> HttpResponse:
+    """The risk-point register: search, filter by category and grade; links to each point and its form."""
+    queryset = RiskPoint.objects.visible_to(request.user).select_related("jurisdiction")
+    text = request.GET.get("q", "").strip()
+    if text:
+        queryset = queryset.filter(Q(code__icontains=text) | Q(name__icontains=text) | Q(address__icontains=text))
+    category = request.GET.get("category", "")
+    if category in RiskCategory.values:
+        queryset = queryset.filter(category=category)
+    grade = request.GET.get("grade", "")
+    if grade in RiskGrade.values:
+        queryset = queryset.filter(grade=grade)
+    page = Paginator(queryset.order_by("jurisdiction__path", "code"), 50).get_page(request.GET.get("page"))
+    query = urlencode([(k, v) for k, v in (("q", text), ("category", category), ("grade", grade)) if v])
+    return render(request, "hazards/points.html", {
+        "page": page, "q": text, "category": category, "grade": grade, "query": query,
+        "categories": RiskCategory.choices, "grades": RiskGrade.choices, "colours": GRADE_COLOURS,
+        "can_add": has_perm_somewhere(request.user, "hazards.add_riskpoint")})
+
+
+@login_required
+def risk_point_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_object_or_404(RiskPoint.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    return render(request, "hazards/point_detail.html", {
+        "point": point, "colour": GRADE_COLOURS.get(point.grade),
+        "phone": phone_for(request.user, point.responsible_phone, point.jurisdiction.path),
+        "gradings": point.gradings.all()[:50], "history": visible_history(request.user, point),
+        "plans": PatrolPlan.objects.visible_to(request.user).filter(stops__risk_point=point).distinct(),
+        "can_change": can(request.user, "change", point)})
+
+
+@login_required
+def risk_point_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "hazards.add_riskpoint"):
+        raise PermissionDenied
+    form = RiskPointForm(request.POST or None, user=request.user, initial={"grade": RiskGrade.BLUE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            point = risk_services.create_risk_point(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied:
+            _refused(form)
+        else:
+            messages.success(request, _("Created."))
+            return redirect("hazards:point", pk=point.pk)
+    return _form_page(request, form, tab="points", title=_("New risk point"), cancel=reverse("hazards:points"),
+                      pick_location=True)
+
+
+@login_required
+def risk_point_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_object_or_404(RiskPoint.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not can(request.user, "change", point):
+        raise PermissionDenied
+    form = RiskPointForm(request.POST or None, user=request.user,
+                         instance=RiskPoint.objects.select_related("jurisdiction").get(pk=point.pk))
+    if request.method == "POST" and form.is_valid():
+        data = form.service_fields()
+        try:
+            risk_services.update_risk_point(point, actor=request.user, reason=data.pop("reason", ""), **data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied:
+            _refused(form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("hazards:point", pk=point.pk)
+    return _form_page(request, form, tab="points", title=_("Edit %(name)s") % {"name": point.name},
+                      cancel=reverse("hazards:point", args=[point.pk]), pick_location=True)
+
+
+@login_required
+def plan_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "hazards.add_patrolplan"):
+        raise PermissionDenied
+    form = PatrolPlanForm(request.POST or None, user=request.user,
+                          initial={"starts_on": timezone.localdate(), "tolerance_m": 100})
+    if request.method == "POST" and form.is_valid():
+        try:
+            patrol_services.create_plan(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied:
+            _refused(form)
+        else:
+            messages.success(request, _("Created."))
+            return redirect("hazards:patrols")
+    return _form_page(request, form, tab="patrols", title=_("New patrol plan"), cancel=reverse("hazards:patrols"))
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(PatrolPlan.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not can(request.user, "change", plan):
+        raise PermissionDenied
+    form = PatrolPlanForm(request.POST or None, user=request.user,
+                          instance=PatrolPlan.objects.select_related("jurisdiction").get(pk=plan.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            patrol_services.update_plan(plan, actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied:
+            _refused(form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("hazards:patrols")
+    return _form_page(request, form, tab="patrols", title=_("Edit %(name)s") % {"name": plan.name},
+                      cancel=reverse("hazards:patrols"))
+
+
+@login_required
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    """Record an enforcement inspection; each hazard found (one a line) opens a hazard at the risk point."""
+    if not has_perm_somewhere(request.user, "hazards.add_inspection"):
+        raise PermissionDenied
+    form = InspectionForm(request.POST or None, request.FILES or None, user=request.user,
+                          initial={"inspected_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["hazards"] and data["risk_point"] is None:
+                raise ValidationError({"risk_point": _(
+                    "Give each finding's position, or the risk point inspected.")})
+            inspection = inspection_services.record_inspection(
+                actor=request.user, inspector=data["inspector"], place=data["place"],
+                inspected_on=data["inspected_on"], risk_point=data["risk_point"], findings=data["findings"],
+                hazards=[{"title": title, "severity": data["severity"]} for title in data["hazards"]],
+                photos=data["photos"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied:
+            _refused(form)
+        else:
+            opened = inspection.hazards.count()
+            messages.success(request, _("Inspection recorded; %(count)s hazard(s) opened.") % {"count": opened})
+            return redirect("hazards:inspections")
+    return _form_page(request, form, tab="inspections", title=_("Record an inspection"),
+                      cancel=reverse("hazards:inspections"), multipart=True)

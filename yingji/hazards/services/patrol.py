@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingji.accounts.models import Membership
 from yingji.core.scope import ensure, ensure_in
 from yingji.hazards.checklists import checklist
 from yingji.hazards.models import (
@@ -69,8 +70,48 @@ def create_plan(*, actor: Any, jurisdiction: Jurisdiction, name: str, points: Se
         raise ValidationError({"frequency": _("Unknown frequency.")})
     if not 5 <= plan.tolerance_m <= 5000:
         raise ValidationError({"tolerance_m": _("Between 5 and 5000 metres.")})
+    _check_worker(plan)
     plan.save()
     set_stops(plan, points, actor=actor)
+    return plan
+
+
+def _check_worker(plan: PatrolPlan) -> None:
+    """The plan's grid worker must hold a role in the grid's community (the one who walks it)."""
+    if plan.worker_id is None:
+        return
+    community_path = plan.jurisdiction.path.rsplit("/", 2)[0] + "/"
+    if not Membership.objects.filter(user_id=plan.worker_id, user__is_active=True,
+                                     jurisdiction__path__startswith=community_path).exists():
+        raise ValidationError({"worker": _("The grid worker must hold a role in the grid's community.")})
+
+
+@transaction.atomic
+def update_plan(plan: PatrolPlan, *, actor: Any, points: Sequence[RiskPoint] | None = None,
+                **fields: Any) -> PatrolPlan:
+    """Change a plan's fields (PLAN_FIELDS, and its grid within the actor's area) and, given `points`, its route."""
+    ensure(actor, "change", plan)
+    unknown = set(fields) - {*PLAN_FIELDS, "jurisdiction"}
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+    if "jurisdiction" in fields:
+        if fields["jurisdiction"].level != Level.GRID:
+            raise ValidationError({"jurisdiction": _("A patrol plan belongs to a grid.")})
+        ensure_in(actor, "hazards.change_patrolplan", fields["jurisdiction"].path)
+    for key, value in fields.items():
+        setattr(plan, key, value.strip() if key == "name" and isinstance(value, str) else value)
+    if not plan.name:
+        raise ValidationError({"name": _("This field is required.")})
+    if plan.frequency not in PatrolFrequency.values:
+        raise ValidationError({"frequency": _("Unknown frequency.")})
+    if not 5 <= plan.tolerance_m <= 5000:
+        raise ValidationError({"tolerance_m": _("Between 5 and 5000 metres.")})
+    _check_worker(plan)
+    plan.save()
+    if points is not None:
+        set_stops(plan, points, actor=actor)
+    elif "jurisdiction" in fields:  # the route must still lie in the (new) grid's community
+        set_stops(plan, [s.risk_point for s in plan.stops.select_related("risk_point__jurisdiction")], actor=actor)
     return plan
 
 
