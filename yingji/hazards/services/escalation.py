@@ -53,19 +53,21 @@ class Escalated:
 def escalate_overdue(now: datetime.datetime, batch: int = 50_000) -> Escalated:
     """Escalate every hazard whose next escalation is due at `now`; answers what moved where."""
     rows = list(Hazard.objects.filter(escalate_at__lte=now, status__in=DEADLINE_STATUSES)
-                .order_by("escalate_at").values_list("pk", "escalation_level", "jurisdiction__path")[:batch])
+                .order_by("escalate_at").values_list("pk", "escalation_level", "jurisdiction__path",
+                                                     "escalated_to_id")[:batch])
     if not rows:
         return Escalated()
-    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for pk, level, path in rows:
+    # Grouped by where they go and where they were (the change records name both).
+    groups: dict[tuple[str, int, int | None], list[int]] = defaultdict(list)
+    for pk, level, path, before in rows:
         depth = max(TOP_DEPTH, min(COMMUNITY_DEPTH, path.count("/") - 2) - level - 1)
-        groups[(ancestor_path(path, depth), level)].append(pk)
-    targets = {j.path: j for j in Jurisdiction.objects.filter(path__in={p for p, _level in groups})}
+        groups[(ancestor_path(path, depth), level, before)].append(pk)
+    targets = {j.path: j for j in Jurisdiction.objects.filter(path__in={g[0] for g in groups})}
     later = now + datetime.timedelta(hours=settings.YINGJI_HAZARD_ESCALATE_HOURS)
     result = Escalated()
     with transaction.atomic(), acting_as(None, source="task"):
         records: list[ChangeRecord] = []
-        for (path, level), ids in groups.items():
+        for (path, level, before), ids in groups.items():
             target = targets.get(path)
             if target is None:
                 continue
@@ -76,7 +78,7 @@ def escalate_overdue(now: datetime.datetime, batch: int = 50_000) -> Escalated:
             for hazard in Hazard.objects.filter(pk__in=ids).select_related("jurisdiction").only(
                     "pk", "reference", "title", "jurisdiction__path"):
                 records.append(change_record(hazard, Action.UPDATE, {
-                    "escalation_level": [level, level + 1], "escalated_to": [None, target.name]}))
+                    "escalation_level": [level, level + 1], "escalated_to": [before, target.pk]}))
             result.by_target.setdefault(target, []).extend(ids)
         ChangeRecord.objects.bulk_create(records, batch_size=5000)
         # Announced in the same transaction: a hazard is told about exactly when it escalates.

@@ -45,6 +45,8 @@ def test_an_overdue_hazard_goes_to_the_street_then_the_district_then_stays(cast,
     assert Hazard.objects.get(pk=fixed.pk).escalation_level == 0  # rectified: the unit owes nothing
     changes = [row["changes"] for row in history_rows(late) if row["action"] == "update"]
     assert len(changes) == 2
+    climbed = [(c["old_display"], c["new_display"]) for change in changes for c in change if c["field"] == "escalated_to"]
+    assert climbed == [("南园街道", "福田区"), (None, "南园街道")]  # newest first, by name
 
 
 def test_an_escalated_hazard_is_seen_by_the_street_it_went_to(cast):
