@@ -16,11 +16,14 @@ import csv
 import datetime
 import decimal
 import io
+import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404
@@ -36,10 +39,26 @@ from yingji.core.scope import ensure, has_perm_somewhere, object_path, perm_name
 Parser = Callable[[str], Any]
 
 MAX_IMPORT_ROWS = 200_000
+# Hard limits of an import, enforced while the file is read (settings may lower them): a
+# small .xlsx can declare a sheet of a million rows by 16,384 columns, or unzip to gigabytes.
+LIMITS = {"bytes": 20 * 1024 * 1024, "unzipped_bytes": 200 * 1024 * 1024, "rows": MAX_IMPORT_ROWS,
+          "columns": 200, "cell_chars": 10_000}
+
+
+def limit(name: str) -> int:
+    return int(getattr(settings, "YINGJI_IMPORT_LIMITS", {}).get(name, LIMITS[name]))
 
 
 class CellError(ValueError):
     """A cell's text cannot be turned into a value; the message says why."""
+
+
+class FileError(CellError):
+    """The file as a whole is refused while reading it, at a row and column when there is one."""
+
+    def __init__(self, message: str, row: int = 1, column: str = "") -> None:
+        super().__init__(message)
+        self.row, self.column = row, column
 
 
 # ---------------------------------------------------------------- parsers
@@ -133,6 +152,17 @@ def render(value: Any) -> Any:
     return value
 
 
+# Characters an .xlsx cannot hold (openpyxl refuses the whole file for one of them):
+# C0 controls other than tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(value: Any) -> Any:
+    """Text as it may go into a cell: control characters dropped (a name with one made the
+    whole export fail for everyone whose scope held the row)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 def text_stays_text(cell: Any) -> Any:
     """A cell whose text starts with "=" kept as text: Excel would run it as a formula
     (=HYPERLINK(…), =cmd|…) — what a user typed never becomes one. Answers the cell."""
@@ -142,9 +172,14 @@ def text_stays_text(cell: Any) -> Any:
 
 
 def safe_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
-    """A row for `sheet.append` (write-only sheets too) in which no text becomes a formula."""
-    return [text_stays_text(WriteOnlyCell(sheet, value=v)) if isinstance(v, str) and v.startswith("=") else v
-            for v in values]
+    """A row for `sheet.append` (write-only sheets too): no text becomes a formula, no control
+    character breaks the file. Every export writes its rows through here."""
+    row = []
+    for value in values:
+        value = clean_text(value)
+        row.append(text_stays_text(WriteOnlyCell(sheet, value=value))
+                   if isinstance(value, str) and value.startswith("=") else value)
+    return row
 
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -276,7 +311,7 @@ class TableSpec:
         sheet = book.create_sheet(str(self.title)[:31] or "sheet")
         header = []
         for index, column in enumerate(self.columns, start=1):
-            cell = WriteOnlyCell(sheet, value=str(column.header) + (" *" if column.required else ""))
+            cell = WriteOnlyCell(sheet, value=clean_text(str(column.header)) + (" *" if column.required else ""))
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7" if not column.required else "FCE4D6")
             header.append(cell)
@@ -330,6 +365,9 @@ class TableSpec:
         result = ImportResult()
         try:
             header, records = read_table(data, filename)
+        except FileError as exc:
+            result.errors.append(RowError(row=exc.row, column=exc.column, message=str(exc)))
+            return result
         except CellError as exc:
             result.errors.append(RowError(row=1, column="", message=str(exc)))
             return result
@@ -363,7 +401,8 @@ class TableSpec:
         values: dict[str, Any] = {}
         row_errors: list[RowError] = []
         for index, column in mapping.items():
-            raw = cells[index].strip() if index < len(cells) else ""
+            # Control characters (NUL included, which PostgreSQL refuses) never reach a ledger.
+            raw = clean_text(cells[index]).strip() if index < len(cells) else ""
             if raw == "":
                 if column.required:
                     row_errors.append(RowError(row_number, str(column.header), _("This field is required.")))
@@ -421,7 +460,15 @@ class TableSpec:
 
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (row number, cells as text) of the first sheet of .xlsx or a .csv file."""
+    """Header and (row number, cells as text) of the first sheet of .xlsx or a .csv file.
+
+    Streams the rows and stops at the first broken limit (`LIMITS`), naming its row and
+    column: the size of the upload, of the unzipped workbook, the rows, the columns of a
+    row and the characters of a cell. The sheet's declared dimensions are ignored (rows are
+    as wide as their cells), so a file cannot make the server build cells it does not hold.
+    """
+    if len(data) > limit("bytes"):
+        raise FileError(_("The file is larger than %(n)s MB.") % {"n": limit("bytes") // (1024 * 1024)})
     name = filename.lower()
     if name.endswith(".csv"):
         try:
@@ -431,22 +478,54 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
                 content = data.decode("gb18030")  # what Excel on a Chinese Windows saves
             except UnicodeDecodeError as exc:
                 raise CellError(_("The CSV file is neither UTF-8 nor GB18030 text.")) from exc
-        rows = list(csv.reader(io.StringIO(content)))
-    elif name.endswith((".xlsx", ".xlsm")):
+        try:
+            return _bounded(csv.reader(io.StringIO(content.replace("\x00", ""))))
+        except csv.Error as exc:
+            raise CellError(_("The CSV file cannot be read as comma-separated values.")) from exc
+    if name.endswith((".xlsx", ".xlsm")):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                unzipped = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError) as exc:
+            raise CellError(_("The file is not a readable Excel workbook.")) from exc
+        if unzipped > limit("unzipped_bytes"):
+            raise FileError(_("The workbook unpacks to more than %(n)s MB.") % {
+                "n": limit("unzipped_bytes") // (1024 * 1024)})
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # the declared size is the file's word, not its content
+            return _bounded([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
+        except CellError:
+            raise
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise CellError(_("The file is not a readable Excel workbook.")) from exc
-        sheet = book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        raise CellError(_("Upload an .xlsx or .csv file."))
-    if not rows:
+    raise CellError(_("Upload an .xlsx or .csv file."))
+
+
+def _bounded(rows: Iterable[list[str]]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    header: list[str] | None = None
+    records: list[tuple[int, list[str]]] = []
+    max_rows, max_columns, max_chars = limit("rows"), limit("columns"), limit("cell_chars")
+    for number, row in enumerate(rows, start=1):
+        if number > max_rows + 1:
+            raise FileError(_("At most %(n)s rows per file.") % {"n": max_rows}, row=number)
+        while row and not str(row[-1]).strip():
+            row = row[:-1]  # trailing empty cells are not columns
+        if len(row) > max_columns:
+            raise FileError(_("At most %(n)s columns.") % {"n": max_columns}, row=number,
+                            column=get_column_letter(max_columns + 1))
+        for index, cell in enumerate(row):
+            if len(cell) > max_chars:
+                raise FileError(_("At most %(n)s characters.") % {"n": max_chars}, row=number,
+                                column=str(header[index]) if header and index < len(header) and header[index]
+                                else get_column_letter(index + 1))
+        if header is None:
+            header = [str(h or "").strip() for h in row]
+        elif any(str(c).strip() for c in row):
+            records.append((number, list(row)))
+    if header is None:
         raise CellError(_("The file is empty."))
-    if len(rows) > MAX_IMPORT_ROWS:
-        raise CellError(_("At most %(n)s rows per file.") % {"n": MAX_IMPORT_ROWS})
-    header = [str(h or "").strip() for h in rows[0]]
-    records = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(str(c).strip() for c in row)]
     return header, records
 
 

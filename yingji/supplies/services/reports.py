@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 
+from yingji.core.tabular import safe_row
 from yingji.supplies.models import Material, StockBalance, StockLot, Warehouse
 
 
@@ -108,7 +109,7 @@ def workbook(expiring: list[StockLot], maintenance: list[MaintenanceDue], gaps: 
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(sheet, row))
         for column in sheet.columns:
             sheet.column_dimensions[column[0].column_letter].width = 16
     out = io.BytesIO()
