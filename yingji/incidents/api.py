@@ -79,6 +79,10 @@ class ActivateIn(Schema):
     team_ids: list[int] = Field(default_factory=list, description="Empty: the recommended set.")
 
 
+class AddTeamIn(Schema):
+    team_id: int
+
+
 class NoteIn(Schema):
     text: str = Field(..., min_length=1, max_length=4000)
     dispatch_id: int | None = None
@@ -377,6 +381,22 @@ def activate(request: HttpRequest, pk: int, payload: ActivateIn) -> Any:
     dispatches = dispatching.activate(_incident(request, pk), actor=request_user(request),
                                       team_ids=payload.team_ids or None)
     return Status(201, [dispatch_dict(d) for d in dispatches])
+
+
+@router.get("/{pk}/teams", response={200: list[dict], 403: ErrorOut, 404: ErrorOut})
+def search_teams(request: HttpRequest, pk: int, q: str = "") -> Any:
+    """Available teams the caller may call out whose name (or station's) contains `q`, nearest first."""
+    user = request_user(request)
+    incident = _incident(request, pk)
+    ensure(user, "dispatch", incident)
+    return [c.as_dict() for c in dispatching.find_teams(incident, user=user, text=q)]
+
+
+@router.post("/{pk}/teams", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def add_team(request: HttpRequest, pk: int, payload: AddTeamIn) -> Any:
+    """Call one more team chosen by name (按名称增派), beyond the ranked candidates, even after initial handling."""
+    return Status(201, dispatch_dict(dispatching.add_team(_incident(request, pk), payload.team_id,
+                                                         actor=request_user(request))))
 
 
 @router.post("/{pk}/notes", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})

@@ -177,6 +177,33 @@ def incident_activate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def team_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """Teams to add by name (htmx): available teams the officer may call whose name contains the text."""
+    incident = _incident(request, pk)
+    if not can(request.user, "dispatch", incident):
+        raise PermissionDenied
+    text = request.GET.get("q", "").strip()
+    found = dispatching.find_teams(incident, user=request.user, text=text) if incident.is_open else []
+    return render(request, "incidents/detail.html#found_teams", {"incident": incident, "found": found, "q": text})
+
+
+@login_required
+@require_POST
+def incident_add_team(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    team = request.POST.get("team", "")
+    try:
+        if not team.isdigit():
+            raise ValidationError({"teams": _("Choose a team.")})
+        dispatch = dispatching.add_team(incident, int(team), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Called: %(teams)s.") % {"teams": dispatch.team.name})
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@login_required
 @require_POST
 def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)

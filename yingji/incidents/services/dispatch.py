@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,6 +98,34 @@ def recommend(incident: Incident, *, user: Any, k: int = 10) -> list[Candidate]:
     exclude = {row[0] for row in TEAMS_CALLED.rows(incident.pk)}
     return team_index.rank(incident.lon, incident.lat, specialties=incident.type.specialties,
                            scope_paths=dispatch_scope(user), exclude=exclude, k=k)
+
+
+def find_teams(incident: Incident, *, user: Any, text: str, limit: int = 8) -> list[Candidate]:
+    """Available teams the officer may call out whose name (or station's name) contains `text`, any
+    specialty and any distance — beyond the ranked candidates; nearest by road first."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    paths = dispatch_scope(user) or []
+    if not paths:
+        return []
+    scope = Q()
+    for path in paths:
+        scope |= Q(jurisdiction__path__startswith=path)
+    busy = Dispatch.objects.filter(incident=incident, status__in=ACTIVE_DISPATCH).values("team_id")
+    rows = list(Team.objects.filter(scope, Q(name__icontains=text) | Q(station__name__icontains=text),
+                                    status=TeamStatus.AVAILABLE)
+                .exclude(pk__in=busy).order_by("name").values_list("pk", "name", "station_id", "station__name")[:50])
+    times = team_index.times_for(incident.lon, incident.lat, [r[0] for r in rows]) if rows else {}
+    found = [Candidate(pk, name, station_id, station_name or "", *times.get(pk, (float("inf"), True)),
+                       incident.lon, incident.lat) for pk, name, station_id, station_name in rows]
+    return sorted(found, key=lambda c: (c.seconds, c.team_name))[:limit]
+
+
+def add_team(incident: Incident, team_id: int, *, actor: Any) -> Dispatch:
+    """Call one team the officer chose by name (按名称增派), even after initial handling."""
+    [dispatch] = dispatch_teams(incident, [team_id], actor=actor)
+    return dispatch
 
 
 def recommended_set(incident: Incident, candidates: list[Candidate]) -> list[Candidate]:

@@ -66,9 +66,10 @@ class Candidate:
         return self.seconds <= FIVE_MINUTES_S
 
     def as_dict(self) -> dict[str, Any]:
+        known = np.isfinite(self.seconds)  # a team without a position, called by name
         return {"team_id": self.team_id, "team_name": self.team_name, "station_id": self.station_id,
-                "station_name": self.station_name, "seconds": round(self.seconds, 1),
-                "minutes": round(self.minutes, 1), "estimated": self.estimated,
+                "station_name": self.station_name, "seconds": round(self.seconds, 1) if known else None,
+                "minutes": round(self.minutes, 1) if known else None, "estimated": self.estimated,
                 "time_text": travel.travel_text(self.seconds, self.estimated),
                 "within_five_minutes": self.within_five_minutes, "lon": self.lon, "lat": self.lat}
 
