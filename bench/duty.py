@@ -17,7 +17,9 @@ Measured, each beside its baseline in the same run:
   (what the header pays on most pages); the service alone, cold and warm; the baseline loads a
   jurisdiction's shifts and picks the ones under way in Python, then their people one query each;
 - the duty job (`duty.incidents`) after a burst of 300 calls in a minute: the street's officer on duty
-  assigned and a first report drafted for each, in incidents per second (work taken out of intake);
+  assigned and alerted (messages queued through messaging) and a first report drafted for each, in
+  incidents per second (work taken out of intake);
+- the daily duty message composed and queued for a robot group at the district and at every street;
 - the district's daily report of that day compiled (its own log, the events and instructions of its
   streets, the counts of every unit below, the incidents) (`daily_report_s`, target < 2 s) beside the
   baseline that counts per unit and reads each shift's people and handover one by one; its
@@ -137,7 +139,8 @@ def main() -> None:
         from yingji.duty.services import reports
         from yingji.jurisdictions.demo import generate_jurisdictions
 
-        say(f"duty bench, scale {scale}, {connection.vendor} — {machine()}, load {load_average()}")
+        load_start = load_average()
+        say(f"duty bench, scale {scale}, {connection.vendor} — {machine()}, load {load_start}")
         context = DemoContext(scale=scale, seed=2026, out=io.StringIO())
         generate_jurisdictions(context)
         generate_accounts(context)
@@ -167,34 +170,40 @@ def main() -> None:
 
         for post in posts[:5]:  # warm up: connections, compiled code
             api_once(post.code)
-        samples = {"api_cold": [], "api_warm": [], "service_cold": [], "service_warm": [], "baseline": []}
+        samples = {"api_cold": [], "api_cold_cpu": [], "api_warm": [], "service_cold_cpu": [], "baseline_cpu": [], "service_cold": [], "service_warm": [], "baseline": []}
         import time
         for _ in range(rounds):
             for post in posts:
                 cache.clear()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 api_once(post.code)
                 samples["api_cold"].append(time.perf_counter() - t0)
+                samples["api_cold_cpu"].append(time.thread_time() - c0)
                 t0 = time.perf_counter()
                 api_once(post.code)
                 samples["api_warm"].append(time.perf_counter() - t0)
                 cache.clear()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 found = duty_now.on_duty(post)
                 samples["service_cold"].append(time.perf_counter() - t0)
+                samples["service_cold_cpu"].append(time.thread_time() - c0)
                 assert found.shifts, post
                 t0 = time.perf_counter()
                 duty_now.on_duty(post)
                 samples["service_warm"].append(time.perf_counter() - t0)
         for post in posts[: max(10, len(posts) // 4)]:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             naive_on_duty(post, now)
             samples["baseline"].append(time.perf_counter() - t0)
+            samples["baseline_cpu"].append(time.thread_time() - c0)
         figures = {key: (pct(values, 50), pct(values, 99)) for key, values in samples.items()}
         say(f"on duty now, {len(posts)} communities and streets × {rounds}:")
-        for key, label in (("api_cold", "API, cache emptied before each request"), ("api_warm", "API, cache warm"),
-                           ("service_cold", "service, cold"), ("service_warm", "service, warm (the header)"),
-                           ("baseline", "baseline: all shifts of the place filtered in Python, people one by one")):
+        for key, label in (("api_cold", "API, cache emptied before each request"),
+                           ("api_cold_cpu", "  the same, CPU time of the request's thread"), ("api_warm", "API, cache warm"),
+                           ("service_cold", "service, cold"), ("service_cold_cpu", "  the same, CPU time"),
+                           ("service_warm", "service, warm (the header)"),
+                           ("baseline", "baseline: all shifts of the place filtered in Python, people one by one"),
+                           ("baseline_cpu", "  the same, CPU time")):
             say(f"  {label:<75} p50 {figures[key][0]:7.2f} ms  p99 {figures[key][1]:7.2f} ms")
 
         district = context.districts[0]
@@ -231,21 +240,41 @@ def main() -> None:
         with stopwatch() as swept:
             done = upward.sweep(now)
         assert done["assigned"] == len(burst), done
-        say(f"the duty job after a burst of {len(burst)} calls: {done['assigned']} officers assigned and "
-            f"{done['first_reports']} first reports drafted in {swept[0]:.2f} s (CPU {swept[1]:.2f} s) — "
-            f"{len(burst) / swept[0]:.0f} incidents/s, outside intake")
+        say(f"the duty job after a burst of {len(burst)} calls: {done['assigned']} officers assigned, "
+            f"{done['alerted']} alerts queued through messaging and {done['first_reports']} first reports drafted "
+            f"in {swept[0]:.2f} s (CPU {swept[1]:.2f} s) — {len(burst) / swept[0]:.0f} incidents/s, outside intake")
+        # The daily duty message: a robot group at the district and at every street (the duty topic).
+        from django.test import override_settings
+
+        from yingji.duty.services import alerts
+        from yingji.messaging.models import RobotTarget
+
+        RobotTarget.objects.bulk_create([
+            RobotTarget(jurisdiction=place, name=f"{place.name}值班群", format="wechat_work",
+                        url=f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=bench{n}", topics=["duty"])
+            for n, place in enumerate([district, *context.streets])])
+        with override_settings(YINGJI_DUTY_DAILY_MESSAGE_AT="00:00"), stopwatch() as daily:
+            sent = alerts.send_daily_messages(now)
+        assert sent["daily_messages"] == 1 + len(context.streets), sent
+        say(f"the daily duty message to {sent['daily_messages']} command centres' groups (district and streets): "
+            f"{daily[0]:.3f} s (CPU {daily[1]:.3f} s)")
         emit({
-            "bench": "duty", "scale": scale, "database": connection.vendor, "load": load_average(),
+            "bench": "duty", "scale": scale, "database": connection.vendor, "load_start": load_start,
+            "load": load_average(),
             "posts": len(posts), "rounds": rounds,
             "on_duty_p99_ms": round(figures["api_cold"][1], 2), "on_duty_p50_ms": round(figures["api_cold"][0], 2),
+            "on_duty_cpu_p99_ms": round(figures["api_cold_cpu"][1], 2),
             "on_duty_warm_p99_ms": round(figures["api_warm"][1], 2),
             "on_duty_service_cold_p99_ms": round(figures["service_cold"][1], 3),
             "on_duty_service_warm_p99_ms": round(figures["service_warm"][1], 3),
             "on_duty_baseline_p99_ms": round(figures["baseline"][1], 2),
+            "on_duty_service_cold_cpu_p99_ms": round(figures["service_cold_cpu"][1], 3),
+            "on_duty_baseline_cpu_p99_ms": round(figures["baseline_cpu"][1], 2),
             "daily_report_s": round(compiled[0], 3), "daily_report_baseline_s": round(baseline[0], 3),
             "daily_report_xlsx_s": round(xlsx[0], 3), "daily_report_pdf_s": round(pdf[0], 3),
             "report_log_entries": totals["log"], "report_incidents": totals["incidents"],
-            "sweep_incidents_per_s": round(len(burst) / swept[0], 1),
+            "sweep_incidents_per_s": round(len(burst) / swept[0], 1), "sweep_alerts": done["alerted"],
+            "daily_message_s": round(daily[0], 3),
         })
 
 

@@ -62,9 +62,16 @@ def test_a_street_officer_takes_over_logs_and_prints_the_daily_report(cast, page
     dark = sum(picture.convert("L").histogram()[:128])
     assert dark > 0.005 * picture.width * picture.height
 
+    # On a 390 px phone the duty room and the report fit the screen's width (tables scroll inside their box).
     phone = page_for(cast.street_officer, mobile=True)
     phone.goto(f"/duty/{cast.street_1.code}/")
+    assert ENTRY in phone.inner_text("[data-testid=duty-log]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "duty-room-390")
+    phone.goto(page.url)
+    assert ENTRY in phone.inner_text("[data-testid=report-log]")
+    screenshot(phone, "duty-report-390")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_a_person_dragged_onto_a_shift_joins_it(cast, page_for, screenshot):  # type: ignore[no-untyped-def]
@@ -76,5 +83,18 @@ def test_a_person_dragged_onto_a_shift_joins_it(cast, page_for, screenshot):  # 
     page.drag_and_drop("[data-testid=staff-a_staff_2]", f"[data-testid=shift-{shift.pk}] .shift-members")
     page.wait_for_selector(f"[data-testid=shift-{shift.pk}] .shift-members .chip[data-user='{two.pk}']")
     assert list(shift.staff.values_list("user_id", flat=True)) == [two.pk]
-    # Dropping the leader onto another shift is refused with the reason, and nothing changes.
+    # Dragging the leader away to another shift is refused with the reason, and nothing changes.
+    night = make_shift(cast.community_a, start + 12 * HOUR, start + 24 * HOUR, two, label="夜班")
+    page.reload()
+    page.drag_and_drop(f"[data-testid=shift-{shift.pk}] .chip.leader", f"[data-testid=shift-{night.pk}] .shift-members")
+    error = page.locator("[data-testid=roster-error]")
+    error.wait_for(state="visible")
+    assert "带班" in error.inner_text()
+    assert Shift.objects.get(pk=shift.pk).leader_id == one.pk and not night.staff.exists()
     screenshot(page, "duty-roster")
+
+    phone = page_for(cast.officer_a, mobile=True)
+    phone.goto(f"/duty/{cast.community_a.code}/roster/{timezone.localtime(start):%Y-%m}/")
+    phone.wait_for_selector(f"[data-testid=shift-{shift.pk}]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "duty-roster-390")
