@@ -16,6 +16,12 @@ from yingji.duty.tests.builders import make_shift, staff_of_a
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HOUR = timezone.timedelta(hours=1)
+PATIENCE = 60_000  # ms: a loaded 2-core machine; nothing here waits on purpose, each step waits for what it shows
+
+
+def patient(page):  # type: ignore[no-untyped-def]
+    page.set_default_timeout(PATIENCE)
+    return page
 ENTRY = "南园路口积水约20厘米，已通知排水队抽排"
 
 
@@ -25,7 +31,7 @@ def test_a_street_officer_takes_over_logs_and_prints_the_daily_report(cast, page
     Handover.objects.create(shift=night, notes="3栋电梯困人已解救，明早回访", written_by=cast.commander,
                             written_at=now - 2 * HOUR)
     day = make_shift(cast.street_1, now - HOUR, now + 11 * HOUR, cast.street_officer, label="白班")
-    page = page_for(cast.street_officer)
+    page = patient(page_for(cast.street_officer))
     page.goto("/duty/")
     assert "值班：street_officer" in page.inner_text("[data-testid=on-duty]")
     with page.expect_navigation():
@@ -63,7 +69,7 @@ def test_a_street_officer_takes_over_logs_and_prints_the_daily_report(cast, page
     assert dark > 0.005 * picture.width * picture.height
 
     # On a 390 px phone the duty room and the report fit the screen's width (tables scroll inside their box).
-    phone = page_for(cast.street_officer, mobile=True)
+    phone = patient(page_for(cast.street_officer, mobile=True))
     phone.goto(f"/duty/{cast.street_1.code}/")
     assert ENTRY in phone.inner_text("[data-testid=duty-log]")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
@@ -78,7 +84,7 @@ def test_a_person_dragged_onto_a_shift_joins_it(cast, page_for, screenshot):  # 
     one, two, _three = staff_of_a(cast)
     start = (timezone.now() + 24 * HOUR).replace(minute=0, second=0, microsecond=0)
     shift = make_shift(cast.community_a, start, start + 12 * HOUR, one, label="白班")
-    page = page_for(cast.officer_a)
+    page = patient(page_for(cast.officer_a))
     page.goto(f"/duty/{cast.community_a.code}/roster/{timezone.localtime(start):%Y-%m}/")
     page.drag_and_drop("[data-testid=staff-a_staff_2]", f"[data-testid=shift-{shift.pk}] .shift-members")
     page.wait_for_selector(f"[data-testid=shift-{shift.pk}] .shift-members .chip[data-user='{two.pk}']")
@@ -93,7 +99,7 @@ def test_a_person_dragged_onto_a_shift_joins_it(cast, page_for, screenshot):  # 
     assert Shift.objects.get(pk=shift.pk).leader_id == one.pk and not night.staff.exists()
     screenshot(page, "duty-roster")
 
-    phone = page_for(cast.officer_a, mobile=True)
+    phone = patient(page_for(cast.officer_a, mobile=True))
     phone.goto(f"/duty/{cast.community_a.code}/roster/{timezone.localtime(start):%Y-%m}/")
     phone.wait_for_selector(f"[data-testid=shift-{shift.pk}]")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
