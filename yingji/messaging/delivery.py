@@ -68,7 +68,8 @@ def claim(*, now: datetime.datetime, token: str, limit: int | None = None,
         if connection.vendor == "postgresql":
             claimed = _claim_postgresql(rows, limit, mark)
         else:
-            picked = list(rows.order_by("id").values_list("pk", flat=True)[:limit])
+            picked = list(rows.order_by("id").select_for_update(skip_locked=True)  # a no-op on SQLite
+                          .values_list("pk", flat=True)[:limit])
             if not picked:
                 return []
             # Guarded: another worker may have marked some of them since they were read.
