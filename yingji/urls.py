@@ -12,12 +12,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import module_has_submodule
 
+from yingji.accounts import views as account_views
 from yingji.api import grouped_urls
 from yingji.core import views as core_views
-from yingji.jurisdictions import views as jurisdiction_views
 
 urlpatterns = [
-    path("", jurisdiction_views.home, name="home"),
+    path("", account_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("manifest.webmanifest", core_views.manifest, name="manifest"),
     path("api/v1/", grouped_urls()),

@@ -36,6 +36,16 @@ def primary_jurisdiction(user: Any) -> Jurisdiction | None:
     return None
 
 
+def primary_role(user: Any) -> str:
+    """The role the user holds at their primary jurisdiction: what their home page and menu are
+    shaped for ("district_admin" for a superuser without an assignment, "" for nobody)."""
+    membership = (Membership.objects.filter(user=user).select_related("jurisdiction")
+                  .order_by("jurisdiction__depth", "jurisdiction__path").first())
+    if membership is not None:
+        return membership.role
+    return Role.DISTRICT_ADMIN if getattr(user, "is_superuser", False) else ""
+
+
 @transaction.atomic
 def create_user(*, actor: Any, username: str, password: str, display_name: str = "", phone: str = "",
                 role: str, jurisdiction: Jurisdiction) -> User:

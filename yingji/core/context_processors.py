@@ -16,21 +16,28 @@ from yingji.core.scope import has_perm_somewhere
 def navigation(request: HttpRequest) -> list[dict[str, Any]]:
     """Menu entries declared by capability apps as `nav_items` on their AppConfig.
 
-    An entry is `(url name, label)`, or `(url name, label, permission)` for a
-    page only some roles may open: shown when the user holds the permission
-    somewhere.
+    An entry is `(url name, label)`, or `(url name, label, permission, …)` for a
+    page only some roles use: shown when the user holds every permission named
+    somewhere, and none of those written "!permission" (a grid worker's "上报"
+    is not an officer's). One entry is highlighted: the longest address the
+    current page lies under (the console under /incidents/console/ is not also
+    the incident list under /incidents/).
     """
+    user = getattr(request, "user", None)
     items = []
     for config in apps.get_app_configs():
         for url_name, label, *needs in getattr(config, "nav_items", ()):
-            if needs and not has_perm_somewhere(getattr(request, "user", None), needs[0]):
+            if not all(not has_perm_somewhere(user, need[1:]) if need.startswith("!")
+                       else has_perm_somewhere(user, need) for need in needs):
                 continue
             try:
                 url = reverse(url_name)
             except NoReverseMatch:
                 continue
-            items.append({"url": url, "label": label,
-                          "active": request.path.startswith(url) and url != "/"})
+            items.append({"url": url, "label": label, "active": False})
+    under = [item for item in items if item["url"] != "/" and request.path.startswith(item["url"])]
+    if under:
+        max(under, key=lambda item: len(item["url"]))["active"] = True
     return items
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,14 @@ class HazardsConfig(AppConfig):
     label = "hazards"
     verbose_name = _("Hazards and risks")
     nav_items = [("hazards:overview", _("Hazards and risks"))]
+
+    def page_panel(self, page: str, request: Any, obj: Any) -> str:
+        """A grid worker's home offers the hazard report and the patrols of their grid (issue 13)."""
+        if page != "home.actions" or obj.get("role") != "grid_worker":
+            return ""
+        from django.template.loader import render_to_string
+
+        return render_to_string("hazards/_home_actions.html", request=request)
 
     def ready(self) -> None:
         from yingji.hazards.models import RiskPoint

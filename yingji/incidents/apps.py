@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,7 +8,20 @@ class IncidentsConfig(AppConfig):
     name = "yingji.incidents"
     label = "incidents"
     verbose_name = _("Incidents and dispatch")
-    nav_items = [("incidents:console", _("Dispatch console")), ("incidents:list", _("Incidents")),
-                 ("incidents:responder", _("My call-outs")), ("incidents:stats", _("1-3-5 statistics"))]
+    # Menus fit the role (issue 13): the console and the 1-3-5 figures for those who dispatch or
+    # assess, call-outs for responders, "上报" for those who report without dispatching (grid workers).
+    nav_items = [("incidents:create", _("Report an incident"), "incidents.add_incident", "!incidents.dispatch"),
+                 ("incidents:console", _("Dispatch console"), "incidents.dispatch"),
+                 ("incidents:list", _("Incidents")),
+                 ("incidents:responder", _("My call-outs"), "incidents.respond"),
+                 ("incidents:stats", _("1-3-5 statistics"), "incidents.export_incident")]
     # Live topics (core/realtime.py) and the permission a console needs to hear them.
     live_topics = {"incidents": "incidents.view_incident"}
+
+    def page_panel(self, page: str, request: Any, obj: Any) -> str:
+        """The home page's "上报" for those who report (first), the open incidents of the area."""
+        if page not in ("home", "home.actions"):
+            return ""
+        from yingji.incidents.panels import home_panel
+
+        return home_panel(page, request, obj)

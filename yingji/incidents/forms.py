@@ -7,12 +7,17 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.incidents import catalogue
 from yingji.incidents.models import Channel, Outcome, Severity
 
 OFFICER_CHANNELS = [(v, label) for v, label in Channel.choices if v != Channel.PUBLIC]
-PUBLIC_TYPES = [c for c in catalogue.choices()]
+
+
+def type_choices() -> list[tuple[str, object]]:
+    """The types, with nothing chosen first: a type is picked, never defaulted to a flood (issue 13)."""
+    return [("", _("— choose the type —")), *catalogue.choices()]
 
 
 class MultiFileInput(forms.ClearableFileInput):
@@ -29,8 +34,8 @@ class MultiFileField(forms.FileField):
 
 
 class IntakeForm(forms.Form):
-    type_code = forms.ChoiceField(label=_("Type"), choices=catalogue.choices)
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.IV)
+    type_code = forms.ChoiceField(label=_("Type"), choices=type_choices)
+    severity = forms.ChoiceField(label=pgettext_lazy("incident", "Severity"), choices=Severity.choices, initial=Severity.IV)
     channel = forms.ChoiceField(label=_("Channel"), choices=OFFICER_CHANNELS, initial=Channel.PHONE)
     address = forms.CharField(label=_("Address or place"), max_length=200, required=False,
                               help_text=_("A community, station or landmark name is found on the map; "
@@ -51,7 +56,7 @@ class IntakeForm(forms.Form):
 
 
 class PublicForm(forms.Form):
-    type_code = forms.ChoiceField(label=_("What happened"), choices=catalogue.choices)
+    type_code = forms.ChoiceField(label=_("What happened"), choices=type_choices)
     address = forms.CharField(label=_("Where (community, building, landmark)"), max_length=200, required=False)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)

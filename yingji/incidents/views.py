@@ -103,7 +103,9 @@ def incident_export(request: HttpRequest) -> HttpResponse:
 def incident_create(request: HttpRequest) -> HttpResponse:
     if not has_perm_somewhere(request.user, "incidents.add_incident"):
         raise PermissionDenied
-    form = IntakeForm(request.POST or None, request.FILES or None)
+    # Intake defaults follow the user: a grid worker's report comes in as 网格员上报.
+    channel = Channel.PHONE if has_perm_somewhere(request.user, "incidents.dispatch") else Channel.GRID_WORKER
+    form = IntakeForm(request.POST or None, request.FILES or None, initial={"channel": channel})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:

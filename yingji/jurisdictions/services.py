@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +16,7 @@ from shapely.validation import explain_validity
 
 from yingji.core.scope import ensure, ensure_in, path_allowed, perm_name
 from yingji.core.services import refuse_unknown_fields
-from yingji.jurisdictions.models import PARENT_LEVEL, Jurisdiction, Level
+from yingji.jurisdictions.models import LEVEL_ORDER, PARENT_LEVEL, Jurisdiction, Level
 
 # Level -> (pattern of its code, the rule in words for error messages).
 CODE_RULES = {
@@ -201,42 +201,48 @@ def register_street_count(key: str, label: Any, model: type[models.Model]) -> No
 
 
 def counts_per_street(user: Any) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]]:
-    """Rows of (street, communities, grids, population, and every registered ledger count).
+    """Rows of (street, communities, grids, population, and every registered ledger count)."""
+    return counts_per_area(user, Level.STREET)
 
-    One grouped query per ledger: streets of a district have paths of equal
-    length, so the street of a row is a fixed-length prefix of its path.
+
+def counts_per_area(user: Any, level: str) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]]:
+    """Rows of every visible jurisdiction of `level` (a street's home: its communities), with
+    the numbers of jurisdictions below it, its population and every registered ledger count.
+
+    One grouped query per ledger: jurisdictions of one level have paths of equal length
+    (per parent depth), so the row a record counts for is a fixed-length prefix of its path.
     """
-    streets = list(Jurisdiction.objects.visible_to(user).filter(level=Level.STREET).order_by("code"))
-    if not streets:
-        # A community officer sees their own street's figures through their community.
+    areas = list(Jurisdiction.objects.visible_to(user).filter(level=level).order_by("code"))
+    if not areas:
         return [], []
-    by_prefix: dict[str, dict[str, Any]] = {s.path: {"street": s, "counts": {}} for s in streets}
-    lengths = {len(s.path) for s in streets}
-    columns: list[tuple[str, Any]] = [("communities", _("Communities")), ("grids", _("Grids"))]
+    by_prefix: dict[str, dict[str, Any]] = {a.path: {"area": a, "counts": {}} for a in areas}
+    lengths = {len(a.path) for a in areas}
+    below = LEVEL_ORDER[LEVEL_ORDER.index(level) + 1:] if level in LEVEL_ORDER else []
+    labels = {Level.STREET: _("Streets"), Level.COMMUNITY: _("Communities"), Level.GRID: _("Grids")}
+    columns: list[tuple[str, Any]] = [(str(sub), labels[sub]) for sub in below if sub in labels]
     visible_jurisdictions = Jurisdiction.objects.visible_to(user)
-    for length in lengths:
-        grouped = (visible_jurisdictions.filter(level__in=[Level.COMMUNITY, Level.GRID])
-                   .annotate(street_path=Substr("path", 1, length))
-                   .values("street_path", "level").annotate(n=Count("id"), people=Sum("population")))
+    for length in lengths if below else ():
+        grouped = (visible_jurisdictions.filter(level__in=below)
+                   .annotate(area_path=Substr("path", 1, length))
+                   .values("area_path", "level").annotate(n=Count("id")))
         for row in grouped:
-            entry = by_prefix.get(row["street_path"])
+            entry = by_prefix.get(row["area_path"])
             if entry is not None:
-                key = "communities" if row["level"] == Level.COMMUNITY else "grids"
-                entry["counts"][key] = row["n"]
+                entry["counts"][row["level"]] = row["n"]
     for key, label, model in STREET_COUNTS:
         columns.append((key, label))
         lookup = model.scope_path  # type: ignore[attr-defined]
         for length in lengths:
             grouped = (model.objects.visible_to(user)  # type: ignore[attr-defined]
-                       .annotate(street_path=Substr(lookup, 1, length)).values("street_path").annotate(n=Count("pk")))
+                       .annotate(area_path=Substr(lookup, 1, length)).values("area_path").annotate(n=Count("pk")))
             for row in grouped:
-                entry = by_prefix.get(row["street_path"])
+                entry = by_prefix.get(row["area_path"])
                 if entry is not None:
                     entry["counts"][key] = row["n"]
     rows = []
-    for street in streets:
-        counts = by_prefix[street.path]["counts"]
-        rows.append({"street": street, "population": street.population,
+    for area in areas:
+        counts = by_prefix[area.path]["counts"]
+        rows.append({"area": area, "street": area, "population": area.population,
                      "values": [counts.get(key, 0) for key, _label in columns]})
     return columns, rows
 

@@ -130,10 +130,3 @@ def jurisdiction_import(request: HttpRequest) -> HttpResponse:
                 return redirect("jurisdictions:list")
     return render(request, "jurisdictions/import.html",
                   {"form": form, "result": result, "boundary_errors": boundary_errors})
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The home page: the district map and the figures per street inside the user's area."""
-    columns, rows = services.counts_per_street(request.user)
-    return render(request, "core/home.html", {"columns": columns, "rows": rows})

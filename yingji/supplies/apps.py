@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,13 @@ class SuppliesConfig(AppConfig):
     label = "supplies"
     verbose_name = _("Supplies")
     nav_items = [("supplies:search", _("Supplies"))]
+
+    def page_panel(self, page: str, request: Any, obj: Any) -> str:
+        if page != "home":
+            return ""
+        from yingji.supplies.panels import home_panel
+
+        return home_panel(request, obj)
 
     def ready(self) -> None:
         from yingji.jurisdictions.services import register_street_count

@@ -39,7 +39,7 @@ def test_it_logs_in_draws_the_district_and_switches_language(cast, page_for, scr
 def test_a_grid_worker_uses_it_on_a_phone(cast, page_for, screenshot):
     page = page_for(cast.grid_worker_a, mobile=True)
     page.goto("/")
-    page.wait_for_function("document.getElementById('home-map').dataset.loaded !== undefined")
+    page.wait_for_selector("[data-testid=report-incident]")
     assert "A社区第1网格" in page.inner_text("[data-testid=breadcrumb]")
     # The menu is folded behind the toggle on a phone.
     assert not page.locator("nav.mainnav").is_visible()
