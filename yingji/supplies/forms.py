@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.scope import granted_paths
 from yingji.jurisdictions.models import Jurisdiction
@@ -36,7 +37,7 @@ class ReceiptForm(forms.Form):
     expiry_date = forms.DateField(label=_("Expiry date"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     condition = forms.ChoiceField(label=_("Condition"), choices=Condition.choices, initial=Condition.GOOD)
-    reason = forms.CharField(label=_("Reason"), max_length=200, initial=_("Purchase"))
+    reason = forms.CharField(label=pgettext_lazy("stock movement", "Reason"), max_length=200, initial=_("Purchase"))
     document = forms.CharField(label=_("Document"), max_length=100, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -47,7 +48,7 @@ class ReceiptForm(forms.Form):
 class IssueForm(forms.Form):
     material = MaterialChoice(label=_("Material"), queryset=Material.objects.none())
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(label=pgettext_lazy("stock movement", "Reason"), max_length=200)
     document = forms.CharField(label=_("Incident or document number"), max_length=100, required=False)
 
     def __init__(self, *args: Any, warehouse: Warehouse, **kwargs: Any) -> None:
