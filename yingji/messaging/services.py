@@ -16,6 +16,7 @@ signal (signals.py) after their commit, for the app whose subject it is.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,6 +32,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks_db import DatabaseBackend
 
 from yingji.core import bulk
 from yingji.core.scope import ensure
@@ -255,9 +257,15 @@ def send_many(drafts: Sequence[Draft], *, now: datetime.datetime | None = None, 
 
 
 def enqueue(message_ids: list[int], count: int) -> None:
-    """Hand messages to the delivery workers: one task per share of their deliveries (they share the work)."""
-    for _i in range(min(MAX_TASKS, max(1, math.ceil(count / TASK_SHARE)))):
-        deliver_messages.enqueue(message_ids)
+    """Hand messages to the delivery workers: one task per share of their deliveries (they share the work).
+
+    Tasks stored in the database are written in one transaction (one commit to wait for, not one
+    per task); a backend that runs them at once (tests) runs each outside any transaction."""
+    tasks = min(MAX_TASKS, max(1, math.ceil(count / TASK_SHARE)))
+    stored = isinstance(deliver_messages.get_backend(), DatabaseBackend)
+    with transaction.atomic() if stored and tasks > 1 else contextlib.nullcontext():
+        for _i in range(tasks):
+            deliver_messages.enqueue(message_ids)
 
 
 # ------------------------------------------------------------- read and ack

@@ -165,3 +165,19 @@ def test_send_many_writes_several_messages_at_once_and_queues_their_delivery_tog
     assert [d.user_id for d in first.deliveries.all()] == [cast.responder_a.pk]
     assert len(callbacks) == 1  # one hand-over to the workers for both
     assert len([q for q in queries if "messaging_message" in q["sql"] and "INSERT" in q["sql"]]) == 1
+
+
+def test_a_big_message_is_handed_to_several_stored_tasks_written_in_one_commit(cast, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with CaptureQueriesContext(connection) as seen:
+        services.enqueue([41, 42], count=20_001)
+    tasks = list(DBTaskResult.objects.all())
+    assert len(tasks) == services.MAX_TASKS  # 11 shares of 2,000, at most 8 tasks
+    assert {tuple(t.args_kwargs["args"][0]) for t in tasks} == {(41, 42)}
+    # One transaction around the eight INSERTs (a savepoint inside the test's own transaction).
+    assert sum("SAVEPOINT" in q["sql"] and "RELEASE" not in q["sql"] and "ROLLBACK" not in q["sql"]
+               for q in seen.captured_queries) == 1
+    services.enqueue([43], count=10)
+    assert DBTaskResult.objects.count() == services.MAX_TASKS + 1
