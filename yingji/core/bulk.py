@@ -117,3 +117,41 @@ def insert_values(model: type[Model], fixed: dict[str, Any], varying: Sequence[s
         manager.bulk_create(batch)
         count += len(batch)
     return count
+
+
+def update_by_pk(objs: Sequence[Model], fields: Sequence[str], using: str = DEFAULT_DB_ALIAS) -> int:
+    """Write `fields` of each object to its row: on PostgreSQL one `UPDATE … FROM (VALUES …)` per
+    2,000 rows, elsewhere `bulk_update`.
+
+    `bulk_update` builds a `CASE WHEN pk = … THEN …` per field and row; compiling it
+    costs about 1 ms a row in Python (the IoT listener updating 500 devices a batch
+    spent most of its time there). Like `bulk_update`, it sends no signals.
+    """
+    if not objs:
+        return 0
+    model = type(objs[0])
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return model._base_manager.using(using).bulk_update(objs, fields)
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    # Every value carries its column's type: a VALUES column of NULLs would otherwise be text.
+    casts = [f"%s::{meta.pk.rel_db_type(connection)}"] + [f"%s::{f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}"
+                                                         for f in columns]
+    row_sql = "(" + ", ".join(casts) + ")"
+    names = ", ".join(qn(c) for c in [meta.pk.column, *[f.column for f in columns]])
+    assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in columns)
+    total = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BATCH):
+            chunk = objs[start:start + BATCH]
+            params: list[Any] = []
+            for obj in chunk:
+                params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+                params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns)
+            cursor.execute(
+                f"UPDATE {qn(meta.db_table)} AS t SET {assignments} FROM (VALUES {', '.join([row_sql] * len(chunk))})"
+                f" AS v({names}) WHERE t.{qn(meta.pk.column)} = v.{qn(meta.pk.column)}", params)
+            total += cursor.rowcount
+    return total

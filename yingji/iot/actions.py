@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from yingji.accounts.models import Membership
 from yingji.accounts.roles import Role
+from yingji.core.bulk import update_by_pk
 from yingji.hazards.models import HazardSource
 from yingji.hazards.services.hazards import report_hazard_once
 from yingji.incidents.models import Channel
@@ -55,7 +56,7 @@ def act_on(alarms: list[Alarm], outcome: Any = None) -> None:
             if _rule(alarm).action == rules.HAZARD:
                 _hazard(alarm, outcome)
         changed = [a for a in alarms if a.incident_id or a.hazard_id]
-        Alarm.objects.bulk_update(changed, ["incident", "hazard", "recommended_team"])
+        update_by_pk(changed, ["incident", "hazard", "recommended_team"])
         _notify(alarms)
 
 

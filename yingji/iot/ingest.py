@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from yingji.core import realtime
+from yingji.core.bulk import update_by_pk
 from yingji.iot import rules
 from yingji.iot.models import Alarm, AlarmStatus, Device, DeviceMessage, DeviceState, MessageKind, Transport
 from yingji.iot.payloads import Body, Refused, parse_body, parse_topic
@@ -182,8 +183,7 @@ def _update_devices(accepted: list[tuple[Incoming, Device, Body]], now: datetime
                              {"kind": "device.state", "device": device.code, "state": device.state})
         changed[device.pk] = device
     if changed:
-        Device.objects.bulk_update(list(changed.values()), ["last_seen", "last_value", "state", "silent_since", "silent_after"],
-                                   batch_size=500)
+        update_by_pk(list(changed.values()), ["last_seen", "last_value", "state", "silent_since", "silent_after"])
 
 
 def _alarms(accepted: list[tuple[Incoming, Device, Body]], outcome: Outcome, now: datetime.datetime) -> None:
@@ -237,7 +237,7 @@ def _alarms(accepted: list[tuple[Incoming, Device, Body]], outcome: Outcome, now
         current.status = AlarmStatus.CANCELLED if current.status == AlarmStatus.PENDING else AlarmStatus.CLEARED
         folded[current.pk] = current
     if folded:
-        Alarm.objects.bulk_update(list(folded.values()), ["repeats", "last_at", "value", "status"])
+        update_by_pk(list(folded.values()), ["repeats", "last_at", "value", "status"])
     if new:
         Alarm.objects.bulk_create(new)
         for alarm in new:

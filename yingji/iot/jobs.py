@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from yingji.core import realtime
+from yingji.core.bulk import update_by_pk
 from yingji.core.jobs import periodic
 from yingji.iot import actions
 from yingji.iot.models import Alarm, AlarmStatus, Device, DeviceState
@@ -30,7 +31,7 @@ def confirm_alarms(now: datetime.datetime) -> dict[str, Any]:
                    .select_related("device__jurisdiction").order_by("confirm_at")[:500])
         for alarm in due:
             alarm.status = AlarmStatus.RAISED
-        Alarm.objects.bulk_update(due, ["status"])
+        update_by_pk(due, ["status"])
         actions.act_on(due)
     return {"confirmed": len(due)}
 
@@ -46,7 +47,7 @@ def report_silent(now: datetime.datetime) -> dict[str, Any]:
             device.state, device.silent_since = DeviceState.SILENT, device.silent_after
             realtime.publish(actions.TOPIC, device.jurisdiction.path,
                              {"kind": "device.state", "device": device.code, "state": device.state})
-        Device.objects.bulk_update(silent, ["state", "silent_since"])
+        update_by_pk(silent, ["state", "silent_since"])
         _tell(silent)
     return {"silent": len(silent)}
 
