@@ -6,7 +6,7 @@ delivered or read when any of their copies is, acknowledged when their
 `WarningRecipient` says so (messaging's signal). One query joins the
 recipients to their deliveries grouped per person — the deliveries name a
 person the way `WarningRecipient.key` does: the account, else the contact,
-else the address — and counts per street and community, whatever the number
+else the address (accounts joined on their id) — and counts per street and community, whatever the number
 of people (10,000 in bench/warnings.py).
 """
 
@@ -16,34 +16,41 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count
 
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.messaging import services as messaging
 from yingji.messaging.models import Delivery
 from yingji.warnings import release
 from yingji.warnings.models import EarlyWarning, WarningRecipient
 
 FIGURES = ("people", "can_ack", "sent", "delivered", "read", "acknowledged", "undelivered")
 
+_FLAGS = """MAX(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent,
+           MAX(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered,
+           MAX(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END) AS rd,
+           MAX(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead"""
+# People with an account are joined on the integer user id (hash-grouped, no text sort of 20,000
+# keys); the few without one on the contact or the address, as their deliveries name them.
 _SQL = """
 SELECT r.street_id, r.community_id, COUNT(*),
        SUM(CASE WHEN r.user_id IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(COALESCE(d.sent, 0)), SUM(COALESCE(d.delivered, 0)), SUM(COALESCE(d.rd, 0)),
+       SUM(COALESCE(du.sent, dx.sent, 0)), SUM(COALESCE(du.delivered, dx.delivered, 0)),
+       SUM(COALESCE(du.rd, dx.rd, 0)),
        SUM(CASE WHEN r.acknowledged_at IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN d.dead = 1 AND d.sent = 0 THEN 1 ELSE 0 END)
+       SUM(CASE WHEN COALESCE(du.dead, dx.dead, 0) = 1 AND COALESCE(du.sent, dx.sent, 0) = 0 THEN 1 ELSE 0 END)
 FROM {recipients} r
 LEFT JOIN (
-    SELECT CASE WHEN user_id IS NOT NULL THEN 'u:' || user_id
-                WHEN contact_id IS NOT NULL THEN 'c:' || contact_id
-                ELSE 'a:' || address END AS k,
-           MAX(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent,
-           MAX(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered,
-           MAX(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END) AS rd,
-           MAX(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead
+    SELECT user_id, {flags}
     FROM {deliveries}
-    WHERE message_id IN ({messages}) AND channel <> 'robot'
+    WHERE message_id IN ({messages}) AND user_id IS NOT NULL
+    GROUP BY user_id
+) du ON du.user_id = r.user_id
+LEFT JOIN (
+    SELECT CASE WHEN contact_id IS NOT NULL THEN 'c:' || contact_id ELSE 'a:' || address END AS k, {flags}
+    FROM {deliveries}
+    WHERE message_id IN ({messages}) AND user_id IS NULL AND channel <> 'robot'
     GROUP BY 1
-) d ON d.k = r.{key}
+) dx ON r.user_id IS NULL AND dx.k = r.{key}
 WHERE r.warning_id = %s
 GROUP BY r.street_id, r.community_id
 """
@@ -93,9 +100,9 @@ def _rows(warning: EarlyWarning, message_ids: list[int]) -> list[tuple[Any, ...]
         return []
     quote = connection.ops.quote_name
     sql = _SQL.format(recipients=quote(WarningRecipient._meta.db_table), deliveries=quote(Delivery._meta.db_table),
-                      messages=", ".join(["%s"] * len(message_ids)), key=quote("key"))
+                      messages=", ".join(["%s"] * len(message_ids)), key=quote("key"), flags=_FLAGS)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*message_ids, warning.pk])
+        cursor.execute(sql, [*message_ids, *message_ids, warning.pk])
         return list(cursor.fetchall())
 
 
@@ -120,9 +127,14 @@ def of(warning: EarlyWarning) -> Progress:
     by_channel: dict[str, dict[str, int]] = {}
     robots: dict[str, int] = {}
     if warning.message_id is not None:
-        figures = messaging.progress(warning.message)  # type: ignore[arg-type]
-        by_channel = {c: dict(v) for c, v in figures["by_channel"].items() if c != "robot"}
-        robots = dict(figures["by_channel"].get("robot", {}))
+        # Per channel and status of the release message (messaging.progress would also count people,
+        # which the query above already did).
+        rows_ = (Delivery.objects.filter(message_id=warning.message_id).order_by().values("channel", "status")
+                 .annotate(n=Count("id")).values_list("channel", "status", "n"))
+        for channel, status, n in rows_:
+            target = robots if channel == "robot" else by_channel.setdefault(channel, {})
+            target[status] = target.get(status, 0) + n
+            target["total"] = target.get("total", 0) + n
     return Progress(total=total, streets=ordered, by_channel=by_channel, robots=robots)
 
 

@@ -167,7 +167,8 @@ def receipt(request: HttpRequest, warning: EarlyWarning) -> dict[str, Any]:
     messages = sorted(set(mine.values_list("message_id", flat=True)))
     if not messages:
         return {"recipient": False}
-    for message in Message.objects.filter(pk__in=messages):
+    # Opening it again writes nothing (a warning's page is reloaded often, while thousands read).
+    for message in Message.objects.filter(pk__in=mine.filter(read_at=None).values("message_id")):
         messaging.mark_read(message, request.user)
     asks = mine.filter(message__ask_ack=True)
     acked = asks.exclude(acknowledged_at=None).order_by("acknowledged_at").values_list("acknowledged_at",

@@ -389,9 +389,21 @@ def warning_progress(request: HttpRequest, pk: int) -> HttpResponse:
         request.GET.get("page"))
     rows = [{"row": r, "phone": phone_for(request.user, r.phone, r.jurisdiction.path if r.jurisdiction else
                                           warning.jurisdiction.path)} for r in waiting]
+    # Rows and cells prepared here: the page shows a hundred communities and is re-read live.
+    table = []
+    for s in figures.streets:
+        table.append({"kind": "street", "c": s, "query": f"street={s.jurisdiction_id or ''}"})
+        table += [{"kind": "community", "c": c, "query": f"community={c.jurisdiction_id or ''}"}
+                  for c in s.communities]
+    statuses = DeliveryStatus.values
+    channel_rows = [(CHANNEL_LABELS.get(c, c), [n.get(st, 0) for st in statuses])
+                    for c, n in figures.by_channel.items()]
+    if figures.robots:
+        channel_rows.append((_("Group robots"), [figures.robots.get(st, 0) for st in statuses]))
     context = {"warning": warning, "progress": figures, "waiting": waiting, "waiting_rows": rows,
-               "street": street, "community": community, "channel_labels": CHANNEL_LABELS,
-               "status_labels": dict(DeliveryStatus.choices)}
+               "street": street, "community": community, "table_rows": table, "channel_rows": channel_rows,
+               "status_labels": [label for _v, label in DeliveryStatus.choices], "other": _("Other"),
+               "progress_url": reverse("warnings:progress", args=[warning.pk])}
     if request.htmx and request.GET.get("part") == "counts":
         return render(request, "warnings/progress.html#counts", context)
     if request.htmx and request.GET.get("part") == "waiting":

@@ -1,5 +1,6 @@
 """Early warnings in a real browser: a street officer draws the area and composes an orange warning,
-the district approves, the street releases, a grid worker reads it on a phone (390 px, Chinese)."""
+the district approves, the street releases, a grid worker reads it on a phone (390 px, Chinese) and
+acknowledges it, and the officer's release progress page counts the acknowledgement live."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ def draw_polygon(page, offsets):  # type: ignore[no-untyped-def]
     page.mouse.click(cx + offsets[0][0], cy + offsets[0][1])
 
 
-def test_compose_with_a_drawn_polygon_approve_release_and_read_on_a_phone(cast, page_for, screenshot):
+def fits_the_phone(page) -> bool:  # type: ignore[no-untyped-def]
+    """Nothing on the page is wider than the 390 px screen (no sideways scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_compose_with_a_drawn_polygon_approve_release_acknowledge_on_a_phone_and_follow_live(
+        cast, page_for, asgi_server, screenshot):
     Facility.objects.create(jurisdiction=cast.community_a, code="SH-A", name="南园小学应急避难场所",
                             kind=FacilityKind.SHELTER, lon=114.02, lat=22.515, capacity=1200, address="南园路1号")
     officer = page_for(cast.street_officer)
@@ -68,19 +75,44 @@ def test_compose_with_a_drawn_polygon_approve_release_and_read_on_a_phone(cast, 
     warning.refresh_from_db()
     assert warning.state == State.RELEASED and "Severe" in warning.cap_xml
 
+    # The grid worker opens it on the phone: that reads it.
     phone = page_for(cast.grid_worker_a, mobile=True)
-    phone.goto(f"/warnings/{warning.pk}/phone/")
+    phone.goto(f"{asgi_server}/warnings/{warning.pk}/phone/")
     phone.wait_for_selector("[data-testid=shelter]")
     assert "南园小学应急避难场所" in phone.inner_text("[data-testid=shelters]")
     assert "步行约" in phone.inner_text("[data-testid=shelters]")
     assert "低洼" in phone.inner_text("[data-testid=instruction]")
     colour = phone.eval_on_selector("[data-testid=banner]", "e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(242, 124, 0)"  # orange
+    assert phone.inner_text("[data-testid=acknowledge]") == "已收到"
     screenshot(phone, "warnings-phone")
-    # The warning's own content fits the phone (the shared header is the layout's business).
-    assert phone.eval_on_selector(".phone", "e => e.getBoundingClientRect().right") <= 390
+    assert fits_the_phone(phone)
+
+    # The officer follows the release live (websocket on the ASGI server).
+    officer.goto(f"{asgi_server}/warnings/{warning.pk}/progress/")
+    officer.wait_for_selector("body[data-live]")
+    assert officer.inner_text("[data-testid=count-people]") == "1"
+    assert officer.inner_text("[data-testid=count-read]") == "1"
+    assert officer.inner_text("[data-testid=count-acknowledged]") == "0"
+    assert "grid_worker_a" in officer.inner_text("[data-testid=waiting]")
+
+    phone.click("[data-testid=acknowledge]")
+    phone.wait_for_selector("[data-testid=acknowledged]")
+    screenshot(phone, "warnings-phone-acknowledged")
+
+    # The officer's counts update without a reload.
+    officer.wait_for_function(
+        "document.querySelector('[data-testid=count-acknowledged]').textContent.trim() === '1'")
+    officer.wait_for_function("!document.getElementById('waiting').textContent.includes('grid_worker_a')")
+    screenshot(officer, "warnings-progress")
+    officer.set_viewport_size({"width": 390, "height": 844})
+    officer.reload()
+    officer.wait_for_selector("[data-testid=progress-counts]")
+    screenshot(officer, "warnings-progress-phone")
+    assert fits_the_phone(officer)
 
     public = page_for(None, mobile=True)
     public.goto("/warnings/public/")
     assert public.locator("[data-testid=public-warning]").count() == 1
     screenshot(public, "warnings-public")
+    assert fits_the_phone(public)
