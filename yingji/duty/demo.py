@@ -263,7 +263,7 @@ def _reports_up(context: DemoContext, admin: Any, now: datetime.datetime) -> int
                 final = upward.draft_final_report(incident, now=incident.closed_at + datetime.timedelta(minutes=2))
                 if final is not None:
                     upward.step(final, "submit", actor=admin, now=incident.closed_at + datetime.timedelta(minutes=30))
-            return count
+    return count
 
 
 def _swaps(context: DemoContext, rng: random.Random, staff: dict[int, list[User]], now: datetime.datetime) -> int:
