@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, as_utc, request_user
 from yingji.jurisdictions.models import Jurisdiction
+from yingji.messaging import robots
 from yingji.warnings import audience, cap, progress, services
 from yingji.warnings.catalogue import Hazard, Level
 from yingji.warnings.models import CapScope, CapStatus, Certainty, EarlyWarning, State, TargetGroup, Urgency
@@ -108,6 +109,7 @@ class StepIn(Schema):
 
 class PreviewOut(Schema):
     people: int
+    robots: int
     by_group: dict[str, int]
     by_channel: dict[str, int]
     unreachable: int
@@ -186,9 +188,10 @@ def get_cap(request: HttpRequest, pk: int) -> HttpResponse:
 def preview(request: HttpRequest, pk: int) -> Any:
     """Who the warning goes to: people per group and how many each channel reaches."""
     warning = _get(request, pk)
-    summary = audience.preview(services.recipients(warning), warning.channels)
+    summary = audience.preview(services.recipients(warning), warning.channels,
+                               robots=len(robots.listening(warning.jurisdiction, "warnings")))
     return {"people": summary.people, "by_group": summary.by_group, "by_channel": summary.by_channel,
-            "unreachable": summary.unreachable}
+            "unreachable": summary.unreachable, "robots": summary.robots}
 
 
 @router.get("/{pk}/progress", response={200: dict, 404: ErrorOut})

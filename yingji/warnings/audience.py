@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from yingji.accounts.models import Membership
 from yingji.accounts.roles import Role
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.messaging.models import Contact
+from yingji.messaging.models import Contact, PushSubscription
 from yingji.resources.models import Member, TeamKind
 from yingji.warnings.models import TargetGroup
 
@@ -137,12 +137,20 @@ class Preview:
     by_channel: dict[str, int]
     unreachable: int
     sample: list[Person]
+    robots: int = 0
+    pushable: set[int] | None = None
 
 
-def preview(persons: list[Person], channels: Iterable[str], sample: int = 50) -> Preview:
+def preview(persons: list[Person], channels: Iterable[str], sample: int = 50, robots: int = 0) -> Preview:
     channels = [c for c in channels if c in PERSON_CHANNELS]
+    # Who has a phone that agreed to notifications (messaging's subscriptions); only asked when push is chosen.
     pushable: set[int] = set()
+    if "push" in channels:
+        users = [p.user_id for p in persons if p.user_id is not None]
+        for start in range(0, len(users), 5000):
+            pushable.update(PushSubscription.objects.filter(user_id__in=users[start:start + 5000])
+                            .values_list("user_id", flat=True))
     by_channel = {c: sum(1 for p in persons if reachable(p, c, pushable)) for c in channels}
     unreachable = sum(1 for p in persons if not any(reachable(p, c, pushable) for c in channels))
     return Preview(people=len(persons), by_group=dict(Counter(p.group for p in persons)), by_channel=by_channel,
-                   unreachable=unreachable, sample=persons[:sample])
+                   unreachable=unreachable, sample=persons[:sample], robots=robots, pushable=pushable)

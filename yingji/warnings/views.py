@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.messaging import robots
 from yingji.messaging.models import ContactList, DeliveryStatus
 from yingji.warnings import audience, cap, feeds, progress, services, workflows
 from yingji.warnings.catalogue import HAZARDS, LEVEL_COLOUR, LEVEL_WORD, Hazard
@@ -239,7 +240,8 @@ def group_label(group: str) -> str:
 
 def _preview(request: HttpRequest, warning: EarlyWarning) -> dict[str, Any]:
     persons = services.recipients(warning)
-    summary = audience.preview(persons, warning.channels)
+    summary = audience.preview(persons, warning.channels, robots=len(robots.listening(warning.jurisdiction,
+                                                                                       "warnings")))
     paths = dict(Jurisdiction.objects.filter(pk__in={p.jurisdiction_id for p in summary.sample})
                  .values_list("pk", "path"))
     names = dict(Jurisdiction.objects.filter(pk__in={p.jurisdiction_id for p in summary.sample})
@@ -248,8 +250,8 @@ def _preview(request: HttpRequest, warning: EarlyWarning) -> dict[str, Any]:
                "place": names.get(p.jurisdiction_id, ""),
                "phone": phone_for(request.user, p.phone, paths.get(p.jurisdiction_id, "")),
                "channels": [CHANNEL_LABELS[c] for c in warning.channels
-                            if audience.reachable(p, c, set())]} for p in summary.sample]
-    return {"people": summary.people, "unreachable": summary.unreachable,
+                            if audience.reachable(p, c, summary.pushable or set())]} for p in summary.sample]
+    return {"people": summary.people, "unreachable": summary.unreachable, "robots": summary.robots,
             "by_group": [(group_label(g), n) for g, n in summary.by_group.items()],
             "by_channel": [(CHANNEL_LABELS[c], n) for c, n in summary.by_channel.items()], "sample": sample}
 

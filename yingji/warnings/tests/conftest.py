@@ -70,3 +70,28 @@ def feed_server(settings):  # type: ignore[no-untyped-def]
     yield site
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def push_service(settings):  # type: ignore[no-untyped-def]
+    """messaging's local Web Push service (decrypts what it gets), on 127.0.0.1 (allowed)."""
+    from yingji.messaging.testing import PushEndpoint
+
+    settings.YINGJI_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    endpoint = PushEndpoint(settings.YINGJI_VAPID_PUBLIC_KEY)
+    endpoint.__enter__()
+    yield endpoint
+    endpoint.__exit__()
+
+
+@pytest.fixture
+def smtp(settings):  # type: ignore[no-untyped-def]
+    """messaging's local SMTP server (aiosmtpd)."""
+    from yingji.messaging.testing import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server

@@ -70,6 +70,29 @@ def test_release_reaches_every_targeted_person_on_their_channels_and_the_robots(
     assert set(Delivery.objects.filter(message=message).values_list("status", flat=True)) == {"sent"}
 
 
+def test_release_by_phone_notification_and_email_reaches_the_local_push_service_and_smtp_server(
+        cast, push_service, smtp):
+    import json
+
+    from yingji.messaging.models import PushSubscription
+
+    endpoint, browser = push_service.new_browser("grid-worker-phone")
+    PushSubscription.objects.create(user=cast.grid_worker_a, endpoint=endpoint, p256dh=browser.p256dh,
+                                    auth=browser.auth)
+    cast.grid_worker_a.email = "gw@example.org"
+    cast.grid_worker_a.save()
+    warning = released(cast, channels=["push", "email"])
+    delivery.drain(now=T0)
+    [post] = push_service.state.received
+    data = json.loads(post.plaintext)  # decrypted by the push service with the phone's key
+    assert data["title"] == warning.headline and data["ask_ack"] is True
+    [(_sender, to, mail)] = smtp.messages
+    assert to == ["gw@example.org"] and str(mail["Subject"]).strip() == warning.headline
+    assert "远离低洼地带" in mail.get_body().get_content()
+    assert set(Delivery.objects.filter(message=warning.message).values_list("channel", "status")) == {
+        ("push", "sent"), ("email", "sent")}
+
+
 def test_a_grid_worker_reads_and_acknowledges_on_the_phone_and_the_centre_sees_it(
         cast, django_capture_on_commit_callbacks):
     warning = released(cast, channels=["in_app"])
@@ -142,3 +165,21 @@ def test_key_groups_must_be_visible_to_the_composer(cast):
               areas=[services.AreaInput(kind="jurisdiction", jurisdiction=cast.grid_a1.code)])
     assert "contact_lists" in refused.value.message_dict
     assert release.persons(draft(cast, now=T0, contact_lists=[theirs.pk]))[-1].name == "重复号码"
+
+
+def test_the_preview_counts_phones_that_take_notifications_and_the_robots_that_will_hear_it(cast):
+    from yingji.core.testing import api_client
+    from yingji.messaging.models import PushSubscription
+
+    warning = draft(cast, now=T0, channels=["push", "sms"])
+    client = api_client(cast.commander)
+    before = client.get(f"/api/v1/warnings/{warning.pk}/preview").json()
+    assert (before["by_channel"], before["robots"]) == ({"push": 0, "sms": 1}, 0)
+    PushSubscription.objects.create(user=cast.grid_worker_a, endpoint="https://push.example.org/x", p256dh="k",
+                                    auth="a")
+    RobotTarget.objects.create(jurisdiction=cast.district, name="区值班群", url="https://robot.example.org/h",
+                               format="generic", topics=["warnings"])
+    after = client.get(f"/api/v1/warnings/{warning.pk}/preview").json()
+    assert (after["by_channel"], after["robots"]) == ({"push": 1, "sms": 1}, 1)
+    page = web_client(cast.commander).get(f"/warnings/{warning.pk}/").text
+    assert 'data-testid="preview-robots">1<' in page
