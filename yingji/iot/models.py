@@ -121,7 +121,7 @@ class DeviceMessage(models.Model):
                                      blank=True, on_delete=models.CASCADE, related_name="+")
     device_code = models.CharField(_("device code"), max_length=64, blank=True)
     message_id = models.CharField(_("message id"), max_length=64, blank=True)
-    transport = models.CharField(_("transport"), max_length=4, choices=Transport.choices)
+    transport = models.CharField(_("received via"), max_length=4, choices=Transport.choices)
     topic = models.CharField(_("topic"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received at"), db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -146,3 +146,20 @@ def test_a_device_out_of_service_is_refused(cast):
     lift = device(cast.grid_a1, "EL-A-1", state=DeviceState.DISABLED)
     outcome = ingest([msg(lift, body(1))], prefix=PREFIX)
     assert outcome.refused == 1 and not Incident.objects.exists()
+
+
+def test_consoles_hear_of_state_changes_and_new_alarms_in_their_scope(cast, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    from yingji.core import realtime
+
+    sent = []
+    monkeypatch.setattr(realtime, "hand_over", lambda entries: sent.extend(
+        (item["topic"], item["path"], item["payload"]) for _groups, item in entries))
+    lift = device(cast.grid_a1, "EL-A-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest([msg(lift, body(1))], prefix=PREFIX)
+    iot = [(path, payload) for topic, path, payload in sent if topic == "iot"]
+    kinds = {payload["kind"] for _path, payload in iot}
+    assert kinds == {"device.state", "alarm.new"}
+    assert all(path == cast.grid_a1.path for path, _payload in iot)  # consoles filter on it: C never hears
+    assert any(topic == "incidents" for topic, _p, _m in sent)  # the incident console too, through intake
