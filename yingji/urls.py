@@ -20,6 +20,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("manifest.webmanifest", core_views.manifest, name="manifest"),
+    path("roads.geojson", core_views.roads, name="roads"),
     path("api/v1/", grouped_urls()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

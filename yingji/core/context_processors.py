@@ -59,6 +59,8 @@ def platform(request: HttpRequest) -> dict[str, Any]:
             "crs": settings.YINGJI_BASEMAP_CRS,
             "tianditu_key": settings.YINGJI_TIANDITU_KEY,
             "attribution": settings.YINGJI_BASEMAP_ATTRIBUTION,
+            # Without a tile server the maps draw the imported roads themselves (core.views.roads).
+            "roads": reverse("roads") if settings.YINGJI_BASEMAP == "none" else "",
         },
     }
     user = getattr(request, "user", None)

@@ -12,6 +12,8 @@ estimate and every result says `estimated=True`, so a fresh install still works.
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
 import math
 import threading
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from yingji.routing import Network, TravelTimeEngine
+from yingji.routing.places import road_lines
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,34 @@ def engine() -> TravelTimeEngine:
         loaded = make_engine(network)
         _loaded = (path, stamp, loaded)
         return loaded
+
+
+_roads_lock = threading.Lock()
+# (configured path, file mtime, GeoJSON bytes, gzipped): the drawn roads of the network in use.
+_roads: tuple[str, float, bytes, bytes] | None = None
+
+
+def roads_geojson(gzipped: bool = False) -> tuple[bytes, str]:
+    """The roads of the network in use as GeoJSON (one LineString per link), and a tag for caching;
+    gzipped (a fifth of the size: Futian's 0.9 MB travel as 0.2 MB) when asked.
+
+    The maps' base layer when no tile server is configured: an intranet
+    without internet still shows its streets (routing.places.road_lines draws
+    them, simplified to a few metres). Built once per network file and kept.
+    """
+    global _roads
+    path = configured_path()
+    stamp = _stamp(path)
+    current = _roads
+    if current is None or current[0] != path or current[1] != stamp:
+        with _roads_lock:
+            network = engine().network
+            lines = road_lines(network) if network is not None else []
+            features = [{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": line}}
+                        for line in lines]
+            body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
+            _roads = current = (path, stamp, body, gzip.compress(body, compresslevel=6, mtime=0))
+    return current[3 if gzipped else 2], f"{current[1]:.0f}-{len(current[2])}"
 
 
 def make_engine(network: Network | None) -> TravelTimeEngine:

@@ -4,10 +4,12 @@ map of jurisdictions/views.py)."""
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from yingji.core import travel
 
 
 @require_GET
@@ -21,6 +23,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def png_icons() -> list[dict[str, str]]:
     """The icon as PNGs too: browsers' install prompts ask for 192 and 512 pixels."""
     return [{"src": static(f"yingji/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"} for n in (192, 512)]
+
+
+@require_GET
+def roads(request: HttpRequest) -> HttpResponse:
+    """The road network in use as GeoJSON: the maps' base layer offline (OpenStreetMap data, public).
+
+    No login: the public report form draws it too, and it holds nothing of the ledgers.
+    """
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    body, tag = travel.roads_geojson(gzipped=gzipped)
+    etag = f'"{tag}{"-gz" if gzipped else ""}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304)
+    response = HttpResponse(body, content_type="application/geo+json")
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    response["ETag"], response["Cache-Control"], response["Vary"] = etag, "public, max-age=3600", "Accept-Encoding"
+    return response
 
 
 @require_GET

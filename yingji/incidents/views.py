@@ -112,10 +112,14 @@ def incident_create(request: HttpRequest) -> HttpResponse:
             incident, _created = intake.report_incident(actor=request.user, **data)
         except ValidationError as exc:
             _form_errors(form, exc)
+        except PermissionDenied:
+            # The place lies outside the officer's jurisdiction: never a bare 403 that loses the call.
+            form.add_error(None, _("This place lies outside your jurisdiction: check the address or pick the "
+                                   "point on the map; if it is right, pass the call to the jurisdiction it is in."))
         else:
             messages.success(request, _("Incident recorded."))
             return redirect("incidents:detail", pk=incident.pk)
-    return render(request, "incidents/form.html", {"form": form})
+    return render(request, "incidents/form.html", {"form": form}, status=422 if form.errors else 200)
 
 
 @login_required

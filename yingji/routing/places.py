@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from scipy import ndimage
 from scipy.spatial import cKDTree
-from shapely.geometry import Polygon, box, shape
+from shapely.geometry import LineString, Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 
 from .network import Network
@@ -89,6 +89,23 @@ def served_area(network: Network, within: tuple[float, float, float, float] | No
 def _disk(radius: int) -> np.ndarray:
     y, x = np.ogrid[-radius:radius + 1, -radius:radius + 1]
     return np.asarray(x * x + y * y <= radius * radius)
+
+
+def road_lines(network: Network, tolerance_m: float = 4.0) -> list[list[list[float]]]:
+    """Every road link of the network as a line of [lon, lat] (5 decimals, about a metre), its shape
+    simplified to `tolerance_m` — what a map draws as the streets."""
+    links, _signed = network.road_links
+    xy = network.projection.forward(links.lon, links.lat)
+    lines = []
+    for link in range(links.n_links):
+        start, end = int(links.ptr[link]), int(links.ptr[link + 1])
+        shape_xy = xy[start:end]
+        if end - start > 2:
+            simplified = LineString(shape_xy).simplify(tolerance_m, preserve_topology=False)
+            shape_xy = np.asarray(simplified.coords)
+        lonlat = network.projection.inverse(shape_xy)
+        lines.append([[round(float(x), 5), round(float(y), 5)] for x, y in lonlat])
+    return lines
 
 
 class RoadSpots:

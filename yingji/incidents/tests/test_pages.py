@@ -34,7 +34,7 @@ def test_the_officer_records_an_incident_and_calls_the_teams_from_its_page(cast)
 def test_the_intake_form_says_what_is_missing(cast):
     response = web_client(cast.officer_a, "en").post("/incidents/new/", {"type_code": "21100", "severity": "iv",
                                                                          "channel": "phone"})
-    assert response.status_code == 200 and "pick the point on the map" in response.content.decode()
+    assert response.status_code == 422 and "pick the point on the map" in response.content.decode()
     assert not Incident.objects.exists()
 
 

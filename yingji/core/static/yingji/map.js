@@ -48,9 +48,25 @@
     return [wlon, wlat];
   }
 
+  /* Without a tile server (an intranet without internet), the streets are the imported road network,
+   * served by the platform as GeoJSON and drawn under everything; fetched once per page. */
+  var roads = null;
+  function addRoads(map) {
+    if (!config.roads) { return; }
+    roads = roads || fetch(config.roads, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; });
+    if (!map.getPane("roads")) { map.createPane("roads").style.zIndex = 250; }
+    roads.then(function (data) {
+      if (!data) { return; }
+      L.geoJSON(data, {pane: "roads", interactive: false, style: {color: "#90a4ae", weight: 1.2, opacity: 0.9},
+                       coordsToLatLng: function (c) { return toMap(c[0], c[1]); }}).addTo(map);
+      map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL)");
+      document.body.setAttribute("data-roads", String(data.features.length));
+    }).catch(function () { /* the map works without them */ });
+  }
+
   function addBaseLayer(map) {
     var kind = config.kind || "none";
-    if (kind === "none") { return; }
+    if (kind === "none") { addRoads(map); return; }
     if (kind === "tianditu") {
       var key = config.tianditu_key;
       var sub = ["0", "1", "2", "3", "4", "5", "6", "7"];
