@@ -77,6 +77,11 @@ def test_a_street_officer_takes_over_logs_and_prints_the_daily_report(cast, page
     phone.goto(page.url)
     assert ENTRY in phone.inner_text("[data-testid=report-log]")
     screenshot(phone, "duty-report-390")
+    for path, shows in (("/duty/", "[data-testid=on-duty]"), ("/duty/reports/", "h1"), ("/duty/queue/", "h1"),
+                        ("/duty/swaps/", "h1"), (f"/duty/shifts/{day.pk}/", "h1")):
+        phone.goto(path)
+        phone.locator(shows).first.wait_for()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
