@@ -12,11 +12,21 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, as_utc, request_user
+from yingji.core.masking import phone_for
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.messaging import robots
 from yingji.warnings import audience, cap, progress, services
 from yingji.warnings.catalogue import Hazard, Level
-from yingji.warnings.models import CapScope, CapStatus, Certainty, EarlyWarning, State, TargetGroup, Urgency
+from yingji.warnings.models import (
+    CapScope,
+    CapStatus,
+    Certainty,
+    EarlyWarning,
+    State,
+    TargetGroup,
+    Urgency,
+    WarningRecipient,
+)
 from yingji.warnings.workflows import WARNING
 
 router = Router(tags=["warnings"])
@@ -199,6 +209,45 @@ def release_progress(request: HttpRequest, pk: int) -> Any:
     """How far a released warning got: people sent / delivered / read / acknowledged in total and by
     street and community, deliveries per channel and status, the robots."""
     return progress.of(_get(request, pk)).as_dict()
+
+
+class WaitingOut(Schema):
+    name: str
+    street: str | None = Field(None, alias="street.name")
+    community: str | None = Field(None, alias="community.name")
+    phone: str
+    reminders: int
+
+    @staticmethod
+    def resolve_phone(obj: WarningRecipient, context: Any) -> str:
+        # Masked for roles without personal data over the person's place (core.masking).
+        path = obj.jurisdiction.path if obj.jurisdiction else obj.warning.jurisdiction.path
+        return phone_for(request_user(context["request"]), obj.phone, path)
+
+
+class WaitingFilters(Schema):
+    street: int | None = None
+    community: int | None = None
+
+
+@router.get("/{pk}/waiting", response=list[WaitingOut])
+@paginate(Pagination)
+def not_acknowledged(request: HttpRequest, pk: int, filters: Query[WaitingFilters]):  # type: ignore[no-untyped-def]
+    """Who has not acknowledged a released warning yet (people with an account), by street or community."""
+    warning = _get(request, pk)
+    return progress.not_acknowledged(warning, filters.street, filters.community).select_related("warning__jurisdiction")
+
+
+class AckOut(Schema):
+    warning: int
+    acknowledged_at: datetime.datetime
+
+
+@router.post("/{pk}/acknowledge", response={200: AckOut, 404: ErrorOut})
+def acknowledge(request: HttpRequest, pk: int) -> Any:
+    """"已收到" from a phone app: the caller confirms a warning they were sent (404 if they were not)."""
+    warning = get_object_or_404(EarlyWarning, pk=pk)
+    return {"warning": warning.pk, "acknowledged_at": services.acknowledge(warning, request_user(request))}
 
 
 @router.post("/{pk}/steps/{step}", response={200: WarningDetailOut, 404: ErrorOut, 403: ErrorOut, 422: ErrorOut})

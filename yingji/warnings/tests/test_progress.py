@@ -95,3 +95,21 @@ def test_the_progress_page_and_api_in_scope_with_masked_phones(cast, django_asse
     more = services.release(draft(cast, now=T0, channels=["in_app"]), actor=cast.commander, now=T0)
     with django_assert_max_num_queries(20):  # the same number of queries with 30 more people
         client.get(f"/warnings/{more.pk}/progress/")
+
+
+def test_the_api_lists_who_has_not_acknowledged_and_takes_an_acknowledgement(cast,
+                                                                            django_capture_on_commit_callbacks):
+    warning = spread(cast, channels=("in_app",))
+    waiting = api_client(cast.auditor).get(f"/api/v1/warnings/{warning.pk}/waiting").json()
+    assert waiting["count"] == 2 and {w["name"] for w in waiting["items"]} == {"grid_worker_a", "grid_worker_a2"}
+    assert "138****3333" in {w["phone"] for w in waiting["items"]}  # the auditor sees no personal data
+    assert waiting["items"][0]["street"] == "南园街道" and waiting["items"][0]["community"] == "A社区"
+    assert api_client(cast.officer_b).get(f"/api/v1/warnings/{warning.pk}/waiting").status_code == 404
+    # The grid worker cannot see the district's warning in the ledger, yet acknowledges what was sent to them.
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api_client(cast.grid_worker_a).post(f"/api/v1/warnings/{warning.pk}/acknowledge")
+    assert answer.status_code == 200 and answer.json()["warning"] == warning.pk
+    assert api_client(cast.commander).get(
+        f"/api/v1/warnings/{warning.pk}/waiting").json()["items"][0]["name"] == "grid_worker_a2"
+    assert api_client(cast.officer_b).post(f"/api/v1/warnings/{warning.pk}/acknowledge").status_code == 404
+    assert api_client(cast.officer_b).post("/api/v1/warnings/999999/acknowledge").status_code == 404
