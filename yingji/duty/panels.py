@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from yingji.core.scope import ROOT_PATH, granted_paths, path_allowed
 from yingji.duty.models import IncidentAssignment, IncidentReport, LogEntry
-from yingji.duty.services import log, upward
+from yingji.duty.services import alerts, log, upward
 from yingji.duty.services import now as duty_now
 from yingji.duty.views.common import post_rows
 
@@ -54,11 +54,13 @@ def _incident_panel(request: HttpRequest, incident: Any) -> str:
     about = log.entries_about(incident).filter(pk__in=LogEntry.objects.visible_to(user).values("pk"))
     reports = IncidentReport.objects.visible_to(user).filter(incident=incident).order_by("drafted_at", "id")
     street = upward.street_of(incident)
+    assignment = (IncidentAssignment.objects.visible_to(user).filter(incident=incident)
+                  .select_related("officer", "jurisdiction").first())
     extra = {
         "incident": incident,
+        "assignment": assignment,
+        "alert": alerts.alert_progress(incident) if assignment is not None and assignment.alerted_at else None,
         "entries": list(about.select_related("jurisdiction").order_by("at", "id")[:20]),
-        "assignment": IncidentAssignment.objects.visible_to(user).filter(incident=incident)
-        .select_related("officer", "jurisdiction").first(),
         "reports": [{"report": r, "late": upward.is_late(r, now)} for r in reports],
         "may_follow_up": street is not None and path_allowed(user, "duty.submit_report", street.path)
         and incident.status != "cancelled",

@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -95,6 +97,14 @@ def alert_assigned(assignments: list[tuple[IncidentAssignment, tuple[int, ...]]]
     messages = messaging.send_many(drafts, now=now)
     IncidentAssignment.objects.filter(pk__in=alerted).update(alerted_at=now)
     return messages
+
+
+def alert_progress(incident: Any) -> dict[str, Any] | None:
+    """How far the alert about an incident got (people reached, read, acknowledged), for its page."""
+    message = (Message.objects.filter(topic=TOPIC, event__in=["duty.incident_assigned", "duty.nobody_on_duty"],
+                                      subject_type=ContentType.objects.get_for_model(type(incident)),
+                                      subject_id=incident.pk).order_by("pk").first())
+    return messaging.progress(message) if message is not None else None
 
 
 # ------------------------------------------------------------------ an overdue first report

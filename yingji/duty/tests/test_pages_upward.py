@@ -29,7 +29,12 @@ def test_the_incident_page_shows_the_assigned_officer_and_the_reports_and_the_st
     cast, fire, report = reported
     page = web_client(cast.street_officer).get(f"/incidents/{fire.pk}/").content.decode()
     assert 'data-testid="duty-assignment"' in page and "street_officer" in page
-    assert "已通知 10:00:06" in page  # the officer was alerted through messaging by the sweep
+    assert "已通知 10:00:06" in page and "已确认 0/1" in page  # the officer was alerted through messaging
+    from yingji.messaging import services as messaging
+    from yingji.messaging.models import Message
+
+    messaging.acknowledge(Message.objects.get(event="duty.incident_assigned"), cast.street_officer)
+    assert "已确认 1/1" in web_client(cast.street_officer).get(f"/incidents/{fire.pk}/").content.decode()
     assert report.title in page and 'data-testid="follow-up"' in page
     client = web_client(cast.street_officer)
     page = client.get(f"/duty/incident-reports/{report.pk}/").content.decode()
