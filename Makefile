@@ -45,7 +45,7 @@ demo: setup
 	$(PY) -m yingji.cli demo-data --scale futian --if-empty
 	@echo ""
 	@echo "Serving Yingji on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(PY) -m yingji.cli serve --host $(HOST) --port $(PORT)
+	DEBUG=$${DEBUG:-0} $(PY) -m yingji.cli serve --host $(HOST) --port $(PORT)
 
 # Headless Chromium for the browser tests, from Debian (Playwright's own download does not work offline).
 browser-deps:

@@ -196,6 +196,9 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/leaflet-draw", NODE_MODULES / "leaflet-draw" / "dist"),
 ]
+# Outside production, static files are served from the apps' folders by whitenoise even with
+# DEBUG off (`make demo` runs without DEBUG, so errors show the friendly pages, not Django's).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,6 +46,17 @@ def home(request: HttpRequest) -> HttpResponse:
     home = {"place": place, "role": role, "role_label": Role(role).label if role else "",
             "level": level, "level_label": Level(level).label if level else "", "field": role in FIELD_ROLES}
     return render(request, "core/home.html", {"columns": columns, "rows": rows, "home": home})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every user changes their own password (the old one, then the new one twice, checked by
+    the password validators); the session stays signed in."""
+
+    template_name = "accounts/password_change.html"
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, _("Your password has been changed."))
+        return reverse("accounts:profile")
 
 
 class LoginView(auth_views.LoginView):

@@ -23,6 +23,8 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from yingji.accounts.models import Membership
+from yingji.accounts.roles import Role
 from yingji.audit.context import acting_as
 from yingji.core.demo import DemoContext, demo_step
 from yingji.resources.models import Station
@@ -281,7 +283,17 @@ def _demo_allocations(context: DemoContext, warehouses: list[Warehouse], materia
                 destination_text="" if destination else f"{stores[2].jurisdiction.name}停水小区",
                 lines=[LineRequest(depot, materials[code], quantity)], purpose=purpose)
             for step in steps:
-                getattr(allocations, f"{step}_allocation")(allocation, actor=officer)
+                actor = officer
+                if step == "receive":
+                    # The sender never confirms receipt: someone of the receiving community does.
+                    receiver = (Membership.objects.filter(jurisdiction=allocation.jurisdiction,
+                                                          role__in=[Role.WAREHOUSE_KEEPER, Role.COMMUNITY_STAFF])
+                                .select_related("user").order_by("role", "pk").first())
+                    if receiver is None:
+                        break
+                    actor = receiver.user
+                with acting_as(actor, source="demo"):
+                    getattr(allocations, f"{step}_allocation")(allocation, actor=actor)
 
 
 @demo_step(40, "supplies")

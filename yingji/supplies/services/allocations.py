@@ -52,6 +52,7 @@ from yingji.supplies.services.stock import (
     take_stock,
 )
 from yingji.supplies.workflows import ALLOCATION, APPROVE_PERM, DISPATCH_PERM, RECEIVE_PERM, REQUEST_PERM
+from yingji.workflows.models import WorkflowEvent
 
 __all__ = ["APPROVE_PERM", "DISPATCH_PERM", "RECEIVE_PERM", "REQUEST_PERM"]
 
@@ -243,7 +244,17 @@ def receive_allocation(allocation: Allocation, *, actor: Any, received: dict[int
         AllocationLine.objects.bulk_update(lines, ["received", "discrepancy_note"])
         return note
 
-    return ALLOCATION.transition(_locked(allocation), "receive", actor=actor, note=note, effect=book, locked=True)
+    locked = _locked(allocation)
+    if sent_by(locked) == getattr(actor, "pk", None):
+        raise PermissionDenied(_("You sent this transfer: someone else at the receiving side confirms its receipt."))
+    return ALLOCATION.transition(locked, "receive", actor=actor, note=note, effect=book, locked=True)
+
+
+def sent_by(allocation: Allocation) -> int | None:
+    """Who dispatched the allocation: a bureau separates the duties, the sender never confirms receipt."""
+    return (WorkflowEvent.objects.filter(workflow=ALLOCATION.name, object_id=allocation.pk,
+                                         to_state=AllocationStatus.DISPATCHED)
+            .order_by("-at", "-pk").values_list("actor_id", flat=True).first())
 
 
 def _book_in(allocation: Allocation, lines: list[AllocationLine], actor: Any) -> None:

@@ -87,14 +87,19 @@ def test_an_allocation_through_the_api(world) -> None:  # type: ignore[no-untype
                                                                                   "quantity": 3}]})
     assert created.status_code == 201, created.content
     number = created.json()["number"]
-    for step in ("approve", "dispatch", "receive"):
+    for step in ("approve", "dispatch"):
         response = post(officer, f"{API}/allocations/{number}/{step}", {})
         assert response.status_code == 200, (step, response.content)
+    # Separation of duties (issue 13): the sender does not confirm receipt; the receiving community does.
+    refused = post(officer, f"{API}/allocations/{number}/receive", {})
+    assert refused.status_code == 403 and "someone else" in refused.json()["detail"]
+    receiver = api_client(cast.officer_b)
+    assert post(receiver, f"{API}/allocations/{number}/receive", {}).status_code == 200
     body = officer.get(f"{API}/allocations/{number}").json()
     assert body["status"] == "received" and body["lines"][0]["received"] == 3
     assert [row["status"] for row in body["timeline"] if row["kind"] == "status"] == [
         "requested", "approved", "dispatched", "received"]
-    again = post(officer, f"{API}/allocations/{number}/receive", {})
+    again = post(receiver, f"{API}/allocations/{number}/receive", {})
     assert again.status_code == 422
 
 
