@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
+from yingji.accounts.models import User
 from yingji.audit.context import acting_as
 from yingji.core.demo import DemoContext, demo_step
+from yingji.messaging import services as messaging
+from yingji.messaging.models import Delivery
 from yingji.warnings import services
 from yingji.warnings.models import EarlyWarning
 
@@ -31,6 +35,23 @@ def _box(j: object, shrink: float = 0.25) -> list[list[float]]:
 
 
 @demo_step(60, "early warnings")
+def _answered(warning: EarlyWarning, context: DemoContext, *, share: float, delivered: bool) -> None:
+    """A share of the recipients with an account acknowledge, minutes after the release (through
+    messaging, as the phone's button does); a past warning's copies were all sent at the time."""
+    if warning.message_id is None or warning.released_at is None:
+        return
+    if delivered:  # the demo's own history: bulk, as a demo generator may
+        Delivery.objects.filter(message_id=warning.message_id).update(
+            status="sent", attempts=1, sent_at=warning.released_at + datetime.timedelta(seconds=20))
+    rng = context.sub_rng(f"warnings-ack-{warning.identifier}")
+    users = list(User.objects.filter(pk__in=warning.recipients.exclude(user=None).values("user_id")).order_by("pk"))
+    with transaction.atomic():
+        for user in users:
+            if rng.random() < share:
+                messaging.acknowledge(warning.message, user,  # type: ignore[arg-type]
+                                      now=warning.released_at + datetime.timedelta(minutes=rng.randint(1, 25)))
+
+
 def generate_warnings(context: DemoContext) -> None:
     district = context.districts[0]
     commander = context.users.get("district")
@@ -56,8 +77,9 @@ def generate_warnings(context: DemoContext) -> None:
             if level == "orange":
                 services.submit(warning, actor=street_officer, now=at)
                 services.approve(warning, actor=commander, now=at + datetime.timedelta(minutes=4), note="同意发布")
-            services.release(warning, actor=street_officer if by_street else commander,
-                             now=at + datetime.timedelta(minutes=6))
+            warning = services.release(warning, actor=street_officer if by_street else commander,
+                                       now=at + datetime.timedelta(minutes=6))
+            _answered(warning, context, share=0.9, delivered=True)
         services.expire_due(now)
         # A typhoon warning, updated once and then lifted.
         at = now - datetime.timedelta(days=30)
@@ -80,5 +102,7 @@ def generate_warnings(context: DemoContext) -> None:
             areas=[services.AreaInput(kind="polygon", ring=_box(street), desc=f"{street.name}北部")],
             target_groups=["grid_workers", "station_teams"], channels=["in_app", "push", "sms"],
             remind_after_minutes=30)
-        services.release(current, actor=commander, now=now)
+        current = services.release(current, actor=commander, now=now)
+        # Half an hour in: about two thirds of the people have opened and acknowledged it.
+        _answered(current, context, share=0.65, delivered=False)
     context.say(f"  {EarlyWarning.objects.count()} warnings, 1 in force")
