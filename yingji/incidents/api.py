@@ -155,7 +155,8 @@ def incident_types(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/places", response=list[dict])
 def places(request: HttpRequest, q: str) -> list[dict[str, Any]]:
     """Gazetteer: stations and jurisdictions whose names match (address → point)."""
-    return [{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind} for p in gazetteer(q)]
+    return [{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind, "approximate": p.approximate}
+            for p in gazetteer(q)]
 
 
 # --------------------------------------------------------------------- public

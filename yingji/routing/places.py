@@ -108,6 +108,48 @@ def road_lines(network: Network, tolerance_m: float = 4.0) -> list[list[list[flo
     return lines
 
 
+ROAD_SUFFIXES = ("大道", "路", "街", "道", "巷")
+
+
+def road_stem(name: str) -> str:
+    """A road's name without its kind (深南大道 → 深南, 燕南路 → 燕南), so 燕南街 finds 燕南路."""
+    for suffix in ROAD_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def named_roads(network: Network) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], tuple[float, float]]]:
+    """Where each named road runs — the [lon, lat] middles of its segments — and where two named roads
+    cross (a junction both reach), keyed by the two names in order. From the OpenStreetMap names kept at
+    import (``meta["road_names"]``, the links' ``name_id``); empty for a network without names."""
+    names = list(network.meta.get("road_names") or [])
+    links, _signed = network.road_links
+    if not names or "name_id" not in links.attrs:
+        return {}, {}
+    name_id = np.asarray(links.attrs["name_id"])
+    start = links.segment_start_vertex
+    mid_lon = (links.lon[start] + links.lon[start + 1]) / 2
+    mid_lat = (links.lat[start] + links.lat[start + 1]) / 2
+    roads = {names[i]: np.column_stack([mid_lon[name_id == i], mid_lat[name_id == i]])
+             for i in np.unique(name_id[name_id >= 0])}
+    first = links.first_segment[:-1]
+    link_name = name_id[first] if links.n_links else np.zeros(0, dtype=np.int64)
+    at: dict[int, set[int]] = {}
+    for end in (links.u, links.v):
+        for node, nid in zip(end.tolist(), link_name.tolist(), strict=True):
+            if nid >= 0:
+                at.setdefault(node, set()).add(nid)
+    crossings: dict[tuple[str, str], tuple[float, float]] = {}
+    for node, ids in at.items():
+        if len(ids) > 1:
+            for a in ids:
+                for b in ids:
+                    if a < b:
+                        crossings.setdefault((names[a], names[b]), (float(network.lon[node]), float(network.lat[node])))
+    return roads, crossings
+
+
 class RoadSpots:
     """Spots on the roads of a network inside a polygon, drawn without replacement."""
 
