@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -34,7 +35,8 @@ def _display(field: models.Field | None, value: Any, names: dict[tuple[type, Any
             return "、".join(str(labels.get(v, v)) for v in value)
         return str(labels.get(value, value))
     if field.is_relation and field.related_model is not None:
-        return names.get((field.related_model, value), f"#{value}")
+        key = _as_key(field.related_model, value)
+        return value if key is None else names.get((field.related_model, key), f"#{value}")
     if isinstance(field, models.BooleanField):
         return str(_("yes") if value else _("no"))
     if isinstance(field, models.DateTimeField) and isinstance(value, str):
@@ -65,13 +67,25 @@ def _related_names(fields: dict[str, models.Field], records: list[ChangeRecord])
             if field is None or not field.is_relation or field.related_model is None:
                 continue
             for value in pair:
-                if value not in (None, ""):
-                    wanted.setdefault(field.related_model, set()).add(value)
+                key = _as_key(field.related_model, value)
+                if key is not None:
+                    wanted.setdefault(field.related_model, set()).add(key)
     names: dict[tuple[type, Any], str] = {}
     for model, ids in wanted.items():
         for row in model._base_manager.filter(pk__in=ids):
             names[(model, row.pk)] = _name_of(row)
     return names
+
+
+def _as_key(model: type[models.Model], value: Any) -> Any:
+    # A record logged before a field held what it holds now (a name where an id belongs) keeps
+    # its history page readable: the value is shown as logged instead of looked up.
+    if value in (None, ""):
+        return None
+    try:
+        return model._meta.pk.to_python(value)
+    except (TypeError, ValueError, ValidationError):
+        return None
 
 
 def _name_of(row: models.Model) -> str:

@@ -89,3 +89,17 @@ def test_a_history_reads_as_labels_names_and_local_times(cast):
     assert changes["level"]["old"] == "street"  # the API keeps the logged value beside it
     assert "街道 → 社区" in page and f"{cast.street_2.name} → {cast.street_1.name}" in page
     assert "变更历史" in page
+
+
+def test_a_record_with_a_name_where_an_id_belongs_still_shows(cast):
+    """A record logged before a field's meaning settled (a jurisdiction's name in a foreign key)
+    broke the whole history page; it is shown as logged, the other changes as names."""
+    from yingji.audit.services import history_rows
+    from yingji.audit.signals import change_record
+
+    with acting_as(cast.commander):
+        change_record(cast.community_b, "update", {"parent": ["福田区", str(cast.street_1.pk)]}).save()
+    [change] = history_rows(cast.community_b)[0]["changes"]
+    assert (change["old_display"], change["new_display"]) in {("福田区", cast.street_1.name),
+                                                              (None, cast.street_1.name)}
+    assert web_client(cast.commander).get(f"/jurisdictions/{cast.community_b.code}/").status_code == 200
