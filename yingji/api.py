@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
@@ -16,6 +18,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from yingji.accounts.auth import AUTH
 from yingji.core.api import error_body, pydantic_message
+
+logger = logging.getLogger("yingji.api")
 
 api = NinjaAPI(
     title="Yingji API",
@@ -75,6 +79,37 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, error_body(str(exc), "error"), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return api.create_response(request, error_body(
+        _("The request body is larger than %(n)s MB.") % {"n": f"{limit_mb:g}"}, "too_large"), status=413)
+
+
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # What the schemas did not bound, the database refuses (a number past its column, a
+    # string too long): the client's value, so a 422, never a 500.
+    logger.warning("API %s %s: the database refused a value: %s", request.method, request.path, exc)
+    return api.create_response(request, error_body(_("A value is out of the range this field can hold."),
+                                                   "invalid"), status=422)
+
+
+@api.exception_handler(IntegrityError)
+def on_conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    logger.warning("API %s %s: a constraint refused the write: %s", request.method, request.path, exc)
+    return api.create_response(request, error_body(
+        _("The request conflicts with the stored data (a missing or duplicate value)."), "conflict"), status=409)
+
+
+@api.exception_handler(Exception)
+def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything else: logged with its traceback, answered in the one error shape."""
+    logger.exception("API %s %s failed", request.method, request.path)
+    return api.create_response(request, error_body(_("The server could not complete the request."), "server_error"),
+                               status=500)
 
 
 def _add_app_routers() -> None:

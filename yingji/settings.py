@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yingji.core.csp.ContentSecurityPolicyMiddleware",
+    "yingji.core.http.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -415,6 +416,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yingji@localhost")
 # services may write to. Without keys, development and the demo generate a pair in the data directory.
 YINGJI_VAPID_PRIVATE_KEY, YINGJI_VAPID_PUBLIC_KEY = vapid_keys(DATA_DIR, production=PRODUCTION)
 YINGJI_VAPID_SUBJECT = env_str("YINGJI_VAPID_SUBJECT", "mailto:admin@localhost")
+
+# The largest request body read into memory (JSON, form fields; uploaded files are not counted):
+# beyond it the API answers 413 in its error shape (yingji/api.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("YINGJI_MAX_BODY_BYTES", 2_621_440)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500

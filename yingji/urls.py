@@ -33,5 +33,11 @@ for app_module in settings.YINGJI_APPS:
     if module_has_submodule(import_module(app_module), "urls"):
         urlpatterns.append(path(f"{label}/", include(f"{app_module}.urls")))
 
+# Errors outside the API's own handlers (an unknown /api/v1/ path, a crash before Ninja)
+# still answer the API's JSON error shape under /api/ (core/views.py).
+handler400 = "yingji.core.views.bad_request"
+handler404 = "yingji.core.views.not_found"
+handler500 = "yingji.core.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

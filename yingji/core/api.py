@@ -11,7 +11,7 @@ and filter the same way everywhere and errors have one shape:
 import datetime
 import operator
 from functools import reduce
-from typing import Any
+from typing import Annotated, Any
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
-from pydantic import field_validator
+from pydantic import AfterValidator, field_validator
 
 
 def request_user(request: HttpRequest) -> Any:
@@ -62,6 +62,11 @@ def as_utc(value: datetime.datetime | None) -> datetime.datetime | None:
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value.astimezone(datetime.UTC)
+
+
+# A time a client sends: with an offset as given, without one read as Beijing time (the
+# platform's zone, TIME_ZONE), always handed on in UTC. Use it for every datetime in a request.
+ClientDatetime = Annotated[datetime.datetime, AfterValidator(as_utc)]
 
 
 class ListFilters(Schema):

@@ -3,13 +3,42 @@ map of jurisdictions/views.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from yingji.core import travel
+from yingji.core.api import error_body
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for every URL: under /api/ in the API's one error shape (an unknown path too)."""
+    if _is_api(request):
+        return JsonResponse(error_body(_("Not found."), "not_found"), status=404, json_dumps_params={"ensure_ascii": False})
+    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def server_error(request: HttpRequest, *args: Any) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body(_("The server could not complete the request."), "server_error"), status=500,
+                            json_dumps_params={"ensure_ascii": False})
+    return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body(_("The request is malformed."), "bad_request"), status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
 
 
 @require_GET

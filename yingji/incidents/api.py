@@ -16,7 +16,14 @@ from ninja.errors import HttpError
 
 from yingji.audit.services import history_rows
 from yingji.core import ratelimit
-from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.core.api import (
+    ClientDatetime,
+    ErrorOut,
+    ListFilters,
+    Pagination,
+    apply_list_filters,
+    request_user,
+)
 from yingji.core.scope import ensure
 from yingji.incidents import catalogue
 from yingji.incidents.models import (
@@ -52,7 +59,7 @@ class IncidentIn(Schema):
     description: str = Field("", max_length=4000)
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=20)
-    received_at: datetime.datetime | None = None
+    received_at: ClientDatetime | None = Field(None, description="Without an offset: Beijing time.")
     external_source: str = Field("", max_length=40)
     idempotency_key: str = Field("", max_length=100)
 
