@@ -155,6 +155,36 @@ def workload(by_kind: dict[str, list], n: int, entrapments: int, lanes: int, tag
     return merged
 
 
+class DbCpu:
+    """CPU seconds used by this database's PostgreSQL backends (the listener's among them), read from
+    /proc/<pid>/stat of each backend seen in pg_stat_activity; 0 when the server runs elsewhere."""
+
+    def __init__(self) -> None:
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def sample(self) -> None:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            pids = [row[0] for row in cursor.fetchall()]
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            self.first.setdefault(pid, 0.0 if pid not in self.last and self.last else cpu)
+            self.last[pid] = cpu
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first.get(pid, 0.0) for pid in self.last)
+
+
 PUBLISHER = """
 import json, sys, time
 import paho.mqtt.client as mqtt
@@ -202,25 +232,33 @@ def run_mqtt(host: str, port: int, messages: list, prefix: str, *, batch_size: i
             out.write(json.dumps([topic_for(device, prefix), json.dumps(body)], ensure_ascii=False) + "\n")
     tag = prefix_tag(messages)
     stored = DeviceMessage.objects.filter(accepted=True, message_id__startswith=tag)
+    db_cpu = DbCpu()
+    db_cpu.sample()
     listener, thread = start()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     publisher = subprocess.Popen([sys.executable, "-c", PUBLISHER, host, str(port), str(path)],
                                  stdout=subprocess.PIPE, text=True)
     restarted_at = None
     deadline = time.monotonic() + 900
+    sampled = time.monotonic()
     while time.monotonic() < deadline:
+        if time.monotonic() - sampled > 0.5:
+            db_cpu.sample()
+            sampled = time.monotonic()
         done = stored.count()
         if done >= len(messages):
             break
         if restart and restarted_at is None and done >= len(messages) // 3:
             # Mid-stream: the listener goes away for a second while the devices go on publishing.
+            db_cpu.sample()
             listener.stop()
             thread.join(30)
             restarted_at = time.perf_counter() - t0
             time.sleep(1.0)
             listener, thread = start()
         time.sleep(0.05)
-    done_s = time.perf_counter() - t0
+    done_s, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
+    db_cpu.sample()
     published_s = float((publisher.communicate(timeout=120)[0] or "0").strip() or 0)
     time.sleep(2.0)  # anything arriving later would be a duplicate
     listener.stop()
@@ -229,7 +267,8 @@ def run_mqtt(host: str, port: int, messages: list, prefix: str, *, batch_size: i
     cleaner.connect(host, port)
     cleaner.disconnect()
     return {"seconds": done_s, "published_s": published_s, "restarted_at_s": restarted_at or 0.0,
-            "per_s": len(messages) / done_s}
+            "per_s": len(messages) / done_s, "cpu_s": cpu_s, "db_cpu_s": db_cpu.seconds(),
+            "per_cpu_s": len(messages) / max(1e-9, cpu_s + db_cpu.seconds())}
 
 
 def prefix_tag(messages: list) -> str:  # type: ignore[type-arg]
@@ -307,7 +346,9 @@ def main() -> None:
         lost, duplicates, seen = count(messages, entrapments, lanes)
         say(f"mqtt: {n} messages in {result['seconds']:.1f} s = {result['per_s']:.0f}/s "
             f"(the publisher, another process, took {result['published_s']:.1f} s; listener restarted at {result['restarted_at_s']:.1f} s); "
-            f"{seen['incidents']} incidents, {seen['hazards']} hazards; lost {lost}, duplicates {duplicates}")
+            f"{seen['incidents']} incidents, {seen['hazards']} hazards; lost {lost}, duplicates {duplicates}; "
+            f"CPU {result['cpu_s']:.1f} s here + {result['db_cpu_s']:.1f} s in PostgreSQL = "
+            f"{result['per_cpu_s']:.0f} messages per CPU second")
         # The baseline: the same mix through a listener committing each message on its own.
         base_n, base_e, base_l = (1000, 50, 5) if args.quick else (2000, 100, 10)
         base_kinds = {k: v[entrapments:] if k == "elevator" else v[lanes:] if k == "fire_lane" else v
@@ -315,13 +356,16 @@ def main() -> None:
         baseline_messages = workload(base_kinds, base_n, base_e, base_l, "b", rng)
         baseline = run_mqtt(host, port, baseline_messages, "bench/base", batch_size=1, restart=False, work=work)
         say(f"baseline (a transaction per message): {base_n} messages in {baseline['seconds']:.1f} s = "
-            f"{baseline['per_s']:.0f}/s")
+            f"{baseline['per_s']:.0f}/s; {baseline['per_cpu_s']:.0f} per CPU second")
         single, batch = run_http(by_kind, 500 if args.quick else 2000, 10 if args.quick else 50)
         say(f"http: {single:.0f} signed single-message posts/s; {batch:.0f} messages/s in signed batches of 100")
         emit({"bench": "iot", "engine": engine, "messages": n, "mqtt_per_s": round(result["per_s"], 1),
               "lost": lost, "duplicates": duplicates, "incidents": seen["incidents"], "hazards": seen["hazards"],
               "restart_at_s": round(result["restarted_at_s"], 2),
-              "baseline_mqtt_per_s": round(baseline["per_s"], 1), "http_per_s": round(single, 1),
+              "mqtt_cpu_s": round(result["cpu_s"], 2), "mqtt_db_cpu_s": round(result["db_cpu_s"], 2),
+              "mqtt_per_cpu_s": round(result["per_cpu_s"], 1),
+              "baseline_mqtt_per_s": round(baseline["per_s"], 1),
+              "baseline_mqtt_per_cpu_s": round(baseline["per_cpu_s"], 1), "http_per_s": round(single, 1),
               "http_batch_per_s": round(batch, 1), "load_average": load_average()})
     finally:
         if broker is not None:

@@ -149,3 +149,26 @@ def test_the_import_page_reports_errors_and_imports(cast):
     bad = "设备编号,设备类型,辖区代码,经度,纬度\nFL-A-2,消防通道传感器,44030400100101,500,22.51\n"
     response = web.post("/iot/import/", {"file": SimpleUploadedFile("d.csv", bad.encode())}, follow=True)
     assert "经度" in response.content.decode() and not Device.objects.filter(code="FL-A-2").exists()
+
+
+def test_alarms_are_seen_only_in_their_scope(cast):
+    import json as _json
+
+    from django.utils import timezone
+
+    from yingji.iot.ingest import Incoming, ingest
+    from yingji.iot.models import Alarm
+
+    device(cast.grid_a1, "EL-A-1", lon=114.02, lat=22.51)
+    body = {"id": "1", "ts": timezone.now().isoformat(), "type": "alarm", "alarm": "entrapment"}
+    ingest([Incoming(topic=f"t/{cast.grid_a1.code}/elevator/EL-A-1", payload=_json.dumps(body).encode())], prefix="t")
+    alarm = Alarm.objects.get()
+    c = api_client(cast.officer_c)
+    assert c.get(f"{API}/alarms/{alarm.pk}").status_code == 404
+    assert c.get(f"{API}/alarms").json()["count"] == 0
+    assert "EL-A-1" not in web_client(cast.officer_c).get("/iot/alarms/").content.decode()
+    a = api_client(cast.officer_a)
+    shown = a.get(f"{API}/alarms/{alarm.pk}").json()
+    assert shown["device"] == "EL-A-1" and shown["alarm_label"] == "电梯困人" and shown["incident"] == alarm.incident_id
+    assert a.get(f"{API}/alarms", {"device": "EL-A-1"}).json()["count"] == 1
+    assert "电梯困人" in web_client(cast.officer_a).get("/iot/alarms/").content.decode()
