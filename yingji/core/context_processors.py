@@ -53,6 +53,11 @@ def header_items(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
+    # Once a request: panels rendered into a page with the request (render_to_string(…, request=))
+    # run every context processor again, and the header's counts are queries.
+    known = getattr(request, "_yingji_platform_context", None)
+    if known is not None:
+        return known
     context: dict[str, Any] = {
         "basemap": {
             "kind": settings.YINGJI_BASEMAP,
@@ -67,4 +72,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         context["nav_items"] = navigation(request)
         context["header_items"] = header_items(request)
+    request._yingji_platform_context = context  # type: ignore[attr-defined]
     return context
