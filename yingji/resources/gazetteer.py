@@ -1,5 +1,6 @@
 """A small gazetteer: places whose name matches a text — stations (landmarks everyone knows),
-jurisdictions, and the roads and crossings of the road network in use.
+facilities (shelters, hydrants, AEDs…), jurisdictions, and the roads and crossings of the road
+network in use.
 
 Used where a person types an address instead of picking a point (incident
 intake, the supplies search). Road names come from the OpenStreetMap data kept
@@ -20,7 +21,7 @@ import numpy as np
 
 from yingji.core import travel
 from yingji.jurisdictions.models import Jurisdiction, Level
-from yingji.resources.models import Station
+from yingji.resources.models import Facility, Station
 from yingji.routing.places import ROAD_SUFFIXES, named_roads, road_stem
 
 _LEVEL_RANK = {Level.GRID: 4, Level.COMMUNITY: 3, Level.STREET: 2, Level.DISTRICT: 1, Level.CITY: 0}
@@ -138,6 +139,9 @@ def gazetteer(text: str, limit: int = 8) -> list[Place]:
     for station in Station.objects.filter(name__icontains=text).values("name", "lon", "lat")[:limit]:
         rank = 0 if station["name"] == text else 1
         places.append((rank, Place(station["name"], station["lon"], station["lat"], "station")))
+    for facility in Facility.objects.exclude(lon=None).filter(name__icontains=text).values("name", "lon", "lat")[:limit]:
+        rank = 0 if facility["name"] == text else 1
+        places.append((rank, Place(facility["name"], facility["lon"], facility["lat"], "facility")))
     jurisdictions = Jurisdiction.objects.exclude(centroid_lon=None).filter(name__icontains=text)
     for j in jurisdictions.values("name", "centroid_lon", "centroid_lat", "level")[:limit]:
         rank = 0 if j["name"] == text else 2
@@ -152,6 +156,8 @@ def gazetteer(text: str, limit: int = 8) -> list[Place]:
         found = [Place(n, lon, lat, level) for n, lon, lat, level in names if n and n in text]
         found += [Place(n, lon, lat, "station") for n, lon, lat in
                   Station.objects.values_list("name", "lon", "lat") if n and n in text]
+        found += [Place(n, lon, lat, "facility") for n, lon, lat in
+                  Facility.objects.exclude(lon=None).values_list("name", "lon", "lat") if n and n in text]
         found.sort(key=lambda p: (-len(p.label), _LEVEL_RANK.get(p.kind, 5) * -1))
         places = [(3, p) for p in found]
     places.sort(key=lambda rp: rp[0])

@@ -61,3 +61,13 @@ def test_an_unknown_place_finds_nothing_and_the_api_says_approximate(roads, cast
     assert gazetteer("火星基地七号楼") == []
     body = api_client(cast.officer_a).get("/api/v1/incidents/places?q=深南路").json()
     assert body[0]["label"] == "深南大道" and body[0]["approximate"] is True
+
+
+def test_a_facility_is_a_place_by_its_name(cast):
+    from yingji.resources.models import Facility
+
+    Facility.objects.bulk_create([Facility(jurisdiction=cast.community_a, code="FA1", name="A社区应急避难场所1",
+                                           kind="shelter", lon=114.02, lat=22.51)])
+    [place] = gazetteer("A社区应急避难场所1")
+    assert (place.kind, place.lon, place.lat) == ("facility", 114.02, 22.51)
+    assert gazetteer("福田区A社区应急避难场所1东门")[0].label == "A社区应急避难场所1"
