@@ -237,10 +237,14 @@ def _book(lots: list[StockLot]) -> None:
             cursor.execute(statement)
     held: dict[tuple[int, int], int] = {}
     movements = []
+    generated_at = timezone.now()
     for lot in sorted(lots, key=lambda lot: (lot.received_on, lot.pk)):
         key = (lot.warehouse.pk, lot.material.pk)
         held[key] = held.get(key, 0) + lot.quantity
-        when = datetime.datetime.combine(lot.received_on, datetime.time(9, 0), tzinfo=tz)
+        # 09:00 on the day of receipt, or a minute ago for a lot received today before nine:
+        # the ledger never holds a movement dated in the future (issue 13).
+        when = min(datetime.datetime.combine(lot.received_on, datetime.time(9, 0), tzinfo=tz),
+                   generated_at - datetime.timedelta(minutes=1))
         movements.append((key[0], key[1], lot.pk, MovementKind.RECEIPT.value, lot.quantity, held[key], when, "期初导入",
                           "期初库存", "QC-0001"))
     insert_rows(StockMovement, ["warehouse", "material", "lot", "kind", "quantity", "balance_after", "occurred_at",

@@ -51,3 +51,19 @@ def test_the_small_scale_is_fast_and_consistent() -> None:
     run("small")
     assert Warehouse.objects.count() == 1 + 3 + 12
     assert check_stock()[1] == []
+
+
+@pytest.mark.django_db
+def test_no_demo_movement_is_dated_in_the_future() -> None:
+    """Issue 13: an opening-stock receipt of today was dated 09:00 even when generated before nine."""
+    import datetime
+    from unittest import mock
+    from zoneinfo import ZoneInfo
+
+    from yingji.supplies.models import StockMovement
+
+    early = datetime.datetime(2026, 12, 5, 6, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with mock.patch("django.utils.timezone.now", return_value=early):
+        run("small")
+    assert StockMovement.objects.exists()
+    assert not StockMovement.objects.filter(occurred_at__gt=early).exists()
