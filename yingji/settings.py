@@ -294,6 +294,8 @@ YINGJI_MQTT_USERNAME = env_str("YINGJI_MQTT_USERNAME", "")
 YINGJI_MQTT_PASSWORD = env_str("YINGJI_MQTT_PASSWORD", "")
 YINGJI_MQTT_CLIENT_ID = env_str("YINGJI_MQTT_CLIENT_ID", "yingji-iot-listener")
 YINGJI_IOT_TOPIC_PREFIX = env_str("YINGJI_IOT_TOPIC_PREFIX", "yingji")
+# Vendors' gateways sign HTTP ingestion for their own devices: "vendor=key,vendor=key" (docs/iot.md).
+YINGJI_IOT_VENDOR_KEYS = env_list("YINGJI_IOT_VENDOR_KEYS", [])
 # `yingji serve` runs the listener in a thread when a broker answers (development, `make demo`).
 YINGJI_IOT_LISTEN_IN_SERVE = env_bool("YINGJI_IOT_LISTEN_IN_SERVE", not PRODUCTION and not TESTING)
 # Seconds a called team has to acknowledge before the tick calls the next candidate.

@@ -7,7 +7,10 @@
     X-Yingji-Signature: hex(HMAC-SHA256(device key, timestamp + "\\n" + nonce + "\\n" + body))
     body: one message of docs/iot.md, or a JSON array of up to 100
 
-The key is the device's (`POST /api/v1/iot/devices/{code}/secret`, shown once).
+The key is the device's (`POST /api/v1/iot/devices/{code}/secret`, shown once),
+or its vendor's: a gateway adds `X-Yingji-Vendor: <vendor>` (ASCII, as HTTP
+headers are) and signs with the vendor's key (YINGJI_IOT_VENDOR_KEYS), for the
+devices registered with exactly that vendor name.
 An unsigned, wrongly signed, stale or replayed request is refused (401 or 409,
 naming the header at fault), recorded on the device page and counted on the
 device; nothing of its body is stored. A nonce is remembered for twice the
@@ -24,6 +27,7 @@ import re
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -35,6 +39,16 @@ WINDOW_S = 300
 MAX_BATCH = 100
 MAX_BODY = 256 * 1024
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def vendor_keys() -> dict[str, str]:
+    """{vendor name: key} from YINGJI_IOT_VENDOR_KEYS ("vendor=key,vendor=key")."""
+    keys = {}
+    for entry in settings.YINGJI_IOT_VENDOR_KEYS:
+        name, _sep, key = entry.partition("=")
+        if name.strip() and key.strip():
+            keys[name.strip()] = key.strip()
+    return keys
 
 
 def sign(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
@@ -55,16 +69,23 @@ def _check(headers: Any, body: bytes, now: float) -> Device:
     timestamp = (headers.get("X-Yingji-Timestamp") or "").strip()
     nonce = (headers.get("X-Yingji-Nonce") or "").strip()
     signature = (headers.get("X-Yingji-Signature") or "").strip().lower()
+    vendor = (headers.get("X-Yingji-Vendor") or "").strip()
     try:
-        if not device.secret:
+        if vendor:
+            secret = vendor_keys().get(vendor, "")
+            if not secret or device.vendor != vendor:
+                raise HttpRefused("X-Yingji-Vendor", _("No key of this vendor, or the device is not its."), 401)
+        elif not device.secret:
             raise HttpRefused("X-Yingji-Device", _("No signing key was issued for this device."), 401)
+        else:
+            secret = device.secret
         if not signature:
             raise HttpRefused("X-Yingji-Signature", _("The request is not signed."), 401)
         if not timestamp.isdigit() or abs(now - int(timestamp)) > WINDOW_S:
             raise HttpRefused("X-Yingji-Timestamp", _("The timestamp is missing or more than 5 minutes off."), 401)
         if not NONCE.match(nonce):
             raise HttpRefused("X-Yingji-Nonce", _("Give a nonce of 8–64 letters, digits, - or _."), 401)
-        if not hmac.compare_digest(sign(device.secret, timestamp, nonce, body), signature):
+        if not hmac.compare_digest(sign(secret, timestamp, nonce, body), signature):
             raise HttpRefused("X-Yingji-Signature", _("The signature does not match the body."), 401)
         # Checked last, so an attacker cannot burn a nonce without the key.
         if not cache.add(f"iot:nonce:{device.pk}:{nonce}", 1, timeout=2 * WINDOW_S):

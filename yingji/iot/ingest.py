@@ -66,8 +66,9 @@ class Outcome:
     refusals: list[tuple[str, str, str]] = field(default_factory=list)  # (device code, field, message)
 
 
-def _truncate(raw: bytes) -> str:
-    return raw[:2000].decode("utf-8", errors="replace")
+def raw_text(raw: bytes) -> str:
+    """The start of a refused payload as text to keep; NUL (which PostgreSQL's text refuses) shown as �."""
+    return raw[:2000].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
 def ingest(items: list[Incoming], *, prefix: str | None = None, now: datetime.datetime | None = None) -> Outcome:
@@ -115,7 +116,7 @@ def ingest(items: list[Incoming], *, prefix: str | None = None, now: datetime.da
             rows.append(DeviceMessage(
                 device=device, jurisdiction_id=device.jurisdiction_id if device else None, device_code=code[:64],
                 transport=item.transport, topic=item.topic[:200], received_at=item.received_at, accepted=False,
-                error_field=exc.field[:40], error=str(exc.message)[:300], raw=_truncate(item.payload)))
+                error_field=exc.field[:40], error=str(exc.message)[:300], raw=raw_text(item.payload)))
     # A redelivered message (same device, same id) is stored once: drop those already stored or repeated.
     seen: set[tuple[int, str]] = set()
     if accepted:

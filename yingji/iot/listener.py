@@ -163,7 +163,7 @@ class Listener:
                         device_code=item.topic.rsplit("/", 1)[-1][:64], transport=Transport.MQTT,
                         topic=item.topic[:200], received_at=item.received_at or timezone.now(), accepted=False,
                         error_field="payload", error=f"internal error: {type(exc).__name__}"[:300],
-                        raw=item.payload[:2000].decode("utf-8", errors="replace"))
+                        raw=ingest.raw_text(item.payload))
                 except DatabaseError:
                     log.exception("iot: could not record the failed message either")
 

@@ -118,3 +118,21 @@ def test_the_key_is_issued_in_scope_and_never_shown_again(cast, lift_and_key):
     assert key not in json.dumps(shown) and "secret" not in shown
     new = api_client(cast.officer_a).post("/api/v1/iot/devices/EL-A-1/secret").json()["secret"]
     assert new != key and post(alarm(9), secret=key).status_code == 401
+
+
+def test_a_vendors_gateway_signs_for_its_own_devices_only(cast, settings):
+    settings.YINGJI_IOT_VENDOR_KEYS = ["hitachi=k" + "1" * 40, "other=k" + "2" * 40]
+    device(cast.grid_a1, "EL-A-1", vendor="hitachi")
+    device(cast.grid_a1, "EL-A-2", vendor="someone else")
+
+    def vendor_post(code: str, vendor: str, key: str):  # type: ignore[no-untyped-def]
+        body, ts, nonce = alarm(f"{code}-{vendor}"), str(int(time.time())), uuid.uuid4().hex
+        return Client().post(URL, body, content_type="application/json", HTTP_X_YINGJI_DEVICE=code,
+                             HTTP_X_YINGJI_VENDOR=vendor, HTTP_X_YINGJI_TIMESTAMP=ts,
+                             HTTP_X_YINGJI_NONCE=nonce, HTTP_X_YINGJI_SIGNATURE=sign(key, ts, nonce, body))
+
+    assert vendor_post("EL-A-1", "hitachi", "k" + "1" * 40).status_code == 200
+    refused = vendor_post("EL-A-2", "hitachi", "k" + "1" * 40)  # not this vendor's device
+    assert refused.status_code == 401 and refused.json()["errors"][0]["field"] == "X-Yingji-Vendor"
+    assert vendor_post("EL-A-1", "other", "k" + "2" * 40).status_code == 401
+    assert vendor_post("EL-A-1", "hitachi", "k" + "2" * 40).json()["errors"][0]["field"] == "X-Yingji-Signature"

@@ -163,3 +163,11 @@ def test_consoles_hear_of_state_changes_and_new_alarms_in_their_scope(cast, monk
     assert kinds == {"device.state", "alarm.new"}
     assert all(path == cast.grid_a1.path for path, _payload in iot)  # consoles filter on it: C never hears
     assert any(topic == "incidents" for topic, _p, _m in sent)  # the incident console too, through intake
+
+
+def test_a_payload_with_nul_bytes_is_refused_and_kept_readable(cast):
+    lift = device(cast.grid_a1, "EL-A-1")
+    outcome = ingest([msg(lift, b'{"id": "1\x00", "ts": 1, "type": "heartbeat"}\x00\x01')], prefix=PREFIX)
+    assert outcome.refused == 1
+    refused = DeviceMessage.objects.get()
+    assert "\x00" not in refused.raw and refused.error_field in ("payload", "id")
