@@ -57,6 +57,7 @@ YINGJI_APPS = [
     "yingji.iot",
     "yingji.warnings",
     "yingji.duty",
+    "yingji.plans",
 ]
 
 INSTALLED_APPS = [

@@ -38,6 +38,8 @@ TREE_AND_ACCOUNTS = ("!jurisdictions.add_*", "!jurisdictions.change_*", "!jurisd
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT_ADMIN: ("*",),
     Role.STREET_OFFICER: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.*", "coverage.*", "hazards.*", "duty.*",
+                          # Streets submit and approve plans (their own and their communities').
+                          "plans.*",
                           # Streets issue and approve warnings for their area (approval needs someone
                           # other than the composer: warnings/services.py).
                           "warnings.*", "messaging.retry_delivery", "accounts.see_personal_data",
@@ -54,7 +56,9 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
                            "hazards.*", "!hazards.add_inspector", "!hazards.change_inspector",
                            "!hazards.delete_inspector", "!hazards.import_inspector",
                            # Duty: rosters, the log, handovers and the daily report of their community.
-                           "duty.*"),
+                           "duty.*",
+                           # Plans: write and submit their community's; the street or the district approves.
+                           "plans.submit"),
     # Grid workers find and report hazards, walk their patrols and recheck rectifications on site.
     Role.GRID_WORKER: (VIEW_ALL, "incidents.add_incident", "incidents.report", "hazards.report",
                        "hazards.patrol", "hazards.recheck"),
