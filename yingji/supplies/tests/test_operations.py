@@ -92,3 +92,18 @@ def test_lots_are_serviced_and_written_off_from_the_operations_page(shelves) -> 
     web_client(cast.officer_a).post(f"/supplies/lots/{new.pk}/write-off/")  # community staff only request
     new.refresh_from_db()
     assert new.quantity == 5
+
+
+def test_the_page_shows_first_rows_with_the_true_totals(cast) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: the page was one 48,000 px list, and its counts were the capped list's length."""
+    from yingji.supplies.views import OPERATIONS_ROWS
+
+    today = timezone.localdate()
+    water = make_material(cast, "SH-001", "瓶装饮用水", unit="箱", category="living")
+    wa = make_warehouse(cast.community_a, "WA", 114.01)
+    for n in range(OPERATIONS_ROWS + 7):
+        stock(wa, water, 1, batch=f"b{n:03d}", expiry_date=today + datetime.timedelta(days=5))
+    page = web_client(cast.officer_a).get("/supplies/operations/", {"days": 30}).content.decode()
+    assert f'data-testid="expiring-total">{OPERATIONS_ROWS + 7}<' in page
+    assert page.count("b0") == OPERATIONS_ROWS  # rows b000…b049 listed, the rest are in the export
+    assert 'data-testid="first-rows"' in page
