@@ -22,6 +22,7 @@ urlpatterns = [
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("photos/<int:pk>/thumb/", views.photo, {"size": "thumb"}, name="photo_thumb"),
     path("grid/", views.grid, name="grid"),
+    path("grid/patrol/<int:pk>/", views.patrol_walk, name="patrol_walk"),
     path("grid/manifest.webmanifest", views.grid_manifest, name="grid_manifest"),
     path("grid/sw.js", views.grid_service_worker, name="grid_sw"),
     path("report/", views.public_report, name="public_report"),

@@ -29,11 +29,13 @@ import yingji
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
-from yingji.core.scope import can, has_perm_somewhere
+from yingji.core.scope import can, has_perm_somewhere, path_allowed
 from yingji.hazards import exports
+from yingji.hazards.checklists import checklist
 from yingji.hazards.forms import InspectionForm, PatrolPlanForm, PublicReportForm, RiskPointForm
 from yingji.hazards.history import visible_history
 from yingji.hazards.models import (
+    CheckIn,
     Hazard,
     HazardSeverity,
     HazardSource,
@@ -507,3 +509,54 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
             return redirect("hazards:inspections")
     return _form_page(request, form, tab="inspections", title=_("Record an inspection"),
                       cancel=reverse("hazards:inspections"), multipart=True)
+
+
+# ---------------------------------------------------------------- a patrol on the phone: check in at each point
+@login_required
+def patrol_walk(request: HttpRequest, pk: int) -> HttpResponse:
+    """The grid worker's patrol: each point of the route with its checklist; a check-in sends the phone's
+    position (refused outside the plan's tolerance with the distance), the problems ticked, photos and
+    optionally a hazard found there."""
+    plan = get_object_or_404(PatrolPlan.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not path_allowed(request.user, "hazards.patrol", plan.jurisdiction.path):
+        raise PermissionDenied
+    stops = [s.risk_point for s in plan.stops.select_related("risk_point").order_by("order")]
+    if request.method == "POST":
+        point = next((p for p in stops if p.code == request.POST.get("point", "")), None)
+        try:
+            if point is None:
+                raise ValidationError({"risk_point": _("This risk point is not on the patrol plan.")})
+            try:
+                lon, lat = float(request.POST["lon"]), float(request.POST["lat"])
+            except (KeyError, ValueError) as exc:
+                raise ValidationError({"lon": _("No position: move to open sky or allow location.")}) from exc
+            try:
+                accuracy = float(request.POST.get("accuracy") or "nan")
+            except ValueError:
+                accuracy = float("nan")
+            questions = checklist(point.category)
+            problems = set(request.POST.getlist("problem"))
+            answers = [{"item": str(q), "ok": str(i) not in problems} for i, q in enumerate(questions)]
+            title = request.POST.get("hazard", "").strip()[:120]
+            patrol_services.check_in(
+                actor=request.user, plan=plan, risk_point=point, lon=lon, lat=lat,
+                accuracy_m=None if accuracy != accuracy else accuracy, answers=answers,  # NaN: no accuracy given
+                note=request.POST.get("note", "")[:500], photos=request.FILES.getlist("photos"),
+                hazard={"title": title} if title else None)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except PermissionDenied:
+            messages.error(request, _("You may not do this."))
+        else:
+            messages.success(request, _("Checked in at %(point)s.") % {"point": point.name})
+        return redirect("hazards:patrol_walk", pk=plan.pk)
+    start = patrol_services.period_start(plan, timezone.localdate())
+    done = set(CheckIn.objects.filter(record__plan=plan, record__period_start=start).values_list("risk_point_id",
+                                                                                               flat=True))
+    return render(request, "hazards/patrol_walk.html", {
+        "plan": plan, "period_start": start, "checked": len(done),
+        "stops": [{"point": p, "done": p.pk in done, "questions": list(enumerate(checklist(p.category)))}
+                  for p in stops],
+        "texts": {"locating": _("Finding your position…"),
+                  "no_position": _("No position: move to open sky or allow location.")}})

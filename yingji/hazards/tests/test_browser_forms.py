@@ -58,3 +58,35 @@ def test_a_risk_point_and_a_patrol_plan_from_the_phone(cast, page_for, screensho
     plan = PatrolPlan.objects.get()
     assert (plan.jurisdiction, plan.worker) == (cast.grid_a1, cast.grid_worker_a)
     assert [s.risk_point.code for s in plan.stops.all()] == ["RP-A-77"]
+
+
+def test_a_patrol_walked_on_the_phone_with_its_position(cast, page_for, screenshot):
+    from yingji.hazards.models import CheckIn
+    from yingji.hazards.services.patrol import create_plan
+    from yingji.hazards.tests.builders import point
+
+    here = point(cast.grid_a1, "RP-A-1", lon=114.0100, lat=22.5100, name="A1老旧小区")
+    there = point(cast.grid_a1, "RP-A-2", category="ebike_charging", lon=114.0300, lat=22.5150, name="A1车棚")
+    plan = create_plan(actor=cast.officer_a, jurisdiction=cast.grid_a1, name="A1 日常巡查", points=[here, there],
+                       worker=cast.grid_worker_a, tolerance_m=50)
+    phone = page_for(cast.grid_worker_a, mobile=True)
+    phone.set_default_timeout(60_000)
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"longitude": 114.01002, "latitude": 22.51001, "accuracy": 8})
+    phone.goto("/hazards/grid/")
+    phone.get_by_test_id("patrol-link").click()
+    phone.wait_for_selector("[data-testid=check-in-RP-A-1]")
+    fits(phone)
+    screenshot(phone, "hazards-patrol-walk-phone")
+    form = phone.get_by_test_id("check-in-RP-A-1")
+    form.locator("input[name=problem]").first.check()
+    form.locator("button[type=submit]").click()
+    phone.wait_for_selector("[data-testid=stop-RP-A-1] >> text=已打卡")
+    assert phone.get_by_test_id("progress").inner_text() == "1/2"
+    # The second point is 2 km away: refused with the distance, nothing recorded.
+    phone.get_by_test_id("check-in-RP-A-2").locator("button[type=submit]").click()
+    phone.wait_for_selector("text=请在 50 米范围内打卡")
+    fits(phone)
+    screenshot(phone, "hazards-patrol-refused-phone")
+    [check_in] = CheckIn.objects.filter(record__plan=plan)
+    assert check_in.risk_point == here and check_in.accuracy_m == 8 and not check_in.answers[0]["ok"]
