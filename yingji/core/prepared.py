@@ -27,14 +27,17 @@ statements (PgBouncer in transaction mode before 1.21).
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.models import Model, QuerySet
+
+logger = logging.getLogger(__name__)
 
 
 def _adapt(connection: Any, value: Any) -> Any:
@@ -178,8 +181,24 @@ class CompiledInsert:
 
 
 def _execute(connection: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """Run a statement and fetch its rows; once more on a fresh connection when the server dropped
+    the old one (a PostgreSQL restart) and no transaction was open, so the caller never sees it."""
+    try:
+        return _execute_once(connection, sql, values)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise  # the transaction's earlier work is gone with the connection: the caller must know
+        logger.warning("database connection lost; reconnecting once")
+        connection.close()
+        return _execute_once(connection, sql, values)
+
+
+def _execute_once(connection: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
     """Run a statement and fetch its rows; on PostgreSQL prepared on the server (once per connection)."""
     if connection.vendor == "postgresql" and getattr(settings, "YINGJI_DB_PREPARED", True):
+        # The raw connection is used below, so Django's own check of a reused connection
+        # (CONN_HEALTH_CHECKS, done when a cursor is taken) must be asked for here.
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         raw = connection.connection
         if hasattr(raw, "prepare_threshold"):  # psycopg 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -43,9 +43,20 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitoring: answers 200 when the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """For load balancers and monitoring: 200 when the database answers a query now, else 503.
+
+    A connection kept from before an outage is checked first (it may be dead while the
+    server is back), so the answer is the database's, not the pool's."""
+    try:
+        connection.close_if_health_check_failed()
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        connection.close()
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok"})
 
 

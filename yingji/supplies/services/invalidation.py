@@ -34,6 +34,10 @@ def current_version() -> int:
         # built before the reset can mistake the new counter for its own version.
         cache.add(VERSION_KEY, random.randrange(1 << 40, 1 << 50), timeout=None)
         version = cache.get(VERSION_KEY)
+    if version is None:
+        # No cache at all (Redis down, core/cache.py): an unknown version each time, so that
+        # every index rebuilds rather than trusting what it built before.
+        return random.randrange(1 << 50, 1 << 60)
     return int(version)
 
 
