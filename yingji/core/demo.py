@@ -9,6 +9,7 @@ give the same district.
 
 from __future__ import annotations
 
+import inspect
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,13 @@ def demo_step(order: int, name: str) -> Callable[[Step], Step]:
     """Register a generator step; lower orders run first (jurisdictions are 10)."""
 
     def register(func: Step) -> Step:
+        # A step is called with the context alone: a decorator left on a helper (warnings' once)
+        # broke `make demo` at that step; refuse it where it is written instead.
+        try:
+            inspect.signature(func).bind(None)
+        except TypeError as exc:
+            raise TypeError(f"demo step {name!r} ({func.__module__}.{func.__name__}) must take the context "
+                            f"as its one argument") from exc
         if name not in {n for _o, n, _f in STEPS}:
             STEPS.append((order, name, func))
         return func

@@ -34,7 +34,6 @@ def _box(j: object, shrink: float = 0.25) -> list[list[float]]:
     return [[x0 + dx, y0 + dy], [x1 - dx, y0 + dy], [x1 - dx, y1 - dy], [x0 + dx, y1 - dy], [x0 + dx, y0 + dy]]
 
 
-@demo_step(60, "early warnings")
 def _answered(warning: EarlyWarning, context: DemoContext, *, share: float, delivered: bool) -> None:
     """A share of the recipients with an account acknowledge, minutes after the release (through
     messaging, as the phone's button does); a past warning's copies were all sent at the time."""
@@ -52,6 +51,7 @@ def _answered(warning: EarlyWarning, context: DemoContext, *, share: float, deli
                                       now=warning.released_at + datetime.timedelta(minutes=rng.randint(1, 25)))
 
 
+@demo_step(60, "early warnings")
 def generate_warnings(context: DemoContext) -> None:
     district = context.districts[0]
     commander = context.users.get("district")

@@ -77,3 +77,14 @@ def test_the_yingji_command_wraps_management_commands(tmp_path):
     assert "Created superuser ops" in admin.stdout
     checked = run_python("from yingji.cli import main; main(['check'])", env)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_a_demo_step_that_takes_more_than_the_context_is_refused_where_it_is_written():
+    import pytest
+
+    from yingji.core.demo import demo_step
+
+    with pytest.raises(TypeError, match="helper"):
+        @demo_step(999, "a helper decorated by mistake")
+        def helper(warning: object, context: object, *, share: float) -> None:
+            del warning, context, share
