@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,12 @@ def start_django(env: dict[str, str]) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def database_url(dsn: str, name: str) -> str:
+    """The DSN (BENCH_PG_DSN) with its database name replaced (a DSN with a host or a socket, with or without a query)."""
+    parts = urllib.parse.urlsplit(dsn)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def say(line: str) -> None:

@@ -43,7 +43,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import machine, pct, say, stopwatch
+from _common import database_url, machine, pct, say, stopwatch
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@/postgres?host=/var/run/postgresql")
@@ -72,7 +72,7 @@ def setup_environment(quick: bool, use_redis: bool) -> tuple[Path, subprocess.Po
     work = Path(tempfile.mkdtemp(prefix="yingji-bench-dispatch-"))
     redis = None
     env = {
-        "DATABASE_URL": PG_DSN.replace("/postgres?", f"/{DB_NAME}?"),
+        "DATABASE_URL": database_url(PG_DSN, DB_NAME),
         "DATABASE_CONN_MAX_AGE": "600",
         "DEBUG": "false",
         "YINGJI_DATA_DIR": str(work),

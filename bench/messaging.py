@@ -43,21 +43,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from _common import load_average, machine, say, stopwatch
+from _common import database_url, load_average, machine, say, stopwatch
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@/postgres?host=/var/run/postgresql")
 DB_NAME = os.environ.get("BENCH_DB_NAME", "yingji_bench_messaging")  # another name when benches run side by side
-
-
-def database_url(dsn: str, name: str) -> str:
-    """The DSN with its database name replaced (a DSN with a host or a socket, with or without a query)."""
-    parts = urllib.parse.urlsplit(dsn)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def parse_args() -> argparse.Namespace:
