@@ -424,6 +424,9 @@ YINGJI_VAPID_SUBJECT = env_str("YINGJI_VAPID_SUBJECT", "mailto:admin@localhost")
 
 # The largest request body read into memory (JSON, form fields; uploaded files are not counted):
 # beyond it the API answers 413 in its error shape (yingji/api.py).
+# Days an API token lives (0: until revoked); a password change revokes them all (accounts/models.py).
+YINGJI_API_TOKEN_DAYS = env_int("YINGJI_API_TOKEN_DAYS", 90)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("YINGJI_MAX_BODY_BYTES", 2_621_440)
 
 NINJA_PAGINATION_PER_PAGE = 50

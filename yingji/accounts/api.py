@@ -1,6 +1,7 @@
 """API of accounts: tokens, the current user, users and assignments."""
 
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,15 @@ class TokenOut(Schema):
     token: str
     name: str
     prefix: str
+
+
+class TokenRowOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime.datetime
+    last_used_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
 
 
 class MembershipOut(Schema):
@@ -147,4 +157,19 @@ def remove_membership(request: HttpRequest, membership_id: int) -> Any:
     viewer = request_user(request)
     membership = get_object_or_404(Membership.objects.visible_to(viewer), pk=membership_id)
     services.unassign(membership, actor=viewer)
+    return Status(204, None)
+
+
+@router.get("/tokens", response=list[TokenRowOut])
+def list_tokens(request: HttpRequest) -> Any:
+    """The caller's own API tokens (never their keys), newest first."""
+    return request_user(request).api_tokens.order_by("-created_at")
+
+
+@router.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut})
+def delete_token(request: HttpRequest, token_id: int) -> Any:
+    """Revoke one of the caller's tokens (another user's answers 404)."""
+    user = request_user(request)
+    token = get_object_or_404(user.api_tokens, pk=token_id)
+    services.revoke_token(token, actor=user)
     return Status(204, None)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +85,9 @@ class ApiToken(models.Model):
     def issue(cls, user: User, name: str, expires_at=None) -> tuple[ApiToken, str]:
         """Create a token and return it with the raw key, which is shown once."""
         raw = "yj_" + secrets.token_urlsafe(32)
+        days = int(getattr(settings, "YINGJI_API_TOKEN_DAYS", 90))
+        if expires_at is None and days > 0:
+            expires_at = timezone.now() + datetime.timedelta(days=days)
         token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=hash_token(raw),
                                    expires_at=expires_at)
         return token, raw
@@ -93,3 +100,19 @@ class ApiToken(models.Model):
 def membership_rows(user_id: int) -> Any:
     """(role, jurisdiction path) of every membership of a user: what core/scope.py grants from."""
     return Membership.objects.filter(user_id=user_id).order_by().values_list("role", "jurisdiction__path")
+
+
+@receiver(pre_save, sender=User, dispatch_uid="yingji.accounts.password_changed")
+def _note_password_change(sender: type, instance: User, raw: bool = False, **kwargs: Any) -> None:
+    if raw or instance.pk is None:
+        return
+    stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance._yingji_password_changed = stored is not None and stored != instance.password  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=User, dispatch_uid="yingji.accounts.revoke_tokens")
+def _revoke_tokens_on_password_change(sender: type, instance: User, created: bool = False, **kwargs: Any) -> None:
+    """A new password ends every API token of the user: whoever learnt the old one may have made them."""
+    if getattr(instance, "_yingji_password_changed", False):
+        ApiToken.objects.filter(user=instance).delete()
+        instance._yingji_password_changed = False  # type: ignore[attr-defined]
