@@ -5,6 +5,7 @@
     /plans/{id}/actions           the approval steps you may take now
     /plans/{id}/actions/{step}    submit, approve, return, revise
     /plans/{id}/events            the approval history
+    /incidents/{id}/checklist     the card copied onto an incident; …/checklist/{item}/tick ticks a step
 
 Every answer is built from the caller's scope; out of scope answers 404.
 """
@@ -18,9 +19,10 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.incidents.models import Incident
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.plans import services
-from yingji.plans.models import CardStep, Plan, PlanKind, PlanStatus, WhoKind
+from yingji.plans import checklists, services
+from yingji.plans.models import CardStep, ChecklistItem, Plan, PlanKind, PlanStatus, WhoKind
 from yingji.plans.workflows import PLAN
 
 router = Router(tags=["plans"])
@@ -190,3 +192,37 @@ def take_action(request: HttpRequest, plan_id: int, step: str, payload: NoteIn) 
 def plan_events(request: HttpRequest, plan_id: int) -> Any:
     """Every approval step: who, when, from which state to which, the note."""
     return PLAN.history(_plan(request, plan_id))
+
+
+class ChecklistItemOut(Schema):
+    id: int
+    plan: int
+    plan_version: int
+    order: int
+    what: str
+    who: str
+    how: str
+    due_at: datetime.datetime | None
+    done_at: datetime.datetime | None
+    done_by: str
+
+
+def _item_out(item: ChecklistItem) -> dict[str, Any]:
+    return {"id": item.pk, "plan": item.plan_id, "plan_version": item.plan_version, "order": item.order,
+            "what": item.what, "who": item.who, "how": item.how, "due_at": item.due_at, "done_at": item.done_at,
+            "done_by": str(item.done_by) if item.done_by else ""}
+
+
+@router.get("/incidents/{incident_id}/checklist", response={200: list[ChecklistItemOut], 404: ErrorOut})
+def incident_checklist(request: HttpRequest, incident_id: int) -> Any:
+    """The incident's checklist (empty when no approved plan covered it when it opened)."""
+    incident = get_object_or_404(Incident.objects.visible_to(request_user(request)), pk=incident_id)
+    items = ChecklistItem.objects.filter(incident=incident).select_related("done_by").order_by("order")
+    return [_item_out(i) for i in items]
+
+
+@router.post("/incidents/{incident_id}/checklist/{item_id}/tick", response={200: ChecklistItemOut, **ERRORS})
+def tick_item(request: HttpRequest, incident_id: int, item_id: int) -> Any:
+    item = get_object_or_404(ChecklistItem.objects.visible_to(request_user(request))
+                             .select_related("incident__jurisdiction"), pk=item_id, incident_id=incident_id)
+    return _item_out(checklists.tick(item, actor=request_user(request)))

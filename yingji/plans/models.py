@@ -128,3 +128,34 @@ class CardStep(LedgerModel):
             return str(TeamKind(self.who_team_kind).label) if self.who_team_kind in TeamKind.values \
                 else self.who_team_kind
         return self.who_team.name if self.who_team else ""
+
+
+class ChecklistItem(LedgerModel):
+    """One step of a plan's card copied onto an incident when it opened: the
+    incident's checklist, ticked off with the time and the person. A copy, so
+    that revising the plan later does not change what was asked at the time."""
+
+    incident = models.ForeignKey("incidents.Incident", verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="checklist")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="+")
+    plan_version = models.PositiveIntegerField(_("plan version"))
+    order = models.PositiveIntegerField(pgettext_lazy("card", "order"))
+    what = models.CharField(pgettext_lazy("card", "what"), max_length=200)
+    who = models.CharField(pgettext_lazy("card", "who"), max_length=200)
+    how = models.TextField(pgettext_lazy("card", "how"), blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey("accounts.User", verbose_name=_("done by"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+
+    scope_path = "incident__jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["incident", "order"]
+        constraints = [models.UniqueConstraint(fields=["incident", "order"], name="plans_checklist_unique_order",
+                                               violation_error_message=_("Two checklist items have one number."))]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.what}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.plan_edit, name="edit"),
     path("<int:pk>/card/", views.card_edit, name="card"),
     path("<int:pk>/step/<str:name>/", views.plan_step, name="step"),
+    path("checklist/<int:pk>/tick/", views.checklist_tick, name="tick"),
 ]

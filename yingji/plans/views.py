@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.incidents import catalogue
-from yingji.plans import services
+from yingji.plans import checklists, services
 from yingji.plans.forms import PlanForm, StepFormSet, who_choices, who_value
-from yingji.plans.models import Plan, PlanKind, PlanStatus
+from yingji.plans.models import ChecklistItem, Plan, PlanKind, PlanStatus
 from yingji.plans.workflows import PLAN
 
 
@@ -156,3 +156,17 @@ def plan_step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     else:
         messages.success(request, _("Done."))
     return redirect("plans:detail", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def checklist_tick(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tick one step of an incident's checklist from the incident's page."""
+    item = get_object_or_404(ChecklistItem.objects.visible_to(request.user).select_related(
+        "incident__jurisdiction"), pk=pk)
+    try:
+        checklists.tick(item, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("incidents:detail", pk=item.incident_id)
