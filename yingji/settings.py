@@ -175,8 +175,19 @@ AXES_LOCKOUT_CALLABLE = "yingji.accounts.views.locked_out"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
-SESSION_COOKIE_SECURE = PRODUCTION and env_bool("YINGJI_HTTPS", True)
+# HTTPS in production unless YINGJI_HTTPS=false (an intranet without certificates): secure
+# cookies, a redirect from http (not for /healthz, which load balancers call over http), HSTS.
+YINGJI_HTTPS = PRODUCTION and env_bool("YINGJI_HTTPS", True)
+SESSION_COOKIE_SECURE = YINGJI_HTTPS
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("YINGJI_SSL_REDIRECT", YINGJI_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("YINGJI_HSTS_SECONDS", 31_536_000 if YINGJI_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("YINGJI_HSTS_SUBDOMAINS", YINGJI_HTTPS)
+SECURE_HSTS_PRELOAD = False  # an intranet's names are not for a browser's public preload list
+SILENCED_SYSTEM_CHECKS = ["security.W021"]  # ... which is all that check asks for
+# Behind the TLS-terminating reverse proxy the platform is deployed with, which says the scheme.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("YINGJI_BEHIND_PROXY", YINGJI_HTTPS) else None
 X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "zh-hans"

@@ -51,6 +51,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def weak_secret_key(key: str) -> bool:
+    """Django's own test of a deployable key (security.W009): long, varied, not a generated insecure one."""
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+
+
 def secret_key(data_dir: Path, *, production: bool) -> str:
     """Return SECRET_KEY from the environment, or a development key kept on disk.
 
@@ -59,6 +64,10 @@ def secret_key(data_dir: Path, *, production: bool) -> str:
     """
     key = os.environ.get("SECRET_KEY", "").strip()
     if key:
+        if production and weak_secret_key(key):
+            raise ConfigurationError(
+                "SECRET_KEY is too weak for production: at least 50 characters, 5 different ones, "
+                "not a Django 'insecure' key (python -c 'import secrets; print(secrets.token_urlsafe(50))')")
         return key
     if production:
         raise ConfigurationError("SECRET_KEY must be set when YINGJI_MODE=production")

@@ -88,3 +88,36 @@ def test_a_demo_step_that_takes_more_than_the_context_is_refused_where_it_is_wri
         @demo_step(999, "a helper decorated by mistake")
         def helper(warning: object, context: object, *, share: float) -> None:
             del warning, context, share
+
+
+STRONG = "k" * 10 + "Zq8-vR2_pL6xW4nT0sY9mB3cH7jF5gD1aE8uI2oK6"
+
+
+def test_production_refuses_a_weak_secret_key(tmp_path):
+    for weak in ("secret", "django-insecure-" + "x1y2z3" * 10, "a" * 60):
+        result = run_python("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='yingji.settings'; django.setup()",
+                            {"YINGJI_MODE": "production", "YINGJI_DATA_DIR": str(tmp_path), "ALLOWED_HOSTS": "x",
+                             "SECRET_KEY": weak})
+        assert result.returncode != 0 and "SECRET_KEY is too weak" in result.stderr, weak
+
+
+def test_production_sends_hsts_and_redirects_to_https_unless_told_otherwise(tmp_path):
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='yingji.settings'; django.setup(); "
+            "from django.conf import settings as s; "
+            "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)")
+    env = {"YINGJI_MODE": "production", "YINGJI_DATA_DIR": str(tmp_path), "ALLOWED_HOSTS": "x", "SECRET_KEY": STRONG}
+    on = run_python(code, env)
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.split()[:3] == ["True", "31536000", "True"]
+    off = run_python(code, {**env, "YINGJI_HTTPS": "false"})
+    assert off.stdout.split()[:3] == ["False", "0", "False"], off.stderr
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    env = {"YINGJI_MODE": "production", "YINGJI_DATA_DIR": str(tmp_path), "ALLOWED_HOSTS": "yingji.example.gov.cn",
+           "SECRET_KEY": STRONG}
+    result = run_python("import sys; sys.argv=['manage.py', 'check', '--deploy', '--fail-level', 'WARNING']; "
+                        "import os; os.environ['DJANGO_SETTINGS_MODULE']='yingji.settings'; "
+                        "from django.core.management import execute_from_command_line; execute_from_command_line(sys.argv)",
+                        env)
+    assert result.returncode == 0, result.stdout + result.stderr
