@@ -183,14 +183,15 @@ def work(*, now: datetime.datetime | None = None, message_ids: list[int] | None 
             log.exception("messaging: channel %s failed", channel)
             outcomes.update({row.pk: "error" for row in batch})
     counts = record(rows, outcomes, now=now or timezone.now(), token=token, retry=retry)
-    _tell_progress({row.message_id for row in rows})
+    _tell_progress({row.message_id for row in rows}, [row.pk for row in rows])
     return {"claimed": claimed, **counts}
 
 
-def _tell_progress(message_ids: set[int]) -> None:
+def _tell_progress(message_ids: set[int], delivery_ids: list[int]) -> None:
     """Raise `progressed` for what a batch moved on; a receiver that fails must not stop the worker."""
     if message_ids:
-        for _receiver, result in progressed.send_robust(sender=Delivery, message_ids=sorted(message_ids)):
+        for _receiver, result in progressed.send_robust(sender=Delivery, message_ids=sorted(message_ids),
+                                                        delivery_ids=delivery_ids):
             if isinstance(result, Exception):
                 log.error("messaging: a progressed receiver failed: %r", result)
 

@@ -32,5 +32,8 @@ def mark_shown(rows: list[Delivery], now: datetime.datetime | None = None) -> No
     if fresh:
         now = now or timezone.now()
         Delivery.objects.filter(pk__in=fresh, delivered_at=None).update(delivered_at=now)
+        from yingji.messaging import services  # services imports this module
+
+        services.tell_progress(sorted({row.message_id for row in rows if row.pk in set(fresh)}), fresh)
         for row in rows:
             row.delivered_at = row.delivered_at or now

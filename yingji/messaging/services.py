@@ -296,11 +296,12 @@ def mark_read(target: Delivery | Message, user: Any, now: datetime.datetime | No
     """The recipient opened the message: every copy they got of it counts as read. Answers how many rows changed."""
     now = now or timezone.now()
     rows = _own(target, user)
+    ids = list(rows.values_list("pk", flat=True))
     rows.filter(delivered_at=None, channel=Channel.IN_APP).update(delivered_at=now)
     changed = rows.filter(read_at=None).update(read_at=now)
     if changed:
         message_id = target.message_id if isinstance(target, Delivery) else target.pk
-        transaction.on_commit(lambda: progressed.send(sender=Message, message_ids=[message_id]))
+        transaction.on_commit(lambda: progressed.send(sender=Message, message_ids=[message_id], delivery_ids=ids))
     return changed
 
 
@@ -308,8 +309,18 @@ def mark_all_read(user: Any, now: datetime.datetime | None = None) -> int:
     """Everything in the user's inbox counts as read ("mark all read")."""
     now = now or timezone.now()
     rows = Delivery.objects.filter(user_id=getattr(user, "pk", None), read_at=None)
+    found = list(rows.values_list("pk", "message_id"))
     rows.filter(channel=Channel.IN_APP, delivered_at=None).update(delivered_at=now)
-    return rows.update(read_at=now)
+    changed = rows.update(read_at=now)
+    if found:
+        tell_progress(sorted({m for _pk, m in found}), [pk for pk, _m in found])
+    return changed
+
+
+def tell_progress(message_ids: list[int], delivery_ids: list[int] | None) -> None:
+    """Raise `progressed` after the commit: these deliveries changed status, delivered or read (signals.py)."""
+    transaction.on_commit(lambda: progressed.send(sender=Message, message_ids=message_ids,
+                                                  delivery_ids=delivery_ids))
 
 
 def acknowledge(target: Delivery | Message, user: Any, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -324,8 +335,10 @@ def acknowledge(target: Delivery | Message, user: Any, now: datetime.datetime | 
     if not message.ask_ack:
         raise ValidationError({"__all__": _("This message does not ask for acknowledgement.")})
     with transaction.atomic():
-        rows.filter(read_at=None).update(read_at=now)
-        rows.filter(channel=Channel.IN_APP, delivered_at=None).update(delivered_at=now)
+        moved = rows.filter(read_at=None).update(read_at=now)
+        moved += rows.filter(channel=Channel.IN_APP, delivered_at=None).update(delivered_at=now)
+        if moved:
+            tell_progress([message.pk], list(rows.values_list("pk", flat=True)))
         changed = rows.filter(acknowledged_at=None).update(acknowledged_at=now)
         if changed:
             transaction.on_commit(lambda: acknowledged.send(sender=Message, message=message, user=user, at=now))
@@ -361,9 +374,12 @@ def progress(message: Message) -> dict[str, Any]:
 def retry(rows: Any, *, now: datetime.datetime | None = None) -> int:
     """Queue given-up deliveries again (the undelivered page); each gets one more attempt. Answers how many."""
     dead = rows.filter(status=DeliveryStatus.DEAD)
-    messages = sorted(set(dead.values_list("message_id", flat=True)))
-    count = dead.update(status=DeliveryStatus.QUEUED, next_attempt_at=None, claim="", claimed_until=None)
+    found = list(dead.values_list("pk", "message_id"))
+    messages = sorted({m for _pk, m in found})
+    count = Delivery.objects.filter(pk__in=[pk for pk, _m in found], status=DeliveryStatus.DEAD).update(
+        status=DeliveryStatus.QUEUED, next_attempt_at=None, claim="", claimed_until=None)
     if count:
+        tell_progress(messages, [pk for pk, _m in found])
         transaction.on_commit(lambda: enqueue(messages, count))
     return count
 

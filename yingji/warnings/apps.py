@@ -27,7 +27,9 @@ def _on_acknowledged(sender: Any, message: Any, user: Any, at: Any, **kwargs: An
     release.acknowledged(message, user, at)
 
 
-def _on_progressed(sender: Any, message_ids: list[int], **kwargs: Any) -> None:
-    from yingji.warnings import release
+def _on_progressed(sender: Any, message_ids: list[int], delivery_ids: list[int] | None = None,
+                   **kwargs: Any) -> None:
+    from yingji.warnings import progress, release
 
+    progress.record(message_ids, delivery_ids)
     release.progressed(message_ids)

@@ -297,9 +297,11 @@ class WarningRecipient(models.Model):
 
     Their copies per channel are messaging's Delivery rows (sent, delivered,
     read); `key` is how those rows name the person (the account, the contact,
-    or the phone number), so that progress joins the two without a row per copy
-    here. `acknowledged_at` is set from messaging's `acknowledged` signal; the
-    reminders job reads it.
+    or the phone number). What the copies say of the person (sent, delivered,
+    read, undelivered) is kept here, refreshed from them on messaging's
+    `progressed` signal (progress.record), so that the progress page is a
+    count over these rows. `acknowledged_at` is set from messaging's
+    `acknowledged` signal; the reminders job reads it.
     """
 
     warning = models.ForeignKey(EarlyWarning, verbose_name=_("warning"), on_delete=models.CASCADE,
@@ -323,6 +325,13 @@ class WarningRecipient(models.Model):
                                   blank=True, on_delete=models.SET_NULL, related_name="+")
     reachable = models.BooleanField(_("reachable"), default=True)
     acknowledged_at = models.DateTimeField(pgettext_lazy("message", "acknowledged at"), null=True, blank=True)
+    # Where the person's copies stand, as their deliveries say (any copy sent / delivered / read; some
+    # given up and none sent), kept by progress.record from messaging's `progressed` signal so that the
+    # progress page counts these rows instead of aggregating every delivery on each request.
+    sent = models.BooleanField(pgettext_lazy("warning recipient", "sent"), default=False)
+    delivered = models.BooleanField(pgettext_lazy("warning recipient", "delivered"), default=False)
+    read = models.BooleanField(pgettext_lazy("warning recipient", "read"), default=False)
+    undelivered = models.BooleanField(pgettext_lazy("warning recipient", "undelivered"), default=False)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     reminders = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
 
@@ -335,7 +344,10 @@ class WarningRecipient(models.Model):
         ordering = ["warning", "id"]
         constraints = [models.UniqueConstraint(fields=["warning", "key"], name="warning_recipient_once")]
         indexes = [models.Index(fields=["warning", "id"], name="warning_recipient_unacked",
-                                condition=Q(acknowledged_at=None))]
+                                condition=Q(acknowledged_at=None)),
+                   # The progress page's grouped count reads only this index (PostgreSQL: index-only scan).
+                   models.Index(fields=["warning", "street", "community"], name="warning_recipient_progress",
+                                include=["user", "sent", "delivered", "read", "undelivered", "acknowledged_at"])]
 
     def __str__(self) -> str:
         return self.name or self.key

@@ -2,24 +2,35 @@
 
 A person's copies are messaging's Delivery rows of the warning's messages (the
 release and any reminders), one per channel; a person counts as sent,
-delivered or read when any of their copies is, acknowledged when their
-`WarningRecipient` says so (messaging's signal). One query joins the
-recipients to their deliveries grouped per person — the deliveries name a
-person the way `WarningRecipient.key` does: the account, else the contact,
-else the address (accounts joined on their id) — and counts per street and community, whatever the number
-of people (10,000 in bench/warnings.py).
+delivered or read when any of their copies is, undelivered when some copy was
+given up and none sent, acknowledged when their `WarningRecipient` says so
+(messaging's `acknowledged` signal).
+
+The page does not aggregate the deliveries on each request (20,001 rows for
+10,000 people: 300 ms of CPU a view). Each person's state is kept on their
+`WarningRecipient` row (`sent`, `delivered`, `read`, `undelivered`) by
+`record`, on messaging's `progressed` signal, which names the deliveries
+that changed: one UPDATE per batch re-derives the state of the batch's
+people from all their copies (not an increment), under a lock on the
+warning's row, so two workers finishing batches at once cannot lose a change
+(the later one reads after the earlier one's commit). The page is then one
+grouped count over the recipients (`of`). `from_deliveries` counts from the
+deliveries themselves, as the page did before: the tests compare the two,
+and bench/warnings.py times it as the baseline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Count, Q
 
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.messaging.models import Delivery
+from yingji.messaging.models import Delivery, Message
 from yingji.warnings import release
 from yingji.warnings.models import EarlyWarning, WarningRecipient
 
@@ -29,6 +40,8 @@ _FLAGS = """MAX(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent,
            MAX(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered,
            MAX(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END) AS rd,
            MAX(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead"""
+# How the deliveries without an account name their person (WarningRecipient.key).
+_KEY = "CASE WHEN contact_id IS NOT NULL THEN 'c:' || contact_id ELSE 'a:' || address END"
 # People with an account are joined on the integer user id (hash-grouped, no text sort of 20,000
 # keys); the few without one on the contact or the address, as their deliveries name them.
 _SQL = """
@@ -46,13 +59,34 @@ LEFT JOIN (
     GROUP BY user_id
 ) du ON du.user_id = r.user_id
 LEFT JOIN (
-    SELECT CASE WHEN contact_id IS NOT NULL THEN 'c:' || contact_id ELSE 'a:' || address END AS k, {flags}
+    SELECT {person} AS k, {flags}
     FROM {deliveries}
     WHERE message_id IN ({messages}) AND user_id IS NULL AND channel <> 'robot'
     GROUP BY 1
 ) dx ON r.user_id IS NULL AND dx.k = r.{key}
 WHERE r.warning_id = %s
 GROUP BY r.street_id, r.community_id
+"""
+# Re-derive the state of some people (or all) from all their copies: accounts, then the others.
+_SET = """SET {sent} = (a.sent = 1), {delivered} = (a.delivered = 1), {read} = (a.rd = 1),
+    {undelivered} = (a.dead = 1 AND a.sent = 0)"""
+_UPDATE_USERS = """
+UPDATE {recipients} {set_} FROM (
+    SELECT user_id AS uid, {flags}
+    FROM {deliveries}
+    WHERE message_id IN ({messages}) AND user_id IS NOT NULL {only_users}
+    GROUP BY user_id
+) a
+WHERE {recipients}.warning_id = %s AND {recipients}.user_id = a.uid
+"""
+_UPDATE_OTHERS = """
+UPDATE {recipients} {set_} FROM (
+    SELECT {person} AS k, {flags}
+    FROM {deliveries}
+    WHERE message_id IN ({messages}) AND user_id IS NULL AND channel <> 'robot'
+    GROUP BY 1
+) a
+WHERE {recipients}.warning_id = %s AND {recipients}.user_id IS NULL AND {recipients}.{key} = a.k {only_others}
 """
 
 
@@ -95,21 +129,85 @@ class Progress:
                 "by_channel": self.by_channel, "robots": self.robots}
 
 
-def _rows(warning: EarlyWarning, message_ids: list[int]) -> list[tuple[Any, ...]]:
+def _names() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {"recipients": quote(WarningRecipient._meta.db_table), "deliveries": quote(Delivery._meta.db_table),
+            "key": quote("key"), "flags": _FLAGS, "person": _KEY}
+
+
+def _rows_from_deliveries(warning: EarlyWarning, message_ids: list[int]) -> list[tuple[Any, ...]]:
     if not message_ids:
         return []
-    quote = connection.ops.quote_name
-    sql = _SQL.format(recipients=quote(WarningRecipient._meta.db_table), deliveries=quote(Delivery._meta.db_table),
-                      messages=", ".join(["%s"] * len(message_ids)), key=quote("key"), flags=_FLAGS)
+    sql = _SQL.format(messages=", ".join(["%s"] * len(message_ids)), **_names())
     with connection.cursor() as cursor:
         cursor.execute(sql, [*message_ids, *message_ids, warning.pk])
         return list(cursor.fetchall())
 
 
-def of(warning: EarlyWarning) -> Progress:
-    """The warning's progress: totals, per street with its communities, per channel and the robots."""
-    message_ids = release.warning_messages(warning.pk)
-    rows = _rows(warning, message_ids)
+def _rows(warning: EarlyWarning) -> list[tuple[Any, ...]]:
+    """The figures per street and community, counted over the recipients' kept state."""
+    return list(WarningRecipient.objects.filter(warning=warning).order_by().values("street_id", "community_id")
+                .annotate(people=Count("id"), can_ack=Count("id", filter=Q(user__isnull=False)),
+                          sent=Count("id", filter=Q(sent=True)), delivered=Count("id", filter=Q(delivered=True)),
+                          read=Count("id", filter=Q(read=True)),
+                          acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+                          undelivered=Count("id", filter=Q(undelivered=True)))
+                .values_list("street_id", "community_id", *FIGURES))
+
+
+def record(message_ids: Iterable[int], delivery_ids: Iterable[int] | None = None) -> int:
+    """Deliveries of these messages changed (messaging's `progressed`, after their commit): re-derive
+    the state of their people (`delivery_ids` None: of everyone) on the warnings the messages are
+    about. Answers how many recipient rows were written."""
+    ct = ContentType.objects.get_for_model(EarlyWarning)
+    warning_ids = sorted(set(Message.objects.filter(pk__in=list(message_ids), subject_type=ct)
+                             .values_list("subject_id", flat=True)))
+    ids = None if delivery_ids is None else sorted(set(delivery_ids))
+    if not warning_ids or ids == []:
+        return 0
+    changed = 0
+    for warning_id in warning_ids:
+        with transaction.atomic():
+            # One writer per warning at a time; each statement below reads the deliveries as committed
+            # after the lock was taken, so the last writer of a person saw every change before it.
+            if not list(EarlyWarning.objects.select_for_update().filter(pk=warning_id).values_list("pk", flat=True)):
+                continue
+            changed += _update(warning_id, release.warning_messages(warning_id), ids)
+    return changed
+
+
+def refresh(warning_id: int) -> int:
+    """Re-derive everyone's state on one warning from all their copies (the migration's backfill)."""
+    with transaction.atomic():
+        list(EarlyWarning.objects.select_for_update().filter(pk=warning_id).values_list("pk", flat=True))
+        return _update(warning_id, release.warning_messages(warning_id), None)
+
+
+def _update(warning_id: int, message_ids: list[int], delivery_ids: list[int] | None) -> int:
+    quote = connection.ops.quote_name
+    names = _names()
+    set_ = _SET.format(**{f: quote(f) for f in ("sent", "delivered", "read", "undelivered")})
+    messages = ", ".join(["%s"] * len(message_ids))
+    some = ", ".join(["%s"] * len(delivery_ids)) if delivery_ids is not None else ""
+    changed = 0
+    with connection.cursor() as cursor:
+        only = (f"AND user_id IN (SELECT user_id FROM {names['deliveries']} WHERE id IN ({some}))"
+                if delivery_ids is not None else "")
+        cursor.execute(_UPDATE_USERS.format(set_=set_, messages=messages, only_users=only, **names),
+                       [*message_ids, *(delivery_ids or []), warning_id])
+        changed += cursor.rowcount
+        others = delivery_ids is None or Delivery.objects.filter(
+            pk__in=delivery_ids, user__isnull=True).exclude(channel="robot").exists()
+        if others:
+            only = (f"AND a.k IN (SELECT {_KEY} FROM {names['deliveries']} WHERE id IN ({some}) "
+                    f"AND user_id IS NULL)" if delivery_ids is not None else "")
+            cursor.execute(_UPDATE_OTHERS.format(set_=set_, messages=messages, only_others=only, **names),
+                           [*message_ids, warning_id, *(delivery_ids or [])])
+            changed += cursor.rowcount
+    return changed
+
+
+def _build(warning: EarlyWarning, rows: list[tuple[Any, ...]]) -> Progress:
     names = dict(Jurisdiction.objects.filter(pk__in={r[0] for r in rows} | {r[1] for r in rows})
                  .values_list("pk", "name"))
     total = Counts(name="")
@@ -136,6 +234,17 @@ def of(warning: EarlyWarning) -> Progress:
             target[status] = target.get(status, 0) + n
             target["total"] = target.get("total", 0) + n
     return Progress(total=total, streets=ordered, by_channel=by_channel, robots=robots)
+
+
+def from_deliveries(warning: EarlyWarning) -> Progress:
+    """The same figures counted from the deliveries themselves (one grouped join; the page's query
+    before the state was kept on the recipients): what `of` must always agree with."""
+    return _build(warning, _rows_from_deliveries(warning, release.warning_messages(warning.pk)))
+
+
+def of(warning: EarlyWarning) -> Progress:
+    """The warning's progress: totals, per street with its communities, per channel and the robots."""
+    return _build(warning, _rows(warning))
 
 
 def not_acknowledged(warning: EarlyWarning, street: int | None = None, community: int | None = None) -> Any:

@@ -91,7 +91,8 @@ def send(warning: EarlyWarning, *, actor: Any, now: datetime.datetime) -> Messag
     places = _street_and_community(p.jurisdiction_id for p in people)
     channels = list(warning.channels)
     bulk.insert_values(
-        WarningRecipient, {"warning_id": warning.pk, "acknowledged_at": None, "reminded_at": None, "reminders": 0},
+        WarningRecipient, {"warning_id": warning.pk, "acknowledged_at": None, "reminded_at": None, "reminders": 0,
+                           "sent": False, "delivered": False, "read": False, "undelivered": False},
         ("key", "group", "name", "phone", "user_id", "member_id", "contact_id", "jurisdiction_id", "street_id",
          "community_id", "reachable", "email"),
         ((p.key[:120], p.group, p.name[:100], p.phone[:20], p.user_id, p.member_id, p.contact_id, p.jurisdiction_id,

@@ -52,7 +52,8 @@ def test_counts_follow_the_deliveries_person_by_person(cast, receiver, django_ca
     assert total["sent"] == 4 and total["read"] == 0
     assert streets == {"南园街道": (3, 3, 0, 0, [("A社区", 3)]), "园岭街道": (1, 1, 0, 0, [("C社区", 1)])}
     worker = cast.grid_worker_a
-    messaging.mark_read(Delivery.objects.filter(user=worker, channel="in_app").get(), worker)
+    with django_capture_on_commit_callbacks(execute=True):  # the state is kept after the commit
+        messaging.mark_read(Delivery.objects.filter(user=worker, channel="in_app").get(), worker)
     with django_capture_on_commit_callbacks(execute=True):
         services.acknowledge(warning, worker)
     total, streets = figures(warning)
