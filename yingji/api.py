@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -86,6 +87,12 @@ def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
     return api.create_response(request, error_body(
         _("The request body is larger than %(n)s MB.") % {"n": f"{limit_mb:g}"}, "too_large"), status=413)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # A multipart body without a boundary (or cut short): the client's fault, whoever read it first.
+    return api.create_response(request, error_body(_("The request is malformed."), "bad_request"), status=400)
 
 
 @api.exception_handler(DataError)

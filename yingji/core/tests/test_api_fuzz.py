@@ -31,11 +31,13 @@ def _keep_the_test_connection():  # type: ignore[no-untyped-def]
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def token(cast) -> str:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["commander", "officer_a"])
+def token(request, cast) -> str:  # type: ignore[no-untyped-def]
+    """As the district (who reaches every operation) and as community staff (refused or narrowed
+    on most): both must get 4xx in the error shape, never a 500."""
     from yingji.accounts.models import ApiToken
 
-    return ApiToken.issue(cast.commander, "fuzz")[1]
+    return ApiToken.issue(getattr(cast, request.param), "fuzz")[1]
 
 
 @schema.parametrize()
