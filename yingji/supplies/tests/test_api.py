@@ -92,7 +92,7 @@ def test_an_allocation_through_the_api(world) -> None:  # type: ignore[no-untype
         assert response.status_code == 200, (step, response.content)
     # Separation of duties (issue 13): the sender does not confirm receipt; the receiving community does.
     refused = post(officer, f"{API}/allocations/{number}/receive", {})
-    assert refused.status_code == 403 and "someone else" in refused.json()["detail"]
+    assert refused.status_code == 403 and "接收方的其他人员" in refused.json()["detail"]  # Chinese by default
     receiver = api_client(cast.officer_b)
     assert post(receiver, f"{API}/allocations/{number}/receive", {}).status_code == 200
     body = officer.get(f"{API}/allocations/{number}").json()
