@@ -49,6 +49,10 @@ def _reset_axes_and_cache(settings):  # type: ignore[no-untyped-def]
     from django.core.cache import cache
 
     cache.clear()
+    # Per-process indexes of database rows: a flushed database (transactional tests) leaves them stale.
+    from yingji.jurisdictions import locate
+
+    locate.forget()
     yield
 
 

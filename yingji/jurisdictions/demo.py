@@ -24,6 +24,7 @@ from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 from shapely.ops import nearest_points
 
 from yingji.core.demo import DemoContext, demo_step
+from yingji.jurisdictions import locate
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.routing import Network
 from yingji.routing.demo import FUTIAN_NPZ
@@ -232,5 +233,8 @@ def generate_jurisdictions(context: DemoContext) -> None:
         Jurisdiction.objects.bulk_create(context.streets, batch_size=500)
         Jurisdiction.objects.bulk_create(context.communities, batch_size=500)
         Jurisdiction.objects.bulk_create(context.grids, batch_size=1000)
+    # bulk_create sends no signal: the point lookup built before (an earlier run in this process)
+    # would place the later steps' incidents and stores in jurisdictions that are gone.
+    locate.forget()
     context.say(f"  {len(context.districts)} districts, {len(context.streets)} streets, "
                 f"{len(context.communities)} communities, {len(context.grids)} grids")

@@ -15,8 +15,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # The child starts like a server would: none of this test process's settings, nor the async
+    # escape hatch the browser tests set in this process (check --deploy refuses it, rightly).
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "YINGJI_MODE", "DATABASE_URL",
-                                                              "YINGJI_TESTING", "DJANGO_SETTINGS_MODULE")}
+                                                              "YINGJI_TESTING", "DJANGO_SETTINGS_MODULE",
+                                                              "DJANGO_ALLOW_ASYNC_UNSAFE")}
     clean.update(env)
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True,
                           timeout=120)
