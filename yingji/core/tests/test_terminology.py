@@ -39,6 +39,8 @@ REQUIRED = [
     (None, "Micro fire station", "微型消防站"),
     (None, "Grid worker", "网格员"),
     (None, "Grid worker report", "网格员上报"),
+    # Issue 11: one term for calling the nearest teams; 启动 is for plans and response levels (启动预案).
+    (None, "One-click activation", "一键调派"),
 ]
 
 # A translation must never read like this for that English (the mistakes seen in issue 13).
@@ -47,6 +49,7 @@ FORBIDDEN = [
     ("allocation", "Dispatched", "调派"),
     (None, "Requested for", "用途"),
     (None, "Hours", "学时"),
+    (None, "One-click activation", "一键启动"),
 ]
 
 # Latin words a Chinese screen may show: names of formats, standards and products, and

@@ -218,7 +218,7 @@ def may_activate(incident: Incident) -> bool:
 
 
 def activate(incident: Incident, *, actor: Any, team_ids: list[int] | None = None) -> list[Dispatch]:
-    """One-click activation (一键启动): call the recommended set, or the officer's choice.
+    """One-click activation (一键调派): call the recommended set, or the officer's choice.
 
     Refused once initial handling is done (a team can still be added by name: `dispatch_teams`).
     """

@@ -87,7 +87,7 @@ def test_escalation_never_runs_after_initial_handling_and_one_click_activation_i
     assert sweep(300) == []
     assert stops(incident) == [Stop.HANDLED]
     incident.refresh_from_db()
-    with pytest.raises(ValidationError, match="一键启动已结束"):
+    with pytest.raises(ValidationError, match="一键调派已结束"):
         dispatching.activate(incident, actor=cast.officer_a)
     # A team can still be added by hand.
     [added] = dispatching.dispatch_teams(incident, [w["teams"]["b1"].pk], actor=cast.street_officer, now=at(310))
