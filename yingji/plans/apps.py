@@ -11,13 +11,12 @@ class PlansConfig(AppConfig):
     nav_items = [("plans:list", _("Plans"))]
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from yingji.incidents.signals import opened
+        from yingji.plans.checklists import incidents_opened
 
-        from yingji.incidents.models import Incident
-        from yingji.plans.checklists import incident_saved
-
-        # The card becomes the checklist of a new incident (plans/checklists.py); incidents imports no plans.
-        post_save.connect(incident_saved, sender=Incident, dispatch_uid="plans.checklist")
+        # The card becomes the checklist of new incidents, one or a batch (plans/checklists.py), in intake's
+        # transaction; incidents imports no plans.
+        opened.connect(incidents_opened, dispatch_uid="plans.checklist")
 
     def page_panel(self, page: str, request: Any, obj: Any) -> str:
         """The incident's page shows its checklist, with a tick button for those who work it."""
@@ -25,14 +24,15 @@ class PlansConfig(AppConfig):
             return ""
         from django.template.loader import render_to_string
 
-        from yingji.core.scope import path_allowed
-        from yingji.plans.checklists import TICK_PERMISSIONS
+        from yingji.plans.checklists import may_tick
         from yingji.plans.models import ChecklistItem
 
         items = list(ChecklistItem.objects.visible_to(request.user).filter(incident=obj)
                      .select_related("plan", "done_by").order_by("order"))
         if not items:
             return ""
-        may_tick = any(path_allowed(request.user, p, obj.jurisdiction.path) for p in TICK_PERMISSIONS)
+        path = obj.jurisdiction.path
+        for item in items:
+            item.may_tick = may_tick(item, request.user, path)
         return render_to_string("plans/_checklist.html", {"items": items, "plan": items[0].plan,
-                                                          "may_tick": may_tick, "incident": obj}, request=request)
+                                                          "incident": obj}, request=request)

@@ -142,6 +142,12 @@ class ChecklistItem(LedgerModel):
     order = models.PositiveIntegerField(pgettext_lazy("card", "order"))
     what = models.CharField(pgettext_lazy("card", "what"), max_length=200)
     who = models.CharField(pgettext_lazy("card", "who"), max_length=200)
+    # Whom the step names, copied from the card: only they tick it (checklists.may_tick).
+    who_kind = models.CharField(pgettext_lazy("card", "who"), max_length=12, choices=WhoKind.choices, blank=True)
+    who_role = models.CharField(_("role"), max_length=32, blank=True)
+    who_team_kind = models.CharField(_("team type"), max_length=32, blank=True)
+    who_team = models.ForeignKey("resources.Team", verbose_name=_("team"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
     how = models.TextField(pgettext_lazy("card", "how"), blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)

@@ -6,7 +6,8 @@
       └──────────────revise───────────────────┘  (the next version, a draft again)
 
 Communities and streets submit (plans.submit); the street or the district
-approves (plans.approve). A plan is submitted only with a card to use.
+approves (plans.approve), never the officer who submitted it (separation of
+duties, the machine's `not_after`). A plan is submitted only with a card to use.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ PLAN = Workflow(
         Transition("submit", source=[S.DRAFT], target=S.PENDING, permission=SUBMIT, guards=[has_types, has_steps],
                    label=_("Submit for approval"), denied=_("You may not submit plans of %(place)s.")),
         Transition("approve", source=[S.PENDING], target=S.APPROVED, permission=APPROVE, label=_("Approve"),
-                   denied=_("Only the street or the district approves plans of %(place)s.")),
+                   denied=_("Only the street or the district approves plans of %(place)s."),
+                   not_after=["submit"],
+                   not_after_denied=_("You submitted this plan; another officer approves it.")),
         Transition("return", source=[S.PENDING], target=S.DRAFT, permission=APPROVE, label=_("Return for changes"),
                    style="secondary", denied=_("Only the street or the district approves plans of %(place)s.")),
         Transition("revise", source=[S.APPROVED], target=S.DRAFT, permission=SUBMIT,

@@ -73,6 +73,9 @@ class Transition:
     - `also(user, obj)`: who else may take the step (the requester of an allocation).
     - `guards`: functions of the object answering None, or why the step is not possible now.
     - `denied`: the 403 message; may name the place with %(place)s.
+    - `not_after`: separation of duties — the names of earlier steps whose actor (the latest to take one
+      of them on this object) may not take this one (who submitted does not approve); `not_after_denied`
+      is that refusal (403).
     """
 
     name: str
@@ -85,6 +88,8 @@ class Transition:
     guards: Sequence[Guard] = ()
     denied: Any = None
     style: str = "primary"
+    not_after: Sequence[str] = ()
+    not_after_denied: Any = None
 
     @property
     def automatic(self) -> bool:
@@ -150,6 +155,16 @@ class Workflow:
                 return False, place
         return True, ""
 
+    def same_hands(self, user: Any, obj: Any, step: Transition) -> bool:
+        """Whether `user` took the latest of `step.not_after` on `obj` (and so may not take `step`)."""
+        if not step.not_after or not getattr(user, "pk", None):
+            return False
+        latest = (WorkflowEvent.objects.filter(content_type=ContentType.objects.get_for_model(obj),
+                                               object_id=obj.pk, workflow=self.name,
+                                               transition__in=list(step.not_after))
+                  .order_by("-at", "-pk").values_list("actor_id", flat=True).first())
+        return latest is not None and latest == user.pk
+
     def refusal(self, obj: Any, step: Transition) -> str | None:
         """Why `step` cannot be taken now (state, guards), or None."""
         state = getattr(obj, self.field)
@@ -164,12 +179,16 @@ class Workflow:
     def allowed(self, user: Any, obj: Any) -> list[Transition]:
         """The steps `user` may take on `obj` now, in declaration order: what views, API and buttons offer."""
         return [t for t in self.by_name.values()
-                if not t.automatic and self.refusal(obj, t) is None and self.permitted(user, obj, t)[0]]
+                if not t.automatic and self.refusal(obj, t) is None and self.permitted(user, obj, t)[0]
+                and not self.same_hands(user, obj, t)]
 
     # ------------------------------------------------------------------ writing
     def _ensure_permitted(self, user: Any, obj: Any, step: Transition) -> None:
         ok, place = self.permitted(user, obj, step)
         if ok:
+            if self.same_hands(user, obj, step):
+                raise PermissionDenied(str(step.not_after_denied or _(
+                    "Separation of duties: who took the previous step may not take this one.")))
             return
         # 404 when the user cannot even see the object (the same answer as "does not exist").
         if not type(obj).objects.restrict(user, "view").filter(pk=obj.pk).exists():  # type: ignore[attr-defined]

@@ -38,6 +38,7 @@ from yingji.incidents.services import live, notify
 from yingji.incidents.services.dispatch import release_all
 from yingji.incidents.services.respond import may_act_on
 from yingji.incidents.services.timeline import event
+from yingji.incidents.signals import opened
 from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions import locate
 from yingji.resources.gazetteer import gazetteer
@@ -205,6 +206,7 @@ def report_incident(*, actor: Any, type_code: str, channel: str, lon: float | No
                 row.save()
             for photo in photos:
                 event(incident, EventKind.PHOTO, now, actor=actor, photo=photo)
+            opened.send(sender=Incident, incidents=[incident])
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -288,6 +290,8 @@ def report_incidents(*, actor: Any, calls: list[dict[str, Any]]) -> list[BatchRe
             INCIDENT.start_many(incidents, actor=actor, now=now)
             IncidentEvent.objects.bulk_create([row for incident in incidents
                                                for row in _first_events(incident, actor, now)])
+            if incidents:
+                opened.send(sender=Incident, incidents=incidents)
     except IntegrityError:
         # Another push of one of these calls won a race on its key: take them one at a time.
         return _one_by_one(actor, calls)

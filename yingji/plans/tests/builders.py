@@ -22,6 +22,24 @@ def fire_card() -> list[StepIn]:
     ]
 
 
+def rescue_member(user: Any, jurisdiction: Jurisdiction, kind: str = "community_rescue") -> Any:
+    """`user` joins a team of `kind` in `jurisdiction` (the card's team-type steps are theirs to tick)."""
+    from yingji.resources.tests.builders import make_member, make_team
+
+    return make_member(make_team(jurisdiction, kind=kind), user=user)
+
+
+def second_commander() -> Any:
+    """Another district officer (made once): who submitted a plan does not approve it."""
+    from yingji.accounts.models import User
+    from yingji.accounts.roles import Role
+    from yingji.core.testing import make_user
+
+    found = User.objects.filter(username="commander_2").first()
+    return found or make_user("commander_2", Role.DISTRICT_ADMIN,
+                              Jurisdiction.objects.get(level="district", code="440304"))
+
+
 def make_plan(actor: Any, jurisdiction: Jurisdiction, *, steps: bool = True, **fields: Any) -> Plan:
     values = {"title": "高层建筑火灾专项预案", "kind": "special", "incident_types": [FIRE]}
     values.update(fields)

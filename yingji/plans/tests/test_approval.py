@@ -92,3 +92,26 @@ def test_a_returned_plan_is_a_draft_again(cast):
     services.return_for_changes(plan, actor=cast.street_officer, note="补充疏散路线")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT and PLAN.history(plan)[-1].note == "补充疏散路线"
+
+
+def test_who_submitted_a_plan_does_not_approve_it(cast):
+    """Separation of duties: the street officer may submit and approve street plans, never both on one."""
+    from yingji.plans.tests.builders import second_commander
+
+    plan = make_plan(cast.street_officer, cast.street_1)
+    services.submit(plan, actor=cast.street_officer)
+    assert [t.name for t in PLAN.allowed(cast.street_officer, plan)] == ["return"]
+    with pytest.raises(PermissionDenied) as refused:
+        services.approve(plan, actor=cast.street_officer)
+    assert "另一名" in str(refused.value)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.PENDING
+    services.approve(plan, actor=cast.commander)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.APPROVED
+    # The next version: the commander submits it now, so another district officer approves.
+    services.revise(plan, actor=cast.commander)
+    services.submit(plan, actor=cast.commander)
+    with pytest.raises(PermissionDenied):
+        services.approve(plan, actor=cast.commander)
+    services.approve(plan, actor=second_commander())

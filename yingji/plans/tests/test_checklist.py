@@ -17,7 +17,7 @@ from yingji.jurisdictions import locate
 from yingji.messaging.robots import target_index
 from yingji.plans import checklists, services
 from yingji.plans.models import ChecklistItem
-from yingji.plans.tests.builders import FIRE, make_plan
+from yingji.plans.tests.builders import FIRE, make_plan, rescue_member, second_commander
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +37,11 @@ STATION_TEAM = "服务站队伍"
 
 
 def approved(actor, jurisdiction, **fields):  # type: ignore[no-untyped-def]
-    """A plan with the fire card, submitted by `actor` and approved by the district."""
+    """A plan with the fire card, submitted by `actor` and approved by the district (another officer)."""
     plan = make_plan(actor, jurisdiction, **fields)
     services.submit(plan, actor=actor)
-    services.approve(plan, actor=User.objects.get(username="commander"))
+    approver = second_commander() if actor.username == "commander" else User.objects.get(username="commander")
+    services.approve(plan, actor=approver)
     plan.refresh_from_db()
     return plan
 
@@ -86,6 +87,7 @@ def test_ticking_records_time_and_person_on_the_timeline_once(cast):
 
 def test_the_incident_page_shows_the_checklist_and_ticks_it(cast):
     approved(cast.officer_a, cast.community_a)
+    rescue_member(cast.officer_a, cast.community_a)
     incident = fire_in_a(cast)
     web = web_client(cast.officer_a)
     page = web.get(f"/incidents/{incident.pk}/").content.decode()
@@ -111,3 +113,43 @@ def test_the_checklist_api_and_its_scope(cast):
     c = api_client(cast.officer_c)
     assert c.get(url).status_code == 404
     assert c.post(f"{url}/{items[1]['id']}/tick").status_code == 404
+
+
+def test_a_batch_of_calls_written_with_bulk_create_gets_its_checklists_too(cast):
+    from yingji.incidents.services.intake import report_incidents
+    from yingji.incidents.tests.builders import A_POINT
+
+    community = approved(cast.officer_a, cast.community_a)
+    calls = [{"type_code": FIRE, "channel": "119", "lon": A_POINT[0], "lat": A_POINT[1], "address": f"A社区{n}栋",
+              "idempotency_key": f"batch-{n}"} for n in range(3)]
+    calls.append({"type_code": "11200", "channel": "119", "lon": A_POINT[0], "lat": A_POINT[1], "address": "车库"})
+    results = report_incidents(actor=cast.officer_a, calls=calls)
+    assert all(r.created for r in results)
+    for result in results[:3]:
+        items = ChecklistItem.objects.filter(incident=result.incident).order_by("order")
+        assert [(i.plan_id, i.order) for i in items] == [(community.pk, 1), (community.pk, 2), (community.pk, 3)]
+    assert not ChecklistItem.objects.filter(incident=results[3].incident).exists()
+
+
+def test_only_the_people_the_step_names_tick_it(cast):
+    approved(cast.officer_a, cast.community_a)
+    incident = fire_in_a(cast)
+    first, second, third = ChecklistItem.objects.filter(incident=incident).order_by("order")
+    # Step 2 is the community rescue team's: community staff who are not in one are told whose it is.
+    with pytest.raises(PermissionDenied) as refused:
+        checklists.tick(second, actor=cast.officer_a)
+    assert "社区救援队" in str(refused.value)
+    # Step 1 is community staff's: a responder working the incident may not tick it.
+    with pytest.raises(PermissionDenied):
+        checklists.tick(first, actor=cast.responder_a)
+    rescue_member(cast.responder_a, cast.community_a)
+    assert checklists.tick(second, actor=cast.responder_a).done_by == cast.responder_a
+    rescue_member(cast.officer_a, cast.community_a, kind="community_rescue")
+    with pytest.raises(PermissionDenied):  # step 3: a station team's
+        checklists.tick(third, actor=cast.officer_a)
+    assert ChecklistItem.objects.get(pk=third.pk).done_at is None
+    # The API answers the refusal in the one error shape, 403.
+    answer = api_client(cast.officer_a).post(f"/api/v1/plans/incidents/{incident.pk}/checklist/{third.pk}/tick")
+    assert answer.status_code == 403 and "服务站队伍" in answer.json()["detail"]
+    page = web_client(cast.officer_a).get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'data-testid="tick-1"' in page and 'data-testid="tick-3"' not in page
