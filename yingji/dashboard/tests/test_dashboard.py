@@ -1,0 +1,148 @@
+"""The command dashboard's data: figures on constructed data, counted by hand, and the scope rule."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from yingji.core.testing import api_client, web_client
+from yingji.dashboard import services
+from yingji.hazards.models import Hazard, RiskPoint
+from yingji.incidents.models import Incident
+from yingji.incidents.tests.builders import make_station, make_team
+from yingji.resources.models import TeamStatus
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+def _incident(j, code, status="reported", received=None, dispatched_s=None, arrived_s=None, handled_s=None):
+    received = received or NOW - datetime.timedelta(hours=1)
+    def at(s):
+        return (received + datetime.timedelta(seconds=s) if s is not None else None)
+    return Incident.objects.create(jurisdiction=j, type_code="21100", channel="119", lon=114.02, lat=22.51,
+                                   status=status, received_at=received, dispatched_at=at(dispatched_s),
+                                   arrived_at=at(arrived_s), handled_at=at(handled_s), reference=code)
+
+
+def _hazard(j, ref, status="assigned", deadline_days=-1, reported=None, closed=None):
+    return Hazard.objects.create(jurisdiction=j, reference=ref, title="堵塞消防通道", category="other", severity="general",
+                                 source="grid", status=status, lon=114.02, lat=22.51,
+                                 reported_at=reported or NOW - datetime.timedelta(days=5), closed_at=closed,
+                                 deadline=NOW + datetime.timedelta(days=deadline_days))
+
+
+@pytest.fixture
+def world(cast):
+    cache.clear()
+    sa = make_station(cast.community_a, "ST-A", "A站", 114.02, 22.51)
+    make_station(cast.community_b, "ST-B", "B站", 114.02, 22.55)
+    make_station(cast.community_c, "ST-C", "C站", 114.07, 22.53)
+    make_team(cast.community_a, "T-A1", "A一队", 114.02, 22.51, station=sa)
+    t2 = make_team(cast.community_a, "T-A2", "A二队", 114.02, 22.51, station=sa)
+    type(t2).objects.filter(pk=t2.pk).update(status=TeamStatus.ON_CALL)
+    make_team(cast.community_c, "T-C1", "C一队", 114.07, 22.53)
+    # Open incidents: two in A (one not yet dispatched), one in C; one closed in B.
+    _incident(cast.community_a, "I-A1", "reported")
+    _incident(cast.community_a, "I-A2", "dispatched", dispatched_s=30)
+    _incident(cast.community_c, "I-C1", "on_scene", dispatched_s=50, arrived_s=150)
+    _incident(cast.community_b, "I-B1", "closed", dispatched_s=90, arrived_s=400, handled_s=500)
+    # Hazards: A overdue (assigned, deadline passed), A not yet due, C overdue, B closed (not overdue).
+    _hazard(cast.community_a, "H-A1", deadline_days=-1)
+    _hazard(cast.community_a, "H-A2", deadline_days=3)
+    _hazard(cast.community_c, "H-C1", status="rectifying", deadline_days=-2)
+    _hazard(cast.community_b, "H-B1", status="closed", deadline_days=-2, closed=NOW - datetime.timedelta(days=1))
+    RiskPoint.objects.create(jurisdiction=cast.community_a, code="R-A1", name="老旧小区", category="old_residential",
+                             grade="red", lon=114.02, lat=22.51)
+    RiskPoint.objects.create(jurisdiction=cast.community_b, code="R-B1", name="低洼地", category="low_lying",
+                             grade="blue", lon=114.02, lat=22.55)
+    return cast
+
+
+def _row(data, code):
+    return next(r for r in data["rows"] if r["code"] == code)["values"]
+
+
+def test_it_counts_the_district_per_street_by_hand(world):
+    data = services.compute(world.commander, world.district, now=NOW)
+    s1, s2 = _row(data, world.street_1.code), _row(data, world.street_2.code)
+    assert (s1["stations"], s2["stations"]) == (2, 1)
+    assert (s1["teams_available"], s1["teams_on_call"], s2["teams_available"]) == (1, 1, 1)
+    assert (s1["open_incidents"], s2["open_incidents"]) == (2, 1)
+    assert (s1["overdue_hazards"], s2["overdue_hazards"]) == (1, 1)
+    assert (s1["high_risk_points"], s2["high_risk_points"]) == (1, 0)
+    assert data["totals"]["open_incidents"] == 3
+    attention = {a["key"]: a["count"] for a in data["attention"]}
+    assert attention["unconfirmed_incidents"] == 1
+    assert attention["overdue_hazards"] == 2
+    assert all(a["url"].startswith("/") for a in data["attention"])
+
+
+def test_it_charts_incidents_with_the_1_3_5_figures_of_incidents(world):
+    data = services.compute(world.commander, world.district, now=NOW)
+    month = timezone.localtime(NOW - datetime.timedelta(hours=1)).strftime("%Y-%m")
+    i = data["charts"]["months"].index(month)
+    assert data["charts"]["months"][-1] == timezone.localtime(NOW).strftime("%Y-%m")
+    assert data["charts"]["incidents"]["count"][i] == 4
+    # Dispatched within 60 s: 30 and 50 of 30, 50, 90 -> 66.7 %; on scene within 180 s: 150 of 150, 400 -> 50 %.
+    assert data["charts"]["incidents"]["dispatch_met_pct"][i] == 66.7
+    assert data["charts"]["incidents"]["arrival_met_pct"][i] == 50.0
+    assert data["charts"]["hazards"]["found"][data["charts"]["months"].index(
+        timezone.localtime(NOW - datetime.timedelta(days=5)).strftime("%Y-%m"))] >= 1
+    assert sum(data["charts"]["hazards"]["closed"]) == 1
+
+
+def test_it_shows_a_street_its_communities_only(world):
+    data = services.compute(world.street_officer, world.street_1, now=NOW)
+    assert [r["code"] for r in data["rows"]] == [world.community_a.code, world.community_b.code]
+    assert data["totals"]["open_incidents"] == 2
+    assert data["totals"]["stations"] == 2
+
+
+def test_it_answers_a_community_officer_with_their_own_community(world):
+    answer = api_client(world.officer_a).get("/api/v1/dashboard/data")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["area"]["code"] == world.community_a.code
+    assert body["totals"]["open_incidents"] == 2
+    assert body["totals"]["overdue_hazards"] == 1
+
+
+def test_another_communitys_officer_gets_404(world):
+    for url in ("/api/v1/dashboard/data", "/api/v1/dashboard/warnings.geojson", "/api/v1/dashboard/hazards-overdue.geojson"):
+        answer = api_client(world.officer_b).get(f"{url}?area={world.community_a.code}")
+        assert answer.status_code == 404, url
+        assert answer.json()["code"] == "not_found"
+    assert web_client(world.officer_b).get(f"/dashboard/?area={world.community_a.code}").status_code == 404
+    assert web_client(world.officer_b).get(f"/dashboard/wall/?area={world.community_a.code}").status_code == 404
+
+
+def test_overdue_hazards_layer_is_scoped(world):
+    body = api_client(world.officer_a).get("/api/v1/dashboard/hazards-overdue.geojson").json()
+    assert [f["properties"]["reference"] for f in body["features"]] == ["H-A1"]
+
+
+def test_the_cached_answer_is_dropped_when_an_incident_is_saved(world):
+    client = api_client(world.commander)
+    first = client.get("/api/v1/dashboard/data").json()["totals"]["open_incidents"]
+    _incident(world.community_c, "I-C2", "reported")
+    assert client.get("/api/v1/dashboard/data").json()["totals"]["open_incidents"] == first + 1
+
+
+def test_the_pages_render_in_chinese(world):
+    page = web_client(world.commander).get("/dashboard/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "指挥一张图" in text and "今日待办" in text
+    wall = web_client(world.commander).get("/dashboard/wall/")
+    assert wall.status_code == 200 and "大屏" in wall.content.decode()
+
+
+def test_the_home_page_shows_the_shared_blocks(world):
+    text = web_client(world.street_officer).get("/").content.decode()
+    assert 'data-testid="home-dashboard"' in text
+    assert world.community_a.name in text
