@@ -5,6 +5,8 @@
     /plans/{id}/actions           the approval steps you may take now
     /plans/{id}/actions/{step}    submit, approve, return, revise
     /plans/{id}/events            the approval history
+    /plans/{id}/versions          every approved version with what changed
+    /plans/{id}/attachments[/{a}] list, upload (multipart "file"), delete; the file itself at /plans/attachments/{a}/
     /incidents/{id}/checklist     the card copied onto an incident; …/checklist/{item}/tick ticks a step
 
 Every answer is built from the caller's scope; out of scope answers 404.
@@ -15,14 +17,15 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
 from yingji.incidents.models import Incident
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.plans import checklists, services
-from yingji.plans.models import CardStep, ChecklistItem, Plan, PlanKind, PlanStatus, WhoKind
+from yingji.plans import attachments, checklists, services
+from yingji.plans.models import CardStep, ChecklistItem, Plan, PlanAttachment, PlanKind, PlanStatus, WhoKind
 from yingji.plans.workflows import PLAN
 
 router = Router(tags=["plans"])
@@ -226,3 +229,66 @@ def tick_item(request: HttpRequest, incident_id: int, item_id: int) -> Any:
     item = get_object_or_404(ChecklistItem.objects.visible_to(request_user(request))
                              .select_related("incident__jurisdiction"), pk=item_id, incident_id=incident_id)
     return _item_out(checklists.tick(item, actor=request_user(request)))
+
+
+class ChangeOut(Schema):
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class VersionOut(Schema):
+    version: int
+    title: str
+    kind: str
+    incident_types: list[str]
+    review_due: datetime.date | None
+    summary: str
+    steps: list[dict[str, Any]]
+    changes: list[ChangeOut]
+    approved_at: datetime.datetime
+    approved_by: str
+
+
+@router.get("/plans/{plan_id}/versions", response={200: list[VersionOut], 404: ErrorOut})
+def plan_versions(request: HttpRequest, plan_id: int) -> Any:
+    """Every approved version, newest first, as approved, with what changed since the one before."""
+    plan = _plan(request, plan_id)
+    return [{"version": v.version, "title": v.title, "kind": v.kind, "incident_types": v.incident_types,
+             "review_due": v.review_due, "summary": v.summary, "steps": v.steps, "changes": v.changes,
+             "approved_at": v.approved_at, "approved_by": str(v.approved_by) if v.approved_by else ""}
+            for v in plan.versions.select_related("approved_by").order_by("-version")]
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size_bytes: int
+    uploaded_at: datetime.datetime
+    url: str
+
+
+def _attachment_out(row: PlanAttachment) -> dict[str, Any]:
+    return {"id": row.pk, "name": row.name, "content_type": row.content_type, "size_bytes": row.size_bytes,
+            "uploaded_at": row.created_at, "url": f"/plans/attachments/{row.pk}/"}
+
+
+@router.get("/plans/{plan_id}/attachments", response={200: list[AttachmentOut], 404: ErrorOut})
+def plan_attachments(request: HttpRequest, plan_id: int) -> Any:
+    return [_attachment_out(a) for a in _plan(request, plan_id).attachments.order_by("created_at", "pk")]
+
+
+@router.post("/plans/{plan_id}/attachments", response={201: AttachmentOut, **ERRORS})
+def add_attachment(request: HttpRequest, plan_id: int, file: File[UploadedFile]) -> Any:
+    """Attach a PDF, Word (.docx), Excel (.xlsx), PNG or JPEG file (size and type checked from its bytes)."""
+    row = attachments.attach(_plan(request, plan_id), file, actor=request_user(request))
+    return Status(201, _attachment_out(row))
+
+
+@router.delete("/plans/{plan_id}/attachments/{attachment_id}", response={204: None, **ERRORS})
+def delete_attachment(request: HttpRequest, plan_id: int, attachment_id: int) -> Any:
+    plan = _plan(request, plan_id)
+    row = get_object_or_404(PlanAttachment.objects.filter(plan=plan), pk=attachment_id)
+    attachments.remove(row, actor=request_user(request))
+    return Status(204, None)

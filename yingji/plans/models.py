@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
+from yingji.core.scope import ScopedQuerySet
 
 
 class PlanLevel(models.TextChoices):
@@ -165,3 +166,59 @@ class ChecklistItem(LedgerModel):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.what}"
+
+
+class PlanVersion(models.Model):
+    """An approved version of a plan as it was approved: its fields and card, kept when the plan is revised,
+    with what changed since the version before (services.approve writes it)."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(pgettext_lazy("plan", "title"), max_length=200)
+    kind = models.CharField(pgettext_lazy("plan", "kind"), max_length=16, choices=PlanKind.choices)
+    incident_types = models.JSONField(_("incident types covered"), default=list)
+    review_due = models.DateField(_("review due"), null=True, blank=True)
+    summary = models.TextField(pgettext_lazy("plan", "summary"), blank=True)
+    # The card as approved: [{"order", "what", "who", "how", "time_limit_minutes"}…]
+    steps = models.JSONField(_("card"), default=list)
+    # What changed since the previous approved version: [{"field", "before", "after"}…]
+    changes = models.JSONField(_("changes"), default=list)
+    approved_at = models.DateTimeField(_("approved at"))
+    approved_by = models.ForeignKey("accounts.User", verbose_name=_("approved by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "plan__jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        ordering = ["plan", "-version"]
+        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="plans_version_once",
+                                               violation_error_message=_("This version was approved already."))]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class PlanAttachment(LedgerModel):
+    """A file of a plan (the full text, maps, contact sheets), kept through Django's storage API and served
+    only after the scope check."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="plans/%Y/", max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey("accounts.User", verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    scope_path = "plan__jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("plan attachment")
+        verbose_name_plural = _("plan attachments")
+        ordering = ["plan", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -20,6 +20,7 @@ from yingji.accounts.roles import Role
 from yingji.core.scope import ensure, ensure_in
 from yingji.incidents import catalogue
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.plans import versions
 from yingji.plans.models import CardStep, Plan, PlanKind, PlanStatus, WhoKind
 from yingji.plans.workflows import PLAN
 from yingji.resources.models import Team, TeamKind
@@ -162,8 +163,11 @@ def approve(plan: Plan, *, actor: Any, note: str = "") -> Plan:
         p.approved_at = timezone.now()
 
     with transaction.atomic():
-        PLAN.transition(plan, "approve", actor=actor, note=note, effect=stamp, save=False)
-        plan.save(update_fields=["status", "approved_at", "updated_at"])
+        locked = Plan.objects.select_for_update().get(pk=plan.pk)
+        PLAN.transition(locked, "approve", actor=actor, note=note, effect=stamp, locked=True, save=False)
+        locked.save(update_fields=["status", "approved_at", "updated_at"])
+        versions.record_approved(locked, actor=actor)  # the version as approved, with what changed
+    plan.status, plan.approved_at, plan.version = locked.status, locked.approved_at, locked.version
     return plan
 
 

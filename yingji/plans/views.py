@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.incidents import catalogue
-from yingji.plans import checklists, services
+from yingji.plans import attachments, checklists, services, versions
 from yingji.plans.forms import PlanForm, StepFormSet, who_choices, who_value
-from yingji.plans.models import ChecklistItem, Plan, PlanKind, PlanStatus
+from yingji.plans.models import ChecklistItem, Plan, PlanAttachment, PlanKind, PlanStatus
 from yingji.plans.workflows import PLAN
 
 
@@ -71,6 +71,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan, "steps": plan.steps.select_related("who_team").order_by("order"),
         "types": type_labels(plan.incident_types), "actions": PLAN.allowed(request.user, plan),
         "history": PLAN.history(plan),
+        "versions": [(v, [(versions.field_label(c["field"]), c) for c in v.changes])
+                     for v in plan.versions.select_related("approved_by").order_by("-version")],
+        "attachments": plan.attachments.order_by("created_at", "pk"),
+        "may_attach": can(request.user, "change", plan),
         "may_edit": plan.status == PlanStatus.DRAFT and can(request.user, "change", plan)})
 
 
@@ -170,3 +174,45 @@ def checklist_tick(request: HttpRequest, pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     return redirect("incidents:detail", pk=item.incident_id)
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a file to the plan (PDF, Word, Excel, PNG, JPEG; checked by its bytes)."""
+    plan = _visible(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to attach."))
+        return redirect("plans:detail", pk=plan.pk)
+    try:
+        attachments.attach(plan, upload, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Attached."))
+    return redirect("plans:detail", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(PlanAttachment.objects.visible_to(request.user).select_related("plan"), pk=pk)
+    attachments.remove(row, actor=request.user)
+    messages.success(request, _("Removed."))
+    return redirect("plans:detail", pk=row.plan_id)
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored file, after the scope check (never a public storage URL), as a download."""
+    row = get_object_or_404(PlanAttachment.objects.visible_to(request.user), pk=pk)
+    try:
+        handle = row.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=row.content_type, as_attachment=True, filename=row.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private"
+    return response
