@@ -326,10 +326,13 @@ def patrol_plans(request: HttpRequest, filters: Query[ListFilters]):  # type: ig
     return apply_list_filters(queryset, filters).prefetch_related("stops__risk_point").order_by("jurisdiction__path", "name")
 
 
-@router.post("/patrol-plans/{plan_id}/check-ins", response={201: CheckInOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/patrol-plans/{plan_id}/check-ins",
+             response={200: CheckInOut, 201: CheckInOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def check_in(request: HttpRequest, plan_id: int, payload: Form[CheckInIn],
              photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
-    """Check in at a stop of the plan from the phone's position; refused with the distance outside the tolerance."""
+    """Check in at a stop of the plan from the phone's position; refused with the distance outside the tolerance.
+
+    The same `idempotency_key` again (a queued phone resending) answers 200 with the first check-in."""
     user = request_user(request)
     plan = get_object_or_404(PatrolPlan.objects.visible_to(user).select_related("jurisdiction"), pk=plan_id)
     # The plan's stops come with the plan: a grid worker patrols the community's points beyond the grid.
@@ -337,11 +340,15 @@ def check_in(request: HttpRequest, plan_id: int, payload: Form[CheckInIn],
     if stop is None:
         raise ValidationError({"risk_point": _("This risk point is not on the patrol plan.")})
     point = stop.risk_point
+    title = payload.hazard.strip()
     result = patrol_services.check_in(actor=user, plan=plan, risk_point=point, lon=payload.lon, lat=payload.lat,
                                       accuracy_m=payload.accuracy_m, answers=payload.answers, note=payload.note,
-                                      photos=photos or [])
-    return Status(201, {"id": result.check_in.pk, "risk_point": point.code, "at": result.check_in.at,
-                        "distance_m": result.check_in.distance_m, "patrol_done": result.record.is_done})
+                                      photos=photos or [], hazard={"title": title} if title else None,
+                                      idempotency_key=payload.idempotency_key)
+    return Status(201 if result.created else 200, {
+        "id": result.check_in.pk, "risk_point": point.code, "at": result.check_in.at,
+        "distance_m": result.check_in.distance_m, "patrol_done": result.record.is_done,
+        "answers": result.check_in.answers, "hazard": result.hazard.reference if result.hazard else None})
 
 
 @router.get("/patrols/missed", response={200: list[MissedPatrolOut], 422: ErrorOut})

@@ -201,7 +201,7 @@ def _patrols(plans: list[tuple[PatrolPlan, list[RiskPoint]]], rng: random.Random
     for record in records:
         for i, point in enumerate(stops[record.plan_id]):
             if point.category not in answers_of:
-                answers_of[point.category] = [{"item": q, "ok": True, "note": ""} for q in checklist(point.category)]
+                answers_of[point.category] = [{"key": q.key, "ok": True, "note": ""} for q in checklist(point.category)]
             d = rng.uniform(3, 60) / 111_000
             rows.append(CheckIn(record=record, risk_point=point, jurisdiction_id=record.jurisdiction_id,
                                 at=record.started_at + datetime.timedelta(minutes=20 * i),

@@ -5,9 +5,12 @@ the personal-data permission over the row (core/masking.py).
 """
 
 import datetime
+import json
 from typing import Any
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from yingji.core.api import request_user
 from yingji.core.masking import phone_for
@@ -162,8 +165,28 @@ class CheckInIn(Schema):
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     accuracy_m: float | None = Field(None, ge=0, le=10_000)
-    answers: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = Field([], description='The checklist as answered: [{"key": "wiring_safe", '
+                                          '"ok": false, "note": ""}], by the items\' keys (unanswered: ok).')
     note: str = Field("", max_length=500)
+    hazard: str = Field("", max_length=120, description="The title of a hazard found at the point (optional).")
+    idempotency_key: str = Field("", max_length=64, description="The same key again answers the first check-in (200).")
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _answers_as_json(cls, value: Any) -> Any:
+        """A multipart form carries the answers as one JSON text (or one JSON object per `answers` field)."""
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            try:
+                decoded = [json.loads(v) if isinstance(v, str) else v for v in value]
+            except ValueError as exc:
+                raise ValueError(gettext("The checklist answers are not valid JSON.")) from exc
+            flat: list[Any] = []
+            for item in decoded:
+                flat.extend(item if isinstance(item, list) else [item])
+            return flat
+        return value
 
 
 class CheckInOut(Schema):
@@ -172,6 +195,8 @@ class CheckInOut(Schema):
     at: datetime.datetime
     distance_m: float
     patrol_done: bool
+    answers: list[dict[str, Any]] = []
+    hazard: str | None = Field(None, description="Reference of the hazard reported at the point, if any.")
 
 
 class PatrolPlanOut(Schema):

@@ -534,9 +534,8 @@ def patrol_walk(request: HttpRequest, pk: int) -> HttpResponse:
                 accuracy = float(request.POST.get("accuracy") or "nan")
             except ValueError:
                 accuracy = float("nan")
-            questions = checklist(point.category)
             problems = set(request.POST.getlist("problem"))
-            answers = [{"item": str(q), "ok": str(i) not in problems} for i, q in enumerate(questions)]
+            answers = [{"key": item.key, "ok": item.key not in problems} for item in checklist(point.category)]
             title = request.POST.get("hazard", "").strip()[:120]
             patrol_services.check_in(
                 actor=request.user, plan=plan, risk_point=point, lon=lon, lat=lat,
@@ -556,7 +555,7 @@ def patrol_walk(request: HttpRequest, pk: int) -> HttpResponse:
                                                                                                flat=True))
     return render(request, "hazards/patrol_walk.html", {
         "plan": plan, "period_start": start, "checked": len(done),
-        "stops": [{"point": p, "done": p.pk in done, "questions": list(enumerate(checklist(p.category)))}
+        "stops": [{"point": p, "done": p.pk in done, "questions": checklist(p.category)}
                   for p in stops],
         "texts": {"locating": _("Finding your position…"),
                   "no_position": _("No position: move to open sky or allow location.")}})

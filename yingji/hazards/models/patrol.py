@@ -124,9 +124,15 @@ class CheckIn(models.Model):
     lat = models.FloatField(_("latitude"))
     accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
     distance_m = models.FloatField(_("distance to the point (m)"))
-    # [{"item": "…", "ok": true, "note": ""}], the checklist of the point's category as answered.
+    # [{"key": "…", "ok": true, "note": ""}], the checklist of the point's category as answered, by the
+    # items' stable keys (hazards/checklists.py), never by their translated text.
     answers = models.JSONField(_("checklist answers"), default=list, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("checked in by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    # A phone resends a queued check-in with the same key; the second arrival answers the first check-in
+    # (as a queued hazard report does: Hazard.idempotency_key).
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "jurisdiction__path"
@@ -135,7 +141,10 @@ class CheckIn(models.Model):
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         ordering = ["at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["record", "risk_point"], name="check_in_once_per_point")]
+        constraints = [models.UniqueConstraint(fields=["record", "risk_point"], name="check_in_once_per_point"),
+                       models.UniqueConstraint(fields=["checked_by", "idempotency_key"],
+                                               condition=~models.Q(idempotency_key=""),
+                                               name="check_in_once_per_key")]
 
     def __str__(self) -> str:
         return f"{self.risk_point} {self.at:%Y-%m-%d %H:%M}"

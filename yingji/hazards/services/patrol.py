@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from yingji.accounts.models import Membership
 from yingji.core.scope import ensure, ensure_in
-from yingji.hazards.checklists import checklist
+from yingji.hazards import checklists
 from yingji.hazards.models import (
     CheckIn,
     HazardSource,
@@ -136,17 +136,34 @@ class CheckInResult:
     check_in: CheckIn
     record: PatrolRecord
     hazard: Any = None
+    created: bool = True  # False: a resend of a check-in already recorded (same idempotency key)
+
+
+def _resent(actor: Any, key: str) -> CheckInResult | None:
+    """The check-in this actor already sent with this idempotency key, if any (the queued phone's retry)."""
+    if not key or actor is None:
+        return None
+    found = CheckIn.objects.filter(checked_by=actor, idempotency_key=key).select_related("record").first()
+    if found is None:
+        return None
+    return CheckInResult(found, found.record, found.hazards.order_by("pk").first(), created=False)
 
 
 def check_in(*, actor: Any, plan: PatrolPlan, risk_point: RiskPoint, lon: float, lat: float,
              accuracy_m: float | None = None, answers: list[dict[str, Any]] | None = None, note: str = "",
              photos: Sequence[Any] = (), hazard: dict[str, Any] | None = None,
-             at: datetime.datetime | None = None) -> CheckInResult:
+             at: datetime.datetime | None = None, idempotency_key: str = "") -> CheckInResult:
     """Check in at a stop of the plan; refused with the distance when outside the tolerance.
 
     `hazard` ({title, severity, description}) reports a hazard found at the point (source: patrol).
+    The same (actor, `idempotency_key`) again answers the first check-in (created False) and writes
+    nothing: a phone's queue resends until it hears back, as it does a hazard report.
     """
     ensure_in(actor, "hazards.patrol", plan.jurisdiction.path)
+    key = (idempotency_key or "").strip()[:64]
+    resent = _resent(actor, key)
+    if resent is not None:
+        return resent
     at = at or timezone.now()
     if not plan.is_active:
         raise ValidationError({"plan": _("This patrol plan is no longer active.")})
@@ -159,8 +176,7 @@ def check_in(*, actor: Any, plan: PatrolPlan, risk_point: RiskPoint, lon: float,
         raise ValidationError({"lon": _(
             "You are %(distance)s m from %(point)s; check in within %(tolerance)s m of it.") % {
             "distance": round(distance), "point": risk_point.name, "tolerance": plan.tolerance_m}})
-    questions = checklist(risk_point.category)
-    cleaned_answers = _answers(answers or [], questions)
+    cleaned_answers = _answers(answers or [], risk_point.category)
     images = check_photos(list(photos))
     with transaction.atomic():
         record = _record_for(plan, actor, at)
@@ -168,8 +184,12 @@ def check_in(*, actor: Any, plan: PatrolPlan, risk_point: RiskPoint, lon: float,
             with transaction.atomic():
                 item = CheckIn.objects.create(record=record, risk_point=risk_point, jurisdiction=plan.jurisdiction,
                                               at=at, lon=lon, lat=lat, accuracy_m=accuracy_m,
-                                              distance_m=round(distance, 1), answers=cleaned_answers, note=note[:500])
+                                              distance_m=round(distance, 1), answers=cleaned_answers, note=note[:500],
+                                              checked_by=actor, idempotency_key=key)
         except IntegrityError as exc:
+            resent = _resent(actor, key)  # the same key arrived twice at once: the other request's stands
+            if resent is not None:
+                return resent
             raise ValidationError({"risk_point": _("You have already checked in at this point for this patrol.")}) \
                 from exc
         store(images, owner=item, actor=actor)
@@ -187,15 +207,28 @@ def check_in(*, actor: Any, plan: PatrolPlan, risk_point: RiskPoint, lon: float,
     return CheckInResult(item, record, found)
 
 
-def _answers(answers: list[dict[str, Any]], questions: list[str]) -> list[dict[str, Any]]:
-    """The checklist as answered: every question once, ok unless answered otherwise."""
-    given = {str(a.get("item", "")): a for a in answers if isinstance(a, dict)}
-    unknown = set(given) - set(questions)
+def _answers(answers: list[dict[str, Any]], category: str) -> list[dict[str, Any]]:
+    """The checklist as answered, by item key: every item once, ok unless answered otherwise.
+
+    An answer names its item by `key` (checklists.py); an older phone's `item`, the question's text in
+    any of the site's languages, is read as the same key."""
+    given: dict[str, dict[str, Any]] = {}
+    unknown = []
+    for answer in answers:
+        if not isinstance(answer, dict):
+            continue
+        named = str(answer.get("key") or answer.get("item") or "")
+        key = checklists.key_for(category, named)
+        if key is None:
+            unknown.append(named)
+        else:
+            given[key] = answer
     if unknown:
         raise ValidationError({"answers": _("Not on this point's checklist: %(items)s.") % {
             "items": "、".join(sorted(unknown))}})
-    return [{"item": q, "ok": bool(given.get(q, {}).get("ok", True)), "note": str(given.get(q, {}).get("note", ""))[:200]}
-            for q in questions]
+    return [{"key": item.key, "ok": bool(given.get(item.key, {}).get("ok", True)),
+             "note": str(given.get(item.key, {}).get("note", ""))[:200]}
+            for item in checklists.checklist(category)]
 
 
 def _record_for(plan: PatrolPlan, actor: Any, at: datetime.datetime) -> PatrolRecord:

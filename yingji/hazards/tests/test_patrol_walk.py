@@ -35,12 +35,12 @@ def test_a_grid_worker_checks_in_point_by_point(cast, plan):
     assert not CheckIn.objects.exists()
 
     done = client.post(f"/hazards/grid/patrol/{plan.pk}/", {
-        "point": "RP-A-1", "lon": "114.01003", "lat": "22.51002", "accuracy": "12", "problem": ["0"],
+        "point": "RP-A-1", "lon": "114.01003", "lat": "22.51002", "accuracy": "12", "problem": ["stairwells_clear"],
         "hazard": "楼道堆放纸箱", "photos": [jpeg()]}, follow=True)
     assert "已在A1老旧小区打卡" in done.content.decode()
     check_in = CheckIn.objects.get()
     assert check_in.accuracy_m == 12 and check_in.photos.count() == 1
-    assert [a["ok"] for a in check_in.answers][:2] == [False, True]
+    assert [(a["key"], a["ok"]) for a in check_in.answers][:2] == [("stairwells_clear", False), ("wiring_safe", True)]
     found = Hazard.objects.get()
     assert (found.title, found.source, found.risk_point.code) == ("楼道堆放纸箱", HazardSource.PATROL, "RP-A-1")
     again = client.post(f"/hazards/grid/patrol/{plan.pk}/", {"point": "RP-A-1", "lon": "114.01", "lat": "22.51"},
