@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
@@ -74,6 +75,8 @@ from yingji.hazards.services import patrol as patrol_services
 from yingji.hazards.services import risk as risk_services
 from yingji.hazards.workflows import HAZARD
 from yingji.jurisdictions.models import Jurisdiction, Level
+
+CHECK_IN_QUEUED_FOR = datetime.timedelta(days=2)  # how late a check-in queued on a phone may still arrive
 
 router = Router(tags=["hazards"])
 
@@ -327,7 +330,8 @@ def patrol_plans(request: HttpRequest, filters: Query[ListFilters]):  # type: ig
 
 
 @router.post("/patrol-plans/{plan_id}/check-ins",
-             response={200: CheckInOut, 201: CheckInOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+             response={200: CheckInOut, 201: CheckInOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             url_name="hazards_check_in")
 def check_in(request: HttpRequest, plan_id: int, payload: Form[CheckInIn],
              photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
     """Check in at a stop of the plan from the phone's position; refused with the distance outside the tolerance.
@@ -341,10 +345,15 @@ def check_in(request: HttpRequest, plan_id: int, payload: Form[CheckInIn],
         raise ValidationError({"risk_point": _("This risk point is not on the patrol plan.")})
     point = stop.risk_point
     title = payload.hazard.strip()
+    at = payload.at
+    if at is not None:  # a check-in queued on the phone counts when it was made, within reason
+        now = timezone.now()
+        if not now - CHECK_IN_QUEUED_FOR <= at <= now + datetime.timedelta(minutes=5):
+            raise ValidationError({"at": _("A check-in can be sent at most two days after it was made.")})
     result = patrol_services.check_in(actor=user, plan=plan, risk_point=point, lon=payload.lon, lat=payload.lat,
                                       accuracy_m=payload.accuracy_m, answers=payload.answers, note=payload.note,
                                       photos=photos or [], hazard={"title": title} if title else None,
-                                      idempotency_key=payload.idempotency_key)
+                                      idempotency_key=payload.idempotency_key, at=at)
     return Status(201 if result.created else 200, {
         "id": result.check_in.pk, "risk_point": point.code, "at": result.check_in.at,
         "distance_m": result.check_in.distance_m, "patrol_done": result.record.is_done,

@@ -558,4 +558,7 @@ def patrol_walk(request: HttpRequest, pk: int) -> HttpResponse:
         "stops": [{"point": p, "done": p.pk in done, "questions": checklist(p.category)}
                   for p in stops],
         "texts": {"locating": _("Finding your position…"),
-                  "no_position": _("No position: move to open sky or allow location.")}})
+                  "no_position": _("No position: move to open sky or allow location."),
+                  "queued": _("Saved on the phone; it will be sent when the network is back."),
+                  "plan": plan.pk, "api": reverse("api:hazards_check_in", args=[plan.pk]),
+                  "sw": reverse("hazards:grid_sw"), "scope": reverse("hazards:grid")}})

@@ -90,3 +90,25 @@ def test_a_patrol_walked_on_the_phone_with_its_position(cast, page_for, screensh
     screenshot(phone, "hazards-patrol-refused-phone")
     [check_in] = CheckIn.objects.filter(record__plan=plan)
     assert check_in.risk_point == here and check_in.accuracy_m == 8 and not check_in.answers[0]["ok"]
+
+    # Offline at the second point: the check-in waits on the phone (the hazard reports' outbox), then goes
+    # once when the network is back; a second flush (as the service worker's sync would) makes no duplicate.
+    phone.context.set_geolocation({"longitude": 114.03001, "latitude": 22.51502, "accuracy": 9})
+    phone.context.set_offline(True)
+    second = phone.get_by_test_id("check-in-RP-A-2")
+    second.locator("input[name=hazard]").fill("充电线私拉乱接")
+    second.locator("button[type=submit]").click()
+    phone.wait_for_function("document.body.dataset.outbox === '1'")
+    assert "已保存在手机上" in second.inner_text()
+    fits(phone)
+    screenshot(phone, "hazards-patrol-queued-phone")
+    assert CheckIn.objects.filter(record__plan=plan).count() == 1
+    phone.context.set_offline(False)
+    phone.evaluate("window.YingjiOutbox.flush()")
+    phone.wait_for_selector("[data-testid=stop-RP-A-2] >> text=已打卡")
+    assert phone.get_by_test_id("progress").inner_text() == "2/2"
+    phone.evaluate("window.YingjiOutbox.flush()")
+    queued = CheckIn.objects.get(record__plan=plan, risk_point=there)
+    assert queued.idempotency_key and queued.checked_by == cast.grid_worker_a and queued.accuracy_m == 9
+    assert CheckIn.objects.filter(record__plan=plan).count() == 2
+    assert queued.hazards.get().title == "充电线私拉乱接"

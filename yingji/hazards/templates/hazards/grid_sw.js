@@ -1,6 +1,7 @@
 {% load static %}/* Service worker of the grid worker's page (scope /hazards/grid/): the page shell offline, and the
- * outbox of queued hazard reports (IndexedDB "yingji-hazards"), sent again by background sync. Each
- * report carries its idempotency key, so a report sent twice (page and worker) is made once. */
+ * outbox (outbox.js, IndexedDB "yingji-hazards") of queued hazard reports and patrol check-ins, sent
+ * again by background sync. Each item carries its idempotency key, so one sent twice (page and worker)
+ * is made once. */
 "use strict";
 var CACHE = "yingji-grid-{{ version }}";
 var SHELL = [
@@ -9,7 +10,9 @@ var SHELL = [
   "{% static 'yingji/map.js' %}",
   "{% static 'yingji/icon.svg' %}",
   "{% static 'hazards/hazards.css' %}",
+  "{% static 'hazards/outbox.js' %}",
   "{% static 'hazards/grid.js' %}",
+  "{% static 'hazards/patrol.js' %}",
   "{% static 'vendor/leaflet/leaflet.css' %}",
   "{% static 'vendor/leaflet/leaflet.js' %}",
   "{% static 'vendor/htmx/htmx.min.js' %}"
@@ -67,8 +70,8 @@ function sendAll() {
         var body = new FormData();
         Object.keys(item.fields).forEach(function (k) { body.append(k, item.fields[k]); });
         body.append("idempotency_key", item.key);
-        if (item.photo) { body.append("photos", item.photo, "photo.jpg"); }
-        return fetch(API, {method: "POST", body: body, credentials: "same-origin", headers: {"X-CSRFToken": item.csrf}})
+        (item.photos || (item.photo ? [item.photo] : [])).forEach(function (p, i) { body.append("photos", p, "photo" + i + ".jpg"); });
+        return fetch(item.api || API, {method: "POST", body: body, credentials: "same-origin", headers: {"X-CSRFToken": item.csrf}})
           .then(function (response) {
             if (response.status < 500 && response.status !== 408 && response.status !== 429) {
               state.db.transaction("outbox", "readwrite").objectStore("outbox").delete(item.key);
