@@ -28,6 +28,7 @@ from yingji.accounts.models import Membership, User
 from yingji.accounts.roles import Role
 from yingji.core.demo import DemoContext, demo_step
 from yingji.core.validators import ID_CHECK, ID_WEIGHTS
+from yingji.resources.gazetteer import rebuild
 from yingji.resources.models import (
     Equipment,
     EquipmentKind,
@@ -455,3 +456,9 @@ def _link_responders(context: DemoContext, teams: list[Team], members: list[_Per
         u, t, _m = new_users[0]
         context.accounts.append((str(Role.RESPONDER.label), u.username, t.jurisdiction.name))
     return linked
+
+
+@demo_step(95, "gazetteer")
+def build_gazetteer(context: DemoContext) -> None:
+    """The gazetteer's table from the demo's roads and ledgers (after every step that adds places)."""
+    rebuild()

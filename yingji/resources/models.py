@@ -410,3 +410,42 @@ class Facility(LedgerModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GazetteerEntry(models.Model):
+    """A named place a typed address can find (issue 11): a road, a crossing or a named place of the
+    road network in use, or a ledger place (station, facility, warehouse, risk point, jurisdiction).
+
+    Built by ``yingji.resources.gazetteer`` from its sources and rebuilt per source when that source
+    changes (see that module); never edited by hand. Not a ledger: place names are landmarks anyone
+    may type, and what an entry points at is a point, not a record.
+    """
+
+    source = models.CharField(_("place source"), max_length=32, db_index=True)
+    kind = models.CharField(_("place kind"), max_length=20)
+    ref = models.BigIntegerField(_("ledger record"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    #: A road's name without its kind (深南大道 → 深南); a crossing's two road names joined by "|".
+    stem = models.CharField(_("name stem"), max_length=200, blank=True)
+    #: Pinyin initials of the name (景华社区 → jhsq), and of the stem for a road.
+    initials = models.CharField(_("pinyin initials"), max_length=80, db_index=True, blank=True)
+    stem_initials = models.CharField(_("pinyin initials of the stem"), max_length=80, blank=True)
+    pinyin = models.CharField(_("pinyin"), max_length=400, blank=True)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+
+    class Meta:
+        verbose_name = _("gazetteer entry")
+        verbose_name_plural = _("gazetteer")
+
+
+class GazetteerStamp(models.Model):
+    """What each gazetteer source looked like when its entries were built (count and last change of
+    the ledger rows, or the road network's signature): a lookup rebuilds a source whose stamp moved."""
+
+    source = models.CharField(_("place source"), max_length=32, unique=True)
+    stamp = models.CharField(_("source stamp"), max_length=200)
+    built_at = models.DateTimeField(_("gazetteer built at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("gazetteer stamp")

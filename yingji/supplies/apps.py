@@ -19,6 +19,10 @@ class SuppliesConfig(AppConfig):
 
     def ready(self) -> None:
         from yingji.jurisdictions.services import register_street_count
+        from yingji.resources.gazetteer import register_source
         from yingji.supplies.models import Warehouse
 
         register_street_count("warehouses", _("Warehouses"), Warehouse)
+        register_source("warehouse", Warehouse, lambda: (
+            (pk, name, lon, lat, "warehouse") for pk, name, lon, lat in
+            Warehouse.objects.exclude(lon=None).values_list("pk", "name", "lon", "lat")))

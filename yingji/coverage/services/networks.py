@@ -19,6 +19,7 @@ from shapely.geometry import shape
 from yingji.core import travel
 from yingji.coverage.models import NetworkSource, RoadNetwork
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.resources import gazetteer
 from yingji.routing import Network
 from yingji.routing.osm import NoRoadsError, read_osm
 from yingji.routing.pbf import PbfError
@@ -83,7 +84,10 @@ def import_osm(pbf: str | os.PathLike[str], *, out: str | None = None, profile: 
         raise ValidationError({"file": _("The extract could not be read: %(why)s") % {"why": exc}}) from exc
     check_usable(network)
     save_network(network, target)
-    return record_network(network, target, actor=actor, source_file=str(pbf), seconds=time.perf_counter() - start)
+    record = record_network(network, target, actor=actor, source_file=str(pbf), seconds=time.perf_counter() - start)
+    if Path(target).resolve() == Path(travel.configured_path()).resolve():
+        gazetteer.rebuild()  # the roads, crossings and named places of the new network, ready for the next call
+    return record
 
 
 def check_usable(network: Network) -> None:
