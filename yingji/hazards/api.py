@@ -23,6 +23,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from yingji.accounts.models import User
 from yingji.core.api import (
     ErrorOut,
     ImportResultOut,
@@ -60,7 +61,9 @@ from yingji.hazards.schemas import (
     InspectorOut,
     MissedPatrolOut,
     NoteIn,
+    PatrolPlanIn,
     PatrolPlanOut,
+    PatrolPlanPatch,
     RecheckIn,
     RiskPointIn,
     RiskPointOut,
@@ -325,8 +328,72 @@ def my_tasks(request: HttpRequest) -> dict[str, Any]:
 @router.get("/patrol-plans", response=list[PatrolPlanOut])
 @paginate(Pagination)
 def patrol_plans(request: HttpRequest, filters: Query[ListFilters]):  # type: ignore[no-untyped-def]
-    queryset = PatrolPlan.objects.visible_to(request_user(request)).select_related("jurisdiction")
+    queryset = PatrolPlan.objects.visible_to(request_user(request)).select_related("jurisdiction", "worker")
     return apply_list_filters(queryset, filters).prefetch_related("stops__risk_point").order_by("jurisdiction__path", "name")
+
+
+def _plan(request: HttpRequest, plan_id: int) -> PatrolPlan:
+    return get_object_or_404(PatrolPlan.objects.visible_to(request_user(request))
+                             .select_related("jurisdiction", "worker").prefetch_related("stops__risk_point"),
+                             pk=plan_id)
+
+
+def _plan_fields(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """The API's names to the service's (patrol.create_plan / update_plan, as the web form calls them)."""
+    user = request_user(request)
+    if "grid" in data:
+        data["jurisdiction"] = _jurisdiction(request, data.pop("grid"))
+    if "route" in data:
+        data["points"] = patrol_services.route_points(user, data.pop("route"))
+    if "worker" in data:
+        username = data.pop("worker")
+        data["worker"] = None
+        if username:
+            data["worker"] = User.objects.filter(username=username, is_active=True).first()
+            if data["worker"] is None:  # the same refusal as someone of another community: nothing leaks
+                raise ValidationError({"worker": _("The grid worker must hold a role in the grid's community.")})
+    return data
+
+
+_PLAN_NAMES = {"jurisdiction": "grid", "points": "route"}  # the service's field names as the API calls them
+
+
+def _plan_errors(exc: ValidationError) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({_PLAN_NAMES.get(name, name): errors for name, errors in exc.error_dict.items()})
+
+
+@router.post("/patrol-plans", response={201: PatrolPlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def create_patrol_plan(request: HttpRequest, payload: PatrolPlanIn) -> Any:
+    """A grid's patrol plan through risk points of its community, in walking order."""
+    data = _plan_fields(request, payload.dict())
+    try:
+        plan = patrol_services.create_plan(actor=request_user(request), **data)
+    except ValidationError as exc:
+        raise _plan_errors(exc) from exc
+    return Status(201, _plan(request, plan.pk))
+
+
+@router.get("/patrol-plans/{plan_id}", response={200: PatrolPlanOut, 404: ErrorOut})
+def patrol_plan(request: HttpRequest, plan_id: int) -> PatrolPlan:
+    return _plan(request, plan_id)
+
+
+@router.patch("/patrol-plans/{plan_id}", response={200: PatrolPlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def change_patrol_plan(request: HttpRequest, plan_id: int, payload: PatrolPlanPatch) -> PatrolPlan:
+    """Change the fields given; `route` replaces the whole route."""
+    plan = _plan(request, plan_id)
+    data = payload.dict(exclude_unset=True)
+    nulls = [name for name, value in data.items() if value is None and name != "worker"]
+    if nulls:
+        raise ValidationError({name: _("This field cannot be empty.") for name in nulls})
+    data = _plan_fields(request, data)
+    try:
+        patrol_services.update_plan(plan, actor=request_user(request), **data)
+    except ValidationError as exc:
+        raise _plan_errors(exc) from exc
+    return _plan(request, plan_id)
 
 
 @router.post("/patrol-plans/{plan_id}/check-ins",

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from yingji.accounts.models import Membership, User
 from yingji.core.masking import may_see_personal_data
 from yingji.hazards.models import HazardSeverity, Inspector, PatrolPlan, RiskCategory, RiskPoint
+from yingji.hazards.services import patrol as patrol_services
 from yingji.jurisdictions.models import Jurisdiction, Level
 
 
@@ -163,16 +165,10 @@ class PatrolPlanForm(ScopedForm):
                 "risk_point__code", flat=True))
 
     def clean_route(self) -> list[RiskPoint]:
-        codes: list[str] = self.cleaned_data["route"]
-        if not codes:
-            raise forms.ValidationError(_("Choose at least one risk point."))
-        found = {p.code: p for p in RiskPoint.objects.visible_to(self.user).filter(code__in=codes)
-                 .select_related("jurisdiction")}
-        unknown = [c for c in codes if c not in found]
-        if unknown:
-            raise forms.ValidationError(_("No risk point with these codes in your area: %(codes)s.") % {
-                "codes": "、".join(unknown)})
-        return [found[c] for c in codes]
+        try:
+            return patrol_services.route_points(self.user, self.cleaned_data["route"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["route"]) from exc
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -14,7 +14,7 @@ from pydantic import field_validator
 
 from yingji.core.api import request_user
 from yingji.core.masking import phone_for
-from yingji.hazards.models import HazardSeverity, HazardSource, RiskCategory, RiskGrade
+from yingji.hazards.models import HazardSeverity, HazardSource, PatrolFrequency, RiskCategory, RiskGrade
 
 
 def _viewer(context: Any) -> Any:
@@ -201,14 +201,47 @@ class CheckInOut(Schema):
     hazard: str | None = Field(None, description="Reference of the hazard reported at the point, if any.")
 
 
+class PatrolPlanIn(Schema):
+    """A grid's patrol plan, as the web form makes it (services/patrol.py create_plan)."""
+
+    name: str = Field(..., min_length=1, max_length=120)
+    grid: str = Field(..., max_length=20, description="Code of the grid.")
+    route: list[str] = Field(..., min_length=1, max_length=200,
+                             description="Codes of the risk points in walking order (in the grid's community).")
+    worker: str | None = Field(None, max_length=150, description="Username of the grid worker who walks it.")
+    frequency: PatrolFrequency = PatrolFrequency.DAILY
+    tolerance_m: int = Field(100, ge=5, le=5000, description="A check-in farther than this is refused.")
+    starts_on: datetime.date | None = Field(None, description="Default: today.")
+    is_active: bool = True
+
+
+class PatrolPlanPatch(Schema):
+    """Change a plan: only the fields given (`worker` null: nobody named; `route`: the whole new route)."""
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    grid: str | None = Field(None, max_length=20)
+    route: list[str] | None = Field(None, min_length=1, max_length=200)
+    worker: str | None = Field(None, max_length=150)
+    frequency: PatrolFrequency | None = None
+    tolerance_m: int | None = Field(None, ge=5, le=5000)
+    starts_on: datetime.date | None = None
+    is_active: bool | None = None
+
+
 class PatrolPlanOut(Schema):
     id: int
     name: str
     grid: str = Field(..., alias="jurisdiction.code")
     frequency: str
     tolerance_m: int
+    starts_on: datetime.date
     is_active: bool
+    worker: str | None = Field(None, description="Username of the grid worker who walks it.")
     stops: list[str]
+
+    @staticmethod
+    def resolve_worker(obj: Any) -> str | None:
+        return obj.worker.username if obj.worker_id else None
 
     @staticmethod
     def resolve_stops(obj: Any) -> list[str]:

@@ -52,6 +52,21 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 # ---------------------------------------------------------------- plans
+def route_points(user: Any, codes: Sequence[str]) -> list[RiskPoint]:
+    """The risk points of a route given as codes in walking order (the web form's and the API's), as the
+    user sees them; unknown or out-of-sight codes refuse the route, named."""
+    codes = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    if not codes:
+        raise ValidationError({"route": _("Choose at least one risk point.")})
+    found = {p.code: p for p in RiskPoint.objects.visible_to(user).filter(code__in=codes)
+             .select_related("jurisdiction")}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ValidationError({"route": _("No risk point with these codes in your area: %(codes)s.") % {
+            "codes": "、".join(unknown)}})
+    return [found[c] for c in codes]
+
+
 @transaction.atomic
 def create_plan(*, actor: Any, jurisdiction: Jurisdiction, name: str, points: Sequence[RiskPoint],
                 starts_on: datetime.date | None = None, **fields: Any) -> PatrolPlan:
