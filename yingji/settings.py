@@ -58,6 +58,7 @@ YINGJI_APPS = [
     "yingji.warnings",
     "yingji.duty",
     "yingji.plans",
+    "yingji.assessments",
     "yingji.dashboard",
 ]
 

@@ -1,0 +1,156 @@
+"""The indicators measured on the ledgers that exist today, registered in `yingji.core.indicators`.
+
+Each answers `Measured(achieved, required, records)` for one jurisdiction's subtree and one period,
+reusing the owning app's own rule (the 1-3-5 clock of incidents, duty's lateness of a report, the
+"1+3+1" target rows of coverage, the one phone/ID validator) — never a second definition of it.
+
+Drills, training days and coverage, quiz participation: the `drills` and `training` apps register
+theirs in their own `indicators.py` (discovered the same way); see docs/assessments.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any
+
+from django.db.models import F, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yingji.core.indicators import Measured, Window, indicator
+from yingji.coverage.services.targets import ONE_THREE_ONE, TargetRow
+from yingji.duty.models import IncidentReport
+from yingji.duty.services.upward import is_late
+from yingji.hazards.models import Hazard
+from yingji.hazards.models.hazard import HazardStatus
+from yingji.incidents.models import Incident
+from yingji.incidents.services.clock import measure_fields
+from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.plans.models import Plan, PlanStatus
+from yingji.resources.models import Station
+from yingji.supplies.models import Warehouse
+from yingji.warnings.models import WarningRecipient
+
+
+def _judged_at(window: Window) -> datetime.datetime:
+    """A period still running is judged now; a past one at its end."""
+    return min(timezone.now(), window.end_at)
+
+
+def station_targets(area: Jurisdiction, params: dict[str, Any]) -> dict[str, int]:
+    """Stations needed by type: `targets` {type: count} ("1+3+1" by default), and for
+    `half_of_communities` types, one in at least half of the area's communities ("两过半")."""
+    need = {str(k): int(v) for k, v in (params.get("targets") or ONE_THREE_ONE).items()}
+    half = params.get("half_of_communities") or []
+    if half:
+        communities = Jurisdiction.objects.filter(level=Level.COMMUNITY, path__startswith=area.path).count()
+        for kind in half:
+            need[str(kind)] = max(need.get(str(kind), 0), math.ceil(communities / 2))
+    return need
+
+
+@indicator("resources.stations_by_type", _("Stations built by type against targets"),
+           record_url=lambda s: reverse("resources:station_detail", args=[s.pk]))
+def stations_by_type(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """In-service stations registered by the end of the period, counted by type against the targets
+    (coverage's TargetRow says what is missing); `extra` counts the stations beyond the targets."""
+    need = station_targets(area, params)
+    stations = Station.objects.in_subtree(area.path).filter(is_active=True, kind__in=list(need),
+                                                            created_at__lt=window.end_at)
+    have: dict[str, int] = {}
+    for kind in stations.values_list("kind", flat=True):
+        have[kind] = have.get(kind, 0) + 1
+    row = TargetRow(area, have, need)
+    required = sum(need.values())
+    extra = sum(max(0, have.get(kind, 0) - n) for kind, n in need.items())
+    return Measured(achieved=required - row.missing_total, required=required, records=stations.order_by("code"),
+                    extra=extra, details={"have": have, "need": need, "missing": row.missing})
+
+
+@indicator("hazards.closed_on_time", _("Hazards closed on time"),
+           record_url=lambda h: reverse("hazards:detail", args=[h.pk]))
+def hazards_closed_on_time(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """Hazards whose rectification deadline fell in the period: closed by the deadline, out of all."""
+    due = (Hazard.objects.in_subtree(area.path).filter(deadline__gte=window.start_at, deadline__lt=window.end_at)
+           .exclude(status=HazardStatus.DISMISSED))
+    on_time = due.filter(status=HazardStatus.CLOSED, closed_at__lte=F("deadline")).count()
+    return Measured(achieved=on_time, required=due.count(), records=due.order_by("deadline"))
+
+
+@indicator("incidents.one_three_five", _("1-3-5 compliance"),
+           record_url=lambda i: reverse("incidents:detail", args=[i.pk]))
+def one_three_five(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """Incidents received in the period whose every 1-3-5 target was met (incidents' clock decides
+    what met means; a target never reached is not met). Merged duplicates are not counted."""
+    keys = set(params.get("measures") or ("dispatch", "arrival", "handling"))
+    incidents = (Incident.objects.in_subtree(area.path)
+                 .filter(received_at__gte=window.start_at, received_at__lt=window.end_at, merged_into=None)
+                 .only("pk", "received_at", "dispatched_at", "arrived_at", "handled_at"))
+    met = total = 0
+    for incident in incidents:
+        total += 1
+        met += all(m.met for m in measure_fields(incident) if m.key in keys)
+    return Measured(achieved=met, required=total, records=incidents.order_by("received_at"))
+
+
+@indicator("warnings.acknowledged", _("Warnings acknowledged"),
+           record_url=lambda r: reverse("warnings:progress", args=[r.warning_id]))
+def warnings_acknowledged(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """People of the area a warning released in the period went to: those who acknowledged it."""
+    rows = WarningRecipient.objects.filter(
+        Q(jurisdiction__path__startswith=area.path),
+        warning__released_at__gte=window.start_at, warning__released_at__lt=window.end_at)
+    acknowledged = rows.exclude(acknowledged_at=None).count()
+    return Measured(achieved=acknowledged, required=rows.count(), records=rows.select_related("warning")
+                    .order_by("warning_id", "pk"))
+
+
+@indicator("duty.reports_on_time", _("Duty reports on time"),
+           record_url=lambda r: reverse("duty:incident_report", args=[r.pk]))
+def duty_reports_on_time(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """Incident reports up the chain (首报、续报、终报) due in the period: submitted by their deadline
+    (duty's own is_late rule)."""
+    reports = IncidentReport.objects.in_subtree(area.path).filter(due_at__gte=window.start_at,
+                                                                  due_at__lt=window.end_at)
+    judged = _judged_at(window)
+    rows = list(reports.only("pk", "due_at", "submitted_at"))
+    on_time = sum(not is_late(r, judged) for r in rows)
+    return Measured(achieved=on_time, required=len(rows), records=reports.order_by("due_at"))
+
+
+@indicator("plans.current", _("Plans current"),
+           record_url=lambda p: reverse("plans:detail", args=[p.pk]))
+def plans_current(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """Plans of the area that are approved and not past their review date at the end of the period,
+    out of all its plans (at least `min_plans`, 1 by default: an area without a plan scores nothing)."""
+    plans = Plan.objects.in_subtree(area.path).filter(created_at__lt=window.end_at)
+    current = plans.filter(status=PlanStatus.APPROVED).filter(Q(review_due=None) | Q(review_due__gte=window.end))
+    required = max(plans.count(), int(params.get("min_plans", 1)))
+    return Measured(achieved=current.count(), required=required, records=plans.order_by("title"))
+
+
+@indicator("supplies.stock_counted", _("Stock counted"),
+           record_url=lambda w: reverse("supplies:warehouse", args=[w.code]))
+def stock_counted(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """In-service warehouses of the area counted (盘点) within `days` (90 by default) before the end
+    of the period, out of all of them."""
+    days = int(params.get("days", 90))
+    since = window.end_at - datetime.timedelta(days=days)
+    warehouses = (Warehouse.objects.in_subtree(area.path).filter(is_active=True, created_at__lt=window.end_at)
+                  .annotate(last_count=Max("counts__counted_at", filter=Q(counts__counted_at__lt=window.end_at))))
+    counted = sum(1 for w in warehouses if w.last_count is not None and w.last_count >= since)
+    return Measured(achieved=counted, required=warehouses.count(), records=warehouses.order_by("code"))
+
+
+@indicator("quality.ledgers", _("Ledger completeness and quality (三基)"))
+def ledger_quality(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """Rows of the checked ledgers without a problem (a required field empty, a phone or an ID number
+    the one validator refuses, stock not counted), out of all rows: the ledger quality report's figures."""
+    from yingji.assessments.quality import quality_report
+
+    report = quality_report(area, stock_days=int(params.get("stock_days", 90)), now=window.end_at)
+    return Measured(achieved=report.total_rows - report.problem_rows, required=report.total_rows,
+                    details={"problems": [p.as_dict() for p in report.problems[:200]]})
+
