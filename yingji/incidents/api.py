@@ -163,7 +163,7 @@ def incident_types(request: HttpRequest) -> list[dict[str, Any]]:
 def places(request: HttpRequest, q: str) -> list[dict[str, Any]]:
     """Gazetteer: stations and jurisdictions whose names match (address → point)."""
     return [{"label": p.label, "lon": p.lon, "lat": p.lat, "kind": p.kind, "approximate": p.approximate}
-            for p in gazetteer(q)]
+            for p in gazetteer(q, user=request_user(request))]
 
 
 # --------------------------------------------------------------------- public

@@ -209,7 +209,8 @@ def rebuild() -> int:
 @dataclass
 class _Index:
     key: tuple[tuple[str, str], ...]
-    entries: list[tuple[str, str, str, str, str, str, float, float]]  # name, kind, stem, ini, stem ini, py, lon, lat
+    # name, kind, stem, ini, stem ini, py, lon, lat, source, ref
+    entries: list[tuple[str, str, str, str, str, str, float, float, str, int | None]]
     names: list[str]
     by_name: dict[str, list[int]]
     crossings: dict[str, int]
@@ -231,7 +232,7 @@ def _load() -> _Index:
         return current
     with _index_lock:
         rows = list(GazetteerEntry.objects.order_by("pk").values_list(
-            "name", "kind", "stem", "initials", "stem_initials", "pinyin", "lon", "lat"))
+            "name", "kind", "stem", "initials", "stem_initials", "pinyin", "lon", "lat", "source", "ref"))
         by_name: dict[str, list[int]] = {}
         crossings: dict[str, int] = {}
         roads: dict[str, int] = {}
@@ -266,7 +267,7 @@ _LATIN = re.compile(r"^[a-z]+$")
 
 
 def _place(index: _Index, i: int, approximate: bool = False) -> Place:
-    name, kind, _stem, _ini, _sini, _py, lon, lat = index.entries[i]
+    name, kind, _stem, _ini, _sini, _py, lon, lat, _source, _ref = index.entries[i]
     return Place(name, float(lon), float(lat), kind, approximate)
 
 
@@ -312,11 +313,11 @@ def _road_places(text: str, index: _Index, near: tuple[float, float] | None) -> 
     return [Place(name, lon, lat, "road", approximate=not exact or bool(re.search(r"\d", rest)))]
 
 
-def _pinyin_places(text: str, index: _Index) -> list[Place]:
+def _pinyin_places(text: str, index: _Index, visible: Callable[[list[int]], list[int]]) -> list[Place]:
     """Places whose pinyin initials or full pinyin are the text (a road also by its stem's initials and
     any road kind's: "snl" finds 深南路, or 深南大道 flagged approximate when no 深南路 exists)."""
     exact, by_stem, prefix = [], [], []
-    for i, (_name, kind, _stem, ini, sini, py, _lon, _lat) in enumerate(index.entries):
+    for i, (_name, kind, _stem, ini, sini, py, _lon, _lat, _source, _ref) in enumerate(index.entries):
         if kind == "crossing":
             continue
         if text in (ini, py):
@@ -325,9 +326,9 @@ def _pinyin_places(text: str, index: _Index) -> list[Place]:
             by_stem.append(i)
         elif len(text) >= 3 and (ini.startswith(text) or py.startswith(text)):
             prefix.append(i)
-    places = [_place(index, i) for i in exact]
-    places += [_place(index, i, approximate=True) for i in by_stem]
-    places += [_place(index, i) for i in sorted(prefix, key=lambda i: len(index.entries[i][0]))]
+    places = [_place(index, i) for i in visible(exact)]
+    places += [_place(index, i, approximate=True) for i in visible(by_stem)]
+    places += [_place(index, i) for i in visible(sorted(prefix, key=lambda i: len(index.entries[i][0])))]
     return places
 
 
@@ -358,31 +359,62 @@ def _kind_rank(kind: str) -> int:
     return 5 if kind in _LEVEL_RANK else 0
 
 
-def gazetteer(text: str, limit: int = 8) -> list[Place]:
-    """Places whose name matches `text`, the best first (see the module docstring)."""
+#: `gazetteer(text, user=SYSTEM)`: a lookup whose list no person reads — placing a report's address
+#: wherever it lies (incident intake). A list shown to a person passes the person.
+SYSTEM = object()
+
+
+def _visible_to(user: Any, index: _Index) -> Callable[[list[int]], list[int]]:
+    """A filter of entries (in order) down to those `user` may see: the roads' entries are everyone's,
+    a ledger's place is listed only when its row is visible to the user (the scope rule)."""
+    def visible(candidates: list[int]) -> list[int]:
+        if user is SYSTEM:
+            return candidates
+        refs: dict[str, set[int]] = {}
+        for i in candidates:
+            source, ref = index.entries[i][8], index.entries[i][9]
+            if source in SOURCES and ref is not None:
+                refs.setdefault(source, set()).add(ref)
+        seen = {(source, pk) for source, pks in refs.items()
+                for pk in SOURCES[source].model.objects.visible_to(user).filter(pk__in=pks)  # type: ignore[attr-defined]
+                .values_list("pk", flat=True)}
+        return [i for i in candidates
+                if index.entries[i][8] not in SOURCES or (index.entries[i][8], index.entries[i][9]) in seen]
+    return visible
+
+
+def gazetteer(text: str, *, user: Any, limit: int = 8) -> list[Place]:
+    """Places whose name matches `text`, the best first (see the module docstring).
+
+    A ledger's places (stations, facilities, jurisdictions, warehouses, risk points) are those
+    `user` may see — another community's stations are not listed to community staff; the roads'
+    are everyone's. `user=SYSTEM` searches all.
+    """
     original = re.sub(r"\s+", "", text or "")
     if not original:
         return []
     index = _load()
+    visible = _visible_to(user, index)
     lowered = original.lower()
     if _LATIN.match(lowered):
-        return _pinyin_places(lowered, index)[:limit] if len(lowered) >= 2 else []
+        return _pinyin_places(lowered, index, visible)[:limit] if len(lowered) >= 2 else []
     text = _without_prefixes(original)
     if not text:
         return []
     ledger = [i for i, e in enumerate(index.entries) if e[1] not in ("road", "crossing")]
-    places: list[tuple[int, int, Place]] = []
+    ranked: list[tuple[int, int, int]] = []
     for i in index.by_name.get(text, []):
         if index.entries[i][1] not in ("road", "crossing"):
-            places.append((0, _kind_rank(index.entries[i][1]), _place(index, i)))
+            ranked.append((0, _kind_rank(index.entries[i][1]), i))
     if len(text) >= 2:
         for i in ledger:
             name, kind = index.entries[i][0], index.entries[i][1]
             if text in name and name != text:
-                places.append((1 if kind not in _LEVEL_RANK else 2, _kind_rank(kind), _place(index, i)))
+                ranked.append((1 if kind not in _LEVEL_RANK else 2, _kind_rank(kind), i))
+    ranked.sort(key=lambda rp: (rp[0], rp[1]))
+    places = [_place(index, i) for i in visible([i for _r, _k, i in ranked])]
     if places:
-        places.sort(key=lambda rp: (rp[0], rp[1]))
-        return [p for _r, _k, p in places[:limit]]
+        return places[:limit]
     if len(text) <= 2:
         return []
     roads = _road_places(text, index, near=_jurisdiction_in(original))
@@ -391,20 +423,22 @@ def gazetteer(text: str, limit: int = 8) -> list[Place]:
     # The address is longer than any name: names it contains, the longest (most specific) first.
     found = [i for i in ledger if index.entries[i][0] and index.entries[i][0] in text]
     found.sort(key=lambda i: (-len(index.entries[i][0]), -_LEVEL_RANK.get(index.entries[i][1], 5)))
+    found = visible(found)
     if found:
         return [_place(index, i) for i in found[:limit]]
-    return _fuzzy(text, index, limit)
+    return _fuzzy(text, index, limit, visible)
 
 
-def _fuzzy(text: str, index: _Index, limit: int) -> list[Place]:
+def _fuzzy(text: str, index: _Index, limit: int, visible: Callable[[list[int]], list[int]]) -> list[Place]:
     """The nearest spellings (a typo, a character heard wrong), flagged approximate."""
     if len(text) < 3:
         return []
-    hits = process.extract(text, index.names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit)
+    hits = process.extract(text, index.names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 4)
     seen: set[str] = set()
     places = []
-    for name, _score, i in hits:
+    for i in visible([i for _name, _score, i in hits]):
+        name = index.entries[i][0]
         if name not in seen and index.entries[i][1] != "crossing":
             seen.add(name)
             places.append(_place(index, i, approximate=True))
-    return places
+    return places[:limit]

@@ -88,7 +88,7 @@ def resolve_point(user: Any, *, lon: float | None, lat: float | None, near: str 
     if found is not None and not near:
         return found.lon, found.lat
     if place and not near:
-        places = gazetteer(place, limit=1)
+        places = gazetteer(place, user=user, limit=1)
         if not places:
             raise ValidationError({"place": _("No place called %(name)s is known.") % {"name": place}})
         return places[0].lon, places[0].lat

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,10 +169,13 @@ def dispatch_teams(incident: Incident, team_ids: list[int], *, actor: Any, escal
         teams = list(Team.objects.select_for_update().select_related("jurisdiction").filter(pk__in=team_ids)
                      .order_by("pk"))
         if len(teams) != len(team_ids):
-            raise ValidationError({"teams": _("Unknown team.")})
+            raise Http404  # an unknown team, answered like one out of the actor's sight (below)
         if actor is not None:
             for team in teams:
                 if not path_allowed(actor, "incidents.dispatch", team.jurisdiction.path):
+                    # Out of sight is "does not exist" (the scope rule): naming it would confirm it.
+                    if not Team.objects.visible_to(actor).filter(pk=team.pk).exists():
+                        raise Http404
                     raise PermissionDenied(_("You may not call out %(team)s.") % {"team": team.name})
         busy = [t.name for t in teams if t.status != TeamStatus.AVAILABLE]
         if busy:

@@ -41,7 +41,7 @@ from yingji.incidents.services.timeline import event
 from yingji.incidents.signals import opened
 from yingji.incidents.workflows import INCIDENT
 from yingji.jurisdictions import locate
-from yingji.resources.gazetteer import gazetteer
+from yingji.resources.gazetteer import SYSTEM, gazetteer
 
 # Likely duplicates: the same type, this close, this many minutes apart.
 DUPLICATE_RADIUS_M = 300.0
@@ -71,7 +71,7 @@ def resolve_location(lon: float | None, lat: float | None, address: str) -> tupl
         return float(lon), float(lat), address
     if lon is not None or lat is not None:
         raise ValidationError({"lat": _("Give both longitude and latitude, or neither.")})
-    places = gazetteer(address, limit=1)
+    places = gazetteer(address, user=SYSTEM, limit=1)
     if not places:
         raise ValidationError({"address": _("No known place matches this address; pick the point on the map.")})
     return places[0].lon, places[0].lat, address or places[0].label
