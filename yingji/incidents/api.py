@@ -6,8 +6,10 @@ pushed twice answers the first incident with 200 instead of 201.
 """
 
 import datetime
+import math
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -273,15 +275,33 @@ def create_incidents(request: HttpRequest, payload: IncidentBatchIn) -> Any:
 
 
 @router.get("/geojson", response=dict)
-def incidents_geojson(request: HttpRequest, include_closed: bool = False) -> dict[str, Any]:
-    """Open incidents (or all of the last day) as points for the console map."""
+def incidents_geojson(request: HttpRequest, include_closed: bool = False, bbox: str | None = None) -> dict[str, Any]:
+    """Open incidents (or all of the last day) as points for the console map, the newest 2,000.
+
+    `bbox=min_lon,min_lat,max_lon,max_lat` (the map's view): only the incidents inside it.
+    `truncated` says more incidents matched than were sent (zoom in to see them)."""
     user = request_user(request)
     queryset = respond.incidents_visible_to(user)
     if include_closed:
         queryset = queryset.filter(received_at__gte=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1))
     else:
         queryset = queryset.filter(status__in=OPEN_STATUSES)
-    return geojson_incidents(queryset.order_by("-received_at")[:2000])
+    if bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = parse_bbox(bbox)
+        queryset = queryset.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+    return geojson_incidents(queryset)
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """`min_lon,min_lat,max_lon,max_lat` in degrees, or a ValidationError naming `bbox`."""
+    try:
+        box = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        box = ()
+    if (len(box) != 4 or not all(math.isfinite(x) for x in box) or not -180 <= box[0] <= box[2] <= 180
+            or not -90 <= box[1] <= box[3] <= 90):
+        raise DjangoValidationError({"bbox": _("Give the map's box as min_lon,min_lat,max_lon,max_lat in degrees.")})
+    return box  # type: ignore[return-value]
 
 
 @router.get("/teams/geojson", response=dict)

@@ -37,6 +37,7 @@ class IncidentTable(TableSpec):
     def __init__(self, user: Any) -> None:
         super().__init__(user)
         self.columns = [
+            Column("number", _("incident number"), width=14),
             Column("reference", _("reference"), width=14),
             Column("received_at", _("received at"), width=20),
             Column("type", _("type"), get=lambda i: i.type_label, width=18),

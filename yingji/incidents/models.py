@@ -11,9 +11,12 @@ statistics.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -67,6 +70,57 @@ def new_reference() -> str:
     return secrets.token_urlsafe(9)
 
 
+class IncidentNumberCounter(models.Model):
+    """The last incident number given out in a year (Beijing time): 2026-000123 is the 123rd of 2026."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("incident number counter")
+        verbose_name_plural = _("incident number counters")
+
+
+def format_number(year: int, n: int) -> str:
+    return f"{year}-{n:06d}"
+
+
+def take_numbers(year: int, count: int) -> range:
+    """`count` consecutive numbers of `year`, never given out before (a failed intake leaves a gap).
+
+    The counter row is locked only for this short transaction when called outside one; inside an
+    intake's transaction it is held until that commits, so two intakes cannot take the same numbers."""
+    with transaction.atomic():
+        if not IncidentNumberCounter.objects.filter(year=year).update(last=models.F("last") + count):
+            try:
+                with transaction.atomic():
+                    IncidentNumberCounter.objects.create(year=year, last=count)
+            except IntegrityError:  # another intake created the year's row first
+                IncidentNumberCounter.objects.filter(year=year).update(last=models.F("last") + count)
+        last = IncidentNumberCounter.objects.filter(year=year).values_list("last", flat=True).get()
+    return range(last - count + 1, last + 1)
+
+
+def assign_numbers(incidents: Iterable[Incident]) -> None:
+    """Give each incident without a number the next of its year (by its time of receipt, Beijing time)."""
+    by_year: dict[int, list[Incident]] = {}
+    for incident in incidents:
+        if not incident.number:
+            year = timezone.localtime(incident.received_at or timezone.now()).year
+            by_year.setdefault(year, []).append(incident)
+    for year, rows in sorted(by_year.items()):
+        rows.sort(key=lambda i: i.received_at or timezone.now())
+        for incident, n in zip(rows, take_numbers(year, len(rows)), strict=True):
+            incident.number = format_number(year, n)
+
+
+class IncidentQuerySet(ScopedQuerySet):
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        assign_numbers(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Incident(CompiledInsert, LedgerModel):
     """An emergency or a service call reported to the platform: a fire, an
     elevator entrapment, a flooded underpass — whatever someone asked help for."""
@@ -74,6 +128,8 @@ class Incident(CompiledInsert, LedgerModel):
     jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("jurisdiction"),
                                      on_delete=models.PROTECT, related_name="incidents")
     reference = models.CharField(_("reference"), max_length=16, default=new_reference, editable=False)
+    # What people read aloud and write down: the year and its sequence (2026-000123), given at intake.
+    number = models.CharField(_("incident number"), max_length=16, blank=True, editable=False)
     type_code = models.CharField(_("type"), max_length=8, choices=catalogue.flat_choices())
     severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices, default=Severity.IV)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
@@ -108,6 +164,8 @@ class Incident(CompiledInsert, LedgerModel):
     materials_used = models.JSONField(_("materials used"), default=list, blank=True)
     evaluation = models.TextField(_("evaluation notes"), blank=True)
 
+    objects = IncidentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
@@ -118,6 +176,7 @@ class Incident(CompiledInsert, LedgerModel):
         # (no pattern-ops twins of type, status and reference, no type index beside type_time).
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="incident_unique_reference"),
+            models.UniqueConstraint(fields=["number"], condition=~models.Q(number=""), name="incident_unique_number"),
             models.UniqueConstraint(fields=["external_source", "idempotency_key"],
                                     condition=~models.Q(idempotency_key=""), name="incident_unique_idempotency_key"),
             models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
@@ -134,7 +193,12 @@ class Incident(CompiledInsert, LedgerModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type_label} · {self.address or self.jurisdiction}"
+        return f"{self.number} {self.type_label} · {self.address or self.jurisdiction}".strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.number:
+            assign_numbers([self])
+        super().save(*args, **kwargs)
 
     @property
     def type(self) -> catalogue.IncidentType:

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from yingji.core.masking import phone_for
-from yingji.incidents.models import Dispatch, Incident
+from yingji.incidents import catalogue
+from yingji.incidents.models import Dispatch, Incident, Status
 from yingji.incidents.services import clock
 from yingji.incidents.workflows import INCIDENT
 from yingji.resources.models import Team
@@ -18,7 +19,7 @@ SEVERITY_COLOURS = {"iv": "blue", "iii": "yellow", "ii": "orange", "i": "red"}
 def incident_dict(incident: Incident, user: Any) -> dict[str, Any]:
     path = incident.jurisdiction.path
     return {
-        "id": incident.pk, "reference": incident.reference, "type_code": incident.type_code,
+        "id": incident.pk, "number": incident.number, "reference": incident.reference, "type_code": incident.type_code,
         "type_label": incident.type_label, "category": incident.type.category,
         "severity": incident.severity, "severity_label": str(incident.get_severity_display()),
         "status": incident.status, "status_label": str(incident.get_status_display()),
@@ -50,7 +51,7 @@ def dispatch_dict(d: Dispatch, with_incident: bool = False) -> dict[str, Any]:
     }
     if with_incident:
         i = d.incident
-        out["incident_detail"] = {"type_label": i.type_label, "address": i.address, "lon": i.lon, "lat": i.lat,
+        out["incident_detail"] = {"number": i.number, "type_label": i.type_label, "address": i.address, "lon": i.lon, "lat": i.lat,
                                   "description": i.description, "severity": i.severity,
                                   "received_at": i.received_at.isoformat(), "status": i.status}
     return out
@@ -68,15 +69,21 @@ def incident_detail(incident: Incident, user: Any) -> dict[str, Any]:
     return out
 
 
-def geojson_incidents(incidents: QuerySet[Incident] | list[Incident]) -> dict[str, Any]:
+def geojson_incidents(incidents: QuerySet[Incident], limit: int = 2000) -> dict[str, Any]:
+    """Points for the console map: the newest `limit` of `incidents`, read as plain rows (no model per
+    incident: with 30,000 open incidents the map's box still holds thousands)."""
+    fields = ("pk", "number", "type_code", "status", "severity", "address", "lon", "lat", "received_at")
+    statuses = dict(Status.choices)
     features = []
-    for i in incidents:
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
-                         "properties": {"id": i.pk, "type_label": i.type_label, "status": i.status,
-                                        "status_label": str(i.get_status_display()), "severity": i.severity,
-                                        "colour": SEVERITY_COLOURS.get(i.severity, "blue"), "address": i.address,
-                                        "received_at": i.received_at.isoformat(), "category": i.type.category}})
-    return {"type": "FeatureCollection", "features": features}
+    rows = list(incidents.order_by("-received_at").values_list(*fields)[: limit + 1])
+    for pk, number, type_code, status, severity, address, lon, lat, received_at in rows[:limit]:
+        kind = catalogue.get(type_code)
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                         "properties": {"id": pk, "number": number, "type_label": str(kind.label), "status": status,
+                                        "status_label": str(statuses.get(status, status)), "severity": severity,
+                                        "colour": SEVERITY_COLOURS.get(severity, "blue"), "address": address,
+                                        "received_at": received_at.isoformat(), "category": kind.category}})
+    return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}
 
 
 def geojson_teams(user: Any, limit: int = 5000) -> dict[str, Any]:

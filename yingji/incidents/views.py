@@ -71,7 +71,8 @@ def _filtered(request: HttpRequest, queryset: QuerySet[Incident]) -> tuple[Query
     if type_code in catalogue.BY_CODE:
         queryset = queryset.filter(type_code=type_code)
     if text:
-        queryset = queryset.filter(address__icontains=text) | queryset.filter(reference=text)
+        queryset = (queryset.filter(address__icontains=text) | queryset.filter(reference=text)
+                    | queryset.filter(number=text))
     return queryset, {"status": status, "type_code": type_code, "q": text}
 
 

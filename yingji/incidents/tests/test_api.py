@@ -128,3 +128,22 @@ def test_webhook_targets_are_scoped_at_their_new_address(cast, settings):
     assert outsider.delete(f"{BASE}webhooks/{created.json()['id']}", follow=True).status_code == 404
     assert api_client(cast.officer_a).get(BASE + "webhooks", follow=True).json()[0]["name"] == "值班群"
     assert api_client(cast.responder_a).get(BASE + "notifications/mine")["Location"] == "/api/v1/messaging/inbox"
+
+
+def test_the_console_geojson_sends_only_the_open_incidents_inside_the_maps_box(cast):
+    inside = fire_in_a(cast)
+    elsewhere = fire_in_a(cast)
+    Incident.objects.filter(pk=elsewhere.pk).update(lon=inside.lon + 0.5)
+    client = api_client(cast.commander, "en")
+    box = f"{inside.lon - 0.01},{inside.lat - 0.01},{inside.lon + 0.01},{inside.lat + 0.01}"
+    answer = client.get(BASE + "geojson", {"bbox": box}).json()
+    assert [f["properties"]["id"] for f in answer["features"]] == [inside.pk] and answer["truncated"] is False
+    assert answer["features"][0]["properties"]["type_label"] and answer["features"][0]["properties"]["status_label"]
+    assert {f["properties"]["id"] for f in client.get(BASE + "geojson").json()["features"]} == {inside.pk, elsewhere.pk}
+    Incident.objects.filter(pk=inside.pk).update(status="closed")
+    assert client.get(BASE + "geojson", {"bbox": box}).json()["features"] == []
+    for bad in ("1,2,3", "a,b,c,d", "10,10,5,5", "0,0,200,10", "nan,0,1,1"):
+        response = client.get(BASE + "geojson", {"bbox": bad})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "bbox", bad
+    # Another community's officer gets nothing inside the same box.
+    assert api_client(cast.officer_c).get(BASE + "geojson", {"bbox": "-180,-90,180,90"}).json()["features"] == []

@@ -32,8 +32,17 @@
     return box;
   }
 
+  // Once the map has its view, only the incidents inside it are asked for (the server sends the
+  // newest 2,000 of the box; moving the map asks again).
+  function incidentsUrl() {
+    if (!fitted) { return cfg.incidents; }
+    var b = map.getBounds();
+    var clamp = function (x, lo, hi) { return Math.min(hi, Math.max(lo, x)).toFixed(5); };
+    return cfg.incidents + "?bbox=" + [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+      clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].join(",");
+  }
   function loadIncidents() {
-    return Yingji.loadGeoJSON(map, cfg.incidents, {
+    return Yingji.loadGeoJSON(map, incidentsUrl(), {
       pointToLayer: function (f, latlng) {
         return L.circleMarker(latlng, {radius: 11, color: "#fff", weight: 2, fillColor: STATUS_COLOUR[f.properties.status] || "#555", fillOpacity: 0.9});
       },
@@ -194,7 +203,13 @@
   /* Community boundaries under everything, for orientation. */
   Yingji.loadGeoJSON(map, cfg.boundaries, {style: {color: "#78909c", weight: 1, fillOpacity: 0.03},
     onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name, {sticky: true}); }})
-    .then(function (layer) { layer.bringToBack(); if (!fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds()); } })
+    .then(function (layer) { layer.bringToBack(); if (!fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds()); fitted = true; } })
     .catch(function () { /* the map works without them */ });
+  var moved = null;
+  map.on("moveend", function () {
+    if (!fitted) { return; }
+    clearTimeout(moved);
+    moved = setTimeout(loadIncidents, 250);
+  });
   loadIncidents(); loadTeams(); connect();
 })();
