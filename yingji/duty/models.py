@@ -171,7 +171,7 @@ class Handover(LedgerModel):
 
 
 class EntryKind(models.TextChoices):
-    CALL = "call", _("Call")  # 来电
+    CALL = "call", pgettext_lazy("duty log", "Call")  # 来电
     INSTRUCTION = "instruction", _("Instruction")  # 上级指示、领导批示
     VISIT = "visit", _("Visit or check")  # 来访、检查
     EVENT = "event", _("Event")  # 突发情况、重要事件

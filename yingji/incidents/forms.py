@@ -36,7 +36,7 @@ class MultiFileField(forms.FileField):
 class IntakeForm(forms.Form):
     type_code = forms.ChoiceField(label=_("Type"), choices=type_choices)
     severity = forms.ChoiceField(label=pgettext_lazy("incident", "Severity"), choices=Severity.choices, initial=Severity.IV)
-    channel = forms.ChoiceField(label=_("Channel"), choices=OFFICER_CHANNELS, initial=Channel.PHONE)
+    channel = forms.ChoiceField(label=pgettext_lazy("incident", "Channel"), choices=OFFICER_CHANNELS, initial=Channel.PHONE)
     address = forms.CharField(label=_("Address or place"), max_length=200, required=False,
                               help_text=_("A community, station or landmark name is found on the map; "
                                           "or click the map to pick the point."))

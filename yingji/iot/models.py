@@ -123,7 +123,7 @@ class DeviceMessage(models.Model):
     message_id = models.CharField(_("message id"), max_length=64, blank=True)
     transport = models.CharField(_("received via"), max_length=4, choices=Transport.choices)
     topic = models.CharField(_("topic"), max_length=200, blank=True)
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    received_at = models.DateTimeField(pgettext_lazy("device message", "received at"), db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices, blank=True)
     alarm_type = models.CharField(_("alarm type"), max_length=20, blank=True)
@@ -131,7 +131,7 @@ class DeviceMessage(models.Model):
     accepted = models.BooleanField(_("accepted"))
     error_field = models.CharField(_("field at fault"), max_length=40, blank=True)
     error = models.CharField(_("reason refused"), max_length=300, blank=True)
-    raw = models.TextField(_("payload"), blank=True)
+    raw = models.TextField(pgettext_lazy("device message", "payload"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "jurisdiction__path"

@@ -84,7 +84,7 @@ class EarlyWarning(LedgerModel):
     # CAP <alert>
     identifier = models.CharField(_("identifier"), max_length=200)
     sender = models.CharField(_("sender"), max_length=200)
-    sent = models.DateTimeField(_("sent"), null=True, blank=True,
+    sent = models.DateTimeField(pgettext_lazy("CAP", "sent"), null=True, blank=True,
                                 help_text=_("Set when the warning is released (imported: as received)."))
     cap_status = models.CharField(_("CAP status"), max_length=10, choices=CapStatus.choices,
                                   default=CapStatus.ACTUAL)
@@ -216,7 +216,7 @@ class WarningInfo(models.Model):
     description = models.TextField(pgettext_lazy("CAP", "description"), blank=True)
     instruction = models.TextField(_("instruction"), blank=True)
     web = models.CharField(_("web page"), max_length=500, blank=True)
-    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    contact = models.CharField(pgettext_lazy("CAP", "contact"), max_length=200, blank=True)
     parameters = models.JSONField(_("parameters"), default=list, blank=True)
     resources = models.JSONField(_("resources"), default=list, blank=True)
 
