@@ -388,13 +388,12 @@ def operations(request: HttpRequest) -> HttpResponse:
     # The page shows the first rows of each list with the true totals; the whole lists are the
     # Excel export (a district's 3,000 reserve gaps made a 48,000 px page, issue 13).
     expiring_lots = reports.expiring_lots(lots, days)
-    maintenance = reports.overdue_maintenance(lots)
-    gaps = reports.below_minimum(warehouses)
+    maintenance, maintenance_total = reports.overdue_maintenance_page(lots, OPERATIONS_ROWS)
+    gaps, gaps_total, gap_warehouses = reports.below_minimum_page(warehouses, OPERATIONS_ROWS)
     context.update({"expiring": list(expiring_lots[:OPERATIONS_ROWS]), "expiring_total": expiring_lots.count(),
-                    "maintenance": maintenance[:OPERATIONS_ROWS], "maintenance_total": len(maintenance),
+                    "maintenance": maintenance, "maintenance_total": maintenance_total,
                     "today": timezone.localdate(), "next": request.get_full_path(), "rows": OPERATIONS_ROWS,
-                    "gaps": gaps[:OPERATIONS_ROWS], "gaps_total": len(gaps),
-                    "gap_warehouses": len({g.warehouse.pk for g in gaps})})
+                    "gaps": gaps, "gaps_total": gaps_total, "gap_warehouses": gap_warehouses})
     return render(request, "supplies/operations.html", context)
 
 

@@ -33,17 +33,27 @@ class MaintenanceDue:
 
 def overdue_maintenance(lots: QuerySet[StockLot], today: datetime.date | None = None) -> list[MaintenanceDue]:
     """Lots of materials with a maintenance interval whose last service (or receipt) is older than it."""
+    return overdue_maintenance_page(lots, None, today)[0]
+
+
+def overdue_maintenance_page(lots: QuerySet[StockLot], first: int | None,
+                             today: datetime.date | None = None) -> tuple[list[MaintenanceDue], int]:
+    """The `first` lots most overdue for maintenance (all when None) and how many are overdue.
+
+    Which lots are due is worked out on plain rows (a district holds thousands of lots with a
+    maintenance interval); only the lots shown are read as models, with their warehouse and material."""
     today = today or timezone.localdate()
-    rows = []
-    candidates = (lots.filter(quantity__gt=0, material__maintenance_days__isnull=False)
-                  .select_related("warehouse__jurisdiction", "material"))
-    for lot in candidates.iterator(chunk_size=2000):
-        last = lot.last_maintained_on or lot.received_on
-        due = last + datetime.timedelta(days=lot.material.maintenance_days or 0)
-        if due <= today:
-            rows.append(MaintenanceDue(lot, due, (today - due).days))
-    rows.sort(key=lambda r: (-r.days_overdue, r.lot.warehouse.code))
-    return rows
+    due: list[tuple[int, str, int, datetime.date]] = []
+    rows = (lots.filter(quantity__gt=0, material__maintenance_days__isnull=False)
+            .values_list("pk", "last_maintained_on", "received_on", "material__maintenance_days", "warehouse__code"))
+    for pk, maintained, received, interval, code in rows.iterator(chunk_size=5000):
+        on = (maintained or received) + datetime.timedelta(days=interval or 0)
+        if on <= today:
+            due.append(((today - on).days, code, pk, on))
+    due.sort(key=lambda row: (-row[0], row[1]))
+    shown = due if first is None else due[:first]
+    loaded = StockLot.objects.select_related("warehouse__jurisdiction", "material").in_bulk([row[2] for row in shown])
+    return [MaintenanceDue(loaded[pk], on, days) for days, _code, pk, on in shown], len(due)
 
 
 @dataclass(frozen=True)
@@ -60,21 +70,32 @@ class ReserveGap:
 
 def below_minimum(warehouses: QuerySet[Warehouse]) -> list[ReserveGap]:
     """Every (warehouse, material) whose stock is under the catalogue's minimum for the warehouse's level."""
-    materials = [m for m in Material.objects.filter(is_active=True).exclude(min_reserve={}) if m.min_reserve]
-    if not materials:
-        return []
-    listed = list(warehouses.filter(is_active=True).select_related("jurisdiction"))
-    held = {(w, m): q for w, m, q in StockBalance.objects.filter(warehouse__in=[w.pk for w in listed])
+    return below_minimum_page(warehouses, None)[0]
+
+
+def below_minimum_page(warehouses: QuerySet[Warehouse], first: int | None) -> tuple[list[ReserveGap], int, int]:
+    """The first `first` reserve gaps (all when None) by warehouse and material code, how many gaps
+    there are and in how many warehouses. Worked out on plain rows (a district's hundreds of
+    warehouses times the catalogue); only the gaps shown are read as models."""
+    minimums = [(pk, code, reserve) for pk, code, reserve in Material.objects.filter(is_active=True)
+                .exclude(min_reserve={}).order_by("code").values_list("pk", "code", "min_reserve") if reserve]
+    if not minimums:
+        return [], 0, 0
+    listed = list(warehouses.filter(is_active=True).order_by("code").values_list("pk", "level"))
+    held = {(w, m): q for w, m, q in StockBalance.objects.filter(warehouse__in=[pk for pk, _level in listed])
             .values_list("warehouse_id", "material_id", "quantity")}
-    gaps = []
-    for warehouse in listed:
-        for material in materials:
-            minimum = material.minimum_for(warehouse.level)
-            quantity = held.get((warehouse.pk, material.pk), 0)
+    gaps: list[tuple[int, int, int, int]] = []
+    for warehouse, level in listed:
+        for material, _code, reserve in minimums:
+            minimum = int(reserve.get(level, 0) or 0)
+            quantity = held.get((warehouse, material), 0)
             if minimum and quantity < minimum:
-                gaps.append(ReserveGap(warehouse, material, quantity, minimum))
-    gaps.sort(key=lambda g: (g.warehouse.code, g.material.code))
-    return gaps
+                gaps.append((warehouse, material, quantity, minimum))
+    shown = gaps if first is None else gaps[:first]
+    houses = Warehouse.objects.select_related("jurisdiction").in_bulk({row[0] for row in shown})
+    materials = Material.objects.in_bulk({row[1] for row in shown})
+    return ([ReserveGap(houses[w], materials[m], quantity, minimum) for w, m, quantity, minimum in shown],
+            len(gaps), len({row[0] for row in gaps}))
 
 
 def workbook(expiring: list[StockLot], maintenance: list[MaintenanceDue], gaps: list[ReserveGap],
