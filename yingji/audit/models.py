@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.prepared import CompiledInsert
 from yingji.core.scope import ScopedQuerySet
@@ -13,7 +14,7 @@ from yingji.core.scope import ScopedQuerySet
 
 class Action(models.TextChoices):
     CREATE = "create", _("Created")
-    UPDATE = "update", _("Updated")
+    UPDATE = "update", pgettext_lazy("audit action", "Updated")
     DELETE = "delete", _("Deleted")
 
 

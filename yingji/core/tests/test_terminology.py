@@ -60,7 +60,7 @@ ALLOWED_LATIN = {
     "yingji", "import-roads", "worker", "serve", "make", "demo", "from", "YYYY-MM", "YYYY-MM-DD", "true", "false",
     "http", "HTTP", "UTF-", "JPEG", "WebP", "HEIC", "English", "Webhook", "HMAC-SHA", "Push", "VAPID", "base",
     "Authorization", "Bearer", "DOCTYPE", "alert", "Atom", "OASIS", "docs", "warnings", "import", "command", "task",
-    "Unix", "MQTT",
+    "Unix", "MQTT", "Word", "docx",
 }
 
 
