@@ -58,6 +58,8 @@ YINGJI_APPS = [
     "yingji.warnings",
     "yingji.duty",
     "yingji.plans",
+    "yingji.training",
+    "yingji.publicity",
     "yingji.assessments",
     "yingji.dashboard",
 ]

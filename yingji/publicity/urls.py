@@ -1,0 +1,10 @@
+from django.urls import path
+
+from yingji.publicity import views
+
+app_name = "publicity"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export/", views.export, name="export"),
+    path("<int:pk>/", views.detail, name="detail"),
+]

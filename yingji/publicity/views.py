@@ -1,0 +1,66 @@
+"""Pages of publicity: events with counts per street and community, an event with its photos, the export."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yingji.core.files import xlsx_response
+from yingji.core.scope import has_perm_somewhere
+from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.publicity import services
+from yingji.publicity.imports import EventTable
+from yingji.publicity.models import Campaign, PointCategory, PublicityEvent, PublicityPoint, Venue
+from yingji.training.areas import area_for
+
+PERM = "publicity.view_publicityevent"
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Events of the year (filter by venue and campaign), counts per street and community, the points."""
+    area = area_for(request.user, request.GET.get("jurisdiction", "").strip() or None, PERM)
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = timezone.localdate().year
+    year = year if 2000 <= year <= 2100 else timezone.localdate().year
+    events = (PublicityEvent.objects.visible_to(request.user).filter(jurisdiction__path__startswith=area.path,
+                                                                     held_on__year=year)
+              .select_related("jurisdiction"))
+    venue, campaign = request.GET.get("venue", ""), request.GET.get("campaign", "")
+    if venue in Venue.values:
+        events = events.filter(venue=venue)
+    if campaign in Campaign.values:
+        events = events.filter(campaign=campaign)
+    counts = services.publicity_counts(area, datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    for row in counts:
+        row["venue_cells"] = [row["venues"][v] for v in Venue.values]
+        row["campaign_cells"] = [row["campaigns"][c] for c in Campaign.values]
+        row["point_total"] = sum(row["points"].values())
+    return render(request, "publicity/index.html", {
+        "area": area, "year": year, "years": range(year - 3, year + 2), "venue": venue, "campaign": campaign,
+        "areas": Jurisdiction.objects.visible_to(request.user).filter(
+            level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY]).order_by("path"),
+        "venues": Venue.choices, "campaigns": Campaign.choices, "counts": counts,
+        "page": Paginator(events.order_by("-held_on", "id"), 50).get_page(request.GET.get("page")),
+        "points": PublicityPoint.objects.visible_to(request.user).filter(jurisdiction__path__startswith=area.path)
+        .select_related("jurisdiction")[:200], "categories": PointCategory.choices,
+        "may_export": has_perm_somewhere(request.user, "publicity.export_publicityevent")})
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(PublicityEvent.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    return render(request, "publicity/detail.html", {"event": event, "photos": event.photos.all()})
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(EventTable(request.user).to_xlsx(), _("publicity events"))

@@ -1,0 +1,411 @@
+"""Every write of training, and the indicators other apps read.
+
+Writes (one transaction each, scope checked through core.scope, audit rows from
+LedgerModel's signals): rules, courses, sessions, attendance. A passed
+attendance of a course that grants a certificate issues or renews the member's
+certificate through resources.services (the one place certificates change).
+
+Indicators (read by pages, the API, exports and the assessments app):
+
+    training_days(member, year) -> MemberYear        days per organiser level against the rules
+    training_days_table(members, year) -> list[MemberYear]
+    coverage(jurisdiction, year) -> Coverage         rescue members trained within the rule's cycle
+    must_know_gaps(jurisdiction, year, today) -> list[TeamMonths]   teams without a monthly 应知应会 session
+
+Days are counted on calendar dates: a session of D days from S puts one day on
+each of S, S+1, … (the last one the fraction left), and an attendance of d days
+takes the first d of them, so a session over New Year counts in both years.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yingji.core.scope import ensure, ensure_in
+from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.resources import services as resources_services
+from yingji.resources.models import CertificateKind, Member, MemberCertificate, Team, TeamKind, TeamRole
+from yingji.training.models import (
+    Attendance,
+    Course,
+    CoverageRule,
+    OrganiserLevel,
+    SessionKind,
+    Topic,
+    TrainingRule,
+    TrainingSession,
+)
+
+ORGANISER_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+MAX_SESSION_DAYS = Decimal(30)
+# Who gives a team's monthly 应知应会 session: its backbone (骨干), every role but the plain member.
+BACKBONE_ROLES = (TeamRole.CAPTAIN, TeamRole.VICE_CAPTAIN, TeamRole.COMMUNICATOR, TeamRole.SAFETY_OFFICER)
+# Without a CoverageRule above them, station and community rescue teams are covered yearly.
+DEFAULT_COVERAGE = (1, [TeamKind.STATION_TEAM.value, TeamKind.COMMUNITY_RESCUE.value])
+# Teams that hold the monthly 应知应会 session.
+MUST_KNOW_TEAM_KINDS = (TeamKind.STATION_TEAM, TeamKind.COMMUNITY_RESCUE)
+
+
+def _decimal(value: Any, field_name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        errors[field_name] = [_("Enter a number.")]
+        return None
+    if not number.is_finite():
+        errors[field_name] = [_("Enter a number.")]
+        return None
+    return number.quantize(Decimal("0.1"))
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+# ---------------------------------------------------------------- rules
+def set_training_rule(*, actor: Any, jurisdiction: Jurisdiction, organiser_level: str, min_days: Any) -> TrainingRule:
+    """The days a year each member of `jurisdiction`'s subtree must attend of training run at that level."""
+    ensure_in(actor, "training.add_trainingrule", jurisdiction.path)
+    errors: dict[str, list[str]] = {}
+    if organiser_level not in OrganiserLevel.values:
+        errors["organiser_level"] = [_("Choose district-run, street-run or community-run.")]
+    days = _decimal(min_days, "min_days", errors)
+    if days is not None and not Decimal(0) <= days <= Decimal(365):
+        errors["min_days"] = [_("Enter between 0 and 365 days.")]
+    _raise(errors)
+    with transaction.atomic():
+        rule, created = TrainingRule.objects.get_or_create(jurisdiction=jurisdiction, organiser_level=organiser_level,
+                                                           defaults={"min_days": days})
+        if not created and rule.min_days != days:
+            rule.min_days = days  # type: ignore[assignment]
+            rule.save()
+    return rule
+
+
+def set_coverage_rule(*, actor: Any, jurisdiction: Jurisdiction, cycle_years: int,
+                      team_kinds: Iterable[str] | None = None) -> CoverageRule:
+    """Every member of these team types in the subtree is trained once every `cycle_years` years."""
+    ensure_in(actor, "training.add_coveragerule", jurisdiction.path)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(cycle_years, int) or not 1 <= cycle_years <= 5:
+        errors["cycle_years"] = [_("The cycle is one to five years.")]
+    kinds = list(dict.fromkeys(team_kinds or DEFAULT_COVERAGE[1]))
+    unknown = [k for k in kinds if k not in TeamKind.values]
+    if unknown:
+        errors["team_kinds"] = [_("Unknown team types: %(kinds)s.") % {"kinds": ", ".join(map(str, unknown))}]
+    _raise(errors)
+    with transaction.atomic():
+        rule, created = CoverageRule.objects.get_or_create(jurisdiction=jurisdiction, defaults={
+            "cycle_years": cycle_years, "team_kinds": kinds})
+        if not created and (rule.cycle_years, rule.team_kinds) != (cycle_years, kinds):
+            rule.cycle_years, rule.team_kinds = cycle_years, kinds
+            rule.save()
+    return rule
+
+
+# ---------------------------------------------------------------- courses, sessions, attendance
+def create_course(*, actor: Any, jurisdiction: Jurisdiction, title: str, topic: str = Topic.GENERAL,
+                  hours: Any = 0, certificate_kind: str = "", certificate_years: int | None = None) -> Course:
+    """A course organised by `jurisdiction` (the district, a street or a community)."""
+    ensure_in(actor, "training.add_course", jurisdiction.path)
+    errors: dict[str, list[str]] = {}
+    if jurisdiction.level not in ORGANISER_LEVELS:
+        errors["jurisdiction"] = [_("Courses are organised by the district, a street or a community.")]
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = [_("Give the course a title.")]
+    if topic not in Topic.values:
+        errors["topic"] = [_("Choose a topic from the list.")]
+    number = _decimal(hours, "hours", errors)
+    if number is not None and not Decimal(0) <= number <= Decimal(1000):
+        errors["hours"] = [_("Enter between 0 and 1000 hours.")]
+    if certificate_kind and certificate_kind not in CertificateKind.values:
+        errors["certificate_kind"] = [_("Choose a certificate from the list.")]
+    if certificate_kind and not certificate_years:
+        errors["certificate_years"] = [_("Say for how many years the certificate is valid.")]
+    _raise(errors)
+    return Course.objects.create(jurisdiction=jurisdiction, title=title, topic=topic, hours=number,
+                                 certificate_kind=certificate_kind or "",
+                                 certificate_years=certificate_years if certificate_kind else None)
+
+
+def create_session(*, actor: Any, course: Course, jurisdiction: Jurisdiction, starts_on: datetime.date,
+                   days: Any, place: str = "", trainer: str = "", kind: str = SessionKind.COURSE,
+                   team: Team | None = None, trainer_member: Member | None = None) -> TrainingSession:
+    """A session of `course` held in `jurisdiction` (inside the organiser's area).
+
+    A monthly 应知应会 session names its team (inside the jurisdiction) and the
+    backbone member of that team who gave it.
+    """
+    ensure(actor, "view", course)
+    ensure_in(actor, "training.add_trainingsession", jurisdiction.path)
+    errors: dict[str, list[str]] = {}
+    if not jurisdiction.path.startswith(course.jurisdiction.path):
+        errors["jurisdiction"] = [_("A session is held inside the area of the course's organiser.")]
+    if not isinstance(starts_on, datetime.date):
+        errors["starts_on"] = [_("Enter a date.")]
+    number = _decimal(days, "days", errors)
+    if number is not None and not Decimal(0) < number <= MAX_SESSION_DAYS:
+        errors["days"] = [_("A session lasts more than 0 and at most %(n)s days.") % {"n": MAX_SESSION_DAYS}]
+    if kind not in SessionKind.values:
+        errors["kind"] = [_("Choose a course session or a monthly must-know session.")]
+    if kind == SessionKind.MUST_KNOW:
+        if team is None:
+            errors["team"] = [_("A monthly must-know session names its team.")]
+        elif not team.jurisdiction.path.startswith(jurisdiction.path):
+            errors["team"] = [_("The team is not in this session's jurisdiction.")]
+        if trainer_member is None:
+            errors["trainer_member"] = [_("Name the backbone member who gave the session.")]
+        elif team is not None and (trainer_member.team_id != team.pk or trainer_member.team_role not in BACKBONE_ROLES):
+            errors["trainer_member"] = [_("The trainer must be a captain, vice captain, communicator or safety "
+                                          "officer of the team.")]
+    _raise(errors)
+    return TrainingSession.objects.create(
+        course=course, jurisdiction=jurisdiction, kind=kind, starts_on=starts_on, days=number,
+        place=(place or "").strip()[:200], trainer=(trainer or (trainer_member.name if trainer_member else "")
+                                                    ).strip()[:100],
+        team=team, trainer_member=trainer_member)
+
+
+def record_attendance(session: TrainingSession, *, actor: Any, member: Member, days: Any = None,
+                      passed: bool = True) -> Attendance:
+    """Record (or correct) that `member` attended `days` of the session (all of it by default).
+
+    A passed attendance of a course that grants a certificate issues or renews
+    the member's certificate, valid from the session's last day.
+    """
+    ensure(actor, "change", session)
+    errors: dict[str, list[str]] = {}
+    if not member.team.jurisdiction.path.startswith(session.course.jurisdiction.path):
+        errors["member"] = [_("%(name)s is not in the area of the course's organiser.") % {"name": member.name}]
+    if session.kind == SessionKind.MUST_KNOW and member.team_id != session.team_id:
+        errors["member"] = [_("%(name)s is not a member of the session's team.") % {"name": member.name}]
+    number = session.days if days in (None, "") else _decimal(days, "days", errors)
+    if number is not None and not Decimal(0) < number <= session.days:
+        errors["days"] = [_("Between more than 0 and the session's %(n)s days.") % {"n": session.days}]
+    _raise(errors)
+    with transaction.atomic():
+        attendance, created = Attendance.objects.get_or_create(session=session, member=member,
+                                                               defaults={"days": number, "passed": passed})
+        if not created and (attendance.days, attendance.passed) != (number, passed):
+            attendance.days, attendance.passed = number, passed  # type: ignore[assignment]
+            attendance.save()
+        course = session.course
+        if passed and course.certificate_kind and course.certificate_years:
+            _renew_certificate(member, course, session_end(session), actor=actor)
+    return attendance
+
+
+def _renew_certificate(member: Member, course: Course, on: datetime.date, *, actor: Any) -> None:
+    try:
+        expires = on.replace(year=on.year + int(course.certificate_years or 0))
+    except ValueError:  # 29 February
+        expires = on.replace(year=on.year + int(course.certificate_years or 0), day=28)
+    existing = MemberCertificate.objects.filter(member=member, kind=course.certificate_kind).first()
+    if existing is None:
+        resources_services.add_certificate(actor=actor, member=member, kind=course.certificate_kind, issued_on=on,
+                                           expires_on=expires, number="")
+    elif existing.expires_on is None or existing.expires_on < expires:
+        resources_services.update_certificate(existing, actor=actor, issued_on=on, expires_on=expires)
+
+
+def delete_attendance(attendance: Attendance, *, actor: Any) -> None:
+    ensure(actor, "delete", attendance)
+    attendance.delete()
+
+
+# ---------------------------------------------------------------- counting days
+def day_slices(starts_on: datetime.date, days: Decimal) -> list[tuple[datetime.date, Decimal]]:
+    """(date, share of a day) for a stretch of `days` days from `starts_on`: whole days, then the fraction."""
+    out = []
+    left, offset = Decimal(days), 0
+    while left > 0:
+        share = min(Decimal(1), left)
+        out.append((starts_on + datetime.timedelta(days=offset), share))
+        left -= share
+        offset += 1
+    return out
+
+
+def session_end(session: TrainingSession) -> datetime.date:
+    return day_slices(session.starts_on, session.days)[-1][0]
+
+
+def days_in_year(starts_on: datetime.date, days: Decimal, year: int) -> Decimal:
+    return sum((share for on, share in day_slices(starts_on, days) if on.year == year), Decimal(0))
+
+
+def _year_window(year: int, years: int = 1) -> tuple[datetime.date, datetime.date]:
+    """Sessions that can put a day into [1 Jan of year-years+1, 31 Dec of year]."""
+    return (datetime.date(year - years + 1, 1, 1) - datetime.timedelta(days=int(MAX_SESSION_DAYS)),
+            datetime.date(year, 12, 31))
+
+
+def _nearest_rules(path: str, rules: list[TrainingRule]) -> dict[str, Decimal]:
+    """Per organiser level, the rule of the deepest jurisdiction at or above `path`."""
+    chosen: dict[str, tuple[int, Decimal]] = {}
+    for rule in rules:
+        rule_path = rule.jurisdiction.path
+        if path.startswith(rule_path):
+            depth = len(rule_path)
+            if rule.organiser_level not in chosen or chosen[rule.organiser_level][0] < depth:
+                chosen[rule.organiser_level] = (depth, rule.min_days)
+    return {level: days for level, (_depth, days) in chosen.items()}
+
+
+@dataclass
+class MemberYear:
+    """A member's training in one calendar year, by organiser level, against the rules."""
+
+    member: Member
+    year: int
+    days: dict[str, Decimal] = field(default_factory=dict)
+    hours: Decimal = Decimal(0)
+    required: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def total_days(self) -> Decimal:
+        return sum(self.days.values(), Decimal(0))
+
+    @property
+    def short(self) -> dict[str, Decimal]:
+        """Per level, the days still missing (only levels below their rule)."""
+        return {level: need - self.days.get(level, Decimal(0)) for level, need in self.required.items()
+                if self.days.get(level, Decimal(0)) < need}
+
+    @property
+    def meets(self) -> bool:
+        return not self.short
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"member": self.member.pk, "name": self.member.name, "team": self.member.team.name, "year": self.year,
+                "days": {k: float(v) for k, v in self.days.items()}, "total_days": float(self.total_days),
+                "hours": float(self.hours), "required": {k: float(v) for k, v in self.required.items()},
+                "short": {k: float(v) for k, v in self.short.items()}, "meets": self.meets}
+
+
+def training_days_table(members: Iterable[Member], year: int) -> list[MemberYear]:
+    """Each member's days and hours in `year` per organiser level, and the days the rules require (3 queries)."""
+    members = list(members)
+    rows = {m.pk: MemberYear(member=m, year=year) for m in members}
+    if not rows:
+        return []
+    rules = list(TrainingRule.objects.select_related("jurisdiction"))
+    start, end = _year_window(year)
+    attendance = (Attendance.objects.filter(member_id__in=list(rows), session__starts_on__gte=start,
+                                            session__starts_on__lte=end)
+                  .select_related("session__course__jurisdiction"))
+    for item in attendance:
+        session = item.session
+        share = days_in_year(session.starts_on, item.days, year)
+        if not share:
+            continue
+        level = session.course.jurisdiction.level
+        row = rows[item.member_id]
+        row.days[level] = row.days.get(level, Decimal(0)) + share
+        row.hours += (session.course.hours * share / session.days).quantize(Decimal("0.1"))
+    for row in rows.values():
+        row.required = _nearest_rules(row.member.team.jurisdiction.path, rules)
+    return list(rows.values())
+
+
+def members_of(user: Any, area: Jurisdiction) -> Any:
+    """The team members under `area` that `user` sees, in the order of the tables."""
+    return (Member.objects.visible_to(user).filter(team__jurisdiction__path__startswith=area.path)
+            .select_related("team__jurisdiction").order_by("team__jurisdiction__path", "team__code", "name"))
+
+
+def training_days(member: Member, year: int) -> MemberYear:
+    """One member's training days in `year` (see training_days_table)."""
+    return training_days_table([member], year)[0]
+
+
+@dataclass
+class Coverage:
+    """How many rescue members of a jurisdiction were trained within their rule's cycle ending in `year`."""
+
+    year: int
+    members: int
+    covered: int
+    missing: list[Member]
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.covered / self.members, 1) if self.members else 100.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "members": self.members, "covered": self.covered, "percent": self.percent,
+                "missing": [{"member": m.pk, "name": m.name, "team": m.team.name} for m in self.missing]}
+
+
+def _coverage_rule(path: str, rules: list[CoverageRule]) -> tuple[int, list[str]]:
+    best: CoverageRule | None = None
+    for rule in rules:
+        if path.startswith(rule.jurisdiction.path) and (best is None or
+                                                        len(rule.jurisdiction.path) > len(best.jurisdiction.path)):
+            best = rule
+    return (best.cycle_years, list(best.team_kinds)) if best else DEFAULT_COVERAGE
+
+
+def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
+    """Members of the rule's team types under `jurisdiction` with a day of training in the cycle ending in `year`.
+
+    The cycle of a team is its nearest CoverageRule's (one year: this year; two
+    years: this year or the last), counted on the dates training took place.
+    """
+    rules = list(CoverageRule.objects.select_related("jurisdiction"))
+    teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).select_related("jurisdiction"))
+    counted: dict[int, int] = {}  # team id -> cycle years, for teams of the types their rule names
+    for team in teams:
+        cycle, kinds = _coverage_rule(team.jurisdiction.path, rules)
+        if team.kind in kinds:
+            counted[team.pk] = cycle
+    members = list(Member.objects.filter(team_id__in=list(counted)).select_related("team").order_by("team", "name"))
+    longest = max(counted.values(), default=1)
+    start, end = _year_window(year, longest)
+    trained: dict[int, set[int]] = defaultdict(set)  # member -> years with a day of training
+    for member_id, starts_on, days in (Attendance.objects.filter(member__in=members, session__starts_on__gte=start,
+                                                                 session__starts_on__lte=end)
+                                       .values_list("member_id", "session__starts_on", "days")):
+        trained[member_id].update(on.year for on, _share in day_slices(starts_on, days))
+    missing = [m for m in members
+               if not any(year - counted[m.team_id] < y <= year for y in trained.get(m.pk, ()))]
+    return Coverage(year=year, members=len(members), covered=len(members) - len(missing), missing=missing)
+
+
+@dataclass
+class TeamMonths:
+    team: Team
+    held: list[int]
+    missed: list[int]
+
+
+def must_know_gaps(jurisdiction: Jurisdiction, year: int, today: datetime.date | None = None) -> list[TeamMonths]:
+    """For each station and community rescue team under `jurisdiction`, the months of `year` (up to the
+    current one when `year` is this year) with and without a monthly 应知应会 session."""
+    today = today or datetime.date.today()
+    if year > today.year:
+        last_month = 0
+    elif year == today.year:
+        last_month = today.month
+    else:
+        last_month = 12
+    teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path,
+                                     kind__in=MUST_KNOW_TEAM_KINDS).order_by("jurisdiction__path", "code"))
+    held: dict[int, set[int]] = defaultdict(set)
+    for team_id, starts_on in (TrainingSession.objects.filter(kind=SessionKind.MUST_KNOW, team__in=teams,
+                                                              starts_on__year=year)
+                               .values_list("team_id", "starts_on")):
+        held[team_id].add(starts_on.month)
+    return [TeamMonths(team=t, held=sorted(held[t.pk]),
+                       missed=[m for m in range(1, last_month + 1) if m not in held[t.pk]]) for t in teams]

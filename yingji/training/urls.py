@@ -1,0 +1,14 @@
+from django.urls import path
+
+from yingji.training import views
+
+app_name = "training"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export/", views.export, name="export"),
+    path("quizzes/", views.quiz_list, name="quizzes"),
+    # Residents: no login, rate-limited.
+    path("learn/", views.learn, name="learn"),
+    path("learn/<int:pk>/", views.learn_start, name="learn_start"),
+    path("learn/attempt/<str:token>/", views.learn_attempt, name="attempt"),
+]
