@@ -42,7 +42,7 @@ def _judged_at(window: Window) -> datetime.datetime:
 def station_targets(area: Jurisdiction, params: dict[str, Any]) -> dict[str, int]:
     """Stations needed by type: `targets` {type: count} ("1+3+1" by default), and for
     `half_of_communities` types, one in at least half of the area's communities ("两过半")."""
-    need = {str(k): int(v) for k, v in (params.get("targets") or ONE_THREE_ONE).items()}
+    need = {str(k): int(v) for k, v in (params["targets"] if "targets" in params else ONE_THREE_ONE).items()}
     half = params.get("half_of_communities") or []
     if half:
         communities = Jurisdiction.objects.filter(level=Level.COMMUNITY, path__startswith=area.path).count()

@@ -1,4 +1,4 @@
-"""`yingji assessment-presets [district code]`: load the Futian and Pingshan schemes."""
+"""`yingji assessment_presets [district code]`: load the Futian and Pingshan schemes."""
 
 from __future__ import annotations
 
