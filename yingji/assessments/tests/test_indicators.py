@@ -102,3 +102,31 @@ def test_ledger_quality(cast: Cast) -> None:
 def test_an_unknown_indicator_is_refused() -> None:
     with pytest.raises(KeyError):
         registry.get("nothing.here")
+
+
+def test_training_days_and_coverage_use_the_training_rules(cast: Cast) -> None:
+    from decimal import Decimal
+
+    from yingji.resources.models import Member, Team
+    from yingji.training.models import Attendance, Course, CoverageRule, TrainingRule, TrainingSession
+
+    team = Team.objects.create(jurisdiction=cast.community_a, code="TT1", name="A救援队", kind="community_rescue")
+    m1, m2 = (Member.objects.create(team=team, name=n) for n in ("甲", "乙"))
+    TrainingRule.objects.create(jurisdiction=cast.district, organiser_level="community", min_days=Decimal(2))
+    CoverageRule.objects.create(jurisdiction=cast.district, cycle_years=1, team_kinds=["community_rescue"])
+    course = Course.objects.create(jurisdiction=cast.community_a, title="急救", hours=Decimal(6))
+    session = TrainingSession.objects.create(course=course, jurisdiction=cast.community_a,
+                                             starts_on=datetime.date(2023, 4, 1), days=Decimal(2))
+    Attendance.objects.create(session=session, member=m1, days=Decimal(2))   # meets the 2 days
+    Attendance.objects.create(session=session, member=m2, days=Decimal(1))   # short by a day
+    days = measure("training.days", cast.community_a)
+    assert (days.achieved, days.required) == (1, 2)
+    covered = measure("training.coverage", cast.community_a)
+    assert (covered.achieved, covered.required) == (2, 2)
+    assert measure("training.coverage", cast.community_a, window=Window(datetime.date(2024, 1, 1),
+                                                                         datetime.date(2024, 12, 31))).achieved == 0
+
+
+def test_quiz_participation_counts_people_per_community_up_to_the_target(cast: Cast) -> None:
+    m = measure("training.quiz_participation", cast.street_1, {"people_per_community": 5})
+    assert (m.achieved, m.required) == (0, 10)   # two communities, nobody yet
