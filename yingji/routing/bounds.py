@@ -12,13 +12,10 @@ for covering, Galvão & ReVelle, 1996) approach it from above.
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from .siting import Reduced, mclp, reduce_instance
+from .siting import Reduced, lagrange, mclp, reduce_instance
 
 
 def lagrangian_bound(
@@ -54,35 +51,4 @@ def lagrangian_bound(
 def _subgradient(
     r: Reduced, p: int, lower: float, iterations: int, time_limit: float | None, tolerance: float
 ) -> float:
-    start = time.perf_counter()
-    w = r.weight
-    a, at = r.a, r.at
-    selectable = r.selectable
-    k = int(min(p, int(selectable.sum())))
-    if k == 0 or a.shape[1] == 0:
-        return 0.0
-    lam = 0.5 * w
-    best = np.inf
-    mu, idle = 2.0, 0
-    for _ in range(iterations):
-        score = np.where(selectable, a @ lam, -np.inf)
-        top = np.argpartition(-score, k - 1)[:k]
-        value = float(np.maximum(w - lam, 0.0).sum() + score[top].sum())
-        if not best < np.inf or value < best - 1e-12 * best:
-            best, idle = value, 0
-        else:
-            idle += 1
-            if idle >= 20:  # halve the step after a stall, as usual for subgradients
-                mu, idle = mu / 2.0, 0
-        if best - lower <= tolerance * max(lower, 1e-12) or mu < 1e-6:
-            break
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            break
-        y = np.zeros(a.shape[0])
-        y[top] = 1.0
-        step_dir = (w > lam).astype(np.float64) - at @ y
-        norm = float(step_dir @ step_dir)
-        if norm == 0.0:
-            break  # λ is optimal: the bound is the LP bound
-        lam = np.clip(lam + mu * (value - lower) / norm * step_dir, 0.0, w)
-    return best
+    return lagrange(r, p, lower, iterations, time_limit, tolerance)[0]

@@ -190,3 +190,28 @@ def test_the_lagrangian_bound_is_valid_and_close_to_the_lp_bound() -> None:
         assert lp is not None
         assert lag >= lp - 1e-6 * w.sum() and lag >= exact - 1e-6
         assert lag <= lp + 0.02 * w.sum()  # subgradients converge to the LP bound
+
+
+def test_the_time_limited_exact_solve_searches_kernels_and_proves_the_optimum_given_time() -> None:
+    """Issue 11: with a time limit the exact method solves the integer program on a growing kernel of
+    candidates ranked by their Lagrangian value; given the time it reaches every candidate and proves
+    the optimum (the same as the untimed solve's), with an existing station fixed or not."""
+    for k, (cover, w) in enumerate(instances(16, start=900)):
+        p = 1 + k % 5
+        fixed = [1] if k % 4 == 0 else None
+        optimum = mclp(cover, w, p, fixed=fixed, method="exact")
+        timed = mclp(cover, w, p, fixed=fixed, method="exact", time_limit=60.0)
+        assert timed.optimal and optimum.optimal
+        assert timed.covered_weight == pytest.approx(optimum.covered_weight)
+        assert timed.bound == pytest.approx(timed.covered_weight)
+        assert len(timed.sites) <= p and not set(timed.sites.tolist()) & set(fixed or [])
+
+
+def test_a_kernel_stopped_by_the_limit_keeps_a_valid_bound_and_at_least_the_greedy_answer() -> None:
+    cover, w = geographic_instance(11, n_cand=300, n_demand=1_500)
+    greedy = mclp(cover, w, 12, local_search=False)
+    timed = mclp(cover, w, 12, method="exact", time_limit=0.5)
+    optimum = mclp(cover, w, 12, method="exact")
+    assert timed.covered_weight >= greedy.covered_weight - 1e-9
+    assert timed.bound is not None and timed.bound >= optimum.covered_weight - 1e-6
+    assert timed.optimal or timed.covered_weight <= optimum.covered_weight + 1e-9
