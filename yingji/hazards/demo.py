@@ -291,6 +291,7 @@ def _inspections(context: DemoContext, points: list[RiskPoint], rng: random.Rand
             inspectors.append(Inspector(
                 jurisdiction=street, name=name, staff_number=f"ZF{street.code[-6:]}{s:02d}{i:02d}",
                 certificate_number=f"粤执{rng.randint(1000000, 9999999)}" if certified else "",
+                certificate_issuer="深圳市人民政府" if certified else "",
                 certificate_valid_until=today + datetime.timedelta(days=rng.randint(-30, 900)) if certified else None))
     Inspector.objects.bulk_create(inspectors, batch_size=500)
     points_of: dict[str, list[RiskPoint]] = {}

@@ -176,6 +176,26 @@ class PatrolPlanForm(ScopedForm):
         return data
 
 
+class InspectorForm(ScopedForm):
+    """A street's inspector and their enforcement certificate (number, issuer, valid until: all or none)."""
+
+    class Meta:
+        model = Inspector
+        fields = ["jurisdiction", "staff_number", "name", "certificate_number", "certificate_issuer",
+                  "certificate_valid_until", "is_active"]
+        widgets = {"certificate_valid_until": DATE}
+        help_texts = {"certificate_number": _("Leave the three certificate fields empty for staff without one.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._areas(Level.STREET)
+        if self.instance.pk:
+            del self.fields["staff_number"]  # the staff number names the inspector in Excel and the API
+        streets = list(self.fields["jurisdiction"].queryset[:2])
+        if len(streets) == 1 and not self.instance.pk:
+            self.initial.setdefault("jurisdiction", streets[0].pk)
+
+
 class InspectionForm(forms.Form):
     """An enforcement inspection; each line of `hazards` opens a hazard (source: inspection)."""
 

@@ -129,6 +129,7 @@ class InspectorTable(TableSpec):
         Column("jurisdiction", gettext_lazy("Street code"), required=True, parse=text(20), width=18,
                get=lambda i: i.jurisdiction.code),
         Column("certificate_number", gettext_lazy("Enforcement certificate number"), parse=text(40), width=22),
+        Column("certificate_issuer", gettext_lazy("Certificate issued by"), parse=text(100), width=22),
         Column("certificate_valid_until", gettext_lazy("Certificate valid until"), parse=date(), width=14),
         Column("is_active", gettext_lazy("Active"), parse=boolean(), width=8),
     ]
@@ -150,6 +151,7 @@ class InspectorTable(TableSpec):
     def save_row(self, values: dict[str, Any], existing: Inspector | None) -> Inspector:
         jurisdiction = _visible_jurisdiction(self.user, values["jurisdiction"])
         fields = {"name": values["name"], "certificate_number": values.get("certificate_number") or "",
+                  "certificate_issuer": values.get("certificate_issuer") or "",
                   "certificate_valid_until": values.get("certificate_valid_until")}
         if values.get("is_active") is not None:
             fields["is_active"] = values["is_active"]

@@ -264,6 +264,7 @@ class InspectorOut(Schema):
     name: str
     street: str = Field(..., alias="jurisdiction.code")
     certificate_number: str
+    certificate_issuer: str
     certificate_valid_until: datetime.date | None
     is_active: bool
 

@@ -32,7 +32,13 @@ from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere, path_allowed
 from yingji.hazards import exports
 from yingji.hazards.checklists import checklist
-from yingji.hazards.forms import InspectionForm, PatrolPlanForm, PublicReportForm, RiskPointForm
+from yingji.hazards.forms import (
+    InspectionForm,
+    InspectorForm,
+    PatrolPlanForm,
+    PublicReportForm,
+    RiskPointForm,
+)
 from yingji.hazards.history import visible_history
 from yingji.hazards.models import (
     CheckIn,
@@ -41,6 +47,7 @@ from yingji.hazards.models import (
     HazardSource,
     HazardStatus,
     Inspection,
+    Inspector,
     PatrolPlan,
     Photo,
     RiskCategory,
@@ -330,7 +337,12 @@ def inspections(request: HttpRequest) -> HttpResponse:
     monday = inspection_services.week_start(week or timezone.localdate())
     recent = (Inspection.objects.visible_to(request.user).select_related("inspector", "jurisdiction")
               .order_by("-inspected_on", "-pk")[:30])
+    today = timezone.localdate()
+    staff = [{"inspector": i, "certified": i.certified_on(today), "can_change": can(request.user, "change", i)}
+             for i in Inspector.objects.visible_to(request.user).select_related("jurisdiction")
+             .order_by("jurisdiction__path", "-is_active", "name")]
     return render(request, "hazards/inspections.html", {
+        "staff": staff, "can_add_inspector": has_perm_somewhere(request.user, "hazards.add_inspector"),
         "can_add": has_perm_somewhere(request.user, "hazards.add_inspection"), "rows": rows, "monday": monday, "sunday": monday + datetime.timedelta(days=6), "recent": recent,
         "previous": monday - datetime.timedelta(days=7), "next": monday + datetime.timedelta(days=7)})
 
@@ -479,6 +491,46 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("hazards:patrols")
     return _form_page(request, form, tab="patrols", title=_("Edit %(name)s") % {"name": plan.name},
                       cancel=reverse("hazards:patrols"))
+
+
+@login_required
+def inspector_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "hazards.add_inspector"):
+        raise PermissionDenied
+    form = InspectorForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection_services.create_inspector(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied:
+            _refused(form)
+        else:
+            messages.success(request, _("Created."))
+            return redirect(reverse("hazards:inspections") + "#inspectors")
+    return _form_page(request, form, tab="inspections", title=_("New inspector"),
+                      cancel=reverse("hazards:inspections"))
+
+
+@login_required
+def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    inspector = get_object_or_404(Inspector.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not can(request.user, "change", inspector):
+        raise PermissionDenied
+    form = InspectorForm(request.POST or None, user=request.user,
+                         instance=Inspector.objects.select_related("jurisdiction").get(pk=inspector.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection_services.update_inspector(inspector, actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied:
+            _refused(form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(reverse("hazards:inspections") + "#inspectors")
+    return _form_page(request, form, tab="inspections", title=_("Edit %(name)s") % {"name": inspector.name},
+                      cancel=reverse("hazards:inspections"))
 
 
 @login_required

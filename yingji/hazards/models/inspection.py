@@ -24,6 +24,7 @@ class Inspector(LedgerModel):
     name = models.CharField(_("name"), max_length=50)
     staff_number = models.CharField(_("staff number"), max_length=32, unique=True)
     certificate_number = models.CharField(_("enforcement certificate number"), max_length=40, blank=True)
+    certificate_issuer = models.CharField(_("certificate issued by"), max_length=100, blank=True)
     certificate_valid_until = models.DateField(_("certificate valid until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -7,6 +7,7 @@ enforcement certificate, and every inspector inspects at least once a week.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,11 @@ from yingji.jurisdictions.models import Jurisdiction, Level
 
 CERTIFIED_SHARE_TARGET = 0.5
 WEEKLY_INSPECTIONS_TARGET = 1
-INSPECTOR_FIELDS = ("name", "certificate_number", "certificate_valid_until", "is_active", "jurisdiction", "user")
+INSPECTOR_FIELDS = ("name", "certificate_number", "certificate_issuer", "certificate_valid_until", "is_active",
+                    "jurisdiction", "user")
+# An enforcement certificate's number (执法证号, e.g. 粤执4403001234): Chinese characters, letters, digits,
+# hyphens and brackets, 4 to 40 of them, starting with a character, letter or digit.
+CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff()（）〔〕-]{3,39}$")
 
 
 def week_start(day: datetime.date) -> datetime.date:
@@ -31,13 +36,29 @@ def week_start(day: datetime.date) -> datetime.date:
 
 
 def _validate_inspector(inspector: Inspector) -> None:
+    """A certificate is its number, its issuer and its validity date together, or nothing (not certified)."""
+    inspector.name = inspector.name.strip()
+    inspector.staff_number = inspector.staff_number.strip()
+    inspector.certificate_number = inspector.certificate_number.strip().upper()
+    inspector.certificate_issuer = inspector.certificate_issuer.strip()
     errors = {}
-    if not inspector.name.strip():
+    if not inspector.name:
         errors["name"] = _("This field is required.")
+    if not inspector.staff_number:
+        errors["staff_number"] = _("This field is required.")
     if inspector.jurisdiction.level != Level.STREET:
         errors["jurisdiction"] = _("Inspectors belong to a street.")
-    if inspector.certificate_number and inspector.certificate_valid_until is None:
-        errors["certificate_valid_until"] = _("Give the date until which the certificate is valid.")
+    has_certificate = bool(inspector.certificate_number or inspector.certificate_issuer
+                           or inspector.certificate_valid_until)
+    if has_certificate:
+        if not inspector.certificate_number:
+            errors["certificate_number"] = _("Give the certificate's number, or leave the certificate empty.")
+        elif not CERTIFICATE_NUMBER.match(inspector.certificate_number):
+            errors["certificate_number"] = _("A certificate number is 4 to 40 characters, letters, digits, hyphens or brackets.")
+        if not inspector.certificate_issuer:
+            errors["certificate_issuer"] = _("Give who issued the certificate.")
+        if inspector.certificate_valid_until is None:
+            errors["certificate_valid_until"] = _("Give the date until which the certificate is valid.")
     if errors:
         raise ValidationError(errors)
 

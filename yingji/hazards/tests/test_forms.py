@@ -163,7 +163,7 @@ def test_patrol_plan_forms_are_scoped_and_the_worker_must_be_of_the_grids_commun
 @pytest.fixture
 def inspector(cast):  # type: ignore[no-untyped-def]
     return create_inspector(actor=cast.street_officer, jurisdiction=cast.street_1, staff_number="ZF1",
-                            name="张执法", certificate_number="粤执001",
+                            name="张执法", certificate_number="粤执001", certificate_issuer="深圳市福田区人民政府",
                             certificate_valid_until=timezone.localdate() + datetime.timedelta(days=300))
 
 

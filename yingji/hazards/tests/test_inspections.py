@@ -24,9 +24,9 @@ def staff(cast):  # type: ignore[no-untyped-def]
     expired = timezone.localdate() - datetime.timedelta(days=1)
     return [
         create_inspector(actor=cast.street_officer, jurisdiction=cast.street_1, staff_number="ZF1", name="张执法",
-                         certificate_number="粤执001", certificate_valid_until=valid),
+                         certificate_number="粤执001", certificate_issuer="深圳市福田区人民政府", certificate_valid_until=valid),
         create_inspector(actor=cast.street_officer, jurisdiction=cast.street_1, staff_number="ZF2", name="李执法",
-                         certificate_number="粤执002", certificate_valid_until=expired),
+                         certificate_number="粤执002", certificate_issuer="深圳市福田区人民政府", certificate_valid_until=expired),
         create_inspector(actor=cast.street_officer, jurisdiction=cast.street_1, staff_number="ZF3", name="王协管"),
     ]
 
