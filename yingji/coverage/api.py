@@ -27,9 +27,10 @@ from yingji.core.api import (
 )
 from yingji.core.files import xlsx_response
 from yingji.coverage.exports import coverage_workbook
-from yingji.coverage.models import CoverageRun, RoadNetwork
+from yingji.coverage.models import CoverageRun, ReplayRun, RoadNetwork
 from yingji.coverage.services import report as reports
-from yingji.coverage.services.studies import request_siting
+from yingji.coverage.services import whatif
+from yingji.coverage.services.studies import request_replay, request_siting
 from yingji.coverage.services.targets import construction_targets
 from yingji.jurisdictions.models import Level
 from yingji.resources.models import Station
@@ -296,3 +297,63 @@ def run_detail(request: HttpRequest, run_id: int) -> CoverageRun:
 def networks(request: HttpRequest) -> list[RoadNetwork]:
     """Imported road networks, newest first (the engine uses the newest of the configured file)."""
     return list(RoadNetwork.objects.all()[:20])
+
+
+# ---------------------------------------------------------------- what-if replay (推演复盘)
+class ReplayQuery(Schema):
+    area: str | None = Field(None, description="Code of the area; default: yours.")
+    start: str | None = Field(None, description="First day of the period (YYYY-MM-DD); default: a year ago.")
+    end: str | None = Field(None, description="Last day of the period (YYYY-MM-DD); default: today.")
+    layout: str = Field("today", description="today, recommended (plus a siting study's sites) or drawn.")
+    run: str | None = Field(None, description="The siting study whose sites are added (layout=recommended); "
+                                              "default: the newest finished study of the area.")
+    add: str | None = Field(None, description="Drawn stations as lon,lat;lon,lat (WGS-84).")
+    keep: str = Field("1", description="Drawn layout: keep today's stations too (1) or not (0).")
+    turnout: str = Field("0", description="Turnout seconds added to every road time.")
+
+
+def _replay_request(request: HttpRequest, query: ReplayQuery) -> Any:
+    user = request_user(request)
+    area = reports.resolve_area(user, query.area)
+    return user, whatif.parse(user, area, query.dict())
+
+
+@router.get("/whatif", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_whatif")
+def whatif_replay(request: HttpRequest, query: Query[ReplayQuery]) -> Any:
+    """Replay the area's incidents of a period against a station layout by road time: the predicted share
+    within 3 and 5 minutes beside the recorded arrivals, per street and type; and the residents within
+    a 15-minute walk of a shelter. Periods of more than 20,000 incidents are queued (POST /whatif/runs)."""
+    user, req = _replay_request(request, query)
+    rows = whatif.history(user, req)
+    if len(rows) > whatif.MAX_SYNC_INCIDENTS:
+        raise ValidationError({"end": _("%(n)s incidents: queue the replay as a background task.") % {
+            "n": len(rows)}})
+    return whatif.replay(user, req, rows=rows)
+
+
+class ReplayRunOut(Schema):
+    id: int
+    area: str = Field(..., alias="jurisdiction.code")
+    status: str
+    start: datetime.date
+    end: datetime.date
+    layout: str
+    turnout_s: int
+    seconds: float
+    error: str
+    result: dict[str, Any]
+
+
+@router.post("/whatif/runs", response={202: ReplayRunOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             url_name="coverage_whatif_runs")
+def whatif_queue(request: HttpRequest, query: Query[ReplayQuery]) -> Any:
+    """Queue a replay of a large period as a task; read it back at /whatif/runs/{id}."""
+    user, req = _replay_request(request, query)
+    run = request_replay(actor=user, req=req)
+    return Status(202, ReplayRun.objects.select_related("jurisdiction").get(pk=run.pk))
+
+
+@router.get("/whatif/runs/{run_id}", response={200: ReplayRunOut, 404: ErrorOut}, url_name="coverage_whatif_run")
+def whatif_run(request: HttpRequest, run_id: int) -> ReplayRun:
+    return get_object_or_404(ReplayRun.objects.visible_to(request_user(request)).select_related("jurisdiction"),
+                             pk=run_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.core.scope import ScopedQuerySet
@@ -193,3 +194,53 @@ class CoverageRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.jurisdiction} · {self.limit_minutes:g} min · K={self.new_sites}"
+
+
+class Layout(models.TextChoices):
+    TODAY = "today", _("Today's stations")
+    RECOMMENDED = "recommended", _("Today's stations and the recommended sites")
+    DRAWN = "drawn", _("Stations drawn on the map")
+
+
+class ReplayRun(models.Model):
+    """One what-if replay (推演复盘) stored for a large period: the past incidents of an area replayed
+    against a station layout by road time, beside what really happened; and the residents within a
+    15-minute walk of a shelter (15分钟社区生活圈).
+
+    Small replays are answered on the page at once (services/whatif.py); a large one is a task
+    (tasks.run_replay) that fills this row. A derived result, not a ledger: no audit record.
+    """
+
+    jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("area"),
+                                     on_delete=models.CASCADE, related_name="replay_runs")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    start = models.DateField(pgettext_lazy("period", "from"))
+    end = models.DateField(pgettext_lazy("period", "to"))
+    layout = models.CharField(_("station layout"), max_length=12, choices=Layout.choices, default=Layout.TODAY)
+    siting_run = models.ForeignKey(CoverageRun, verbose_name=_("siting study"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    points = models.JSONField(_("drawn stations"), default=list, blank=True)
+    keep_existing = models.BooleanField(_("keep today's stations"), default=True)
+    turnout_s = models.PositiveIntegerField(_("turnout time (s)"), default=0)
+    seconds = models.FloatField(_("computing time (s)"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # {"totals": {...}, "streets": [...], "types": [...], "walking": {...}, "stations": n, "estimated": n}
+    result = models.JSONField(_("figures of the replay"), default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "jurisdiction__path"
+
+    class Meta:
+        verbose_name = _("what-if replay")
+        verbose_name_plural = _("what-if replays")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="replay_run_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} · {self.start}–{self.end} · {self.layout}"

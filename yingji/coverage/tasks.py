@@ -14,3 +14,14 @@ def run_siting(run_id: int) -> dict[str, str]:
     run = CoverageRun.objects.select_related("jurisdiction").get(pk=run_id)
     compute_siting(run)
     return {"status": run.status}
+
+
+@task()
+def run_replay(run_id: int) -> dict[str, str]:
+    """Compute a queued what-if replay (services.whatif.request_replay queues it)."""
+    from yingji.coverage.models import ReplayRun
+    from yingji.coverage.services.whatif import compute_replay
+
+    run = ReplayRun.objects.select_related("jurisdiction", "siting_run", "created_by").get(pk=run_id)
+    compute_replay(run)
+    return {"status": run.status}

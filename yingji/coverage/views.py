@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,11 +18,12 @@ from yingji.core.background import task_worker_seems_down
 from yingji.core.files import xlsx_response
 from yingji.core.scope import path_allowed
 from yingji.coverage.exports import coverage_workbook
-from yingji.coverage.models import CandidateSite, PlaceKind, RunStatus
+from yingji.coverage.models import CandidateSite, CoverageRun, Layout, PlaceKind, ReplayRun, RunStatus
 from yingji.coverage.services import report as reports
+from yingji.coverage.services import whatif as whatif_service
 from yingji.coverage.services.networks import current_network
 from yingji.coverage.services.siting import MAX_NEW_SITES
-from yingji.coverage.services.studies import latest_run, pending_run, request_siting
+from yingji.coverage.services.studies import latest_run, pending_run, request_replay, request_siting
 from yingji.coverage.services.targets import ONE_THREE_ONE, construction_targets
 from yingji.hazards.models import RiskGrade
 from yingji.jurisdictions.models import Level
@@ -170,3 +171,57 @@ def siting(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     messages.success(request, _("Siting study %(n)s queued; the page shows it when it is done.") % {"n": run.pk})
     return redirect(back + f"&minutes={minutes:g}")
+
+
+# ---------------------------------------------------------------- what-if replay (推演复盘)
+@login_required
+def whatif(request: HttpRequest) -> HttpResponse:
+    """Replay a period's incidents against a station layout; a stored run (?replay=) when one was queued."""
+    area = reports.resolve_area(request.user, request.GET.get("area") or None)
+    errors: list[str] = []
+    result = None
+    req = None
+    too_many = 0
+    stored = None
+    if request.GET.get("replay", "").isdigit():
+        stored = ReplayRun.objects.visible_to(request.user).filter(pk=int(request.GET["replay"])).first()
+        if stored is None:
+            raise Http404
+        area, result = stored.jurisdiction, stored.result if stored.status == RunStatus.DONE else None
+    else:
+        try:
+            req = whatif_service.parse(request.user, area, request.GET)
+        except ValidationError as exc:
+            errors = _messages_of(exc)
+        if req is not None and "start" in request.GET:
+            rows = whatif_service.history(request.user, req)
+            if len(rows) > whatif_service.MAX_SYNC_INCIDENTS:
+                too_many = len(rows)
+            else:
+                result = whatif_service.replay(request.user, req, rows=rows)
+    runs = list(CoverageRun.objects.visible_to(request.user).filter(jurisdiction=area, status=RunStatus.DONE)[:10])
+    page = {"center": [area.centroid_lon or 114.05, area.centroid_lat or 22.54],
+            "added": [list(p) for p in (req.points if req else [])],
+            "recommended": runs[0].sites if runs else [], "text": {"added": _("Drawn station"),
+                                                                  "recommended": _("Recommended site")}}
+    return render(request, "coverage/whatif.html", {
+        "area": area, "areas": reports.area_choices(request.user), "req": req, "result": result, "errors": errors,
+        "too_many": too_many, "stored": stored, "runs": runs, "layouts": Layout.choices, "page_json": page,
+        "query": request.GET.urlencode(), "max_sync": whatif_service.MAX_SYNC_INCIDENTS,
+        "can_queue": path_allowed(request.user, "coverage.add_replayrun", area.path)})
+
+
+@login_required
+@require_POST
+def whatif_queue(request: HttpRequest) -> HttpResponse:
+    area = reports.resolve_area(request.user, request.POST.get("area") or None)
+    back = reverse("coverage:whatif") + "?" + urlencode({"area": area.code})
+    try:
+        run = request_replay(actor=request.user,
+                                            req=whatif_service.parse(request.user, area, request.POST))
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+        return redirect(back)
+    messages.success(request, _("Replay %(n)s queued; this page shows it when it is done.") % {"n": run.pk})
+    return redirect(reverse("coverage:whatif") + f"?replay={run.pk}")

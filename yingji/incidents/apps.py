@@ -25,3 +25,22 @@ class IncidentsConfig(AppConfig):
         from yingji.incidents.panels import home_panel
 
         return home_panel(page, request, obj)
+
+    def past_incidents(self, user: Any, path: str, start: Any, end: Any) -> list[tuple[Any, ...]]:
+        """The incidents received in [start, end) under `path` that `user` sees, for coverage's what-if
+        replay (coverage comes before incidents and may not import it): (lon, lat, jurisdiction path,
+        type code, type label, seconds from the call to the first arrival or None), cancelled ones left out."""
+        from yingji.incidents import catalogue
+        from yingji.incidents.models import Incident, Status
+
+        rows = (Incident.objects.visible_to(user).in_subtree(path).filter(received_at__gte=start, received_at__lt=end)
+                .exclude(status=Status.CANCELLED).order_by("pk")
+                .values_list("lon", "lat", "jurisdiction__path", "type_code", "received_at", "arrived_at"))
+        labels: dict[str, str] = {}
+        out = []
+        for lon, lat, jpath, code, received, arrived in rows.iterator(5000):
+            if code not in labels:
+                labels[code] = str(catalogue.get(code).label) if code in catalogue.BY_CODE else code
+            out.append((lon, lat, jpath, code, labels[code],
+                        (arrived - received).total_seconds() if arrived is not None else None))
+        return out

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from yingji.core import travel
 from yingji.resources.models import Facility, FacilityKind, FacilityStatus
 from yingji.routing.geo import haversine_m
+from yingji.routing.walking import WALKING_M_PER_MIN  # the one walking pace (4.5 km/h)
 from yingji.warnings.models import EarlyWarning
 
-WALKING_M_PER_MIN = 75.0  # 4.5 km/h, an adult walking with a child or a bag
 # Shelters looked at closely (road path each): the nearest ones as the crow flies.
 CANDIDATES = 8
 

@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure_in
-from yingji.coverage.models import CoverageRun, PlaceKind, RunStatus
+from yingji.coverage.models import CoverageRun, PlaceKind, ReplayRun, RunStatus
 from yingji.coverage.services.report import check_minutes
 from yingji.coverage.services.siting import MAX_NEW_SITES
-from yingji.coverage.tasks import run_siting
+from yingji.coverage.services.whatif import Request, check
+from yingji.coverage.tasks import run_replay, run_siting
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.models import StationKind
 
@@ -51,3 +52,15 @@ def latest_run(user: Any, area: Jurisdiction) -> CoverageRun | None:
     """The newest finished study of exactly this area that the user may see."""
     return (CoverageRun.objects.visible_to(user).filter(jurisdiction=area, status=RunStatus.DONE)
             .select_related("created_by").first())
+
+
+def request_replay(*, actor: Any, req: Request) -> ReplayRun:
+    """Record a replay of a large period and queue it (tasks.run_replay)."""
+    ensure_in(actor, "coverage.add_replayrun", req.area.path)
+    check(req)
+    run = ReplayRun.objects.create(jurisdiction=req.area, created_by=actor, start=req.start, end=req.end,
+                                   layout=req.layout, siting_run=req.siting_run,
+                                   points=[list(p) for p in req.points], keep_existing=req.keep_existing,
+                                   turnout_s=req.turnout_s)
+    transaction.on_commit(lambda: run_replay.enqueue(run.pk))
+    return run
