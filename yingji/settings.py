@@ -58,6 +58,7 @@ YINGJI_APPS = [
     "yingji.warnings",
     "yingji.duty",
     "yingji.plans",
+    "yingji.drills",
     "yingji.training",
     "yingji.publicity",
     "yingji.assessments",
