@@ -175,12 +175,35 @@ def read_osm(
             "attribution": OSM_ATTRIBUTION,
             "highway_classes": list(HIGHWAY_CLASSES),
             "road_names": road_names,
+            "named_places": named_places(osm),
         },
         largest_component=largest_component,
     )
     if network.n_edges == 0:
         raise NoRoadsError(f"{path}: no connected drivable roads in the file")
     return (network.contracted() if contract else network).spatially_sorted()
+
+
+#: OpenStreetMap keys whose named features are places a caller may name (a park, a school, an estate…).
+PLACE_KEYS = ("place", "amenity", "leisure", "tourism", "building", "landuse", "shop", "office", "historic")
+
+
+def named_places(osm: Any) -> list[list[object]]:
+    """[name, lon, lat] of every named point or area of the extract under :data:`PLACE_KEYS` (an area at
+    a point inside it), for the gazetteer; empty when the extract holds none (a roads-only extract)."""
+    try:
+        pois = osm.get_pois(custom_filter={key: True for key in PLACE_KEYS})
+    except Exception:  # noqa: BLE001 — the roads are what an import needs; places are a bonus
+        return []
+    if pois is None or len(pois) == 0 or "name" not in pois:
+        return []
+    places: dict[str, list[object]] = {}
+    for name, geometry in zip(pois["name"], pois["geometry"], strict=True):
+        if not isinstance(name, str) or not name.strip() or geometry is None or geometry.is_empty:
+            continue
+        point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+        places.setdefault(name.strip(), [name.strip(), round(float(point.x), 6), round(float(point.y), 6)])
+    return sorted(places.values())
 
 
 def retime(network: Network, profile: SpeedProfile) -> Network:

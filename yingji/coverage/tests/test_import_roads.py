@@ -16,6 +16,7 @@ from shapely.geometry import box, mapping
 from yingji.core import travel
 from yingji.coverage.models import RoadNetwork
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.resources.models import GazetteerEntry
 from yingji.routing.demo import FUTIAN_PBF
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,10 @@ def test_it_imports_saves_records_and_the_engine_picks_it_up(settings, tmp_path)
     engine = travel.engine()
     assert engine.network is not None and engine.network.n_nodes == record.node_count
     assert not engine.travel_time((114.035, 22.525), (114.045, 22.535)).estimated
+    # the gazetteer was rebuilt from it: its named roads, crossings and named places (issue 11)
+    kinds = set(GazetteerEntry.objects.filter(source="roads").values_list("kind", flat=True))
+    assert kinds == {"road", "crossing", "place"}
+    assert GazetteerEntry.objects.get(source="roads", name="朗晴馨洲停车场").kind == "place"
 
 
 def test_it_writes_elsewhere_with_another_profile(tmp_path):
