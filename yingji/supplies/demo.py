@@ -33,6 +33,7 @@ from yingji.supplies.models import (
     Condition,
     Material,
     MovementKind,
+    MovementReason,
     StockBalance,
     StockLot,
     StockMovement,
@@ -246,9 +247,9 @@ def _book(lots: list[StockLot]) -> None:
         when = min(datetime.datetime.combine(lot.received_on, datetime.time(9, 0), tzinfo=tz),
                    generated_at - datetime.timedelta(minutes=1))
         movements.append((key[0], key[1], lot.pk, MovementKind.RECEIPT.value, lot.quantity, held[key], when, "期初导入",
-                          "期初库存", "QC-0001"))
+                          "", MovementReason.OPENING.value, "QC-0001"))
     insert_rows(StockMovement, ["warehouse", "material", "lot", "kind", "quantity", "balance_after", "occurred_at",
-                            "actor_name", "reason", "document"], movements)
+                            "actor_name", "reason", "reason_code", "document"], movements)
     now = timezone.now()
     insert_rows(StockBalance, ["warehouse", "material", "quantity", "reserved", "updated_at"],
             [(w, m, q, 0, now) for (w, m), q in held.items()])

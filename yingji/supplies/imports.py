@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy
 from yingji.core.scope import granted_paths
 from yingji.core.tabular import Column, TableSpec, boolean, date, integer, number, text
 from yingji.jurisdictions.models import Jurisdiction
-from yingji.supplies.models import Category, Condition, Material, StockLot, Warehouse, WarehouseLevel
+from yingji.supplies.models import (
+    Category,
+    Condition,
+    Material,
+    MovementReason,
+    StockLot,
+    Warehouse,
+    WarehouseLevel,
+)
 from yingji.supplies.services import registry
 from yingji.supplies.services.stock import receive_stock
 
@@ -171,7 +179,7 @@ class StockTable(TableSpec):
                     "n": existing.quantity}})
         warehouse, material = self._resolve(values)
         movement = receive_stock(warehouse, material, values["quantity"], actor=self.user,
-                                 reason=_("Opening stock (import)"), document=_("import"),
+                                 reason=MovementReason.OPENING, document=_("import"),
                                  batch=values.get("batch") or "", production_date=values.get("production_date"),
                                  expiry_date=values.get("expiry_date"),
                                  condition=values.get("condition") or Condition.GOOD)

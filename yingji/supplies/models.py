@@ -67,6 +67,72 @@ class MovementKind(models.TextChoices):
     WRITE_OFF = "write_off", pgettext_lazy("stock movement", "Write-off")
 
 
+class MovementReason(models.TextChoices):
+    """Why stock moved, stored as a code and shown in the reader's language (issue 13: stored Chinese
+    sentences showed in the English screens). What a keeper types beyond it is the movement's note."""
+
+    PURCHASE = "purchase", pgettext_lazy("stock movement reason", "Purchase")
+    DONATION = "donation", pgettext_lazy("stock movement reason", "Donation")
+    OPENING = "opening", pgettext_lazy("stock movement reason", "Opening stock")
+    ALLOCATION = "allocation", pgettext_lazy("stock movement reason", "Allocation sent")
+    ALLOCATION_RECEIVED = "allocation_received", pgettext_lazy("stock movement reason", "Allocation received")
+    INCIDENT = "incident", pgettext_lazy("stock movement reason", "Issued to an incident")
+    EXPIRED = "expired", pgettext_lazy("stock movement reason", "Expired")
+    STOCK_COUNT = "stock_count", pgettext_lazy("stock movement reason", "Stock count")
+    OTHER = "other", pgettext_lazy("stock movement reason", "Other")
+
+
+# The texts the ledger stored before the codes (in Chinese or English), and a keeper's typed word
+# that is one of the codes' labels: read as that code (services._reason, migration 0005).
+LEGACY_REASONS = {
+    "采购": MovementReason.PURCHASE, "purchase": MovementReason.PURCHASE, "采购入库": MovementReason.PURCHASE,
+    "捐赠": MovementReason.DONATION, "donation": MovementReason.DONATION,
+    "期初库存": MovementReason.OPENING, "期初库存（导入）": MovementReason.OPENING, "期初导入": MovementReason.OPENING,
+    "opening stock": MovementReason.OPENING, "opening stock (import)": MovementReason.OPENING,
+    "已过期": MovementReason.EXPIRED, "过期": MovementReason.EXPIRED, "expired": MovementReason.EXPIRED,
+}
+# Sentences with a number in them: (pattern, code, the group holding the note or None).
+LEGACY_PATTERNS = [
+    (r"^(?:调拨单 |Allocation )\S+(?:：|: )(.*)$", MovementReason.ALLOCATION, 1),
+    (r"^(?:调拨单 \S+ 已收货|Allocation \S+ received)$", MovementReason.ALLOCATION_RECEIVED, None),
+    (r"^(?:事件|Incident) \S+$", MovementReason.INCIDENT, None),
+    (r"^(?:盘点单 |Stock count )\S+$", MovementReason.STOCK_COUNT, None),
+]
+
+
+def reason_from_text(text: str) -> tuple[str, str]:
+    """(code, note) for a reason given as a code, a code's label in Chinese or English, a sentence
+    the ledger used to store, or free text (OTHER with the text as its note)."""
+    import re
+
+    text = (text or "").strip()
+    if text in MovementReason.values:
+        return text, ""
+    code = LEGACY_REASONS.get(text.lower())
+    if code is None:
+        for label_code in MovementReason:
+            if label_code != MovementReason.OTHER and text in _labels(label_code):
+                code = label_code
+                break
+    if code is not None:
+        return code.value, ""
+    for pattern, code, group in LEGACY_PATTERNS:
+        match = re.match(pattern, text)
+        if match:
+            return code.value, (match.group(group).strip() if group else "")
+    return MovementReason.OTHER.value, text
+
+
+def _labels(code: MovementReason) -> set[str]:
+    from django.utils import translation
+
+    labels = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            labels.add(str(code.label))
+    return labels
+
+
 # Kinds that add stock, that remove it, and the one that may do either.
 INBOUND = (MovementKind.RECEIPT, MovementKind.TRANSFER_IN)
 OUTBOUND = (MovementKind.ISSUE, MovementKind.TRANSFER_OUT, MovementKind.WRITE_OFF)
@@ -282,7 +348,10 @@ class StockMovement(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="stock_movements")
     actor_name = models.CharField(_("by (name)"), max_length=150, blank=True)
-    reason = models.CharField(_("reason"), max_length=200)
+    reason_code = models.CharField(_("reason"), max_length=24, choices=MovementReason.choices,
+                                   default=MovementReason.OTHER)
+    # What the keeper wrote beyond the code (an allocation's purpose, "盘点差异" …); the whole reason when OTHER.
+    reason = models.CharField(_("note"), max_length=200, blank=True)
     document = models.CharField(_("document"), max_length=100, blank=True, db_index=True,
                                 help_text=_("Allocation number, incident number, delivery note…"))
     allocation = models.ForeignKey("Allocation", verbose_name=_("allocation"), null=True, blank=True,
@@ -307,6 +376,14 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.material_id} {self.quantity:+d}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language: the code's label, then the note."""
+        if self.reason_code == MovementReason.OTHER:
+            return self.reason
+        label = str(self.get_reason_code_display())
+        return _("%(reason)s: %(note)s") % {"reason": label, "note": self.reason} if self.reason else label
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -116,7 +116,8 @@ class MovementOut(Schema):
     quantity: int
     balance_after: int
     actor_name: str
-    reason: str
+    reason: str = Field(..., alias="reason_text", description="The reason in the reader's language.")
+    reason_code: str
     document: str
 
 

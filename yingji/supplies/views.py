@@ -29,6 +29,7 @@ from yingji.supplies.models import (
     AllocationStatus,
     Category,
     Material,
+    MovementReason,
     StockLot,
     StockMovement,
     Warehouse,
@@ -407,7 +408,7 @@ def lot_action(request: HttpRequest, lot_id: int, action: str) -> HttpResponse:
             services.record_maintenance(lot, actor=request.user)
         elif action == "write-off":
             services.write_off(lot, lot.quantity, actor=request.user,
-                               reason=request.POST.get("reason") or _("Expired"))
+                               reason=request.POST.get("reason") or MovementReason.EXPIRED)
         else:
             raise Http404
     except ValidationError as exc:

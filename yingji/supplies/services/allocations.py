@@ -41,6 +41,7 @@ from yingji.supplies.models import (
     AllocationStatus,
     Material,
     MovementKind,
+    MovementReason,
     Warehouse,
 )
 from yingji.supplies.services import invalidation
@@ -199,11 +200,10 @@ def dispatch_allocation(allocation: Allocation, *, actor: Any, note: str = "") -
     def take(allocation: Allocation) -> None:
         lines = _lines(allocation)
         kind = MovementKind.TRANSFER_OUT if allocation.destination_id else MovementKind.ISSUE
-        reason = _("Allocation %(number)s: %(purpose)s") % {"number": allocation.number,
-                                                            "purpose": allocation.purpose}
         document = allocation.incident_ref or allocation.number
         balances = lock_balances([(line.warehouse_id, line.material_id) for line in lines])
-        writer = StockWriter(actor, reason[:200], document[:100], allocation)
+        writer = StockWriter(actor, allocation.purpose[:200], document[:100], allocation,
+                             reason_code=MovementReason.ALLOCATION)
         for line in lines:
             balance = balances[(line.warehouse_id, line.material_id)]
             balance.warehouse = line.warehouse
@@ -260,7 +260,7 @@ def sent_by(allocation: Allocation) -> int | None:
 def _book_in(allocation: Allocation, lines: list[AllocationLine], actor: Any) -> None:
     destination = allocation.destination
     assert destination is not None
-    reason = _("Allocation %(number)s received") % {"number": allocation.number}
+    reason = MovementReason.ALLOCATION_RECEIVED
     # All destination balances first, in the fixed order (receive_stock re-locks them harmlessly).
     lock_balances([(destination.pk, line.material_id) for line in lines if line.received], create=True)
     for line in lines:

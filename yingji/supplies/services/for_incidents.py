@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from yingji.core.scope import path_allowed
 from yingji.core.travel import travel_text
-from yingji.supplies.models import Material, MovementKind, Warehouse
+from yingji.supplies.models import Material, MovementKind, MovementReason, Warehouse
 from yingji.supplies.services.search import (
     MAX_RESULTS,
     Hit,
@@ -207,7 +207,7 @@ def issue_for_incident(*, incident: Any, materials: list[dict[str, Any]], actor:
     if not issues:
         return lines
     reference = incident.reference
-    reason = _("Incident %(reference)s") % {"reference": reference}
+    reason = MovementReason.INCIDENT
     catalogue = Material.objects.in_bulk([issue.entry.id for issue in issues])
     with transaction.atomic():
         # Every balance of the close-out locked at once, in the ledger's fixed

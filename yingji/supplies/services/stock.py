@@ -34,12 +34,14 @@ from yingji.supplies.models import (
     Condition,
     Material,
     MovementKind,
+    MovementReason,
     StockBalance,
     StockCount,
     StockCountLine,
     StockLot,
     StockMovement,
     Warehouse,
+    reason_from_text,
 )
 from yingji.supplies.services import invalidation
 
@@ -59,11 +61,12 @@ def _positive(quantity: Any, field: str = "quantity") -> int:
     return quantity
 
 
-def _reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
+def _reason(reason: str) -> tuple[str, str]:
+    """(code, note): a MovementReason, one's label, or what the keeper typed (OTHER, kept as the note)."""
+    if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the stock changes.")})
-    return text[:200]
+    code, note = reason_from_text(reason)
+    return code, note[:200]
 
 
 def lock_balances(pairs: Iterable[tuple[int, int]], *, create: bool = False) -> dict[tuple[int, int], StockBalance]:
@@ -100,10 +103,11 @@ class StockWriter:
     """Collects the movements of one operation and saves them with the new quantities."""
 
     actor: Any
-    reason: str
+    reason: str  # the note beside the code
     document: str
     allocation: Allocation | None = None
     when: datetime.datetime | None = None
+    reason_code: str = MovementReason.OTHER
 
     def __post_init__(self) -> None:
         self.movements: list[StockMovement] = []
@@ -119,7 +123,7 @@ class StockWriter:
             warehouse_id=balance.warehouse_id, material_id=balance.material_id, lot=lot, kind=kind,
             quantity=quantity, balance_after=balance.quantity, occurred_at=self.when or timezone.now(),
             actor=self.actor if getattr(self.actor, "pk", None) else None, actor_name=actor_name(self.actor),
-            reason=self.reason, document=self.document, allocation=self.allocation)
+            reason=self.reason, reason_code=self.reason_code, document=self.document, allocation=self.allocation)
         self.movements.append(movement)
         self.touched_lots[lot.pk] = lot
         self.touched_balances[(balance.warehouse_id, balance.material_id)] = balance
@@ -178,7 +182,7 @@ def receive_stock(warehouse: Warehouse, material: Material, quantity: int, *, ac
     if check:
         ensure_in(actor, MOVE_PERM, warehouse.jurisdiction.path)
     _positive(quantity)
-    reason = _reason(reason)
+    reason_code, reason = _reason(reason)
     _check_material(material)
     if expiry_date is None and production_date is not None and material.shelf_life_days:
         expiry_date = production_date + datetime.timedelta(days=material.shelf_life_days)
@@ -192,7 +196,7 @@ def receive_stock(warehouse: Warehouse, material: Material, quantity: int, *, ac
         lot = StockLot.objects.create(warehouse=warehouse, material=material, batch=batch.strip(), quantity=0,
                                       production_date=production_date, expiry_date=expiry_date,
                                       condition=condition, received_on=timezone.localdate())
-    writer = StockWriter(actor, reason, (document or "")[:100], allocation)
+    writer = StockWriter(actor, reason, (document or "")[:100], allocation, reason_code=reason_code)
     writer.move(balance, lot, kind, quantity)
     return writer.save()[0]
 
@@ -210,14 +214,14 @@ def issue_stock(warehouse: Warehouse, material: Material, quantity: int, *, acto
     if check:
         ensure_in(actor, MOVE_PERM, warehouse.jurisdiction.path)
     _positive(quantity)
-    reason = _reason(reason)
+    reason_code, reason = _reason(reason)
     balances = lock_balances([(warehouse.pk, material.pk)])
     balance = balances.get((warehouse.pk, material.pk))
     if balance is None:
         raise ValidationError({"quantity": _("%(warehouse)s holds no %(material)s.") % {
             "warehouse": warehouse.name, "material": material.name}})
     balance.warehouse = warehouse
-    writer = StockWriter(actor, reason, (document or "")[:100], allocation)
+    writer = StockWriter(actor, reason, (document or "")[:100], allocation, reason_code=reason_code)
     take_stock(writer, balance, quantity, kind, use_reserved=use_reserved)
     return writer.save()
 
@@ -227,7 +231,7 @@ def write_off(lot: StockLot, quantity: int, *, actor: Any, reason: str, document
     """Remove expired or damaged units of one lot from the books."""
     ensure_in(actor, MOVE_PERM, lot.warehouse.jurisdiction.path)
     _positive(quantity)
-    reason = _reason(reason)
+    reason_code, reason = _reason(reason)
     balance = lock_balances([(lot.warehouse_id, lot.material_id)])[(lot.warehouse_id, lot.material_id)]
     balance.warehouse = lot.warehouse
     locked = StockLot.objects.select_for_update().get(pk=lot.pk)
@@ -236,7 +240,7 @@ def write_off(lot: StockLot, quantity: int, *, actor: Any, reason: str, document
     if balance.quantity - quantity < balance.reserved:
         raise ValidationError({"quantity": _("These units are reserved for approved allocations; cancel or "
                                              "reject them first.")})
-    writer = StockWriter(actor, reason, document[:100])
+    writer = StockWriter(actor, reason, document[:100], reason_code=reason_code)
     movement = writer.move(balance, locked, MovementKind.WRITE_OFF, -quantity)
     writer.save()
     return movement
@@ -255,11 +259,11 @@ def transfer_stock(source: Warehouse, destination: Warehouse, material: Material
     if source.pk == destination.pk:
         raise ValidationError({"destination": _("Choose another warehouse.")})
     _positive(quantity)
-    reason = _reason(reason)
+    reason_code, reason = _reason(reason)
     balances = lock_balances([(source.pk, material.pk), (destination.pk, material.pk)], create=True)
     out_balance = balances[(source.pk, material.pk)]
     out_balance.warehouse = source
-    writer = StockWriter(actor, reason, document[:100])
+    writer = StockWriter(actor, reason, document[:100], reason_code=reason_code)
     take_stock(writer, out_balance, quantity, MovementKind.TRANSFER_OUT)
     taken = list(writer.movements)
     in_balance = balances[(destination.pk, material.pk)]
@@ -296,7 +300,7 @@ def record_count(warehouse: Warehouse, counted: dict[int, int], *, actor: Any, n
               .order_by("pk")}
     count = create_numbered(StockCount, "PD", warehouse=warehouse, note=note[:200],
                             counted_by=actor if getattr(actor, "pk", None) else None)
-    writer = StockWriter(actor, _("Stock count %(number)s") % {"number": count.number}, count.number)
+    writer = StockWriter(actor, "", count.number, reason_code=MovementReason.STOCK_COUNT)
     lines = []
     for lot_id in sorted(counted):
         lot = locked[lot_id]

@@ -64,7 +64,7 @@ def test_it_issues_the_materials_used_first_expiry_first_one_movement_per_lot(ca
     movements = StockMovement.objects.filter(document=incident.reference).order_by("pk")
     assert [(m.lot.batch, m.quantity) for m in movements] == [("B-SOON", -2), ("B-LATER", -2), ("", -1)]
     assert {m.kind for m in movements} == {MovementKind.ISSUE} and movements[0].actor == cast.officer_a
-    assert incident.reference in movements[0].reason
+    assert movements[0].reason_code == "incident" and movements[0].document == incident.reference
     first, second = closed.materials_used
     assert first["issued"] and first["name"] == "干粉灭火器" and first["unit"] == "具" and first["quantity"] == 4
     assert first["warehouse"] == "WA" and first["movements"] == [m.pk for m in movements[:2]]
