@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yingji.accounts.models import Membership, User
 from yingji.core.masking import may_see_personal_data
+from yingji.core.validators import validate_phone
 from yingji.hazards.models import HazardSeverity, Inspector, PatrolPlan, RiskCategory, RiskPoint
 from yingji.hazards.services import patrol as patrol_services
 from yingji.jurisdictions.models import Jurisdiction, Level
@@ -47,8 +48,9 @@ class PublicReportForm(forms.Form):
                                   max_length=2000)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
-    reporter_phone = forms.RegexField(label=_("Your phone (optional, for questions)"), regex=r"^1[3-9]\d{9}$",
-                                      required=False, error_messages={"invalid": _("Enter an 11-digit mobile number.")})
+    # The one phone rule (core.validators.check_phone): a mobile or a landline with its area code.
+    reporter_phone = forms.CharField(label=_("Your phone (optional, for questions)"), max_length=20, required=False,
+                                     validators=[validate_phone])
     photos = PhotosField(label=_("Photos"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

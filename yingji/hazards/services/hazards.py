@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure_in
+from yingji.core.validators import check_phone, clean_into
 from yingji.hazards.models import (
     CheckIn,
     Hazard,
@@ -56,6 +57,10 @@ def _validate(hazard: Hazard) -> None:
         errors["lon"] = _("Give the place of the hazard (pick it on the map or use the phone's position).")
     elif not (-180 <= hazard.lon <= 180 and -90 <= hazard.lat <= 90):
         errors["lon"] = _("Coordinates must be longitude, latitude in WGS-84 degrees.")
+    # The one phone rule (core.validators): a mobile or a landline with its area code, saying which is wrong.
+    phone_errors: dict[str, list[str]] = {}
+    clean_into(hazard, {"reporter_phone": check_phone}, phone_errors)
+    errors.update({field: messages[0] for field, messages in phone_errors.items()})
     if errors:
         raise ValidationError(errors)
 

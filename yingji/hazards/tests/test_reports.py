@@ -116,3 +116,14 @@ def test_the_public_point_puts_the_report_in_its_grid_of_the_chosen_community(ca
                                      "lon": "114.06", "lat": "22.53"})  # a point in C: stays with A
     assert Hazard.objects.get(title="井盖缺失").jurisdiction == cast.grid_a1
     assert Hazard.objects.get(title="树枝断裂").jurisdiction == cast.community_a
+
+
+def test_the_public_form_checks_the_phone_by_the_one_rule(cast, client):
+    form = {"community": "440304001001", "category": "ebike_charging", "title": "楼道里给电动车充电"}
+    for bad in ("12345", "abc-123", "1380013800"):
+        answer = client.post("/hazards/report/", {**form, "reporter_phone": bad})
+        assert answer.status_code == 200 and "reporter_phone" in answer.context["form"].errors, bad
+    assert not Hazard.objects.exists()
+    # A landline with its area code is a phone too (the form's own pattern took mobiles only).
+    assert client.post("/hazards/report/", {**form, "reporter_phone": "0755-82828282"}).status_code == 302
+    assert Hazard.objects.get().reporter_phone == "0755-82828282"
