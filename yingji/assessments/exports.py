@@ -6,6 +6,7 @@ from typing import Any
 
 import openpyxl
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from yingji.assessments.models import Period, Scheme
 from yingji.core.tabular import workbook_bytes, write_sheet
@@ -15,7 +16,7 @@ def ranking_workbook(scheme: Scheme, period: Period, rows: list[Any]) -> bytes:
     book = openpyxl.Workbook()
     book.remove(book.active)
     modules = list(scheme.modules.order_by("order", "pk"))
-    header = [_("Rank"), _("Code"), _("Name"), _("Total")] + [f"{m.name} ({m.weight}%)" for m in modules] + [
+    header = [_("Rank"), _("Code"), _("Name"), pgettext("assessment", "Total")] + [f"{m.name} ({m.weight}%)" for m in modules] + [
         _("Bonus")]
     table = []
     for row in rows:
@@ -30,9 +31,9 @@ def ranking_workbook(scheme: Scheme, period: Period, rows: list[Any]) -> bytes:
             for item in module["indicators"]:
                 detail.append([row.code, row.name, module["name"], item["name"], item["points"], item["score"],
                                item["achieved"], item["required"]])
-    write_sheet(book, _("Indicators"), [_("Code"), _("Name"), _("Module"), _("Indicator"), _("Points"), _("Score"),
-                                        _("Achieved"), _("Required")], detail, [16, 20, 16, 30, 8, 8, 10, 10])
+    write_sheet(book, _("Indicators"), [_("Code"), _("Name"), _("Module"), _("Indicator"), pgettext("assessment", "Points"), _("Score"),
+                                        _("Achieved"), pgettext("assessment", "Required")], detail, [16, 20, 16, 30, 8, 8, 10, 10])
     status = _("Published %(at)s") % {"at": period.published_at} if period.is_published else _("Not published")
-    write_sheet(book, _("Scheme"), [_("Scheme"), _("Period"), _("Status")], [[scheme.name, str(period), status]],
+    write_sheet(book, _("Scheme"), [_("Scheme"), pgettext("assessment", "Period"), _("Status")], [[scheme.name, str(period), status]],
                 [40, 12, 30])
     return workbook_bytes(book)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yingji.core.models import LedgerModel
 from yingji.core.scope import ScopedQuerySet
@@ -26,7 +27,7 @@ class PeriodKind(models.TextChoices):
 
 class SubjectLevel(models.TextChoices):
     STREET = "street", _("Streets")
-    COMMUNITY = "community", _("Communities")
+    COMMUNITY = "community", pgettext_lazy("assessment", "Communities")
 
 
 class Basis(models.TextChoices):
@@ -51,7 +52,7 @@ class Scheme(LedgerModel):
     name = models.CharField(_("name"), max_length=120)
     subject_level = models.CharField(_("subjects"), max_length=12, choices=SubjectLevel.choices,
                                      default=SubjectLevel.STREET)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("assessment", "description"), blank=True)
 
     class Meta:
         verbose_name = _("assessment scheme")
@@ -194,14 +195,14 @@ class ManualScore(LedgerModel):
     """The points an assessor gave one subject on a manual indicator for a period, with the
     evidence (a file and links to records); every change is in the audit log."""
 
-    period = models.ForeignKey(Period, verbose_name=_("period"), on_delete=models.CASCADE,
+    period = models.ForeignKey(Period, verbose_name=pgettext_lazy("assessment", "period"), on_delete=models.CASCADE,
                                related_name="manual_scores")
     indicator = models.ForeignKey(IndicatorItem, verbose_name=_("indicator"), on_delete=models.CASCADE,
                                   related_name="manual_scores")
     jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("subject"),
                                      on_delete=models.PROTECT, related_name="assessment_scores")
     points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
-    note = models.TextField(_("reason"), blank=True)
+    note = models.TextField(pgettext_lazy("assessment", "reason"), blank=True)
     evidence = models.FileField(_("evidence file"), upload_to="assessments/%Y/", blank=True, max_length=200,
                                 validators=[FileExtensionValidator(["pdf", "jpg", "jpeg", "png", "xlsx", "docx"])])
     links = models.JSONField(_("links to records"), default=list, blank=True)
@@ -229,7 +230,7 @@ class PublishedScore(models.Model):
     """A subject's score frozen when its period was published: the total, its rank and the
     breakdown by module and indicator as computed then (what the ranking shows from then on)."""
 
-    period = models.ForeignKey(Period, verbose_name=_("period"), on_delete=models.CASCADE,
+    period = models.ForeignKey(Period, verbose_name=pgettext_lazy("assessment", "period"), on_delete=models.CASCADE,
                                related_name="published_scores")
     jurisdiction = models.ForeignKey("jurisdictions.Jurisdiction", verbose_name=_("subject"),
                                      on_delete=models.PROTECT, related_name="+")
