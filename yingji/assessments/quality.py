@@ -10,14 +10,15 @@ Values are never shown: the report is read by people who may not see personal da
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Model, Q
+from django.db.models import F, Max, Model, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,19 +45,19 @@ class LedgerCheck:
 CHECKS: list[LedgerCheck] = [
     LedgerCheck("stations", gettext_lazy("Service stations"), Station, "jurisdiction",
                 required=("address", "phone"), phones=("phone",), filters={"is_active": True},
-                edit_url=lambda r: reverse("resources:station_edit", args=[r.pk])),
+                edit_url=lambda r: reverse("resources:station_edit", args=[r["pk"]])),
     LedgerCheck("teams", gettext_lazy("Teams"), Team, "jurisdiction",
                 required=("contact_name", "contact_phone"), phones=("contact_phone",),
-                edit_url=lambda r: reverse("resources:team_edit", args=[r.pk])),
+                edit_url=lambda r: reverse("resources:team_edit", args=[r["pk"]])),
     LedgerCheck("members", gettext_lazy("Team members"), Member, "team__jurisdiction",
                 required=("phone", "id_number"), mobiles=("phone",), id_numbers=("id_number",),
-                edit_url=lambda r: reverse("resources:member_edit", args=[r.pk])),
+                edit_url=lambda r: reverse("resources:member_edit", args=[r["pk"]])),
     LedgerCheck("experts", gettext_lazy("Experts"), Expert, "jurisdiction",
                 required=("phone", "organisation"), mobiles=("phone",),
-                edit_url=lambda r: reverse("resources:expert_edit", args=[r.pk])),
+                edit_url=lambda r: reverse("resources:expert_edit", args=[r["pk"]])),
     LedgerCheck("warehouses", gettext_lazy("Warehouses"), Warehouse, "jurisdiction",
                 required=("keeper_name", "phone", "address"), phones=("phone",), filters={"is_active": True},
-                edit_url=lambda r: reverse("supplies:warehouse", args=[r.code])),
+                edit_url=lambda r: reverse("supplies:warehouse", args=[r["code"]])),
 ]
 
 
@@ -71,7 +72,13 @@ class Problem:
     field: str
     field_label: str
     message: str
-    url: str
+    row: Any
+    edit_url: Callable[[Any], str]
+
+    @property
+    def url(self) -> str:
+        """Reversed when shown (a district's report has thousands of rows; the scores need only counts)."""
+        return self.edit_url(self.row)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ledger": self.ledger, "ledger_label": self.ledger_label, "row_id": self.row_id,
@@ -115,6 +122,14 @@ def _label(model: type[Model], name: str) -> str:
 
 
 def _invalid(check: Callable[[str], str], value: str) -> str | None:
+    """The validator's refusal of `value`, remembered: the same numbers are judged again for every
+    period and subject a scheme scores (the language is part of the key: messages are translated)."""
+    return _judge(check, value, translation.get_language())
+
+
+@functools.lru_cache(maxsize=50_000)
+def _judge(check: Callable[[str], str], value: str, language: str | None) -> str | None:
+    del language  # only part of the cache's key
     try:
         check(value)
     except ValidationError as exc:
@@ -138,12 +153,16 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
                                          created_at__lt=now, **spec.filters)
         if spec.key == "warehouses":
             rows = rows.annotate(last_count=Max("counts__counted_at", filter=Q(counts__counted_at__lt=now)))
-        rows = rows.select_related(spec.jurisdiction).order_by("pk")
-        for row in rows:
+        j = spec.jurisdiction
+        extra = ["last_count"] if spec.key == "warehouses" else []
+        values = rows.order_by("pk").values("pk", "name", *(["code"] if spec.key == "warehouses" else []),
+                                            *fields, *extra, place_name=F(f"{j}__name"), place_code=F(f"{j}__code"))
+        stale_before = now - datetime.timedelta(days=stock_days)
+        for row in values:
             summary.rows += 1
             found: list[tuple[str, str, bool]] = []
             for name in fields:
-                value = str(getattr(row, name) or "").strip()
+                value = str(row[name] or "").strip()
                 if not value:
                     if name in spec.required:
                         found.append((name, _("Required but empty."), True))
@@ -153,26 +172,16 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
                 message = _invalid(checker, value) if checker else None
                 if message:
                     found.append((name, message, False))
-            if spec.key == "warehouses":
-                last = getattr(row, "last_count", None)
-                if last is None or last < now - datetime.timedelta(days=stock_days):
-                    found.append(("counts", _("Stock not counted in %(days)s days.") % {"days": stock_days}, False))
+            if spec.key == "warehouses" and (row["last_count"] is None or row["last_count"] < stale_before):
+                found.append(("counts", _("Stock not counted in %(days)s days.") % {"days": stock_days}, False))
             if not found:
                 continue
             summary.problem_rows += 1
-            place = _place(row, spec.jurisdiction)
             for name, message, missing in found:
                 summary.missing += missing
                 summary.invalid += not missing
                 label = _("stock count") if name == "counts" else _label(spec.model, name)
-                problems.append(Problem(spec.key, str(spec.label), row.pk, str(row), place.name, place.code, name,
-                                        label, message, spec.edit_url(row)))
+                problems.append(Problem(spec.key, str(spec.label), row["pk"], row["name"], row["place_name"],
+                                        row["place_code"], name, label, message, row, spec.edit_url))
         summaries.append(summary)
     return QualityReport(area, summaries, problems)
-
-
-def _place(row: Any, lookup: str) -> Jurisdiction:
-    obj = row
-    for part in lookup.split("__"):
-        obj = getattr(obj, part)
-    return obj  # type: ignore[no-any-return]
