@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from yingji.core.tabular import workbook_bytes, write_sheet
 from yingji.drills.compliance import Row
@@ -12,7 +13,7 @@ from yingji.drills.compliance import Row
 def compliance_workbook(rows: list[Row], year: int) -> bytes:
     book = openpyxl.Workbook(write_only=False)
     book.remove(book.active)
-    header = [_("Street"), _("Jurisdiction"), _("Code"), _("Requirement"), _("Held"), _("Required"),
+    header = [_("Street"), _("Jurisdiction"), _("Code"), _("Requirement"), pgettext("drill", "Held"), pgettext("drill", "Required"),
               _("Due before the year ends"), _("Behind")]
 
     def lines():  # type: ignore[no-untyped-def]

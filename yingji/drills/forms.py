@@ -26,17 +26,17 @@ class DrillForm(forms.Form):
     drill_type = forms.ChoiceField(label=_("Drill type"), choices=DrillType.choices)
     scope = forms.ChoiceField(label=_("Comprehensive or special"), choices=DrillScope.choices)
     key_field = forms.ChoiceField(label=_("Key field"), choices=[("", "—"), *KeyField.choices], required=False)
-    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    held_on = forms.DateField(label=pgettext_lazy("drill", "Held on"), widget=DATE)
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=7 * 24 * 60)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     plan = forms.ModelChoiceField(label=_("Plan exercised"), queryset=None, required=False)  # type: ignore[arg-type]
-    teams = forms.ModelMultipleChoiceField(label=_("Teams"), queryset=Team.objects.none(), required=False,
+    teams = forms.ModelMultipleChoiceField(label=pgettext_lazy("drill", "Teams"), queryset=Team.objects.none(), required=False,
                                            widget=forms.SelectMultiple(attrs={"size": 6}))
-    members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=Member.objects.none(), required=False,
+    members = forms.ModelMultipleChoiceField(label=pgettext_lazy("drill", "Members"), queryset=Member.objects.none(), required=False,
                                              widget=forms.SelectMultiple(attrs={"size": 6}))
     participants = forms.IntegerField(label=_("Participants"), min_value=0, required=False,
                                       help_text=_("Everyone who took part; the members chosen when left empty."))
-    findings = forms.CharField(label=_("Findings"), required=False, max_length=5000,
+    findings = forms.CharField(label=pgettext_lazy("drill", "Findings"), required=False, max_length=5000,
                                widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -61,7 +61,7 @@ class DrillForm(forms.Form):
 class FollowUpForm(forms.Form):
     text = forms.CharField(label=_("Follow-up"), max_length=300)
     responsible = forms.CharField(label=_("Responsible"), max_length=100, required=False)
-    due_on = forms.DateField(label=_("Due on"), required=False, widget=DATE)
+    due_on = forms.DateField(label=pgettext_lazy("drill", "Due on"), required=False, widget=DATE)
 
 
 class RuleForm(forms.Form):

@@ -35,7 +35,7 @@ class KeyField(models.TextChoices):
 
     FIRE = "fire", _("Fire")
     FLOOD = "flood", _("Flood and waterlogging")
-    TYPHOON = "typhoon", _("Typhoon")
+    TYPHOON = "typhoon", pgettext_lazy("drill", "Typhoon")
     GEOLOGICAL = "geological", _("Geological hazards")
     HAZARDOUS_CHEMICALS = "hazardous_chemicals", _("Hazardous chemicals")
     GAS = "gas", _("Gas")
@@ -57,14 +57,14 @@ class Drill(LedgerModel):
     scope = models.CharField(_("comprehensive or special"), max_length=16, choices=DrillScope.choices,
                              db_index=True)
     key_field = models.CharField(_("key field"), max_length=24, choices=KeyField.choices, blank=True)
-    held_on = models.DateField(_("held on"), db_index=True)
+    held_on = models.DateField(pgettext_lazy("drill", "held on"), db_index=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
     place = models.CharField(_("place"), max_length=200, blank=True)
-    teams = models.ManyToManyField("resources.Team", verbose_name=_("teams"), blank=True, related_name="drills")
-    members = models.ManyToManyField("resources.Member", verbose_name=_("members"), blank=True,
+    teams = models.ManyToManyField("resources.Team", verbose_name=pgettext_lazy("drill", "teams"), blank=True, related_name="drills")
+    members = models.ManyToManyField("resources.Member", verbose_name=pgettext_lazy("drill", "members"), blank=True,
                                      related_name="drills")
     participants = models.PositiveIntegerField(_("participants"), default=0)
-    findings = models.TextField(_("findings"), blank=True)
+    findings = models.TextField(pgettext_lazy("drill", "findings"), blank=True)
 
     class Meta:
         verbose_name = _("drill")
