@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
 application = get_wsgi_application()
+
+from yingji.core.heap import settle  # noqa: E402  (after Django is set up: its heap is what settles)
+
+settle()

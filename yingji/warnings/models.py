@@ -347,7 +347,11 @@ class WarningRecipient(models.Model):
                                 condition=Q(acknowledged_at=None)),
                    # The progress page's grouped count reads only this index (PostgreSQL: index-only scan).
                    models.Index(fields=["warning", "street", "community"], name="warning_recipient_progress",
-                                include=["user", "sent", "delivered", "read", "undelivered", "acknowledged_at"])]
+                                include=["user", "sent", "delivered", "read", "undelivered", "acknowledged_at"]),
+                   # Who can acknowledge and has not yet, in the progress page's order (not_acknowledged):
+                   # its first page is 50 entries of this index, not a sort of thousands of rows.
+                   models.Index(fields=["warning", "street", "community", "id"], name="warning_recipient_waiting",
+                                condition=Q(acknowledged_at=None, user__isnull=False))]
 
     def __str__(self) -> str:
         return self.name or self.key

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
+from yingji.core.prepared import Prepared
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.messaging.models import Delivery, Message
 from yingji.warnings import release
@@ -144,15 +146,45 @@ def _rows_from_deliveries(warning: EarlyWarning, message_ids: list[int]) -> list
         return list(cursor.fetchall())
 
 
+# The page's two counting queries, compiled once (compiling them cost more CPU than running them).
+_COUNTS = Prepared(lambda warning_id: (
+    WarningRecipient.objects.filter(warning_id=warning_id).order_by().values("street_id", "community_id")
+    .annotate(people=Count("id"), can_ack=Count("id", filter=Q(user__isnull=False)),
+              sent=Count("id", filter=Q(sent=True)), delivered=Count("id", filter=Q(delivered=True)),
+              read=Count("id", filter=Q(read=True)),
+              acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+              undelivered=Count("id", filter=Q(undelivered=True)))
+    .values_list("street_id", "community_id", *FIGURES)), 1)
+_CHANNELS = Prepared(lambda message_id: (
+    Delivery.objects.filter(message_id=message_id).order_by().values("channel", "status")
+    .annotate(n=Count("id")).values_list("channel", "status", "n")), 1)
+# Per channel and status of the release message, kept in the cache per warning until `record` hears
+# that a delivery of the warning moved (every change of a delivery's status raises `progressed`).
+CHANNELS_KEY = "warnings:progress:channels:{}"
+CHANNELS_TTL = 300  # seconds: a safety net only; `record` drops the entry on every change
+
+
 def _rows(warning: EarlyWarning) -> list[tuple[Any, ...]]:
     """The figures per street and community, counted over the recipients' kept state."""
-    return list(WarningRecipient.objects.filter(warning=warning).order_by().values("street_id", "community_id")
-                .annotate(people=Count("id"), can_ack=Count("id", filter=Q(user__isnull=False)),
-                          sent=Count("id", filter=Q(sent=True)), delivered=Count("id", filter=Q(delivered=True)),
-                          read=Count("id", filter=Q(read=True)),
-                          acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-                          undelivered=Count("id", filter=Q(undelivered=True)))
-                .values_list("street_id", "community_id", *FIGURES))
+    return _COUNTS.rows(warning.pk)
+
+
+def _channel_rows(warning: EarlyWarning, cached: bool) -> list[tuple[str, str, int]]:
+    if warning.message_id is None:
+        return []
+    if not cached:
+        return [tuple(r) for r in _CHANNELS.rows(warning.message_id)]  # type: ignore[misc]
+    key = CHANNELS_KEY.format(warning.pk)
+    found = cache.get(key)
+    if found is None or found[0] != warning.message_id:
+        found = (warning.message_id, [tuple(r) for r in _CHANNELS.rows(warning.message_id)])
+        cache.set(key, found, CHANNELS_TTL)
+    return found[1]
+
+
+def forget(warning_ids: Iterable[int]) -> None:
+    """The deliveries of these warnings moved: their kept channel counts are stale."""
+    cache.delete_many([CHANNELS_KEY.format(pk) for pk in warning_ids])
 
 
 def record(message_ids: Iterable[int], delivery_ids: Iterable[int] | None = None) -> int:
@@ -165,6 +197,7 @@ def record(message_ids: Iterable[int], delivery_ids: Iterable[int] | None = None
     ids = None if delivery_ids is None else sorted(set(delivery_ids))
     if not warning_ids or ids == []:
         return 0
+    forget(warning_ids)
     changed = 0
     for warning_id in warning_ids:
         with transaction.atomic():
@@ -207,7 +240,7 @@ def _update(warning_id: int, message_ids: list[int], delivery_ids: list[int] | N
     return changed
 
 
-def _build(warning: EarlyWarning, rows: list[tuple[Any, ...]]) -> Progress:
+def _build(warning: EarlyWarning, rows: list[tuple[Any, ...]], cached: bool = False) -> Progress:
     names = dict(Jurisdiction.objects.filter(pk__in={r[0] for r in rows} | {r[1] for r in rows})
                  .values_list("pk", "name"))
     total = Counts(name="")
@@ -224,15 +257,12 @@ def _build(warning: EarlyWarning, rows: list[tuple[Any, ...]]) -> Progress:
     ordered = sorted(streets.values(), key=lambda s: (s.jurisdiction_id is None, s.name))
     by_channel: dict[str, dict[str, int]] = {}
     robots: dict[str, int] = {}
-    if warning.message_id is not None:
-        # Per channel and status of the release message (messaging.progress would also count people,
-        # which the query above already did).
-        rows_ = (Delivery.objects.filter(message_id=warning.message_id).order_by().values("channel", "status")
-                 .annotate(n=Count("id")).values_list("channel", "status", "n"))
-        for channel, status, n in rows_:
-            target = robots if channel == "robot" else by_channel.setdefault(channel, {})
-            target[status] = target.get(status, 0) + n
-            target["total"] = target.get("total", 0) + n
+    # Per channel and status of the release message (messaging.progress would also count people,
+    # which the query above already did).
+    for channel, status, n in _channel_rows(warning, cached):
+        target = robots if channel == "robot" else by_channel.setdefault(channel, {})
+        target[status] = target.get(status, 0) + n
+        target["total"] = target.get("total", 0) + n
     return Progress(total=total, streets=ordered, by_channel=by_channel, robots=robots)
 
 
@@ -242,15 +272,19 @@ def from_deliveries(warning: EarlyWarning) -> Progress:
     return _build(warning, _rows_from_deliveries(warning, release.warning_messages(warning.pk)))
 
 
-def of(warning: EarlyWarning) -> Progress:
-    """The warning's progress: totals, per street with its communities, per channel and the robots."""
-    return _build(warning, _rows(warning))
+def of(warning: EarlyWarning, cached: bool = False) -> Progress:
+    """The warning's progress: totals, per street with its communities, per channel and the robots.
+
+    `cached`: the channel counts as kept in the cache since the last change (the live page's)."""
+    return _build(warning, _rows(warning), cached)
 
 
 def not_acknowledged(warning: EarlyWarning, street: int | None = None, community: int | None = None) -> Any:
     """Who has not acknowledged yet (those with an account, who can), for the list under the counts."""
+    # By street and community, then in the order they were written; read through the partial index
+    # warning_recipient_waiting (the first page is 50 rows from an index, not a sort of thousands).
     rows = (WarningRecipient.objects.filter(warning=warning, acknowledged_at=None, user__isnull=False)
-            .select_related("jurisdiction", "street", "community").order_by("street__path", "community__path", "pk"))
+            .select_related("jurisdiction", "street", "community").order_by("street_id", "community_id", "pk"))
     if street:
         rows = rows.filter(street_id=street)
     if community:

@@ -384,33 +384,52 @@ def warning_progress(request: HttpRequest, pk: int) -> HttpResponse:
     community, per channel, and who has not acknowledged. The page re-reads its counts (the
     `counts` partial) when core.realtime says the warning's deliveries moved."""
     warning = _warning(request, pk)
-    figures = progress.of(warning)
+    part = request.GET.get("part") if request.htmx else None  # the live re-reads ask for one part only
     street = _int(request.GET.get("street"))
     community = _int(request.GET.get("community"))
-    waiting = Paginator(progress.not_acknowledged(warning, street, community), RECIPIENT_PAGE).get_page(
-        request.GET.get("page"))
-    rows = [{"row": r, "phone": phone_for(request.user, r.phone, r.jurisdiction.path if r.jurisdiction else
-                                          warning.jurisdiction.path)} for r in waiting]
-    # Rows and cells prepared here: the page shows a hundred communities and is re-read live.
+    context: dict[str, Any] = {
+        "warning": warning, "street": street, "community": community, "other": _("Other"),
+        "progress_url": reverse("warnings:progress", args=[warning.pk])}
+    if part != "waiting":
+        context.update(_counts_context(warning))
+    if part != "counts":
+        waiting = Paginator(progress.not_acknowledged(warning, street, community), RECIPIENT_PAGE).get_page(
+            request.GET.get("page"))
+        context["waiting"] = waiting
+        context["waiting_rows"] = [
+            {"row": r, "phone": phone_for(request.user, r.phone,
+                                          r.jurisdiction.path if r.jurisdiction else warning.jurisdiction.path)}
+            for r in waiting]
+    if part in ("counts", "waiting"):
+        return render(request, f"warnings/progress.html#{part}", context)
+    return render(request, "warnings/progress.html", context)
+
+
+def _counts_context(warning: EarlyWarning) -> dict[str, Any]:
+    """The counts part: totals, the table of streets and communities, the channels."""
+    figures = progress.of(warning, cached=True)
+    # Rows and cells prepared here, as text: the page shows a hundred communities and is re-read live
+    # (each lookup and number formatting in the template cost more than the counting).
     table = []
     for s in figures.streets:
-        table.append({"kind": "street", "c": s, "query": f"street={s.jurisdiction_id or ''}"})
-        table += [{"kind": "community", "c": c, "query": f"community={c.jurisdiction_id or ''}"}
-                  for c in s.communities]
+        table.append({"kind": "street", "name": s.name, "query": f"street={s.jurisdiction_id or ''}",
+                      "cells": _cells(s, warning.ask_ack)})
+        table += [{"kind": "community", "name": c.name, "query": f"community={c.jurisdiction_id or ''}",
+                   "cells": _cells(c, warning.ask_ack)} for c in s.communities]
     statuses = DeliveryStatus.values
-    channel_rows = [(CHANNEL_LABELS.get(c, c), [n.get(st, 0) for st in statuses])
+    channel_rows = [(CHANNEL_LABELS.get(c, c), [str(n.get(st, 0)) for st in statuses])
                     for c, n in figures.by_channel.items()]
     if figures.robots:
-        channel_rows.append((_("Group robots"), [figures.robots.get(st, 0) for st in statuses]))
-    context = {"warning": warning, "progress": figures, "waiting": waiting, "waiting_rows": rows,
-               "street": street, "community": community, "table_rows": table, "channel_rows": channel_rows,
-               "status_labels": [label for _v, label in DeliveryStatus.choices], "other": _("Other"),
-               "progress_url": reverse("warnings:progress", args=[warning.pk])}
-    if request.htmx and request.GET.get("part") == "counts":
-        return render(request, "warnings/progress.html#counts", context)
-    if request.htmx and request.GET.get("part") == "waiting":
-        return render(request, "warnings/progress.html#waiting", context)
-    return render(request, "warnings/progress.html", context)
+        channel_rows.append((_("Group robots"), [str(figures.robots.get(st, 0)) for st in statuses]))
+    return {"progress": figures, "table_rows": table, "channel_rows": channel_rows,
+            "status_labels": [label for _v, label in DeliveryStatus.choices]}
+
+
+def _cells(counts: progress.Counts, ask_ack: bool) -> list[str]:
+    cells = [str(counts.people), str(counts.sent), str(counts.delivered), str(counts.read)]
+    if ask_ack:
+        cells.append(f"{counts.acknowledged} / {counts.can_ack}")
+    return cells
 
 
 def _int(value: str | None) -> int | None:

@@ -82,6 +82,11 @@ def test_the_progress_page_and_api_in_scope_with_masked_phones(cast, django_asse
     assert masked.status_code == 200 and "13800003333" not in masked.text and "138****3333" in masked.text
     counts = web_client(cast.commander).get(f"/warnings/{warning.pk}/progress/?part=counts", HTTP_HX_REQUEST="true")
     assert counts.status_code == 200 and "<html" not in counts.text and "progress-counts" in counts.text
+    assert 'data-testid="waiting"' not in counts.text  # the live re-read of the counts lists nobody
+    waiting = web_client(cast.commander).get(f"/warnings/{warning.pk}/progress/?part=waiting",
+                                             HTTP_HX_REQUEST="true")
+    assert 'data-testid="waiting"' in waiting.text and "progress-counts" not in waiting.text
+    assert waiting.text.count('data-testid="waiting-row"') == 2  # the two grid workers, who can acknowledge
     for outsider in (cast.officer_b, cast.grid_worker_a):  # the district's warning is not theirs to follow
         assert web_client(outsider).get(f"/warnings/{warning.pk}/progress/").status_code == 404
         assert api_client(outsider).get(f"/api/v1/warnings/{warning.pk}/progress").status_code == 404

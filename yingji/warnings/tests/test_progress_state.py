@@ -22,9 +22,11 @@ from yingji.warnings.tests.test_progress import T0, spread
 
 
 def same(warning) -> dict:  # type: ignore[no-untyped-def]
-    """The page's figures, after checking they equal those counted from the deliveries."""
+    """The page's figures, after checking they equal those counted from the deliveries — also with the
+    channel counts the live page keeps in the cache (dropped by every `progressed`)."""
     kept, counted = progress.of(warning).as_dict(), progress.from_deliveries(warning).as_dict()
     assert kept == counted
+    assert progress.of(warning, cached=True).as_dict() == counted
     return kept["total"]
 
 
