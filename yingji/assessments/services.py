@@ -362,7 +362,6 @@ def indicator_records(period: Period, subject: Jurisdiction, item: IndicatorItem
         for record in measured.records[:limit]:
             url = entry.record_url(record) if entry.record_url else ""
             links.append((str(record), url))
-    for problem in measured.details.get("problems", [])[:limit]:
-        links.append((f"{problem['ledger_label']} · {problem['row']} · {problem['field_label']}: {problem['message']}",
-                      problem["url"]))
+    if "report" in measured.details:   # ledger quality: every problem row is on the report's page
+        links.append((_("Ledger quality (三基)"), measured.details["report"]))
     return measured, links

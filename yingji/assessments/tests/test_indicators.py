@@ -96,7 +96,10 @@ def test_ledger_quality(cast: Cast) -> None:
     type(bad).objects.filter(pk=bad.pk).update(phone="0755-123")   # refused by core.validators.check_phone
     m = measure("quality.ledgers", cast.community_a)
     assert (m.achieved, m.required) == (3, 4)
-    assert [p["field"] for p in m.details["problems"]] == ["phone"]
+    assert m.details["report"] == f"/assessments/quality/?jurisdiction={cast.community_a.code}"
+    from yingji.assessments.quality import quality_report
+
+    assert [p.field for p in quality_report(cast.community_a).problems] == ["phone"]
 
 
 def test_an_unknown_indicator_is_refused() -> None:
