@@ -361,7 +361,8 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
     """Members of the rule's team types under `jurisdiction` with a day of training in the cycle ending in `year`.
 
     The cycle of a team is its nearest CoverageRule's (one year: this year; two
-    years: this year or the last), counted on the dates training took place.
+    years: this year or the last), counted on the dates training took place. Course sessions count,
+    a team's own monthly 应知应会 does not.
     """
     rules = list(CoverageRule.objects.select_related("jurisdiction"))
     teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).select_related("jurisdiction"))
@@ -374,8 +375,10 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
     longest = max(counted.values(), default=1)
     start, end = _year_window(year, longest)
     trained: dict[int, set[int]] = defaultdict(set)  # member -> years with a day of training
+    # Courses count; a team's own monthly 应知应会 does not (轮训 is training by the district, a street or a community).
     for member_id, starts_on, days in (Attendance.objects.filter(member__in=members, session__starts_on__gte=start,
-                                                                 session__starts_on__lte=end)
+                                                                 session__starts_on__lte=end,
+                                                                 session__kind=SessionKind.COURSE)
                                        .values_list("member_id", "session__starts_on", "days")):
         trained[member_id].update(on.year for on, _share in day_slices(starts_on, days))
     missing = [m for m in members

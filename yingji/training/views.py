@@ -28,6 +28,7 @@ from yingji.training.areas import area_for
 from yingji.training.models import Attempt, AttemptStatus, OrganiserLevel, QuestionBank, Quiz, TrainingSession
 
 MONTHS = list(range(1, 13))
+SHOWN_ROWS = 200
 
 
 def _area_and_year(request: HttpRequest, perm: str = "training.view_course") -> tuple[Jurisdiction, int]:
@@ -53,7 +54,8 @@ def index(request: HttpRequest) -> HttpResponse:
     area, year = _area_and_year(request)
     rows = services.training_days_table(services.members_of(request.user, area), year)
     short = [r for r in rows if not r.meets]
-    for row in rows:  # per level: (days attended, days required), in the order of the columns
+    shown = short[:SHOWN_ROWS]  # the page lists who falls short; the Excel export lists everyone
+    for row in shown:  # per level: (days attended, days required), in the order of the columns
         row.cells = [(row.days.get(level.value), row.required.get(level.value))  # type: ignore[attr-defined]
                      for level in OrganiserLevel]
     sessions = (TrainingSession.objects.visible_to(request.user).filter(jurisdiction__path__startswith=area.path,
@@ -62,7 +64,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 .annotate(attendees=Count("attendance")).order_by("-starts_on")[:100])
     return render(request, "training/index.html", {
         "area": area, "year": year, "areas": _areas(request.user), "years": range(year - 3, year + 2),
-        "rows": rows, "short": short, "levels": list(OrganiserLevel), "sessions": sessions,
+        "rows": shown, "members": len(rows), "short": short, "levels": list(OrganiserLevel), "sessions": sessions,
         "coverage": services.coverage(area, year), "months": MONTHS,
         "gaps": services.must_know_gaps(area, year, timezone.localdate()),
         "may_export": has_perm_somewhere(request.user, "training.export_course")})

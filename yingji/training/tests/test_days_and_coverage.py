@@ -79,6 +79,13 @@ def test_coverage_counts_rescue_members_trained_within_their_cycle(cast):
     assert services.coverage(cast.community_c, 2025).covered == 1
     assert services.coverage(cast.community_c, 2026).covered == 0
     assert services.coverage(cast.district, 2026).members == 4
+    # A team's own monthly 应知应会 is no 轮训: 甲 stays uncovered in 2026 after one.
+    captain = make_member(rescue, name="队长", team_role="captain")
+    local = course(cast.officer_a, cast.community_a, title="应知应会")
+    must_know = session(cast.officer_a, local, D(2026, 2, 1), 0.5, kind="must_know", team=rescue,
+                        trainer_member=captain)
+    attend(cast.officer_a, must_know, a1)
+    assert "甲" in {m.name for m in services.coverage(cast.community_a, 2026).missing}
 
 
 def test_monthly_must_know_sessions_show_which_teams_missed_which_month(cast):
