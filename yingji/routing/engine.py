@@ -15,6 +15,7 @@ times and marked estimates side by side but never an unmarked guess.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -313,13 +314,18 @@ class TravelTimeEngine:
         direct = float(along_link(start, np.array([0]), end, np.array([0]))[0])
         entries = end.in_node[0]
         nearest_entry = float(np.where(entries >= 0, end.in_s[0], np.inf).min())
+        nearest_exit = float(np.where(start.out_node[0] >= 0, start.out_s[0], np.inf).min())
+        # Past this budget the search has seen every junction it ever will: the longest path plus
+        # the way onto the roads at the start (a point far from its road starts late) — the same
+        # bound `_rank_on_roads` uses, so a route is found whenever `travel_time` finds one.
+        exhausted = self._max_path_s + (nearest_exit if math.isfinite(nearest_exit) else 0.0)
         budget = FIRST_SEARCH_S
         while True:
             d, pred = self._search(start.out_node[0], start.out_s[0], budget, reverse=False, predecessors=True)
             via = np.where(entries >= 0, d[np.maximum(entries, 0)] + end.in_s[0], np.inf)
             best = float(via.min())
             # Anything the search has not reached is at least budget + the nearest entry away.
-            if min(best, direct) < budget + nearest_entry or budget >= self._max_path_s + nearest_entry:
+            if min(best, direct) < budget + nearest_entry or budget >= exhausted:
                 break
             budget *= 2.0
         if not (np.isfinite(best) or np.isfinite(direct)):

@@ -119,3 +119,18 @@ def test_two_points_beyond_the_end_of_a_road_go_out_to_it_and_back() -> None:
     r = default.route(a, b)
     assert r.estimated and r.nodes == [] and r.lonlat == [a, b]
     assert math.isclose(r.metres, float(haversine_m(a[0], a[1], b[0], b[1])) * default.fallback.detour)
+
+
+def test_a_start_far_from_its_road_still_gets_the_road_route_travel_time_finds() -> None:
+    # Three junctions in a row, 0 → 1 → 2, a minute each; the start is 3 km north of junction 0
+    # (a 2,000 s walk to its road, past the first search budget and past the sum of all edges),
+    # the end on junction 2. The route's search must not give up at "every edge together" while
+    # the start's own way onto the roads is still being paid: travel_time finds the road path.
+    lon, lat = np.array([114.0, 114.01, 114.02]), np.array([22.5, 22.5, 22.5])
+    engine = TravelTimeEngine(Network.from_edges(lon, lat, [0, 1], [1, 2], [60.0, 60.0]), max_snap_m=1e9)
+    a, b = (113.999, 22.527), (114.02, 22.5)
+    t = engine.travel_time(a, b)
+    assert not t.estimated and math.isfinite(t.seconds) and t.seconds > 300
+    r = engine.route(a, b)
+    assert not r.estimated and 1 in r.nodes
+    assert math.isclose(r.seconds, t.seconds, rel_tol=1e-9)
