@@ -324,6 +324,8 @@ def add_question(request: HttpRequest, bank_id: int, payload: QuestionIn) -> Any
 @router.get("/banks/{bank_id}/questions.xlsx", response={200: None, 403: ErrorOut, 404: ErrorOut})
 def export_questions(request: HttpRequest, bank_id: int) -> HttpResponse:
     bank = _bank(request, bank_id)
+    if not has_perm_somewhere(request_user(request), "training.export_question"):
+        raise PermissionDenied
     table = QuestionTable(request_user(request))
     return xlsx_response(table.to_xlsx(table.export_queryset().filter(bank=bank)), f"{_('questions')}-{bank.code}")
 
