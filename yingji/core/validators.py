@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -155,6 +155,22 @@ def check_date_not_future(value: datetime.date | datetime.datetime | None, *,
             raise ValidationError(_("This time is in the future."), code="future")
     elif value > timezone.localdate(now):
         raise ValidationError(_("This date is in the future."), code="future")
+
+
+def past_dates_into(obj: object, fields: Iterable[str], errors: dict[str, list[str]]) -> None:
+    """check_date_not_future over a row's date fields (a certificate's issue date, the last
+    maintenance, an inspection, a production date): a refusal into `errors` under the field's name."""
+    for field in fields:
+        value = getattr(obj, field, None)
+        if isinstance(value, str):  # as typed, before the model's own cleaning parses it
+            try:
+                value = datetime.date.fromisoformat(value.strip()) if value.strip() else None
+            except ValueError:
+                continue  # not a date at all: the field's own validation says so
+        try:
+            check_date_not_future(value)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
 
 
 # Plain validators for Django form and model fields: they only check.

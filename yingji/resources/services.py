@@ -20,7 +20,7 @@ from shapely.geometry import Point, shape
 from yingji.accounts.services import users_visible_to
 from yingji.core.scope import ensure, ensure_in, perm_name
 from yingji.core.services import refuse_unknown_fields
-from yingji.core.validators import check_id_number, check_mobile, check_phone, clean_into
+from yingji.core.validators import check_id_number, check_mobile, check_phone, clean_into, past_dates_into
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import (
     CertificateKind,
@@ -314,7 +314,9 @@ def delete_member(member: Member, *, actor: Any) -> None:
 
 # ---------------------------------------------------------------- certificates
 def _validate_certificate(certificate: MemberCertificate) -> None:
-    _full_clean(certificate, {})
+    errors: dict[str, list[str]] = {}
+    past_dates_into(certificate, ("issued_on",), errors)
+    _full_clean(certificate, errors)
 
 
 @transaction.atomic
@@ -414,6 +416,7 @@ def _validate_equipment(item: Equipment) -> None:
         if owner is not None and not _same_branch(owner.jurisdiction, item.jurisdiction):
             errors.setdefault(name, []).append(_("%(owner)s lies outside %(name)s.") % {
                 "owner": owner.name, "name": item.jurisdiction.name})
+    past_dates_into(item, ("last_maintained_on",), errors)
     if item.last_maintained_on and item.next_maintenance_on and item.next_maintenance_on < item.last_maintained_on:
         errors.setdefault("next_maintenance_on", []).append(
             _("The next maintenance cannot come before the last one."))

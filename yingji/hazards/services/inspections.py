@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
 from yingji.core.services import refuse_unknown_fields
+from yingji.core.validators import check_date_not_future
 from yingji.hazards.models import HazardSource, Inspection, InspectionResult, Inspector, RiskPoint
 from yingji.jurisdictions.models import Jurisdiction, Level
 
@@ -105,8 +106,10 @@ def record_inspection(*, actor: Any, inspector: Inspector, place: str, inspected
         raise ValidationError({"inspector": _("The inspector belongs to another street.")})
     if not place.strip():
         raise ValidationError({"place": _("This field is required.")})
-    if inspected_on > timezone.localdate():
-        raise ValidationError({"inspected_on": _("The date cannot be in the future.")})
+    try:
+        check_date_not_future(inspected_on)
+    except ValidationError as error:
+        raise ValidationError({"inspected_on": error.messages}) from error
     inspection = Inspection.objects.create(
         jurisdiction=where, inspector=inspector, place=place.strip(), risk_point=risk_point,
         inspected_on=inspected_on, findings=findings,

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure_in
+from yingji.core.validators import check_date_not_future
 from yingji.supplies.models import (
     Allocation,
     Condition,
@@ -186,6 +187,10 @@ def receive_stock(warehouse: Warehouse, material: Material, quantity: int, *, ac
     _check_material(material)
     if expiry_date is None and production_date is not None and material.shelf_life_days:
         expiry_date = production_date + datetime.timedelta(days=material.shelf_life_days)
+    try:
+        check_date_not_future(production_date)
+    except ValidationError as error:
+        raise ValidationError({"production_date": error.messages}) from error
     if production_date and expiry_date and expiry_date < production_date:
         raise ValidationError({"expiry_date": _("The expiry date is before the production date.")})
     balance = lock_balances([(warehouse.pk, material.pk)], create=True)[(warehouse.pk, material.pk)]
@@ -331,8 +336,10 @@ def record_maintenance(lot: StockLot, *, actor: Any, on: datetime.date | None = 
     if condition not in Condition.values:
         raise ValidationError({"condition": _("Choose a valid condition.")})
     day = on or timezone.localdate()
-    if day > timezone.localdate():
-        raise ValidationError({"on": _("The date is in the future.")})
+    try:
+        check_date_not_future(day)
+    except ValidationError as error:
+        raise ValidationError({"on": error.messages}) from error
     StockLot.objects.filter(pk=lot.pk).update(last_maintained_on=day, condition=condition)
     lot.last_maintained_on, lot.condition = day, condition
     return lot
