@@ -4,21 +4,21 @@ Every figure starts from the owning app's scoped queryset (`visible_to(user)`), 
 area's subtree, and is computed by the owning app's own rule where one exists: the 1-3-5 figures
 by incidents' `clock.aggregate`, hazards found and closed by hazards' `stats.compute`, reserves
 below minimum by supplies' `reports.below_minimum`, who is on duty by duty's `now.shifts_at`.
-Apps built later (drills, training) add their charts through a `dashboard_charts(user, area,
-start, end)` method on their AppConfig, the way `page_panel` adds boxes to pages.
+Drills and training against their targets are the assessment indicators those apps register
+(yingji.core.indicators: `drills.held`, `training.days_met`, …), shown when they are installed.
 
 The answer is cached per user and area and dropped whenever a ledger the dashboard shows changes
 (signals.py bumps the generation in the cache key), so the wall display refreshes for real when
-something happens and the district's answer is computed once per change, not once per screen.
+something happens and the district's answer is computed once per change, not once per screen. The
+charts (a year of history, targets for the year) are cached apart for CHART_SECONDS: a change
+recomputes the live figures and the attention list, and the charts catch up within minutes.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
-from django.apps import apps
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
@@ -29,6 +29,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from yingji.accounts.services import primary_jurisdiction
+from yingji.core import indicators
 from yingji.duty.services.now import shifts_at
 from yingji.hazards.models import Hazard, RiskPoint
 from yingji.hazards.models.hazard import DEADLINE_STATUSES, HazardStatus
@@ -110,8 +111,22 @@ def compute(user: Any, area: Jurisdiction, *, now: datetime.datetime) -> dict[st
         "totals": totals,
         "total_cells": [{"key": k, "value": totals.get(k, 0)} for k, _label in FIGURE_COLUMNS],
         "attention": attention(user, area, now),
-        "charts": charts(user, area, now),
+        "charts": cached_charts(user, area, now),
     }
+
+
+#: The charts are monthly history and yearly targets: kept for this long whatever changes, so that a
+#: change (an incident saved) recomputes the live figures and the attention list, not a year of history.
+CHART_SECONDS = 300
+
+
+def cached_charts(user: Any, area: Jurisdiction, now: datetime.datetime) -> dict[str, Any]:
+    key = f"dashboard:charts:{user.pk}:{area.pk}:{get_language()}:{timezone.localdate(now).isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = charts(user, area, now)
+        cache.set(key, found, CHART_SECONDS)
+    return found  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------ key figures per area
@@ -242,10 +257,27 @@ def charts(user: Any, area: Jurisdiction, now: datetime.datetime) -> dict[str, A
         "hazards": {"found": [hz["found"].get(m, 0) for m in months], "closed": [hz["closed"].get(m, 0) for m in months]},
         "extra": [],
     }
-    for config in apps.get_app_configs():
-        hook: Callable[..., Any] | None = getattr(config, "dashboard_charts", None)
-        if callable(hook):
-            out["extra"].extend(hook(user, area, start, end) or [])
+    out["extra"] = targets_chart(area, end)
+    return out
+
+
+#: Drills and training against their targets: the assessment indicators of the apps that keep them
+#: (yingji.core.indicators), shown when those apps are installed and register them.
+TARGET_INDICATORS = ("drills.held", "drills.comprehensive", "training.days_met", "training.coverage",
+                     "training.must_know")
+
+
+def targets_chart(area: Jurisdiction, today: datetime.date) -> list[dict[str, Any]]:
+    """This year so far: each registered drills/training indicator's achieved against required in the area."""
+    registry = indicators.discover()
+    window = indicators.Window(datetime.date(today.year, 1, 1), today)
+    out = []
+    for key in TARGET_INDICATORS:
+        found = registry.get(key)
+        if found is None:
+            continue
+        measured = found.function(area, window, {})
+        out.append({"key": key, "label": str(found.label), "target": measured.required, "done": measured.achieved})
     return out
 
 

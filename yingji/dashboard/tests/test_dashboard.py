@@ -146,3 +146,17 @@ def test_the_home_page_shows_the_shared_blocks(world):
     text = web_client(world.street_officer).get("/").content.decode()
     assert 'data-testid="home-dashboard"' in text
     assert world.community_a.name in text
+
+
+def test_drills_and_training_show_their_indicators_against_targets(world, monkeypatch):
+    from yingji.core import indicators
+
+    registry = dict(indicators.discover())
+    registry["drills.held"] = indicators.Indicator("drills.held", "演练", lambda area, window, params:
+                                                   indicators.Measured(achieved=1 if area.level == "district" else 0,
+                                                                       required=2))
+    monkeypatch.setattr(indicators, "discover", lambda: registry)
+    extra = services.compute(world.commander, world.district, now=NOW)["charts"]["extra"]
+    drills = next(e for e in extra if e["key"] == "drills.held")
+    assert (drills["done"], drills["target"]) == (1, 2)
+    assert "training.days_met" in {e["key"] for e in extra}  # the training app's own indicator
