@@ -58,7 +58,7 @@
       }, function () {
         status.textContent = page.no_position;
         button.disabled = false;
-      }, {enableHighAccuracy: true, timeout: 20000, maximumAge: 10000});
+      }, {enableHighAccuracy: true, timeout: 20000, maximumAge: 0});  // a fresh fix: the position proves presence
     });
   });
 
