@@ -420,12 +420,13 @@ def gazetteer(text: str, *, user: Any, limit: int = 8) -> list[Place]:
     roads = _road_places(text, index, near=_jurisdiction_in(original))
     if roads:
         return roads
-    # The address is longer than any name: names it contains, the longest (most specific) first.
+    # The address is longer than any name: names it contains, the longest (most specific) first —
+    # flagged approximate, as the point is that place's and the address says more (a building, a door).
     found = [i for i in ledger if index.entries[i][0] and index.entries[i][0] in text]
     found.sort(key=lambda i: (-len(index.entries[i][0]), -_LEVEL_RANK.get(index.entries[i][1], 5)))
     found = visible(found)
     if found:
-        return [_place(index, i) for i in found[:limit]]
+        return [_place(index, i, approximate=True) for i in found[:limit]]
     return _fuzzy(text, index, limit, visible)
 
 

@@ -74,7 +74,8 @@ def test_warehouses_risk_points_and_named_places_are_found_by_name(places):
     assert (warehouse.kind, warehouse.lon, warehouse.lat, warehouse.approximate) == ("warehouse", 114.013, 22.532, False)
     [risk] = gazetteer("新洲村城中村", user=SYSTEM)
     assert (risk.kind, risk.lon, risk.lat) == ("risk_point", 114.014, 22.533)
-    assert gazetteer("福田区新洲村城中村3栋", user=SYSTEM)[0].label == "新洲村城中村"  # a longer address names it
+    building = gazetteer("福田区新洲村城中村3栋", user=SYSTEM)[0]  # a longer address names it: its point, flagged
+    assert (building.label, building.approximate) == ("新洲村城中村", True)
     assert gazetteer("市民中心", user=SYSTEM)[0].kind == "place"
     assert {p.kind for p in gazetteer("景华社区", user=SYSTEM)} >= {"community", "station", "warehouse"}
     assert gazetteer("景华社区", user=SYSTEM)[0].kind == "community"  # the exact name first
