@@ -377,14 +377,6 @@ class StockMovement(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.material_id} {self.quantity:+d}"
 
-    @property
-    def reason_text(self) -> str:
-        """The reason in the reader's language: the code's label, then the note."""
-        if self.reason_code == MovementReason.OTHER:
-            return self.reason
-        label = str(self.get_reason_code_display())
-        return _("%(reason)s: %(note)s") % {"reason": label, "note": self.reason} if self.reason else label
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise TypeError("stock movements are append-only")
@@ -392,6 +384,14 @@ class StockMovement(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("stock movements are append-only")
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language: the code's label, then the note."""
+        if self.reason_code == MovementReason.OTHER:
+            return self.reason
+        label = str(self.get_reason_code_display())
+        return _("%(reason)s: %(note)s") % {"reason": label, "note": self.reason} if self.reason else label
 
 
 class AllocationStatus(models.TextChoices):
