@@ -14,7 +14,7 @@ import datetime
 import math
 from typing import Any
 
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,8 +78,9 @@ def hazards_closed_on_time(area: Jurisdiction, window: Window, params: dict[str,
     """Hazards whose rectification deadline fell in the period: closed by the deadline, out of all."""
     due = (Hazard.objects.in_subtree(area.path).filter(deadline__gte=window.start_at, deadline__lt=window.end_at)
            .exclude(status=HazardStatus.DISMISSED))
-    on_time = due.filter(status=HazardStatus.CLOSED, closed_at__lte=F("deadline")).count()
-    return Measured(achieved=on_time, required=due.count(), records=due.order_by("deadline"))
+    counts = due.aggregate(all=Count("pk"), on_time=Count("pk", filter=Q(status=HazardStatus.CLOSED,
+                                                                         closed_at__lte=F("deadline"))))
+    return Measured(achieved=counts["on_time"], required=counts["all"], records=due.order_by("deadline"))
 
 
 @indicator("incidents.one_three_five", _("1-3-5 compliance"),
@@ -106,8 +107,8 @@ def warnings_acknowledged(area: Jurisdiction, window: Window, params: dict[str, 
     rows = WarningRecipient.objects.filter(
         Q(jurisdiction__path__startswith=area.path),
         warning__released_at__gte=window.start_at, warning__released_at__lt=window.end_at)
-    acknowledged = rows.exclude(acknowledged_at=None).count()
-    return Measured(achieved=acknowledged, required=rows.count(), records=rows.select_related("warning")
+    counts = rows.aggregate(all=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
+    return Measured(achieved=counts["acknowledged"], required=counts["all"], records=rows.select_related("warning")
                     .order_by("warning_id", "pk"))
 
 
