@@ -107,6 +107,7 @@ def compute(user: Any, area: Jurisdiction, *, now: datetime.datetime) -> dict[st
                  "lon": area.centroid_lon, "lat": area.centroid_lat},
         "generated_at": now.isoformat(),
         "columns": [{"key": k, "label": str(label)} for k, label in FIGURE_COLUMNS],
+        "child_level_label": str(children[0].get_level_display()) if children else "",
         "rows": rows,
         "totals": totals,
         "total_cells": [{"key": k, "value": totals.get(k, 0)} for k, _label in FIGURE_COLUMNS],

@@ -160,3 +160,17 @@ def test_drills_and_training_show_their_indicators_against_targets(world, monkey
     drills = next(e for e in extra if e["key"] == "drills.held")
     assert (drills["done"], drills["target"]) == (1, 2)
     assert "training.days_met" in {e["key"] for e in extra}  # the training app's own indicator
+
+
+def test_a_community_home_shows_what_is_due_there_only(world):
+    text = web_client(world.officer_a).get("/").content.decode()
+    assert 'data-testid="home-dashboard"' in text
+    assert "今日待办" in text and "尚未调派的事件" in text  # I-A1 waits for a dispatch in A
+    data = services.compute(world.officer_b, world.community_b, now=NOW)
+    assert data["totals"]["open_incidents"] == 0 and data["totals"]["overdue_hazards"] == 0
+    assert not any(a["key"] == "unconfirmed_incidents" for a in data["attention"])
+
+
+def test_field_roles_keep_their_own_home(world):
+    text = web_client(world.grid_worker_a).get("/").content.decode()
+    assert 'data-testid="home-dashboard"' not in text
