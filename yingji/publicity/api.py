@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -148,7 +149,9 @@ def events(request: HttpRequest, filters: Query[ListFilters], venue: Venue | Non
         queryset = queryset.filter(venue=venue)
     if campaign:
         queryset = queryset.filter(campaign=campaign)
-    if year:
+    if year is not None:
+        if not 2000 <= year <= 2100:
+            raise HttpError(422, _("Enter a year between 2000 and 2100."))
         queryset = queryset.filter(held_on__year=year)
     return [_event_out(e) for e in queryset.order_by("-held_on", "id")]
 

@@ -77,3 +77,17 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_written(cast):
 def test_the_grid_worker_may_not_import(cast):
     answer = api_client(cast.grid_worker_a).post(URL, {"file": _xlsx(GOOD)})
     assert answer.status_code == 403 and not Question.objects.exists()
+
+
+def test_the_quizzes_page_imports_and_names_bad_cells(cast):
+    from yingji.core.testing import web_client
+
+    quizzes.create_bank(actor=cast.officer_a, jurisdiction=cast.community_a, code="FIRE-A", title="火灾", topic="fire_classes")
+    web = web_client(cast.officer_a)
+    bad = web.post("/training/questions/import/", {"file": _xlsx([GOOD[0], ["FIRE-A", "单选题", "题", "甲", "乙", "", "",
+                                                                         "Z", ""]])}, follow=True)
+    text = bad.content.decode()
+    assert "第 3 行" in text and "答案" in text and not Question.objects.exists()
+    good = web.post("/training/questions/import/", {"file": _xlsx(GOOD)}, follow=True)
+    assert "3" in good.content.decode() and Question.objects.count() == 3
+    assert web_client(cast.grid_worker_a).post("/training/questions/import/", {"file": _xlsx(GOOD)}).status_code == 403
