@@ -442,6 +442,8 @@ YINGJI_VAPID_SUBJECT = env_str("YINGJI_VAPID_SUBJECT", "mailto:admin@localhost")
 # beyond it the API answers 413 in its error shape (yingji/api.py).
 # Days an API token lives (0: until revoked); a password change revokes them all (accounts/models.py).
 YINGJI_API_TOKEN_DAYS = env_int("YINGJI_API_TOKEN_DAYS", 90)
+# Hours the answer to a write sent with an Idempotency-Key is kept for a retry (core/idempotency.py).
+YINGJI_IDEMPOTENCY_HOURS = env_int("YINGJI_IDEMPOTENCY_HOURS", 24)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("YINGJI_MAX_BODY_BYTES", 2_621_440)
 

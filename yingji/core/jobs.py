@@ -196,3 +196,11 @@ def run_forever(stop: threading.Event, interval: float | None = None, runner: Ru
             stop.wait(seconds)
     finally:
         connection.close()  # this thread's own connection
+
+
+@periodic("core.forget_idempotent_requests", every=timedelta(hours=1))
+def forget_idempotent_requests(now: datetime) -> dict[str, int]:
+    """Kept answers to Idempotency-Keys older than YINGJI_IDEMPOTENCY_HOURS go (core/idempotency.py)."""
+    from yingji.core.idempotency import forget
+
+    return forget(now)

@@ -57,3 +57,26 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotentRequest(models.Model):
+    """An API write a client sent with an `Idempotency-Key` header, and the answer it got
+    (core/idempotency.py): the same key from the same user again is answered from here without
+    running the write twice — a stock issue retried after a dropped connection books one movement.
+
+    Kept `YINGJI_IDEMPOTENCY_HOURS`; the job core.forget_idempotent_requests deletes older rows.
+    """
+
+    user_id = models.BigIntegerField(_("user"))
+    key = models.CharField(_("idempotency key"), max_length=200)
+    #: SHA-256 of the method, path and body: the same key with another request is refused.
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status = models.PositiveSmallIntegerField(_("status code"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    body = models.BinaryField(_("response body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [models.UniqueConstraint(fields=["user_id", "key"], name="idempotent_request_once_per_user")]

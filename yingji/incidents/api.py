@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from yingji.audit.services import history_rows
@@ -26,6 +27,7 @@ from yingji.core.api import (
     apply_list_filters,
     request_user,
 )
+from yingji.core.idempotency import idempotent
 from yingji.core.scope import ensure
 from yingji.incidents import catalogue
 from yingji.incidents.models import (
@@ -92,12 +94,12 @@ class AddTeamIn(Schema):
     team_id: int
 
 
-class NoteIn(Schema):
+class IncidentNoteIn(Schema):
     text: str = Field(..., min_length=1, max_length=4000)
     dispatch_id: int | None = None
 
 
-class StepIn(Schema):
+class ResponderStepIn(Schema):
     people_sent: int | None = Field(None, ge=0, le=500)
     vehicles_sent: int | None = Field(None, ge=0, le=100)
     equipment_sent: str | None = Field(None, max_length=300)
@@ -344,14 +346,14 @@ def dispatch_route(request: HttpRequest, pk: int, where: Query[PositionIn]) -> A
 
 
 @router.post("/dispatches/{pk}/report", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def report_dispatch(request: HttpRequest, pk: int, payload: StepIn) -> Any:
+def report_dispatch(request: HttpRequest, pk: int, payload: ResponderStepIn) -> Any:
     d = respond.report_sent(_dispatch(request, pk), actor=request_user(request), people_sent=payload.people_sent,
                             vehicles_sent=payload.vehicles_sent, equipment_sent=payload.equipment_sent)
     return Status(200, dispatch_dict(d))
 
 
 @router.post("/dispatches/{pk}/{step}", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def advance_dispatch(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+def advance_dispatch(request: HttpRequest, pk: int, step: str, payload: ResponderStepIn) -> Any:
     """step: acknowledge, depart, arrive or handled."""
     d = respond.advance(_dispatch(request, pk), step, actor=request_user(request), **payload.dict())
     return Status(200, dispatch_dict(d))
@@ -428,7 +430,7 @@ def add_team(request: HttpRequest, pk: int, payload: AddTeamIn) -> Any:
 
 
 @router.post("/{pk}/notes", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def add_note(request: HttpRequest, pk: int, payload: NoteIn) -> Any:
+def add_note(request: HttpRequest, pk: int, payload: IncidentNoteIn) -> Any:
     incident = _incident(request, pk)
     dispatch = get_object_or_404(incident.dispatches, pk=payload.dispatch_id) if payload.dispatch_id else None
     row = intake.add_note(incident, actor=request_user(request), text=payload.text, dispatch=dispatch)
@@ -436,6 +438,7 @@ def add_note(request: HttpRequest, pk: int, payload: NoteIn) -> Any:
 
 
 @router.post("/{pk}/close", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@decorate_view(idempotent)  # the close-out issues the materials used from stock
 def close(request: HttpRequest, pk: int, payload: CloseIn) -> Any:
     data = payload.dict()
     incident = dispatching.close_incident(_incident(request, pk), actor=request_user(request), **data)

@@ -19,12 +19,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.audit.services import history_rows
 from yingji.core.api import ErrorOut, ImportResultOut, Pagination, apply_list_filters, request_user
 from yingji.core.files import xlsx_response
+from yingji.core.idempotency import idempotent
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies import queries, services
 from yingji.supplies.imports import MaterialTable, StockTable, WarehouseTable
@@ -34,10 +36,11 @@ from yingji.supplies.schemas import (
     AllocationFilters,
     AllocationIn,
     AllocationOut,
+    AllocationStepIn,
     CountIn,
     IssueIn,
+    LotMaintenanceIn,
     LotOut,
-    MaintenanceIn,
     MaterialFilters,
     MaterialOut,
     MovementFilters,
@@ -45,7 +48,6 @@ from yingji.supplies.schemas import (
     ReceiptIn,
     ReceiveIn,
     SearchOut,
-    StepIn,
     StockRowOut,
     WarehouseFilters,
     WarehouseIn,
@@ -191,6 +193,7 @@ def warehouse_history(request: HttpRequest, code: str) -> list[dict[str, Any]]:
 
 
 @router.post("/warehouses/{code}/receipts", response=WRITE)
+@decorate_view(idempotent)
 def receive(request: HttpRequest, code: str, payload: ReceiptIn) -> Any:
     user = request_user(request)
     warehouse = queries.visible_warehouse(user, code)
@@ -201,6 +204,7 @@ def receive(request: HttpRequest, code: str, payload: ReceiptIn) -> Any:
 
 
 @router.post("/warehouses/{code}/issues", response=WRITE)
+@decorate_view(idempotent)
 def issue(request: HttpRequest, code: str, payload: IssueIn) -> Any:
     user = request_user(request)
     warehouse = queries.visible_warehouse(user, code)
@@ -211,6 +215,7 @@ def issue(request: HttpRequest, code: str, payload: IssueIn) -> Any:
 
 
 @router.post("/warehouses/{code}/counts", response=WRITE)
+@decorate_view(idempotent)
 def count(request: HttpRequest, code: str, payload: CountIn) -> Any:
     user = request_user(request)
     warehouse = queries.visible_warehouse(user, code)
@@ -222,6 +227,7 @@ def count(request: HttpRequest, code: str, payload: CountIn) -> Any:
 
 
 @router.post("/lots/{lot_id}/write-off", response=WRITE)
+@decorate_view(idempotent)
 def lot_write_off(request: HttpRequest, lot_id: int, payload: WriteOffIn) -> Any:
     user = request_user(request)
     movement = services.write_off(queries.visible_lot(user, lot_id), payload.quantity, actor=user,
@@ -230,7 +236,7 @@ def lot_write_off(request: HttpRequest, lot_id: int, payload: WriteOffIn) -> Any
 
 
 @router.post("/lots/{lot_id}/maintenance", response=WRITE)
-def lot_maintenance(request: HttpRequest, lot_id: int, payload: MaintenanceIn) -> Any:
+def lot_maintenance(request: HttpRequest, lot_id: int, payload: LotMaintenanceIn) -> Any:
     user = request_user(request)
     lot = services.record_maintenance(queries.visible_lot(user, lot_id), actor=user, on=payload.on,
                                       condition=payload.condition)
@@ -264,6 +270,7 @@ def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]):  
 
 
 @router.post("/allocations/", response={201: AllocationDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@decorate_view(idempotent)
 def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
     user = request_user(request)
     destination = queries.visible_warehouse(user, payload.destination) if payload.destination else None
@@ -301,26 +308,31 @@ STEP = {200: AllocationDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 @router.post("/allocations/{number}/approve", response=STEP)
-def approve(request: HttpRequest, number: str, payload: StepIn) -> Any:
+@decorate_view(idempotent)
+def approve(request: HttpRequest, number: str, payload: AllocationStepIn) -> Any:
     return _step(request, number, services.approve_allocation, note=payload.note)
 
 
 @router.post("/allocations/{number}/reject", response=STEP)
-def reject(request: HttpRequest, number: str, payload: StepIn) -> Any:
+@decorate_view(idempotent)
+def reject(request: HttpRequest, number: str, payload: AllocationStepIn) -> Any:
     return _step(request, number, services.reject_allocation, note=payload.note)
 
 
 @router.post("/allocations/{number}/cancel", response=STEP)
-def cancel(request: HttpRequest, number: str, payload: StepIn) -> Any:
+@decorate_view(idempotent)
+def cancel(request: HttpRequest, number: str, payload: AllocationStepIn) -> Any:
     return _step(request, number, services.cancel_allocation, note=payload.note)
 
 
 @router.post("/allocations/{number}/dispatch", response=STEP)
-def dispatch(request: HttpRequest, number: str, payload: StepIn) -> Any:
+@decorate_view(idempotent)
+def dispatch(request: HttpRequest, number: str, payload: AllocationStepIn) -> Any:
     return _step(request, number, services.dispatch_allocation, note=payload.note)
 
 
 @router.post("/allocations/{number}/receive", response=STEP)
+@decorate_view(idempotent)
 def receive_allocation(request: HttpRequest, number: str, payload: ReceiveIn) -> Any:
     received = {line.line: line.received for line in payload.lines}
     return _step(request, number, services.receive_allocation, received=received, note=payload.note)

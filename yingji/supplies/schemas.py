@@ -151,7 +151,7 @@ class WriteOffIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 
 
-class MaintenanceIn(Schema):
+class LotMaintenanceIn(Schema):
     on: datetime.date | None = None
     condition: Condition = Condition.GOOD
 
@@ -290,7 +290,7 @@ class AllocationFilters(ListFilters):
     status: AllocationStatus | None = None
 
 
-class StepIn(Schema):
+class AllocationStepIn(Schema):
     note: str = Field("", max_length=300)
 
 
