@@ -28,6 +28,11 @@ request; whatever queued up while the loop was busy goes out together, one
 message per group. Browsers receive `{**payload, "topic": topic}` as JSON;
 `Yingji.live(...)` (core/static/yingji/live.js) subscribes. Payloads carry ids
 and what any subscriber may see: pages re-read details through the scoped API.
+
+While the channel layer is down (Redis stopped), publishing is a logged no-op:
+the write that published has committed already and goes on; consoles miss the
+live items meanwhile (they re-read through the API on reconnecting), and the
+outage is logged once a minute (`_Outage`), not once per message.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -231,6 +237,31 @@ async def _send(batch: list[tuple[list[str], Any]]) -> None:
     await _send_groups(per_group)
 
 
+class _Outage:
+    """Failed sends while the channel layer is down: one warning a minute, with the count missed."""
+
+    EVERY_S = 60.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last: float | None = None
+        self.missed = 0
+
+    def report(self, group: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.missed += 1
+            if self.last is not None and now - self.last < self.EVERY_S:
+                return
+            self.last, missed, self.missed = now, self.missed, 0
+        log.warning("realtime: the channel layer refused live messages (%s: %s); consoles miss live items "
+                    "until it is back (%d refused since the last report, the last to %s)",
+                    type(exc).__name__, exc, missed, group)
+
+
+_outage = _Outage()
+
+
 async def _send_groups(per_group: dict[str, list[dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     for group, items in per_group.items():
@@ -243,7 +274,7 @@ async def _send_groups(per_group: dict[str, list[dict[str, Any]]]) -> None:
             for done in waiting:
                 done.set_exception(exc)
             if not waiting:
-                log.exception("realtime: sending to %s failed", group)
+                _outage.report(group, exc)
             continue
         for done in waiting:
             done.set_result(None)

@@ -30,10 +30,15 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def redis_down(settings):  # type: ignore[no-untyped-def]
+    port = _closed_port()
     settings.CACHES = {"default": {"BACKEND": "yingji.core.cache.ForgivingRedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+                                   "LOCATION": f"redis://127.0.0.1:{port}/0",
                                    "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
-    # (Django's setting_changed signal drops the cache handlers, so `cache` is rebuilt from this.)
+    # The channel layer as production configures it with REDIS_URL (settings.py), on the same dead port.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                           "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/0"]}}}
+    # (Django's setting_changed signal drops the cache handlers and the channel layers, so both are
+    # rebuilt from these.)
     yield
 
 
@@ -103,3 +108,40 @@ def test_the_prepared_path_reconnects_after_the_server_dropped_the_connection(ca
     other.close()
     response = client.get("/api/v1/audit/changes")
     assert response.status_code == 200, response.content
+
+
+def test_live_publishing_while_redis_is_down_is_a_logged_no_op(cast, redis_down, caplog,
+                                                                 django_capture_on_commit_callbacks):
+    """Intake, the public report and stock moves commit and answer as usual; the live items they publish
+    after the commit are refused by the channel layer, which is logged once (not per message)."""
+    import logging
+
+    from channels.layers import get_channel_layer
+    from django.test import Client
+
+    from yingji.core import realtime
+    from yingji.incidents.models import Incident
+    from yingji.supplies.tests.builders import make_material, make_warehouse, stock
+
+    assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
+    material = make_material(cast, "XF-001", "灭火器")
+    stock(make_warehouse(cast.community_a, "WA", 114.01), material, 5)
+    officer = api_client(cast.street_officer)
+    caplog.set_level(logging.INFO)
+    realtime._outage.last = None  # another test's outage report does not hide this one's
+    with django_capture_on_commit_callbacks(execute=True):
+        reported = officer.post("/api/v1/incidents/", json.dumps(
+            {"type_code": "21100", "channel": "119", "lon": 114.02, "lat": 22.51, "address": "A社区1栋"}),
+            content_type="application/json")
+        public = Client().post("/api/v1/incidents/public", json.dumps(
+            {"type_code": "91200", "lon": 114.02, "lat": 22.55, "reporter_phone": "13800001234"}),
+            content_type="application/json")
+        issued = officer.post("/api/v1/supplies/warehouses/WA/issues", json.dumps(
+            {"material": "XF-001", "quantity": 2, "reason": "fire"}), content_type="application/json")
+    assert (reported.status_code, public.status_code, issued.status_code) == (201, 201, 201)
+    assert Incident.objects.count() == 2
+    realtime.flush(timeout=10)
+    refused = [r for r in caplog.records if r.name == "yingji.core.realtime"]
+    assert len(refused) == 1 and refused[0].levelno == logging.WARNING, [r.getMessage() for r in refused]
+    assert "ConnectionError" in refused[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
