@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,13 +17,40 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from yingji.accounts.auth import AUTH
-from yingji.core.api import error_body, pydantic_message
+from yingji.core.api import document_errors, error_body, pydantic_message
 
 logger = logging.getLogger("yingji.api")
 
-api = NinjaAPI(
+
+class _UniqueNamesDocument(OpenAPISchema):
+    """Ninja's document builder, refusing two different schemas under one component name.
+
+    Ninja files every schema under its class name, so a second `StepIn` silently replaced
+    the first and the document hid one of them: schema names are unique across apps.
+    """
+
+    def add_schema_definitions(self, definitions: dict) -> None:
+        for name, definition in definitions.items():
+            if name in self.schemas and self.schemas[name] != definition:
+                raise ImproperlyConfigured(f"Two API schemas are called {name}: rename one (the OpenAPI "
+                                           "document would show only one of them).")
+        super().add_schema_definitions(definitions)
+
+
+class YingjiAPI(NinjaAPI):
+    """Ninja's API whose OpenAPI document declares the one error shape on every operation and
+    names each schema once."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return document_errors(_UniqueNamesDocument(self, path_prefix))
+
+
+api = YingjiAPI(
     title="Yingji API",
     version="1",
     description="Community-level emergency management: jurisdictions, resources, supplies, incidents.",

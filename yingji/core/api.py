@@ -158,3 +158,49 @@ def pydantic_message(error: dict[str, Any]) -> str:
     if kind == "value_error":
         return str(ctx.get("error") or error.get("msg", ""))
     return _("Invalid value.")
+
+
+#: The errors any operation may answer, each in the one error shape: the API's exception handlers
+#: (yingji/api.py) turn a malformed body into 400, no or a bad token into 401, a refusal into 403, an
+#: object out of scope into 404, a constraint into 409, a body over the limit into 413, invalid
+#: fields into 422, the public rate limit into 429 and anything else into 500.
+ERROR_STATUSES = ("400", "401", "403", "404", "409", "413", "422", "429", "500")
+ERROR_DESCRIPTIONS = {
+    "400": "Malformed request", "401": "Authentication required", "403": "Forbidden",
+    "404": "Not found (or out of the caller's jurisdiction)", "409": "Conflict with stored data",
+    "413": "Request body too large", "422": "Invalid fields", "429": "Too many requests",
+    "500": "Server error",
+}
+
+
+def document_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare the one error shape for every error status on every operation of an OpenAPI document.
+
+    An operation that declares its own body for an error status (an import's 422 is its
+    ImportResultOut with the rows' errors) keeps it, as one of the two shapes it may answer.
+    """
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ErrorItem", ErrorItem.model_json_schema())
+    error_out = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    error_out.pop("$defs", None)
+    components.setdefault("ErrorOut", error_out)
+    ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for methods in document.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            # Ninja keys statuses by int; the document's JSON has them as strings either way.
+            responses = operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+            for status in ERROR_STATUSES:
+                declared = responses.get(status)
+                if declared is None:
+                    responses[status] = {"description": ERROR_DESCRIPTIONS[status],
+                                         "content": {"application/json": {"schema": ref}}}
+                    continue
+                media = declared.setdefault("content", {}).setdefault("application/json", {})
+                schema = media.get("schema")
+                if schema is None:
+                    media["schema"] = ref
+                elif schema != ref and ref not in schema.get("anyOf", []):
+                    media["schema"] = {"anyOf": [schema, ref]}
+    return document

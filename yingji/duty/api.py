@@ -45,6 +45,8 @@ from yingji.duty.models import (
     SwapRequest,
 )
 from yingji.duty.schemas import (
+    DutyStepIn,
+    DutyStepOut,
     ExtraShiftsIn,
     GeneratedOut,
     GenerateIn,
@@ -72,8 +74,6 @@ from yingji.duty.schemas import (
     ShiftIn,
     ShiftOut,
     ShiftPatch,
-    StepIn,
-    StepOut,
     SwapIn,
     SwapOut,
     TakeOverOut,
@@ -432,8 +432,8 @@ def _step_out(workflow: Any, user: Any, obj: Any) -> dict[str, Any]:
     return {"id": obj.pk, "status": obj.status, "allowed": [t.name for t in workflow.allowed(user, obj)]}
 
 
-@router.post("/reports/{int:pk}/{step}", response={200: StepOut, **READ})
-def daily_report_step(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+@router.post("/reports/{int:pk}/{step}", response={200: DutyStepOut, **READ})
+def daily_report_step(request: HttpRequest, pk: int, step: str, payload: DutyStepIn) -> Any:
     """review, submit, reopen (at the command centre); receive, return (the level above, saying why)."""
     user = request_user(request)
     report = get_object_or_404(_reports(user), pk=pk)
@@ -478,8 +478,8 @@ def edit_incident_report(request: HttpRequest, pk: int, payload: IncidentReportP
     return Status(200, IncidentReportOut.from_orm(report).dict())
 
 
-@router.post("/incident-reports/{int:pk}/{step}", response={200: StepOut, **READ})
-def incident_report_step(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+@router.post("/incident-reports/{int:pk}/{step}", response={200: DutyStepOut, **READ})
+def incident_report_step(request: HttpRequest, pk: int, step: str, payload: DutyStepIn) -> Any:
     """submit (the street); receive, return (the level above, saying why)."""
     user = request_user(request)
     report = get_object_or_404(_incident_reports(user), pk=pk)
@@ -516,8 +516,8 @@ def request_swap(request: HttpRequest, pk: int, payload: SwapIn) -> Any:
     return Status(201, SwapOut.from_orm(swap).dict())
 
 
-@router.post("/swaps/{int:pk}/{step}", response={200: StepOut, **READ})
-def swap_step(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+@router.post("/swaps/{int:pk}/{step}", response={200: DutyStepOut, **READ})
+def swap_step(request: HttpRequest, pk: int, step: str, payload: DutyStepIn) -> Any:
     """agree, decline (the colleague); approve, reject (the roster's manager); cancel (the requester)."""
     user = request_user(request)
     swap = get_object_or_404(SwapRequest.objects.visible_to(user).select_related("shift", "counterpart"), pk=pk)

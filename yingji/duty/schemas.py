@@ -306,11 +306,11 @@ class ReportDetailOut(ReportOut):
     content: dict[str, Any]
 
 
-class StepIn(Schema):
+class DutyStepIn(Schema):
     note: str = Field("", max_length=300, description="Why (required to return a report).")
 
 
-class StepOut(Schema):
+class DutyStepOut(Schema):
     id: int
     status: str
     allowed: list[str] = Field(..., description="The steps the caller may take now.")

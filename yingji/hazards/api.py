@@ -52,15 +52,16 @@ from yingji.hazards.schemas import (
     CheckInIn,
     CheckInOut,
     ComplianceOut,
-    EventOut,
     GradingOut,
+    HazardEventOut,
     HazardIn,
+    HazardNoteIn,
     HazardOut,
+    HazardStepOut,
     InspectionIn,
     InspectionOut,
     InspectorOut,
     MissedPatrolOut,
-    NoteIn,
     PatrolPlanIn,
     PatrolPlanOut,
     PatrolPlanPatch,
@@ -68,7 +69,6 @@ from yingji.hazards.schemas import (
     RiskPointIn,
     RiskPointOut,
     RiskPointPatch,
-    StepOut,
     SubmitIn,
 )
 from yingji.hazards.services import hazards as hazard_services
@@ -258,14 +258,14 @@ def _answer(hazard: Hazard) -> Hazard:
 STEP_RESPONSES = {200: HazardOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-@router.get("/hazards/{hazard_id}/steps", response={200: list[StepOut], 404: ErrorOut})
+@router.get("/hazards/{hazard_id}/steps", response={200: list[HazardStepOut], 404: ErrorOut})
 def hazard_steps(request: HttpRequest, hazard_id: int) -> list[dict[str, str]]:
     """The steps you may take on this hazard now (what the buttons offer)."""
     hazard = _hazard(request, hazard_id)
     return [{"name": t.name, "label": str(t.label)} for t in HAZARD.allowed(request_user(request), hazard)]
 
 
-@router.get("/hazards/{hazard_id}/events", response={200: list[EventOut], 404: ErrorOut})
+@router.get("/hazards/{hazard_id}/events", response={200: list[HazardEventOut], 404: ErrorOut})
 def hazard_events(request: HttpRequest, hazard_id: int) -> Any:
     """Every step of the hazard: who, when, from which state to which, the note."""
     return HAZARD.history(_hazard(request, hazard_id))
@@ -286,7 +286,7 @@ def assign_hazard(request: HttpRequest, hazard_id: int, payload: AssignIn) -> An
 
 
 @router.post("/hazards/{hazard_id}/start", response=STEP_RESPONSES)
-def start_rectifying(request: HttpRequest, hazard_id: int, payload: NoteIn) -> Any:
+def start_rectifying(request: HttpRequest, hazard_id: int, payload: HazardNoteIn) -> Any:
     hazard = _hazard(request, hazard_id)
     loop.start(hazard, actor=request_user(request), note=payload.note)
     return _answer(hazard)
@@ -312,7 +312,7 @@ def recheck_hazard(request: HttpRequest, hazard_id: int, payload: Form[RecheckIn
 
 
 @router.post("/hazards/{hazard_id}/dismiss", response=STEP_RESPONSES)
-def dismiss_hazard(request: HttpRequest, hazard_id: int, payload: NoteIn) -> Any:
+def dismiss_hazard(request: HttpRequest, hazard_id: int, payload: HazardNoteIn) -> Any:
     hazard = _hazard(request, hazard_id)
     loop.dismiss(hazard, actor=request_user(request), note=payload.note)
     return _answer(hazard)

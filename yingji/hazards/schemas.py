@@ -322,7 +322,7 @@ class AssignIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class NoteIn(Schema):
+class HazardNoteIn(Schema):
     note: str = Field("", max_length=300)
 
 
@@ -335,12 +335,12 @@ class RecheckIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class StepOut(Schema):
+class HazardStepOut(Schema):
     name: str
     label: str
 
 
-class EventOut(Schema):
+class HazardEventOut(Schema):
     transition: str
     from_state: str
     to_state: str

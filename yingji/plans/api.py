@@ -40,7 +40,7 @@ class StepSchema(Schema):
     time_limit_minutes: int | None = None
 
 
-class StepOut(StepSchema):
+class PlanStepOut(StepSchema):
     order: int
     who_label: str
 
@@ -82,7 +82,7 @@ class PlanOut(Schema):
 
 class PlanDetailOut(PlanOut):
     summary: str
-    steps: list[StepOut]
+    steps: list[PlanStepOut]
 
 
 class ActionOut(Schema):
@@ -90,11 +90,11 @@ class ActionOut(Schema):
     label: str
 
 
-class NoteIn(Schema):
+class PlanNoteIn(Schema):
     note: str = ""
 
 
-class EventOut(Schema):
+class PlanEventOut(Schema):
     transition: str
     from_state: str
     to_state: str
@@ -163,12 +163,12 @@ def change_plan(request: HttpRequest, plan_id: int, payload: PlanPatch) -> Any:
     return _detail(plan)
 
 
-@router.get("/plans/{plan_id}/steps", response={200: list[StepOut], 404: ErrorOut})
+@router.get("/plans/{plan_id}/steps", response={200: list[PlanStepOut], 404: ErrorOut})
 def plan_steps(request: HttpRequest, plan_id: int) -> Any:
     return _detail(_plan(request, plan_id))["steps"]
 
 
-@router.put("/plans/{plan_id}/steps", response={200: list[StepOut], **ERRORS})
+@router.put("/plans/{plan_id}/steps", response={200: list[PlanStepOut], **ERRORS})
 def replace_steps(request: HttpRequest, plan_id: int, payload: list[StepSchema]) -> Any:
     plan = _plan(request, plan_id)
     services.set_steps(plan, [services.StepIn(**s.dict()) for s in payload], actor=request_user(request))
@@ -183,7 +183,7 @@ def plan_actions(request: HttpRequest, plan_id: int) -> Any:
 
 
 @router.post("/plans/{plan_id}/actions/{step}", response={200: PlanDetailOut, **ERRORS})
-def take_action(request: HttpRequest, plan_id: int, step: str, payload: NoteIn) -> Any:
+def take_action(request: HttpRequest, plan_id: int, step: str, payload: PlanNoteIn) -> Any:
     plan = _plan(request, plan_id)
     if step not in services.STEPS:
         raise Http404
@@ -191,7 +191,7 @@ def take_action(request: HttpRequest, plan_id: int, step: str, payload: NoteIn) 
     return _detail(Plan.objects.select_related("jurisdiction").get(pk=plan.pk))
 
 
-@router.get("/plans/{plan_id}/events", response={200: list[EventOut], 404: ErrorOut})
+@router.get("/plans/{plan_id}/events", response={200: list[PlanEventOut], 404: ErrorOut})
 def plan_events(request: HttpRequest, plan_id: int) -> Any:
     """Every approval step: who, when, from which state to which, the note."""
     return PLAN.history(_plan(request, plan_id))
@@ -231,7 +231,7 @@ def tick_item(request: HttpRequest, incident_id: int, item_id: int) -> Any:
     return _item_out(checklists.tick(item, actor=request_user(request)))
 
 
-class ChangeOut(Schema):
+class PlanChangeOut(Schema):
     field: str
     before: Any = None
     after: Any = None
@@ -245,7 +245,7 @@ class VersionOut(Schema):
     review_due: datetime.date | None
     summary: str
     steps: list[dict[str, Any]]
-    changes: list[ChangeOut]
+    changes: list[PlanChangeOut]
     approved_at: datetime.datetime
     approved_by: str
 

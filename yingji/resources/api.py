@@ -59,6 +59,7 @@ from yingji.resources.schemas import (
     CertificatePatch,
     EquipmentFilters,
     EquipmentIn,
+    EquipmentMaintenanceIn,
     EquipmentOut,
     EquipmentPatch,
     ExpertFilters,
@@ -69,7 +70,6 @@ from yingji.resources.schemas import (
     FacilityIn,
     FacilityOut,
     FacilityPatch,
-    MaintenanceIn,
     MemberFilters,
     MemberIn,
     MemberOut,
@@ -303,7 +303,7 @@ def team_status(request: HttpRequest, row_id: int, payload: TeamStatusIn) -> Any
 
 @router.post("/equipment/{row_id}/maintenance",
              response={200: EquipmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, url_name="maintenance")
-def equipment_maintenance(request: HttpRequest, row_id: int, payload: MaintenanceIn) -> Any:
+def equipment_maintenance(request: HttpRequest, row_id: int, payload: EquipmentMaintenanceIn) -> Any:
     item = get_object_or_404(Equipment.objects.visible_to(request_user(request)), pk=row_id)
     services.record_maintenance(item, actor=request_user(request), on=payload.on, next_on=payload.next_on)
     return Equipment.objects.select_related("jurisdiction", "station", "team").get(pk=item.pk)

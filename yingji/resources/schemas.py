@@ -376,7 +376,7 @@ class EquipmentFilters(ListFilters):
     maintenance_overdue: bool = False
 
 
-class MaintenanceIn(Schema):
+class EquipmentMaintenanceIn(Schema):
     on: datetime.date
     next_on: datetime.date | None = None
 

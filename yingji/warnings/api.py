@@ -2,7 +2,7 @@
 
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, as_utc, request_user
 from yingji.core.masking import phone_for
@@ -91,9 +92,14 @@ class AreaIn(Schema):
     jurisdiction: str = Field("", max_length=20, description="a jurisdiction code")
 
 
+# A jurisdiction's level is also called Level: the warning's is named apart in the OpenAPI document.
+WarningLevel = Annotated[Level, WithJsonSchema({"title": "WarningLevel", "type": "string",
+                                                "enum": [choice.value for choice in Level]})]
+
+
 class WarningIn(Schema):
     jurisdiction: str = Field(..., max_length=20, description="Code of the jurisdiction the warning is issued for.")
-    level: Level
+    level: WarningLevel
     hazard: Hazard
     headline: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
@@ -113,7 +119,7 @@ class WarningIn(Schema):
     restriction: str = Field("", max_length=300)
 
 
-class StepIn(Schema):
+class WarningStepIn(Schema):
     note: str = Field("", max_length=300)
 
 
@@ -127,7 +133,7 @@ class PreviewOut(Schema):
 
 class WarningFilters(ListFilters):
     state: State | None = None
-    level: Level | None = None
+    level: WarningLevel | None = None
 
 
 def _visible(request: HttpRequest) -> Any:
@@ -251,7 +257,7 @@ def acknowledge(request: HttpRequest, pk: int) -> Any:
 
 
 @router.post("/{pk}/steps/{step}", response={200: WarningDetailOut, 404: ErrorOut, 403: ErrorOut, 422: ErrorOut})
-def take_step(request: HttpRequest, pk: int, step: str, payload: StepIn) -> Any:
+def take_step(request: HttpRequest, pk: int, step: str, payload: WarningStepIn) -> Any:
     """A workflow step: submit, approve, reject (with a note), release, release_cancel."""
     warning = _get(request, pk)
     if step not in STEPS:
@@ -274,6 +280,6 @@ def draft_update(request: HttpRequest, pk: int) -> Any:
 
 
 @router.post("/{pk}/cancel", response={201: WarningDetailOut, 404: ErrorOut, 403: ErrorOut, 422: ErrorOut})
-def draft_cancel(request: HttpRequest, pk: int, payload: StepIn) -> Any:
+def draft_cancel(request: HttpRequest, pk: int, payload: WarningStepIn) -> Any:
     follower = services.compose_cancel(_get(request, pk), actor=request_user(request), note=payload.note)
     return Status(201, _detail(request, follower))
