@@ -193,7 +193,7 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> Any:
     return _follow_up_out(services.complete_follow_up(_follow_up(request, follow_up_id), actor=request_user(request)))
 
 
-class HazardIn(Schema):
+class DrillHazardIn(Schema):
     severity: str = "general"
     category: str = "other"
     lon: float | None = None
@@ -201,14 +201,14 @@ class HazardIn(Schema):
 
 
 @router.post("/follow-ups/{follow_up_id}/hazard", response={201: FollowUpOut, **ERRORS})
-def follow_up_hazard(request: HttpRequest, follow_up_id: int, payload: HazardIn) -> Any:
+def follow_up_hazard(request: HttpRequest, follow_up_id: int, payload: DrillHazardIn) -> Any:
     """Open a hazard (the hazards app's closed loop) for what the drill found; once per follow-up."""
     row = _follow_up(request, follow_up_id)
     services.open_hazard(row, actor=request_user(request), **payload.dict())
     return Status(201, _follow_up_out(_follow_up(request, follow_up_id)))
 
 
-class RuleIn(Schema):
+class DrillRuleIn(Schema):
     jurisdiction: str
     applies_to: RuleTarget
     scope: DrillScope | None = None
@@ -222,7 +222,7 @@ class RulePatch(Schema):
     note: str | None = None
 
 
-class RuleOut(Schema):
+class DrillRuleOut(Schema):
     id: int
     jurisdiction: str
     jurisdiction_name: str
@@ -245,15 +245,15 @@ def _rule(request: HttpRequest, rule_id: int) -> DrillRule:
                              pk=rule_id)
 
 
-@router.get("/rules", response=list[RuleOut])
+@router.get("/rules", response=list[DrillRuleOut])
 def rules(request: HttpRequest) -> Any:
     """The rules filed in the caller's scope (the district's rules over a community are in its compliance)."""
     queryset = DrillRule.objects.visible_to(request_user(request)).select_related("jurisdiction")
     return [_rule_out(r) for r in queryset]
 
 
-@router.post("/rules", response={201: RuleOut, **ERRORS})
-def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
+@router.post("/rules", response={201: DrillRuleOut, **ERRORS})
+def create_rule(request: HttpRequest, payload: DrillRuleIn) -> Any:
     user = request_user(request)
     data = payload.dict()
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=data.pop("jurisdiction"))
@@ -262,7 +262,7 @@ def create_rule(request: HttpRequest, payload: RuleIn) -> Any:
     return Status(201, _rule_out(rule))
 
 
-@router.patch("/rules/{rule_id}", response={200: RuleOut, **ERRORS})
+@router.patch("/rules/{rule_id}", response={200: DrillRuleOut, **ERRORS})
 def change_rule(request: HttpRequest, rule_id: int, payload: RulePatch) -> Any:
     rule = services.change_rule(_rule(request, rule_id), actor=request_user(request), **payload.dict())
     return _rule_out(rule)
@@ -297,7 +297,7 @@ class ComplianceRowOut(Schema):
     requirements: list[RequirementOut]
 
 
-class ComplianceOut(Schema):
+class DrillComplianceOut(Schema):
     year: int
     as_of: datetime.date
     summary: dict[str, int]
@@ -321,7 +321,7 @@ def _row_out(row: compliance.Row) -> dict[str, Any]:
                               "behind": r.behind} for r in row.requirements]}
 
 
-@router.get("/compliance", response={200: ComplianceOut, 404: ErrorOut, 422: ErrorOut})
+@router.get("/compliance", response={200: DrillComplianceOut, 404: ErrorOut, 422: ErrorOut})
 def compliance_view(request: HttpRequest, year: int | None = None,
                     area: str | None = None) -> Any:
     """Per street and community the caller sees: drills held this year against the rules, what is due

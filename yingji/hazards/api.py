@@ -51,13 +51,14 @@ from yingji.hazards.schemas import (
     AssignIn,
     CheckInIn,
     CheckInOut,
-    ComplianceOut,
     GradingOut,
+    HazardComplianceOut,
     HazardEventOut,
     HazardIn,
     HazardNoteIn,
     HazardOut,
     HazardStepOut,
+    HazardSubmitIn,
     InspectionIn,
     InspectionOut,
     InspectorOut,
@@ -69,7 +70,6 @@ from yingji.hazards.schemas import (
     RiskPointIn,
     RiskPointOut,
     RiskPointPatch,
-    SubmitIn,
 )
 from yingji.hazards.services import hazards as hazard_services
 from yingji.hazards.services import inspections as inspection_services
@@ -293,7 +293,7 @@ def start_rectifying(request: HttpRequest, hazard_id: int, payload: HazardNoteIn
 
 
 @router.post("/hazards/{hazard_id}/submit", response=STEP_RESPONSES)
-def submit_rectification(request: HttpRequest, hazard_id: int, payload: Form[SubmitIn],
+def submit_rectification(request: HttpRequest, hazard_id: int, payload: Form[HazardSubmitIn],
                          photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
     """Rectified: what was done and evidence photos (multipart); the hazard waits for a recheck."""
     hazard = _hazard(request, hazard_id)
@@ -487,7 +487,7 @@ def record_inspection(request: HttpRequest, payload: InspectionIn) -> Any:
     return Status(201, Inspection.objects.select_related("jurisdiction", "inspector").get(pk=inspection.pk))
 
 
-@router.get("/inspections/compliance", response={200: list[ComplianceOut], 422: ErrorOut})
+@router.get("/inspections/compliance", response={200: list[HazardComplianceOut], 422: ErrorOut})
 def compliance(request: HttpRequest, week: datetime.date | None = None) -> list[dict[str, Any]]:
     """Per street: share of certified inspectors (target ≥ 50 %) and inspections per inspector that week (≥ 1)."""
     return [_compliance_row(r) for r in inspection_services.compliance(request_user(request), week)]

@@ -303,7 +303,7 @@ class InspectionOut(Schema):
         return [h.reference for h in obj.hazards.all()]
 
 
-class ComplianceOut(Schema):
+class HazardComplianceOut(Schema):
     street: str
     name: str
     inspectors: int
@@ -326,7 +326,7 @@ class HazardNoteIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class SubmitIn(Schema):
+class HazardSubmitIn(Schema):
     rectification: str = Field(..., min_length=1, max_length=2000)
 
 

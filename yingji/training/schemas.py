@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from yingji.core.api import ClientDatetime
 from yingji.training.models import Audience, OrganiserLevel, QuestionKind, SessionKind, Topic
+
+# Messaging's topics are also called Topic: the training topic is named apart in the OpenAPI document.
+TrainingTopic = Annotated[Topic, WithJsonSchema({"title": "TrainingTopic", "type": "string",
+                                                 "enum": [choice.value for choice in Topic]})]
 
 
 class RuleIn(Schema):
@@ -42,7 +47,7 @@ class CoverageRuleOut(Schema):
 class CourseIn(Schema):
     jurisdiction: str
     title: str = Field(..., max_length=200)
-    topic: Topic = Topic.GENERAL
+    topic: TrainingTopic = Topic.GENERAL
     hours: Decimal = Field(Decimal(0), ge=0, le=1000)
     certificate_kind: str = ""
     certificate_years: int | None = Field(None, ge=1, le=20)
@@ -136,7 +141,7 @@ class BankIn(Schema):
     jurisdiction: str
     code: str = Field(..., max_length=32)
     title: str = Field(..., max_length=200)
-    topic: Topic
+    topic: TrainingTopic
 
 
 class BankOut(Schema):

@@ -4,7 +4,6 @@ schema under a name of its own (issue 12)."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from ninja import Router, Schema
 
 ERROR = {"$ref": "#/components/schemas/ErrorOut"}
@@ -44,7 +43,7 @@ def test_an_import_documents_its_rows_errors_as_its_422(document) -> None:  # ty
         assert result in schema["anyOf"] and ERROR in schema["anyOf"], name
 
 
-def test_two_schemas_of_one_name_make_the_document_refuse_to_build() -> None:
+def test_two_schemas_of_one_name_are_told() -> None:
     from yingji.api import YingjiAPI
 
     def step_in(field: str) -> type[Schema]:
@@ -62,11 +61,11 @@ def test_two_schemas_of_one_name_make_the_document_refuse_to_build() -> None:
 
         router.post("/step", operation_id=f"{app}_step")(post)
         api.add_router(f"/{app}/", router)
-    with pytest.raises(ImproperlyConfigured, match="StepIn"):
-        api.get_openapi_schema(path_prefix="")
+    assert api.get_openapi_schema(path_prefix="").collisions == {"StepIn"}
 
 
 def test_the_api_document_names_each_schema_once(document) -> None:  # type: ignore[no-untyped-def]
+    assert not document.collisions, f"rename one of each: {sorted(document.collisions)}"
     names = document["components"]["schemas"]
     for renamed in ("EquipmentMaintenanceIn", "LotMaintenanceIn", "ResponderStepIn", "WarningStepIn", "DutyStepIn",
                     "AllocationStepIn"):
