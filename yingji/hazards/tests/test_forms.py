@@ -198,7 +198,7 @@ def test_inspection_forms_refuse_bad_input_and_other_streets(cast, inspector):
     later = str(timezone.localdate() + datetime.timedelta(days=2))
     future = client.post("/hazards/inspections/new/", {"inspector": inspector.pk, "place": "某厂",
                                                        "severity": "general", "inspected_on": later})
-    assert future.status_code == 422 and "今天" in future.context["form"].errors["inspected_on"][0]
+    assert future.status_code == 422 and "未来" in future.context["form"].errors["inspected_on"][0]
     disguised = SimpleUploadedFile("x.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")
     script = client.post("/hazards/inspections/new/", {"inspector": inspector.pk, "place": "某厂",
                                                        "severity": "general", "inspected_on": today,
