@@ -90,3 +90,22 @@ def test_rules_are_checked_and_filed_where_they_belong(cast):
     with pytest.raises(ValidationError):  # the same rule twice
         services.create_rule(actor=cast.commander, jurisdiction=cast.district, applies_to="street",
                              minimum_per_year=3)
+
+
+def test_the_indicators_count_each_requirement_up_to_its_minimum(cast):
+    from yingji.core.indicators import Window, discover
+
+    district_rules(cast)
+    for day in (D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1)):  # three comprehensive: two count
+        drill(cast.street_officer, cast.street_1, day)
+    drill(cast.street_officer, cast.community_a, D(2026, 5, 1))
+    registry = discover()
+    window = Window(D(2026, 1, 1), D(2026, 12, 31))
+    held = registry["drills.held"].function(cast.district, window, {})
+    # Required: 2 streets × (2 + 1 + 1) + 3 communities × 1 = 11; achieved: street 1's two comprehensive
+    # (the third does not count) + community A's one = 3.
+    assert (held.achieved, held.required, held.records.count()) == (3, 11, 4)
+    streets = registry["drills.comprehensive"].function(cast.district, window, {})
+    assert (streets.achieved, streets.required, streets.records.count()) == (2, 4, 3)
+    mine = registry["drills.held"].function(cast.street_2, window, {})
+    assert (mine.achieved, mine.required) == (0, 5)  # street 2 (4) and community C (1)

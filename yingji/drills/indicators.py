@@ -1,0 +1,45 @@
+"""Drills' indicators for assessments and the dashboard (registered in yingji.core.indicators), on the
+compliance view's own rule (drills/compliance.py): the frequency rules of the period's year, each
+requirement counted up to its minimum (more drills of one kind do not make up for another).
+
+    drills.held            drills held against every requirement of the streets and communities in the area
+    drills.comprehensive   the streets' comprehensive drills against their rule (≥ 2 a year in the demo)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from yingji.core.indicators import Measured, Window, indicator
+from yingji.drills import compliance
+from yingji.drills.models import Drill, DrillScope
+from yingji.jurisdictions.models import Jurisdiction, Level
+
+
+def _rows(area: Jurisdiction, window: Window, levels: tuple[str, ...]) -> list[compliance.Row]:
+    places = list(Jurisdiction.objects.filter(path__startswith=area.path, level__in=levels).order_by("path"))
+    return compliance.compute(places, window.end.year, window.end)
+
+
+def _records(area: Jurisdiction, window: Window, **filters: Any) -> Any:
+    return Drill.objects.filter(jurisdiction__path__startswith=area.path, held_on__gte=window.start,
+                                held_on__lte=window.end, **filters)
+
+
+@indicator("drills.held", _("Drills held against the frequency rules"))
+def held(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    rows = _rows(area, window, compliance.LEVELS)
+    reqs = [r for row in rows for r in row.requirements]
+    return Measured(achieved=sum(min(r.held, r.minimum) for r in reqs), required=sum(r.minimum for r in reqs),
+                    records=_records(area, window),
+                    details={"behind": [row.jurisdiction.name for row in rows if row.behind][:50]})
+
+
+@indicator("drills.comprehensive", _("Comprehensive drills of the streets"))
+def comprehensive(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    rows = _rows(area, window, (Level.STREET,))
+    reqs = [r for row in rows for r in row.requirements if r.scope == DrillScope.COMPREHENSIVE and not r.key_field]
+    return Measured(achieved=sum(min(r.held, r.minimum) for r in reqs), required=sum(r.minimum for r in reqs),
+                    records=_records(area, window, scope=DrillScope.COMPREHENSIVE, jurisdiction__level=Level.STREET))
