@@ -161,41 +161,19 @@ def ledger_quality(area: Jurisdiction, window: Window, params: dict[str, Any]) -
 
 
 
-# ---------------------------------------------------------------- training (yingji/training's own rules)
-@indicator("training.days", _("Training days against the rules"),
-           record_url=lambda m: reverse("resources:member_detail", args=[m.pk]))
-def training_days(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
-    """Team members of the area meeting their yearly training-day rules (training.services'
-    table, for the period's year so far), out of all of them."""
-    from yingji.resources.models import Member
-    from yingji.training.services import training_days_table
+# ---------------------------------------------------------------- drills (drills.compliance's own rule)
+@indicator("drills.held", _("Drills held against the rules"),
+           record_url=lambda d: reverse("drills:detail", args=[d.pk]))
+def drills_held(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """Drills the area's rules require in the period's year (a street ≥ 2 comprehensive, key fields ≥ 1…),
+    each requirement counted up to its minimum, as drills.compliance counts them by the period's end.
+    Training's indicators (training.days_met, training.coverage, training.must_know,
+    training.quiz_people) and publicity's are registered by those apps themselves."""
+    from yingji.drills.compliance import compute
+    from yingji.drills.models import Drill
 
-    members = (Member.objects.filter(team__jurisdiction__path__startswith=area.path)
-               .select_related("team__jurisdiction").order_by("team__code", "name"))
-    table = training_days_table(members, window.end.year)
-    return Measured(achieved=sum(row.meets for row in table), required=len(table), records=members)
-
-
-@indicator("training.coverage", _("Training coverage of rescue members"),
-           record_url=lambda m: reverse("resources:member_detail", args=[m.pk]))
-def training_coverage(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
-    """Rescue members trained within their coverage rule's cycle ending in the period's year
-    (training.services.coverage); the records are those still missing."""
-    from yingji.resources.models import Member
-    from yingji.training.services import coverage
-
-    found = coverage(area, window.end.year)
-    missing = Member.objects.filter(pk__in=[m.pk for m in found.missing]).order_by("name")
-    return Measured(achieved=found.covered, required=found.members, records=missing)
-
-
-@indicator("training.quiz_participation", _("Quiz participation"))
-def quiz_participation(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
-    """People who finished a quiz in the period, per community up to `people_per_community`
-    (20 by default), out of that target for every community of the area (training.quizzes' counts)."""
-    from yingji.training.quizzes import quiz_participation as participation
-
-    target = int(params.get("people_per_community", 20))
-    rows = participation(area, window.start, window.end)
-    return Measured(achieved=sum(min(target, r["people"]) for r in rows), required=target * len(rows),
-                    details={"communities": rows})
+    (row,) = compute([area], window.end.year, window.end)
+    achieved = sum(min(r.held, r.minimum) for r in row.requirements)
+    drills = Drill.objects.filter(jurisdiction=area, held_on__gte=datetime.date(window.end.year, 1, 1),
+                                  held_on__lte=window.end).order_by("held_on")
+    return Measured(achieved=achieved, required=row.required, records=drills)

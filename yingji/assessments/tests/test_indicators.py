@@ -107,29 +107,14 @@ def test_an_unknown_indicator_is_refused() -> None:
         registry.get("nothing.here")
 
 
-def test_training_days_and_coverage_use_the_training_rules(cast: Cast) -> None:
-    from decimal import Decimal
+def test_drills_held_against_the_street_rule(cast: Cast) -> None:
+    from yingji.drills.models import Drill, DrillRule
 
-    from yingji.resources.models import Member, Team
-    from yingji.training.models import Attendance, Course, CoverageRule, TrainingRule, TrainingSession
-
-    team = Team.objects.create(jurisdiction=cast.community_a, code="TT1", name="A救援队", kind="community_rescue")
-    m1, m2 = (Member.objects.create(team=team, name=n) for n in ("甲", "乙"))
-    TrainingRule.objects.create(jurisdiction=cast.district, organiser_level="community", min_days=Decimal(2))
-    CoverageRule.objects.create(jurisdiction=cast.district, cycle_years=1, team_kinds=["community_rescue"])
-    course = Course.objects.create(jurisdiction=cast.community_a, title="急救", hours=Decimal(6))
-    session = TrainingSession.objects.create(course=course, jurisdiction=cast.community_a,
-                                             starts_on=datetime.date(2023, 4, 1), days=Decimal(2))
-    Attendance.objects.create(session=session, member=m1, days=Decimal(2))   # meets the 2 days
-    Attendance.objects.create(session=session, member=m2, days=Decimal(1))   # short by a day
-    days = measure("training.days", cast.community_a)
-    assert (days.achieved, days.required) == (1, 2)
-    covered = measure("training.coverage", cast.community_a)
-    assert (covered.achieved, covered.required) == (2, 2)
-    assert measure("training.coverage", cast.community_a, window=Window(datetime.date(2024, 1, 1),
-                                                                         datetime.date(2024, 12, 31))).achieved == 0
-
-
-def test_quiz_participation_counts_people_per_community_up_to_the_target(cast: Cast) -> None:
-    m = measure("training.quiz_participation", cast.street_1, {"people_per_community": 5})
-    assert (m.achieved, m.required) == (0, 10)   # two communities, nobody yet
+    DrillRule.objects.create(jurisdiction=cast.district, applies_to="street", scope="comprehensive",
+                             minimum_per_year=2)
+    for day in (datetime.date(2023, 3, 1), datetime.date(2024, 3, 1)):   # one this year, one the next
+        Drill.objects.create(jurisdiction=cast.street_1, title="综合演练", drill_type="full_scale",
+                             scope="comprehensive", held_on=day, duration_minutes=60)
+    m = measure("drills.held", cast.street_1)
+    assert (m.achieved, m.required) == (1, 2)
+    assert m.records is not None and m.records.count() == 1
