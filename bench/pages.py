@@ -154,6 +154,7 @@ def _open_incidents(wanted: int) -> None:
         copy = Incident.objects.get(pk=model.pk)
         copy.pk = None
         copy.reference = new_reference()
+        copy.number = ""  # the next numbers of the year, given by bulk_create
         copy.idempotency_key = ""
         copy.lon = model.lon + rng.uniform(-0.04, 0.04)
         copy.lat = model.lat + rng.uniform(-0.03, 0.03)

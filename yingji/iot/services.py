@@ -6,7 +6,6 @@ signals). What devices send is handled in iot/ingest.py.
 
 from __future__ import annotations
 
-import datetime
 import re
 import secrets
 from typing import Any
@@ -16,7 +15,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
+from yingji.core.validators import check_date_not_future, check_point
 from yingji.iot.models import CODE_PATTERN, Device, DeviceKind, DeviceState
+from yingji.jurisdictions.locate import area_bounds
 from yingji.jurisdictions.models import Jurisdiction
 
 EDITABLE = ("kind", "model", "vendor", "building", "location", "lon", "lat", "owner_unit", "install_date",
@@ -33,10 +34,17 @@ def _validate(device: Device) -> None:
         errors["lon"] = _("Longitude must lie between -180 and 180.")
     if not (-90 <= float(device.lat) <= 90):
         errors["lat"] = _("Latitude must lie between -90 and 90.")
+    if not errors:
+        try:  # the one point rule: inside the district (swapped coordinates named as such)
+            check_point(float(device.lon), float(device.lat), bounds=area_bounds())
+        except ValidationError as error:
+            errors["lon"] = error.messages[0]
     if device.heartbeat_s is None or int(device.heartbeat_s) < 10:
         errors["heartbeat_s"] = _("The heartbeat is at least 10 seconds.")
-    if device.install_date and device.install_date > datetime.date.today():
-        errors["install_date"] = _("The install date cannot be in the future.")
+    try:
+        check_date_not_future(device.install_date)
+    except ValidationError as error:
+        errors["install_date"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
 

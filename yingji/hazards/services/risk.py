@@ -14,8 +14,9 @@ from shapely.geometry import shape
 
 from yingji.core.scope import ensure, ensure_in
 from yingji.core.services import refuse_unknown_fields
-from yingji.core.validators import check_phone
+from yingji.core.validators import check_phone, check_point
 from yingji.hazards.models import RiskCategory, RiskGrade, RiskGrading, RiskPoint
+from yingji.jurisdictions.locate import area_bounds
 from yingji.jurisdictions.models import Jurisdiction
 
 EDITABLE = ("name", "category", "grade", "lon", "lat", "area", "address", "responsible_unit", "responsible_person",
@@ -32,6 +33,11 @@ def _validate(point: RiskPoint) -> None:
         errors["category"] = _("Unknown category.")
     if not (-180 <= point.lon <= 180 and -90 <= point.lat <= 90):
         errors["lon"] = _("Coordinates must be longitude, latitude in WGS-84 degrees.")
+    else:
+        try:  # the one point rule: inside the district (swapped coordinates named as such)
+            check_point(point.lon, point.lat, bounds=area_bounds())
+        except ValidationError as error:
+            errors["lon"] = error.messages[0]
     try:
         point.responsible_phone = check_phone(point.responsible_phone)
     except ValidationError as error:
