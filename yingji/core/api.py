@@ -13,6 +13,7 @@ import operator
 from functools import reduce
 from typing import Annotated, Any
 
+import annotated_types
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -62,6 +63,11 @@ def as_utc(value: datetime.datetime | None) -> datetime.datetime | None:
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value.astimezone(datetime.UTC)
+
+
+#: A calendar year a client sends (a filter, a period): within what a date column holds, so a year of
+#: -285142866 is a field error, not a 500 from the database.
+Year = Annotated[int, annotated_types.Ge(1900), annotated_types.Le(2999)]
 
 
 # A time a client sends: with an offset as given, without one read as Beijing time (the

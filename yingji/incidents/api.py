@@ -24,6 +24,7 @@ from yingji.core.api import (
     ErrorOut,
     ListFilters,
     Pagination,
+    Year,
     apply_list_filters,
     request_user,
 )
@@ -313,7 +314,7 @@ def teams_geojson(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/stats", response=dict)
-def stats(request: HttpRequest, by: str = "month", year: int | None = None) -> dict[str, Any]:
+def stats(request: HttpRequest, by: str = "month", year: Year | None = None) -> dict[str, Any]:
     """The 1-3-5 figures aggregated per month, street, community, incident type or station."""
     if by not in clock.GROUPINGS:
         raise HttpError(422, _("Group by month, street, community, type or station."))
