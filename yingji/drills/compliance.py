@@ -7,8 +7,9 @@ district's, never less. A drill counts for a requirement when it was held by tha
 calendar year (its `held_on` date: 31 December is the old year, 1 January the new) and matches the
 requirement's scope and key field (blank: any).
 
-Behind: fewer drills held than the share of the minimum the year's elapsed days ask for
-(floor(minimum × elapsed / days in year)); at the year's end that is the minimum itself. Due: what is
+Behind: fewer drills held than the share of the minimum the year's elapsed days ask for, rounded half
+up (⌊minimum × elapsed / days in year + ½⌋): a rule of one a year is behind from 2 July (day 183 of
+365) with none held; at the year's end the share is the minimum itself. Due: what is
 still to hold before 31 December.
 
 Three queries whatever the size: the jurisdictions, the rules over them, the drills counted by
@@ -127,7 +128,7 @@ def compute(jurisdictions: list[Jurisdiction], year: int, today: datetime.date) 
         for req in row.requirements:
             req.held = sum(n for scope, key_field, n in held
                            if (not req.scope or scope == req.scope) and (not req.key_field or key_field == req.key_field))
-            req.expected = req.minimum * elapsed // days
+            req.expected = (2 * req.minimum * elapsed + days) // (2 * days)  # ⌊minimum × elapsed / days + ½⌋
         rows.append(row)
     return rows
 

@@ -30,21 +30,21 @@ def test_the_street_needs_two_comprehensive_and_one_per_key_field_counted_by_han
     drill(officer, s1, D(2026, 6, 20), scope="special", key_field="fire")  # fire 2 (one needed)
     drill(officer, cast.community_a, D(2026, 5, 1))                   # the community's, not the street's
     drill(officer, s1, D(2025, 12, 31))                               # last year: does not count in 2026
-    rows = rows_by_code(cast.commander, 2026, D(2026, 7, 2))  # day 183 of 365
+    # 30 June is day 181 of 365, 2 July day 183. Expected by then: ⌊minimum × day / 365 + ½⌋.
+    before = rows_by_code(cast.commander, 2026, D(2026, 6, 30))[s1.code]
+    # comprehensive: ⌊2 × 181 / 365 + ½⌋ = ⌊1.49⌋ = 1, held 1; flood ⌊181 / 365 + ½⌋ = ⌊0.996⌋ = 0.
+    assert reqs(before) == {"综合演练": (1, 2, 1, False), "消防": (2, 1, 0, False), "防汛防涝": (0, 1, 1, False)}
+    assert (before.held, before.required, before.due, before.behind) == (3, 4, 2, False)
+    rows = rows_by_code(cast.commander, 2026, D(2026, 7, 2))
     street = rows[s1.code]
-    # comprehensive: held 1 of 2, expected by 2 July floor(2 × 183 / 365) = 1 → not behind; due 1.
-    # fire: 2 of 1, due 0; flood: 0 of 1, expected floor(1 × 183 / 365) = 0 → not behind yet, due 1.
-    assert reqs(street) == {"综合演练": (1, 2, 1, False), "消防": (2, 1, 0, False), "防汛防涝": (0, 1, 1, False)}
-    assert (street.held, street.required, street.due, street.behind) == (3, 4, 2, False)
-    # On 1 December (day 335): comprehensive expected floor(2 × 335 / 365) = 1 → still fine; flood
-    # expected floor(335 / 365) = 0; on 31 December everything not held is behind.
-    assert not rows_by_code(cast.commander, 2026, D(2026, 12, 1))[s1.code].behind
+    # flood: ⌊183 / 365 + ½⌋ = ⌊1.001⌋ = 1 and none held: behind from 2 July.
+    assert reqs(street) == {"综合演练": (1, 2, 1, False), "消防": (2, 1, 0, False), "防汛防涝": (0, 1, 1, True)}
+    assert street.behind
     last_day = rows_by_code(cast.commander, 2026, D(2026, 12, 31))[s1.code]
     assert reqs(last_day) == {"综合演练": (1, 2, 1, True), "消防": (2, 1, 0, False), "防汛防涝": (0, 1, 1, True)}
     # Community A: its comprehensive drill meets its rule; B has none; the other street is behind by year end.
     assert reqs(rows[cast.community_a.code]) == {"综合演练": (1, 1, 0, False)}
-    assert reqs(rows[cast.community_b.code]) == {"综合演练": (0, 1, 1, False)}
-    assert rows_by_code(cast.commander, 2026, D(2026, 12, 31))[cast.community_b.code].behind
+    assert reqs(rows[cast.community_b.code]) == {"综合演练": (0, 1, 1, True)}
     # Due: street 1 two, A none, B one, street 2 four (2 + 1 + 1), C one.
     assert compliance.summary(list(rows.values()))["due"] == 2 + 0 + 1 + 4 + 1
 
@@ -58,7 +58,7 @@ def test_a_drill_on_31_december_and_one_on_1_january_count_in_their_own_years(ca
     old = rows_by_code(cast.commander, 2026, D(2027, 1, 1))[s2.code]  # the past year, seen the next day
     assert reqs(old)["综合演练"] == (1, 2, 1, True) and reqs(old)["防汛防涝"] == (0, 1, 1, True)
     new = rows_by_code(cast.commander, 2027, D(2027, 1, 1))[s2.code]
-    # Day 1 of 2027: nothing is expected yet (floor(2 × 1 / 365) = 0).
+    # Day 1 of 2027: nothing is expected yet (⌊2 × 1 / 365 + ½⌋ = 0).
     assert reqs(new) == {"综合演练": (1, 2, 1, False), "消防": (0, 1, 1, False), "防汛防涝": (1, 1, 0, False)}
 
 
@@ -73,7 +73,7 @@ def test_a_communitys_own_rule_adds_to_and_may_raise_the_districts(cast):
     rows = rows_by_code(cast.commander, 2026, D(2026, 12, 31))
     assert reqs(rows[a.code]) == {"综合演练": (0, 3, 3, True), "防汛防涝": (1, 2, 1, True)}
     assert reqs(rows[cast.community_b.code]) == {"综合演练": (0, 1, 1, True)}  # A's rule is A's alone
-    # A leap year has 366 days: 2028-07-02 is day 184; floor(3 × 184 / 366) = 1.
+    # A leap year has 366 days: 2028-07-02 is day 184 (⌊3 × 184 / 366 + ½⌋ = 2 of a rule of three).
     assert compliance.elapsed_share(2028, D(2028, 7, 2)) == (184, 366)
 
 
