@@ -39,6 +39,8 @@ def test_the_incident_page_shows_the_assigned_officer_and_the_reports_and_the_st
     client = web_client(cast.street_officer)
     page = client.get(f"/duty/incident-reports/{report.pk}/").content.decode()
     assert 'data-testid="step-submit"' in page and 'data-testid="report-late"' in page  # long past 10:30
+    fire.refresh_from_db()
+    assert fire.number and f"{fire.number} {fire.type_label}" in page  # the incident by its readable number
     client.post(f"/duty/incident-reports/{report.pk}/", {"title": report.title, "body": report.body + "\n无人员伤亡。"})
     client.post(f"/duty/incident-reports/{report.pk}/submit/")
     report.refresh_from_db()
