@@ -18,6 +18,8 @@ from yingji.core.api import ErrorOut, request_user
 from yingji.dashboard import services
 from yingji.hazards.models import Hazard
 from yingji.hazards.models.hazard import DEADLINE_STATUSES
+from yingji.supplies.models import Warehouse
+from yingji.supplies.services.reports import below_minimum
 from yingji.warnings.views import areas_geojson
 
 router = Router(tags=["dashboard"])
@@ -62,3 +64,18 @@ def overdue_geojson(request: HttpRequest, area: str | None = None) -> Any:
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
          "properties": {"id": pk, "reference": ref, "title": title, "deadline": deadline.isoformat(),
                         "url": reverse("hazards:detail", args=[pk])}} for pk, ref, title, lon, lat, deadline in rows]}
+
+
+@router.get("/low-stock.geojson", response={200: dict, 404: ErrorOut}, url_name="dashboard_low_stock_geojson")
+def low_stock_geojson(request: HttpRequest, area: str | None = None) -> Any:
+    """Warehouses of the area holding less than their level's minimum reserve of some material
+    (supplies' own rule, reports.below_minimum), with how many materials fall short."""
+    user = request_user(request)
+    place = services.focus_area(user, area)
+    short: dict[int, list[Any]] = {}
+    for gap in below_minimum(Warehouse.objects.visible_to(user).in_subtree(place.path)):
+        short.setdefault(gap.warehouse.pk, [gap.warehouse, 0])[1] += 1
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [w.lon, w.lat]},
+         "properties": {"code": w.code, "name": w.name, "state": "below_minimum", "materials_short": n}}
+        for w, n in short.values()]}

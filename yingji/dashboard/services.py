@@ -40,7 +40,7 @@ from yingji.iot.models import Device, DeviceState
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station, Team, TeamStatus
 from yingji.supplies.models import Warehouse
-from yingji.supplies.services.reports import below_minimum
+from yingji.supplies.services.reports import below_minimum_page
 from yingji.warnings.models import EarlyWarning, State, WarningInfo
 
 #: Seconds an answer stays cached: the generation key drops it at once on a saved row; writes that bypass
@@ -216,8 +216,8 @@ def attention(user: Any, area: Jurisdiction, now: datetime.datetime) -> list[dic
         reverse("warnings:list") + "?state=pending")
     add("devices_alarm", _("IoT devices in alarm or fault"), sets["devices_alarm"][0].count(),
         reverse("iot:devices") + "?state=alarm")
-    gaps = below_minimum(Warehouse.objects.visible_to(user).in_subtree(area.path))
-    add("low_stock", _("Warehouses below their minimum reserve"), len({g.warehouse.pk for g in gaps}),
+    _gaps, _n, short_warehouses = below_minimum_page(Warehouse.objects.visible_to(user).in_subtree(area.path), 0)
+    add("low_stock", _("Warehouses below their minimum reserve"), short_warehouses,
         reverse("supplies:operations") + f"?jurisdiction={area.code}")
     add("duty_gaps", _("Command centres without anyone on duty now"), len(duty_gaps(user, area, now)),
         reverse("duty:index"))

@@ -36,7 +36,7 @@ def page_config(request: HttpRequest, area: Any, *, wall: bool) -> dict[str, Any
             {"key": "overdue", "label": _("Overdue hazards"), "url": reverse("api:dashboard_overdue_geojson") + q,
              "on": True},
             {"key": "warehouses", "label": _("Warehouses below minimum"),
-             "url": reverse("api:warehouses_geojson"), "on": False},
+             "url": reverse("api:dashboard_low_stock_geojson") + q, "on": False},
             {"key": "shelters", "label": str(FacilityKind.SHELTER.label), "url": facilities + FacilityKind.SHELTER,
              "on": False},
             {"key": "helipads", "label": str(FacilityKind.HELIPAD.label), "url": facilities + FacilityKind.HELIPAD,

@@ -174,3 +174,18 @@ def test_a_community_home_shows_what_is_due_there_only(world):
 def test_field_roles_keep_their_own_home(world):
     text = web_client(world.grid_worker_a).get("/").content.decode()
     assert 'data-testid="home-dashboard"' not in text
+
+
+def test_warehouses_below_their_minimum_are_a_layer_and_an_attention_item(world):
+    from yingji.supplies.tests.builders import make_material, make_warehouse, stock
+
+    sand = make_material(world, "M-SAND", "沙袋", min_reserve={"community": 100})
+    full = make_warehouse(world.community_a, "W-A", 114.02)
+    make_warehouse(world.community_b, "W-B", 114.03)  # holds nothing: short of 100 sandbags
+    stock(full, sand, 150)
+    body = api_client(world.commander).get("/api/v1/dashboard/low-stock.geojson").json()
+    assert [f["properties"]["code"] for f in body["features"]] == ["W-B"]
+    assert body["features"][0]["properties"]["materials_short"] == 1
+    attention = {a["key"]: a["count"] for a in services.compute(world.commander, world.district, now=NOW)["attention"]}
+    assert attention["low_stock"] == 1
+    assert api_client(world.officer_a).get("/api/v1/dashboard/low-stock.geojson").json()["features"] == []

@@ -13,7 +13,7 @@
   var TEAM = {available: "#2e7d32", on_call: "#d32f2f", off_duty: "#9e9e9e"};
   var DEVICE = {normal: "#2e7d32", alarm: "#d32f2f", fault: "#f57c00", silent: "#9e9e9e", disabled: "#616161"};
   var WARN = {blue: "#1976d2", yellow: "#fbc02d", orange: "#f57c00", red: "#d32f2f"};
-  var FIXED = {stations: "#6a1b9a", incidents: "#c62828", overdue: "#ad1457", warehouses: "#5d4037",
+  var FIXED = {stations: "#6a1b9a", incidents: "#c62828", overdue: "#ad1457", warehouses: "#d84315",
                shelters: "#00897b", helipads: "#283593", water: "#0277bd"};
 
   function dot(colour, radius) {
@@ -44,8 +44,7 @@
     risk: {pointToLayer: dot(function (p) { return GRADE[p.grade] || "#607d8b"; }, 4),
            style: function (f) { var c = GRADE[f.properties.grade] || "#607d8b"; return {color: c, weight: 1, fillColor: c, fillOpacity: 0.3}; }},
     overdue: {pointToLayer: dot(function () { return FIXED.overdue; }, 6)},
-    warehouses: {pointToLayer: dot(function (p) { return p.state === "sufficient" ? "#8d6e63" : "#d84315"; }, 6),
-                 filter: function (f) { return f.properties.state !== "sufficient"; }},
+    warehouses: {pointToLayer: dot(function () { return FIXED.warehouses; }, 6)},
     shelters: {pointToLayer: dot(function () { return FIXED.shelters; }, 6)},
     helipads: {pointToLayer: dot(function () { return FIXED.helipads; }, 6)},
     water: {pointToLayer: dot(function () { return FIXED.water; }, 5)},
