@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("export/", views.export, name="export"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/photos/", views.add_photos, name="photos"),
 ]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from yingji.core.files import xlsx_response
-from yingji.core.scope import has_perm_somewhere
+from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.publicity import services
 from yingji.publicity.imports import EventTable
@@ -58,7 +61,23 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(PublicityEvent.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
-    return render(request, "publicity/detail.html", {"event": event, "photos": event.photos.all()})
+    return render(request, "publicity/detail.html", {"event": event, "photos": event.photos.all(),
+                                                     "may_change": can(request.user, "change", event)})
+
+
+@login_required
+@require_POST
+def add_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    """Photos of an event from its page: checked like the hazards' (core.uploads), all or none."""
+    event = get_object_or_404(PublicityEvent.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    try:
+        added = services.add_photos(event, request.FILES.getlist("photos"), actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(n)s photos added.") % {"n": len(added)})
+    return redirect("publicity:detail", pk=event.pk)
 
 
 @login_required

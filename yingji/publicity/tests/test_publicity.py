@@ -123,3 +123,18 @@ def test_another_community_gets_404_on_every_endpoint(cast):
     made.refresh_from_db()
     assert made.title == "防灾减灾日进社区" and PublicityEvent.objects.count() == 1
     assert api_client(cast.street_officer).get(f"{API}/events/{made.pk}").status_code == 200
+
+
+def test_photos_are_added_from_the_events_page_and_another_community_gets_404(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    made = event(cast.officer_a, cast.community_a)
+    web = web_client(cast.officer_a)
+    assert 'data-testid="event-photos"' in web.get(f"/publicity/{made.pk}/").content.decode()
+    bad = web.post(f"/publicity/{made.pk}/photos/", {"photos": [SimpleUploadedFile("x.jpg", b"not an image")]},
+                   follow=True)
+    assert "x.jpg" in bad.content.decode() and not EventPhoto.objects.exists()
+    web.post(f"/publicity/{made.pk}/photos/", {"photos": [SimpleUploadedFile("a.jpg", _jpeg())]})
+    assert EventPhoto.objects.filter(event=made).count() == 1
+    assert web_client(cast.officer_b).post(f"/publicity/{made.pk}/photos/",
+                                           {"photos": [SimpleUploadedFile("a.jpg", _jpeg())]}).status_code == 404
+    assert EventPhoto.objects.count() == 1
