@@ -20,10 +20,13 @@ def broadcast(path: str, message: dict[str, Any], users: list[int] | tuple[int, 
               incident: Any = None) -> None:
     """After commit: tell every console watching `path` and the given users.
 
-    With `incident`, the message carries a short title (type · address) for the console's feed.
+    With `incident`, the message carries its readable number and a short title (number type · address)
+    for the console's feed.
     """
     if incident is not None:
-        message = {**message, "title": f"{incident.type_label} · {incident.address or incident.jurisdiction.name}"}
+        message = {**message, "number": incident.number,
+                   "title": f"{incident.number} {incident.type_label} · {incident.address or incident.jurisdiction.name}"
+                   .strip()}
     realtime.publish(TOPIC, path, message)
     for user_id in users:
         realtime.publish_to_user(user_id, TOPIC, message)

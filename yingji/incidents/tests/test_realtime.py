@@ -28,7 +28,9 @@ def test_call_outs_and_console_events_arrive_over_websockets(cast, channel_layer
     assert anonymous.status == 403  # refused before the handshake completes
 
     incident = fire_in_a(cast)
-    assert console.next("incident.new")["incident"] == incident.pk
+    new = console.next("incident.new")
+    assert new["incident"] == incident.pk and new["number"] == incident.number
+    assert new["title"].startswith(f"{incident.number} ")  # the feed names it by its readable number
     dispatching.activate(incident, actor=cast.officer_a, team_ids=[w["teams"]["a1"].pk])
     callout = phone.next("message")  # messaging's in-app channel, through core.realtime
     assert (callout["event"], callout["topic"]) == ("callout", "incidents")

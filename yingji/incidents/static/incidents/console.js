@@ -83,7 +83,7 @@
     var li = document.createElement("li");
     var time = clockTime.format(new Date());
     var label = (T[message.kind] || message.kind) + (message.team_name ? " · " + message.team_name : "");
-    var text = message.title ? message.title : (T.incident + " #" + message.incident);
+    var text = message.title ? message.title : (T.incident + " " + (message.number || "#" + message.incident));
     li.innerHTML = "<span class='muted'></span> <b></b> <a></a>";
     li.children[0].textContent = time;
     li.children[1].textContent = label;
