@@ -71,3 +71,13 @@ def test_the_api_document_names_each_schema_once(document) -> None:  # type: ign
                     "AllocationStepIn"):
         assert renamed in names, renamed
     assert "MaintenanceIn" not in names and "StepIn" not in names
+
+
+@pytest.mark.django_db
+def test_an_exact_path_is_not_caught_by_a_parameterised_one_declared_before_it(cast) -> None:  # type: ignore[no-untyped-def]
+    """POST /messaging/inbox/read-all was answered 405 by GET /messaging/inbox/{pk}, declared first."""
+    from yingji.core.testing import api_client
+
+    client = api_client(cast.commander)
+    assert client.post("/api/v1/messaging/inbox/read-all", "{}", content_type="application/json").status_code == 200
+    assert client.post("/api/v1/publicity/events/import").status_code == 422  # no file: a field error, not 405
