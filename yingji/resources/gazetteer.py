@@ -34,6 +34,7 @@ caller keeps what was typed and asks for a map pick.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.db.models import Count, Max
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
@@ -50,6 +51,8 @@ from yingji.core import travel
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Facility, GazetteerEntry, GazetteerStamp, Station
 from yingji.routing.places import ROAD_SUFFIXES, named_roads, road_stem
+
+log = logging.getLogger(__name__)
 
 _LEVEL_RANK = {Level.GRID: 4, Level.COMMUNITY: 3, Level.STREET: 2, Level.DISTRICT: 1, Level.CITY: 0}
 ROADS = "roads"
@@ -189,11 +192,28 @@ def _rebuild(source: str, stamp: str) -> None:
 
 def ensure_current() -> dict[str, str]:
     """Rebuild every source whose stamp moved since its entries were built; the live stamps."""
+    # One refresh at a time in a process: a lookup arriving while another request rebuilds waits for
+    # it (SQLite locks whole tables, so reading the stamps mid-rebuild fails instead of waiting;
+    # PostgreSQL would read the old rows and then wait on the stamp's row lock in `_rebuild`).
+    with _refresh_lock:
+        return _refresh()
+
+
+_refresh_lock = threading.Lock()
+
+
+def _refresh() -> dict[str, str]:
     live = _live_stamps()
     built = dict(GazetteerStamp.objects.values_list("source", "stamp"))
     for source, stamp in live.items():
         if built.get(source) != stamp:
-            _rebuild(source, stamp)
+            try:
+                _rebuild(source, stamp)
+            except OperationalError:
+                # Another connection holds the table (SQLite locks whole tables): the entries as they
+                # are serve this lookup and the next one tries again — placing a call never fails
+                # because the gazetteer could not be refreshed.
+                log.warning("the gazetteer's %s entries could not be refreshed now; the last built serve", source)
     return live
 
 

@@ -59,4 +59,6 @@ def test_an_officer_of_another_community_gets_404_and_cannot_call_beyond_reach(c
     assert officer_b.get(f"/api/v1/incidents/{incident.pk}/teams?q=A").status_code in (403, 404)
     response = api_client(cast.officer_a).post(f"/api/v1/incidents/{incident.pk}/teams",
                                                {"team_id": w["teams"]["c1"].pk}, content_type="application/json")
-    assert response.status_code == 403 and not incident.dispatches.exists()
+    # Community C's team is out of A's officer's sight: answered like an unknown team, its name unsaid.
+    assert response.status_code == 404 and not incident.dispatches.exists()
+    assert w["teams"]["c1"].name not in response.content.decode()
