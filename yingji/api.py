@@ -18,6 +18,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 
 from yingji.accounts.auth import AUTH
 from yingji.core.api import document_errors, error_body, pydantic_message
@@ -71,8 +73,11 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     errors = []
     for error in exc.errors:
         # loc is ("body", "payload", "field", ...) or ("query", "field"): keep the field path.
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload", "form")]
-        errors.append({"field": ".".join(loc) or "__all__", "message": pydantic_message(error)})
+        full_loc = [str(part) for part in error.get("loc", ())]
+        loc = [part for part in full_loc if part not in ("body", "query", "path", "payload", "form")]
+        # The body as a whole (not an object where one is expected) is named "body".
+        whole = "body" if full_loc[:1] == ["body"] and not loc else "__all__"
+        errors.append({"field": ".".join(loc) or whole, "message": pydantic_message(error)})
     return api.create_response(request, error_body(_("The request has invalid fields."), "invalid", errors), status=422)
 
 
@@ -161,7 +166,46 @@ def _add_app_routers() -> None:
                 api.add_router(f"/{app_module.rsplit('.', 1)[-1]}/", router)
 
 
+def _object_body(model: type) -> None:
+    """Make an operation's JSON body model refuse a body that is not an object where it takes a schema.
+
+    Ninja's Schema reads fields as attributes, so `[]`, `"x"`, `3` or `null` sent to an operation whose
+    fields are all optional (every PATCH) validated as "no change" and answered 200. The body is checked
+    here, once for every operation, before the schema reads it: a 422 naming the body.
+    """
+    if getattr(model, "__ninja_param_source__", None) != "body" or getattr(model, "__yingji_object_body__", False):
+        return
+    single = getattr(model, "__read_from_single_attr__", None)
+    if single:
+        annotation = model.model_fields[single].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return  # a list body (plans' steps) or a plain value: its own type checks it
+    read = model.get_request_data
+
+    def get_request_data(cls: type, request: HttpRequest, api: NinjaAPI, path_params: dict) -> Any:
+        data = read(request, api, path_params)
+        if data is not None:
+            body = data.get(single) if single and isinstance(data, dict) else data
+            if not isinstance(body, dict):
+                raise PydanticValidationError.from_exception_data(cls.__name__, [
+                    {"type": "model_attributes_type", "loc": (), "input": body}])
+        return data
+
+    model.get_request_data = classmethod(get_request_data)
+    model.__yingji_object_body__ = True
+
+
+def require_object_bodies() -> None:
+    """Every operation taking a JSON object as its body answers 422 to a body of another JSON type."""
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    _object_body(model)
+
+
 _add_app_routers()
+require_object_bodies()
 
 
 def grouped_urls() -> tuple[list, str, str]:
