@@ -20,7 +20,7 @@ from ninja import Router, Schema
 from yingji.assessments import services
 from yingji.assessments.models import IndicatorItem, Period, Scheme
 from yingji.assessments.quality import CHECKS, quality_report
-from yingji.core.api import ErrorOut, request_user
+from yingji.core.api import ErrorOut, Year, request_user
 from yingji.jurisdictions.models import Jurisdiction
 
 router = Router(tags=["assessments"])
@@ -61,7 +61,7 @@ def schemes(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/schemes/{code}/ranking", response={200: dict[str, Any], **ERRORS})
-def ranking(request: HttpRequest, code: str, year: int, quarter: int | None = None) -> dict[str, Any]:
+def ranking(request: HttpRequest, code: str, year: Year, quarter: int | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     rows = services.ranking(period, request_user(request))
@@ -70,7 +70,7 @@ def ranking(request: HttpRequest, code: str, year: int, quarter: int | None = No
 
 
 @router.get("/schemes/{code}/subjects/{subject}", response={200: dict[str, Any], **ERRORS})
-def subject(request: HttpRequest, code: str, subject: str, year: int, quarter: int | None = None) -> dict[str, Any]:
+def subject(request: HttpRequest, code: str, subject: str, year: Year, quarter: int | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     place = _subject(request, scheme, subject)
@@ -80,7 +80,7 @@ def subject(request: HttpRequest, code: str, subject: str, year: int, quarter: i
 
 
 @router.get("/schemes/{code}/subjects/{subject}/indicators/{item}", response={200: dict[str, Any], **ERRORS})
-def indicator(request: HttpRequest, code: str, subject: str, item: int, year: int,
+def indicator(request: HttpRequest, code: str, subject: str, item: int, year: Year,
               quarter: int | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
@@ -101,7 +101,7 @@ class ScoreIn(Schema):
 
 
 @router.post("/schemes/{code}/subjects/{subject}/indicators/{item}/score", response={200: dict[str, Any], **ERRORS})
-def score(request: HttpRequest, code: str, subject: str, item: int, payload: ScoreIn, year: int,
+def score(request: HttpRequest, code: str, subject: str, item: int, payload: ScoreIn, year: Year,
           quarter: int | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
@@ -115,7 +115,7 @@ def score(request: HttpRequest, code: str, subject: str, item: int, payload: Sco
 
 
 @router.post("/schemes/{code}/publish", response={200: dict[str, Any], **ERRORS})
-def publish(request: HttpRequest, code: str, year: int, quarter: int | None = None) -> dict[str, Any]:
+def publish(request: HttpRequest, code: str, year: Year, quarter: int | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     if period.pk is None:

@@ -13,15 +13,13 @@ Every answer is built from the caller's scope; out of scope answers 404.
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, request_user
+from yingji.core.api import ErrorOut, ListFilters, Pagination, Year, apply_list_filters, request_user
 from yingji.core.files import xlsx_response
 from yingji.drills import compliance, exports, services
 from yingji.drills.models import Drill, DrillRule, DrillScope, DrillType, FollowUp, KeyField, RuleTarget
@@ -95,12 +93,6 @@ class DrillDetailOut(DrillOut):
     follow_ups: list[FollowUpOut]
 
 
-def _checked_year(year: int | None) -> int | None:
-    if year is not None and not 1900 <= year <= 2999:
-        raise ValidationError({"year": _("Enter a year between 1900 and 2999.")})
-    return year
-
-
 def _out(d: Drill) -> dict[str, Any]:
     return {"id": d.pk, "jurisdiction": d.jurisdiction.code, "jurisdiction_name": d.jurisdiction.name,
             "title": d.title, "drill_type": d.drill_type, "scope": d.scope, "key_field": d.key_field,
@@ -133,11 +125,11 @@ def _plan(request: HttpRequest, plan_id: int | None) -> Plan | None:
 
 @router.get("/drills", response=list[DrillOut])
 @paginate(Pagination)
-def drills(request: HttpRequest, filters: Query[ListFilters], year: int | None = None,
+def drills(request: HttpRequest, filters: Query[ListFilters], year: Year | None = None,
            scope: DrillScope | None = None, drill_type: DrillType | None = None):  # type: ignore[no-untyped-def]
     queryset = Drill.objects.visible_to(request_user(request)).select_related("jurisdiction")
     queryset = apply_list_filters(queryset, filters, search_fields=("title", "place"))
-    if _checked_year(year):
+    if year:
         queryset = queryset.filter(held_on__year=year)
     if scope:
         queryset = queryset.filter(scope=scope)
@@ -304,10 +296,10 @@ class DrillComplianceOut(Schema):
     rows: list[ComplianceRowOut]
 
 
-def _rows(request: HttpRequest, year: int | None, area: str | None) -> tuple[int, datetime.date, list[Any]]:
+def _rows(request: HttpRequest, year: Year | None, area: str | None) -> tuple[int, datetime.date, list[Any]]:
     user = request_user(request)
     today = timezone.localdate()
-    year = _checked_year(year) or today.year
+    year = year or today.year
     place = get_object_or_404(Jurisdiction.objects.visible_to(user), code=area) if area else None
     return year, today, compliance.scope_rows(user, place, year, today)
 
@@ -322,7 +314,7 @@ def _row_out(row: compliance.Row) -> dict[str, Any]:
 
 
 @router.get("/compliance", response={200: DrillComplianceOut, 404: ErrorOut, 422: ErrorOut})
-def compliance_view(request: HttpRequest, year: int | None = None,
+def compliance_view(request: HttpRequest, year: Year | None = None,
                     area: str | None = None) -> Any:
     """Per street and community the caller sees: drills held this year against the rules, what is due
     before the year ends, and whether it is behind (fewer than the elapsed share of the year asks)."""
@@ -331,7 +323,7 @@ def compliance_view(request: HttpRequest, year: int | None = None,
 
 
 @router.get("/compliance.xlsx", response={200: None, 404: ErrorOut, 422: ErrorOut})
-def compliance_export(request: HttpRequest, year: int | None = None,
+def compliance_export(request: HttpRequest, year: Year | None = None,
                       area: str | None = None) -> HttpResponse:
     year, _today, rows = _rows(request, year, area)
     return xlsx_response(exports.compliance_workbook(rows, year), f"drill-compliance-{year}")

@@ -27,6 +27,7 @@ from yingji.core.api import (
     ImportResultOut,
     ListFilters,
     Pagination,
+    Year,
     apply_list_filters,
     request_user,
 )
@@ -143,7 +144,7 @@ def _jurisdiction(request: HttpRequest, code: str) -> Jurisdiction:
 @router.get("/events", response=list[EventOut])
 @paginate(Pagination)
 def events(request: HttpRequest, filters: Query[ListFilters], venue: Venue | None = None,
-           campaign: Campaign | None = None, year: int | None = None) -> Any:  # type: ignore[no-untyped-def]
+           campaign: Campaign | None = None, year: Year | None = None) -> Any:  # type: ignore[no-untyped-def]
     queryset = apply_list_filters(_events(request_user(request)), filters, search_fields=("title", "place"))
     if venue:
         queryset = queryset.filter(venue=venue)

@@ -35,6 +35,7 @@ from yingji.core.api import (
     ImportResultOut,
     ListFilters,
     Pagination,
+    Year,
     apply_list_filters,
     request_user,
 )
@@ -93,9 +94,7 @@ def _jurisdiction(request: HttpRequest, code: str) -> Jurisdiction:
     return get_object_or_404(Jurisdiction.objects.visible_to(request_user(request)), code=code)
 
 
-def _year(year: int | None) -> int:
-    if year is not None and not 2000 <= year <= 2100:
-        raise HttpError(422, _("Enter a year between 2000 and 2100."))
+def _year(year: Year | None) -> int:
     return year or timezone.localdate().year
 
 
@@ -177,7 +176,7 @@ def _sessions(user: Any) -> Any:
 
 @router.get("/sessions", response=list[SessionOut])
 @paginate(Pagination)
-def sessions(request: HttpRequest, filters: Query[ListFilters], year: int | None = None,
+def sessions(request: HttpRequest, filters: Query[ListFilters], year: Year | None = None,
              kind: str | None = None) -> Any:  # type: ignore[no-untyped-def]
     queryset = apply_list_filters(_sessions(request_user(request)), filters, search_fields=("course__title", "place"))
     if year is not None:
@@ -243,7 +242,7 @@ def delete_attendance(request: HttpRequest, session_id: int, member_id: int) -> 
 
 # ---------------------------------------------------------------- figures
 @router.get("/days", response={200: list[MemberYearOut], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def days(request: HttpRequest, year: int | None = None, jurisdiction: str | None = None,
+def days(request: HttpRequest, year: Year | None = None, jurisdiction: str | None = None,
          short_only: bool = False) -> Any:
     """Every member's training days and hours in the year per organiser level, against the rules."""
     user = request_user(request)
@@ -253,7 +252,7 @@ def days(request: HttpRequest, year: int | None = None, jurisdiction: str | None
 
 
 @router.get("/days.xlsx", response={200: None, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def days_export(request: HttpRequest, year: int | None = None, jurisdiction: str | None = None) -> HttpResponse:
+def days_export(request: HttpRequest, year: Year | None = None, jurisdiction: str | None = None) -> HttpResponse:
     user = request_user(request)
     if not has_perm_somewhere(user, "training.export_course"):
         raise PermissionDenied
@@ -265,13 +264,13 @@ def days_export(request: HttpRequest, year: int | None = None, jurisdiction: str
 
 
 @router.get("/coverage", response={200: CoverageOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def coverage(request: HttpRequest, year: int | None = None, jurisdiction: str | None = None) -> Any:
+def coverage(request: HttpRequest, year: Year | None = None, jurisdiction: str | None = None) -> Any:
     area = area_for(request_user(request), jurisdiction)
     return {"jurisdiction": area.code, **services.coverage(area, _year(year)).as_dict()}
 
 
 @router.get("/must-know", response={200: list[TeamMonthsOut], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def must_know(request: HttpRequest, year: int | None = None, jurisdiction: str | None = None) -> Any:
+def must_know(request: HttpRequest, year: Year | None = None, jurisdiction: str | None = None) -> Any:
     area = area_for(request_user(request), jurisdiction)
     return [{"team": g.team.code, "team_name": g.team.name, "jurisdiction": g.team.jurisdiction.code,
              "held": g.held, "missed": g.missed}
