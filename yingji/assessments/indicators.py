@@ -158,22 +158,3 @@ def ledger_quality(area: Jurisdiction, window: Window, params: dict[str, Any]) -
     report = quality_report(area, stock_days=int(params.get("stock_days", 90)), now=window.end_at)
     return Measured(achieved=report.total_rows - report.problem_rows, required=report.total_rows,
                     details={"report": f"{reverse('assessments:quality')}?jurisdiction={area.code}"})
-
-
-
-# ---------------------------------------------------------------- drills (drills.compliance's own rule)
-@indicator("drills.held", _("Drills held against the rules"),
-           record_url=lambda d: reverse("drills:detail", args=[d.pk]))
-def drills_held(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
-    """Drills the area's rules require in the period's year (a street ≥ 2 comprehensive, key fields ≥ 1…),
-    each requirement counted up to its minimum, as drills.compliance counts them by the period's end.
-    Training's indicators (training.days_met, training.coverage, training.must_know,
-    training.quiz_people) and publicity's are registered by those apps themselves."""
-    from yingji.drills.compliance import compute
-    from yingji.drills.models import Drill
-
-    (row,) = compute([area], window.end.year, window.end)
-    achieved = sum(min(r.held, r.minimum) for r in row.requirements)
-    drills = Drill.objects.filter(jurisdiction=area, held_on__gte=datetime.date(window.end.year, 1, 1),
-                                  held_on__lte=window.end).order_by("held_on")
-    return Measured(achieved=achieved, required=row.required, records=drills)

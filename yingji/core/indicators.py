@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils.module_loading import autodiscover_modules
 
@@ -92,6 +93,12 @@ def indicator(key: str, label: Any, *, record_url: Callable[[Any], str] | None =
     """Register `function(area, window, params) -> Measured` under `key` ("<app>.<what>")."""
 
     def register(function: IndicatorFunction) -> IndicatorFunction:
+        known = REGISTRY.get(key)
+        if known is not None and (known.function.__module__, known.function.__qualname__) != (
+                function.__module__, function.__qualname__):
+            # One key, one meaning: two apps registering one key made the later silently win.
+            raise ImproperlyConfigured(f"indicator {key!r} is registered by {known.function.__module__} "
+                                       f"and again by {function.__module__}")
         REGISTRY[key] = Indicator(key, label, function, record_url, description)
         return function
 

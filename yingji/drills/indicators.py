@@ -3,13 +3,16 @@ compliance view's own rule (drills/compliance.py): the frequency rules of the pe
 requirement counted up to its minimum (more drills of one kind do not make up for another).
 
     drills.held            drills held against every requirement of the streets and communities in the area
+    drills.own             the area's own requirements only (a street scored on its own rule, not its communities')
     drills.comprehensive   the streets' comprehensive drills against their rule (≥ 2 a year in the demo)
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yingji.core.indicators import Measured, Window, indicator
@@ -43,3 +46,15 @@ def comprehensive(area: Jurisdiction, window: Window, params: dict[str, Any]) ->
     reqs = [r for row in rows for r in row.requirements if r.scope == DrillScope.COMPREHENSIVE and not r.key_field]
     return Measured(achieved=sum(min(r.held, r.minimum) for r in reqs), required=sum(r.minimum for r in reqs),
                     records=_records(area, window, scope=DrillScope.COMPREHENSIVE, jurisdiction__level=Level.STREET))
+
+
+@indicator("drills.own", _("Drills held against the area's own rules"),
+           record_url=lambda d: reverse("drills:detail", args=[d.pk]))
+def own(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
+    """The requirements of the area itself in the period's year (a street ≥ 2 comprehensive, key fields ≥ 1…),
+    each counted up to its minimum: what an assessment scores a street or community on."""
+    (row,) = compliance.compute([area], window.end.year, window.end)
+    achieved = sum(min(r.held, r.minimum) for r in row.requirements)
+    drills = Drill.objects.filter(jurisdiction=area, held_on__gte=datetime.date(window.end.year, 1, 1),
+                                  held_on__lte=window.end).order_by("held_on")
+    return Measured(achieved=achieved, required=row.required, records=drills)

@@ -115,6 +115,6 @@ def test_drills_held_against_the_street_rule(cast: Cast) -> None:
     for day in (datetime.date(2023, 3, 1), datetime.date(2024, 3, 1)):   # one this year, one the next
         Drill.objects.create(jurisdiction=cast.street_1, title="综合演练", drill_type="full_scale",
                              scope="comprehensive", held_on=day, duration_minutes=60)
-    m = measure("drills.held", cast.street_1)
+    m = measure("drills.own", cast.street_1)
     assert (m.achieved, m.required) == (1, 2)
     assert m.records is not None and m.records.count() == 1
