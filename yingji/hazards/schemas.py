@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from yingji.core.api import request_user
+from yingji.core.api import ClientDatetime, request_user
 from yingji.core.masking import phone_for
 from yingji.hazards.models import HazardSeverity, HazardSource, PatrolFrequency, RiskCategory, RiskGrade
 
@@ -170,7 +170,7 @@ class CheckInIn(Schema):
     note: str = Field("", max_length=500)
     hazard: str = Field("", max_length=120, description="The title of a hazard found at the point (optional).")
     idempotency_key: str = Field("", max_length=64, description="The same key again answers the first check-in (200).")
-    at: datetime.datetime | None = Field(None, description="When the phone checked in (a queued check-in sent "
+    at: ClientDatetime | None = Field(None, description="When the phone checked in (a queued check-in sent "
                                                             "later); at most two days ago. Default: now.")
 
     @field_validator("answers", mode="before")

@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from yingji.core.api import ListFilters, request_user
+from yingji.core.api import ClientDatetime, ListFilters, request_user
 from yingji.supplies.models import AllocationStatus, Category, Condition, WarehouseLevel
 from yingji.supplies.services.allocations import timeline
 from yingji.supplies.workflows import ALLOCATION
@@ -124,7 +124,7 @@ class MovementOut(Schema):
 class MovementFilters(Schema):
     material: str | None = Field(None, description="Material code.")
     kind: str | None = None
-    since: datetime.datetime | None = None
+    since: ClientDatetime | None = None
     document: str | None = Field(None, description="An allocation number or an incident reference.")
 
 

@@ -12,7 +12,14 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
-from yingji.core.api import ErrorOut, ListFilters, Pagination, apply_list_filters, as_utc, request_user
+from yingji.core.api import (
+    ClientDatetime,
+    ErrorOut,
+    ListFilters,
+    Pagination,
+    apply_list_filters,
+    request_user,
+)
 from yingji.core.masking import phone_for
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.messaging import robots
@@ -106,8 +113,8 @@ class WarningIn(Schema):
     instruction: str = Field("", max_length=5000)
     urgency: Urgency = Urgency.EXPECTED
     certainty: Certainty = Certainty.LIKELY
-    onset: datetime.datetime | None = None
-    expires: datetime.datetime
+    onset: ClientDatetime | None = None
+    expires: ClientDatetime
     areas: list[AreaIn] = Field(..., max_length=50)
     target_groups: list[TargetGroup] = [TargetGroup.GRID_WORKERS]
     contact_lists: list[int] = Field([], description="ids of messaging contact lists (key groups)")
@@ -169,7 +176,6 @@ def compose_warning(request: HttpRequest, payload: WarningIn) -> Any:
     data = payload.dict()
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(user), code=data.pop("jurisdiction"))
     data["areas"] = [services.AreaInput(**a) for a in data["areas"]]
-    data["onset"], data["expires"] = as_utc(data["onset"]), as_utc(data["expires"])
     warning = services.compose(actor=user, jurisdiction=jurisdiction, **data)
     return Status(201, _detail(request, warning))
 
