@@ -106,7 +106,8 @@ def test_no_stored_text_runs_script_on_any_map_page_or_the_console(page_for, scr
              "/warnings/new/", f"/jurisdictions/{community.code}/",
              f"/resources/stations/{Station.objects.first().pk}/", f"/incidents/{Incident.objects.first().pk}/",
              f"/supplies/warehouses/{Warehouse.objects.first().code}/",
-             "/resources/stations/", "/resources/teams/", "/incidents/", "/duty/"]
+             "/resources/stations/", "/resources/teams/", "/incidents/", "/duty/",
+             "/dashboard/", "/coverage/whatif/", "/incidents/new/"]
     page = page_for(commander, csp=True)
     page.add_init_script(HOOK)
     opened = 0

@@ -4,6 +4,16 @@
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("yingji-basemap").textContent);
+
+  // Leaflet puts a string given to bindTooltip/bindPopup into innerHTML. Every map here passes
+  // markup as an element (Yingji.html, Yingji.text), so a string is always text — a stored name —
+  // and is drawn as text: one gate for every tooltip and popup, not an escape at each call.
+  ["bindTooltip", "bindPopup"].forEach(function (method) {
+    var original = L.Layer.prototype[method];
+    L.Layer.prototype[method] = function (content, options) {
+      return original.call(this, typeof content === "string" ? Yingji.text(content) : content, options);
+    };
+  });
   var PI = Math.PI, A = 6378245.0, EE = 0.00669342162296594323;
 
   function outOfChina(lon, lat) { return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271; }
