@@ -54,6 +54,9 @@ def test_each_approval_keeps_the_version_and_what_changed(cast):
     assert api_client(cast.officer_c).get(f"/api/v1/plans/plans/{plan.pk}/versions").status_code == 404
     page = web_client(cast.officer_a).get(f"/plans/{plan.pk}/").content.decode()
     assert 'data-testid="version-2"' in page and "清点人数" in page
+    # The history is drawn once, in the page's body; the page's <title> is the plan's title alone.
+    assert page.count('data-testid="version-2"') == 1
+    assert "<div" not in page.split("<title>", 1)[1].split("</title>", 1)[0]
 
 
 def test_review_reminders_go_to_the_owners_before_and_after_the_date_once_each(cast):
