@@ -324,8 +324,6 @@ def allocation_detail(request: HttpRequest, number: str) -> HttpResponse:
     lines = list(allocation.lines.select_related("warehouse__jurisdiction", "material").order_by("pk"))
     # The buttons are the steps the workflow allows this user now (supplies/workflows.py).
     actions = {step.name: True for step in ALLOCATION.allowed(request.user, allocation)}
-    if actions.get("receive") and flow.sent_by(allocation) == request.user.pk:
-        actions.pop("receive")  # the sender does not confirm receipt (services/allocations.py)
     return render(request, "supplies/allocation_detail.html", {
         "allocation": allocation, "lines": lines, "timeline": flow.timeline(allocation), "actions": actions,
         "any_action": any(actions.values()), "form": StepForm(), "history": history_rows(allocation),

@@ -8,8 +8,8 @@
 The steps' side effects (reserving, moving and booking in stock) are in
 services/allocations.py; this says who may take them: approve, reject and
 dispatch need the permission over every source warehouse, receive over the
-destination warehouse (or the requesting jurisdiction for an incident),
-cancel the requester or the requesting side.
+destination warehouse (or the requesting jurisdiction for an incident) and
+never by whoever dispatched, cancel the requester or the requesting side.
 """
 
 from __future__ import annotations
@@ -62,8 +62,12 @@ ALLOCATION = Workflow(
                    label=_("Approve")),
         Transition("dispatch", source=[S.APPROVED], target=S.DISPATCHED, permission=DISPATCH_PERM, where=sources,
                    label=_("Dispatch")),
+        # Separation of duties (issue 13): whoever dispatched never confirms the receipt, even
+        # when they also hold the permission over the receiving side (a street officer, the district).
         Transition("receive", source=[S.DISPATCHED], target=S.RECEIVED, permission=RECEIVE_PERM,
                    where=receiving_side, denied=_("Only the receiving side may confirm receipt."),
+                   not_after=("dispatch",), not_after_denied=_(
+                       "You sent this transfer: someone else at the receiving side confirms its receipt."),
                    label=_("Confirm receipt")),
         Transition("reject", source=OPEN, target=S.REJECTED, permission=APPROVE_PERM, where=sources,
                    label=_("Reject"), style="secondary"),

@@ -12,8 +12,8 @@
   units leave the warehouses as transfer-out movements (issues when the
   allocation goes to an incident).
 - receive: the receiving side (`supplies.receive_allocation` over the
-  destination warehouse, or over the requesting jurisdiction for an incident)
-  records what arrived; a warehouse destination gets transfer-in movements for
+  destination warehouse, or over the requesting jurisdiction for an incident),
+  never the person who dispatched, records what arrived; a warehouse destination gets transfer-in movements for
   the received units, and any difference is kept on the line as a discrepancy.
 - reject (approver) and cancel (requester side) release any reservation.
 
@@ -53,7 +53,6 @@ from yingji.supplies.services.stock import (
     take_stock,
 )
 from yingji.supplies.workflows import ALLOCATION, APPROVE_PERM, DISPATCH_PERM, RECEIVE_PERM, REQUEST_PERM
-from yingji.workflows.models import WorkflowEvent
 
 __all__ = ["APPROVE_PERM", "DISPATCH_PERM", "RECEIVE_PERM", "REQUEST_PERM"]
 
@@ -244,17 +243,8 @@ def receive_allocation(allocation: Allocation, *, actor: Any, received: dict[int
         AllocationLine.objects.bulk_update(lines, ["received", "discrepancy_note"])
         return note
 
-    locked = _locked(allocation)
-    if sent_by(locked) == getattr(actor, "pk", None):
-        raise PermissionDenied(_("You sent this transfer: someone else at the receiving side confirms its receipt."))
-    return ALLOCATION.transition(locked, "receive", actor=actor, note=note, effect=book, locked=True)
-
-
-def sent_by(allocation: Allocation) -> int | None:
-    """Who dispatched the allocation: a bureau separates the duties, the sender never confirms receipt."""
-    return (WorkflowEvent.objects.filter(workflow=ALLOCATION.name, object_id=allocation.pk,
-                                         to_state=AllocationStatus.DISPATCHED)
-            .order_by("-at", "-pk").values_list("actor_id", flat=True).first())
+    # The workflow refuses whoever dispatched (its `not_after`): the sender never confirms receipt.
+    return ALLOCATION.transition(_locked(allocation), "receive", actor=actor, note=note, effect=book, locked=True)
 
 
 def _book_in(allocation: Allocation, lines: list[AllocationLine], actor: Any) -> None:

@@ -220,3 +220,32 @@ def test_a_shortfall_is_worded_in_the_readers_language_not_stored(world) -> None
     with translation.override("zh-hans"):
         note = [r["note"] for r in timeline(allocation) if r["status"] == "received"][0]
     assert note == "差异：救生衣：实发 5，实收 4"
+
+
+def test_the_sender_never_confirms_receipt_even_holding_the_receiving_side(world) -> None:  # type: ignore[no-untyped-def]
+    """Separation of duties (issue 13): the district may receive anywhere, but not what it sent itself."""
+    from yingji.core.testing import api_client, web_client
+    from yingji.supplies.workflows import ALLOCATION
+
+    cast, jackets, wa, wb, _wc = world
+    allocation = request_allocation(actor=cast.street_officer, jurisdiction=cast.community_a, destination=wa,
+                                    lines=[LineRequest(wb, jackets, 2)], purpose="flood season")
+    approve_allocation(allocation, actor=cast.street_officer)
+    dispatch_allocation(allocation, actor=cast.commander)
+    allocation.refresh_from_db()
+    # The same rule answers the buttons, the API's steps and the step itself.
+    assert "receive" not in [step.name for step in ALLOCATION.allowed(cast.commander, allocation)]
+    assert "receive" in [step.name for step in ALLOCATION.allowed(cast.street_officer, allocation)]
+    page = web_client(cast.commander).get(f"/supplies/allocations/{allocation.number}/")
+    assert page.status_code == 200 and b'data-testid="receive"' not in page.content
+    assert b'data-testid="receive"' in web_client(cast.keeper_a).get(
+        f"/supplies/allocations/{allocation.number}/").content
+    assert "receive" not in api_client(cast.commander).get(
+        f"/api/v1/supplies/allocations/{allocation.number}").json()["steps"]
+    with pytest.raises(PermissionDenied, match="发出人"):
+        receive_allocation(allocation, actor=cast.commander)
+    assert held(wa, jackets) == (0, 0)
+    allocation.refresh_from_db()
+    assert allocation.status == AllocationStatus.DISPATCHED
+    receive_allocation(allocation, actor=cast.keeper_a)
+    assert held(wa, jackets) == (2, 0)
