@@ -20,32 +20,22 @@ from yingji.accounts import services
 from yingji.accounts.models import ApiToken
 from yingji.accounts.roles import Role
 from yingji.core.masking import phone_for
-from yingji.jurisdictions.models import Level
-from yingji.jurisdictions.services import counts_per_area
 
-# The level a home page counts by, under the user's own: a district sees its streets, a street
-# its communities, a community its grids.
-CHILD_LEVEL = {Level.CITY: Level.DISTRICT, Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY,
-               Level.COMMUNITY: Level.GRID}
 # Roles whose home is their work on a phone, not the figures of an area.
 FIELD_ROLES = {Role.GRID_WORKER, Role.RESPONDER, Role.WAREHOUSE_KEEPER, Role.UNIT_CONTACT}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page, shaped by the user's role and place (issue 13): the figures of the areas
-    below theirs for the district, streets and communities; what the other apps put on the home
-    page (`page_panel("home", …)`: a community's teams, warehouses and open incidents, a keeper's
-    stock and transfers, a grid worker's "上报" first)."""
+    """The home page, shaped by the user's role and place (issue 13): the role's first actions
+    (`page_panel("home.actions", …)`: a grid worker's "上报") and its blocks (`page_panel("home", …)`:
+    the command dashboard's building blocks per role, dashboard/home.py — a street sees its
+    communities, a community its teams, warehouses, open incidents and what is due, a keeper their
+    stock, expiring lots and transfers)."""
     place = services.primary_jurisdiction(request.user)
     role = services.primary_role(request.user)
-    level = CHILD_LEVEL.get(place.level) if place is not None else Level.STREET
-    columns, rows = ([], [])
-    if level is not None and role not in FIELD_ROLES:
-        columns, rows = counts_per_area(request.user, level)
-    home = {"place": place, "role": role, "role_label": Role(role).label if role else "",
-            "level": level, "level_label": Level(level).label if level else "", "field": role in FIELD_ROLES}
-    return render(request, "core/home.html", {"columns": columns, "rows": rows, "home": home})
+    home = {"place": place, "role": role, "role_label": Role(role).label if role else "", "field": role in FIELD_ROLES}
+    return render(request, "core/home.html", {"home": home})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -16,9 +16,9 @@ class DashboardConfig(AppConfig):
         signals.connect()
 
     def page_panel(self, page: str, request: Any, obj: Any) -> str:
-        """The role home shows the dashboard's blocks for the user's place (panels.py)."""
+        """The role home is the dashboard's blocks for the user's role and place (home.py)."""
         if page != "home" or request is None:
             return ""
-        from yingji.dashboard.panels import home_panel
+        from yingji.dashboard.home import home_panel
 
         return home_panel(request, obj)

@@ -41,6 +41,7 @@ from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Station, Team, TeamStatus
 from yingji.supplies.models import Warehouse
 from yingji.supplies.services.reports import below_minimum_page
+from yingji.warnings import progress as warning_progress
 from yingji.warnings.models import EarlyWarning, State, WarningInfo
 
 #: Seconds an answer stays cached: the generation key drops it at once on a saved row; writes that bypass
@@ -98,7 +99,26 @@ def dashboard_data(user: Any, area: Jurisdiction, *, now: datetime.datetime | No
     return answer
 
 
+def home_data(user: Any, area: Jurisdiction, *, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """The key figures and 今日待办 without the charts: the role home's blocks (home.py), cached as
+    `dashboard_data` is and dropped by the same generation, so the home and the dashboard agree."""
+    key = f"dashboard:home:{generation()}:{user.pk}:{area.pk}:{get_language()}"
+    if now is None:
+        found = cache.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    answer = live(user, area, now=now or timezone.now())
+    if now is None:
+        cache.set(key, answer, CACHE_SECONDS)
+    return answer
+
+
 def compute(user: Any, area: Jurisdiction, *, now: datetime.datetime) -> dict[str, Any]:
+    return {**live(user, area, now=now), "charts": cached_charts(user, area, now)}
+
+
+def live(user: Any, area: Jurisdiction, *, now: datetime.datetime) -> dict[str, Any]:
+    """Everything but the charts: the key figures per child area and in total, and 今日待办."""
     children = list(Jurisdiction.objects.visible_to(user).filter(parent=area).order_by("code")
                     .only("id", "code", "name", "level", "path", "population"))
     rows, totals = key_figures(user, area, children, now)
@@ -110,9 +130,8 @@ def compute(user: Any, area: Jurisdiction, *, now: datetime.datetime) -> dict[st
         "child_level_label": str(children[0].get_level_display()) if children else "",
         "rows": rows,
         "totals": totals,
-        "total_cells": [{"key": k, "value": totals.get(k, 0)} for k, _label in FIGURE_COLUMNS],
+        "total_cells": [{"key": k, "label": str(label), "value": totals.get(k, 0)} for k, label in FIGURE_COLUMNS],
         "attention": attention(user, area, now),
-        "charts": cached_charts(user, area, now),
     }
 
 
@@ -140,6 +159,12 @@ FIGURE_COLUMNS: list[tuple[str, Any]] = [
 ]
 
 
+def figure_queryset(user: Any, area: Jurisdiction, key: str, now: datetime.datetime) -> QuerySet[Any]:
+    """The rows one key figure counts (the home's lists read them: the open incidents a community's home
+    lists are the ones its 关键指标 counts)."""
+    return _figure_querysets(user, area, now)[key][0]
+
+
 def _figure_querysets(user: Any, area: Jurisdiction, now: datetime.datetime) -> dict[str, tuple[QuerySet[Any], str]]:
     """Each key figure: the scoped rows it counts and the lookup to their jurisdiction's path."""
     return {
@@ -160,13 +185,34 @@ def _figure_querysets(user: Any, area: Jurisdiction, now: datetime.datetime) -> 
     }
 
 
-def _in_force(user: Any, area: Jurisdiction, now: datetime.datetime) -> QuerySet[EarlyWarning]:
-    """Released warnings issued in the area and not expired: the rule of warnings' release guard
-    (workflows._not_expired) — expired once every part has an expiry time and the latest has passed."""
+def _live(warnings: QuerySet[EarlyWarning], now: datetime.datetime) -> QuerySet[EarlyWarning]:
+    """Released warnings not expired: the rule of warnings' release guard (workflows._not_expired) —
+    expired once every part has an expiry time and the latest has passed."""
     live = WarningInfo.objects.filter(warning=OuterRef("pk")).filter(Q(expires__isnull=True) | Q(expires__gt=now))
     parts = WarningInfo.objects.filter(warning=OuterRef("pk"))
-    return (EarlyWarning.objects.visible_to(user).in_subtree(area.path).filter(state=State.RELEASED)
-            .filter(Exists(live) | ~Exists(parts)))
+    return warnings.filter(state=State.RELEASED).filter(Exists(live) | ~Exists(parts))
+
+
+def _in_force(user: Any, area: Jurisdiction, now: datetime.datetime) -> QuerySet[EarlyWarning]:
+    """Released warnings issued in the area and not expired."""
+    return _live(EarlyWarning.objects.visible_to(user).in_subtree(area.path), now)
+
+
+def awaiting_acknowledgement(user: Any, area: Jurisdiction, now: datetime.datetime) -> QuerySet[EarlyWarning]:
+    """Warnings in force that the user sees and that someone of the area has still to acknowledge ("已收到"):
+    warnings' own query of who has not acknowledged (progress.waiting, the partial index
+    warning_recipient_waiting), narrowed to the area's street or community as the progress page is.
+    A warning issued above the user's place is not theirs to see (the scope rule): its issuer follows it up."""
+    if area.level == Level.STREET:
+        waiting = warning_progress.waiting(street=area.pk)
+    elif area.level == Level.COMMUNITY:
+        waiting = warning_progress.waiting(community=area.pk)
+    else:
+        waiting = warning_progress.waiting()
+        if area.level != Level.DISTRICT and area.level != Level.CITY:  # a grid: the people placed in it
+            waiting = waiting.filter(jurisdiction__path__startswith=area.path)
+    return (_live(EarlyWarning.objects.visible_to(user), now).filter(ask_ack=True)
+            .filter(Exists(waiting.filter(warning=OuterRef("pk")))))
 
 
 def key_figures(user: Any, area: Jurisdiction, children: list[Jurisdiction], now: datetime.datetime
@@ -174,7 +220,7 @@ def key_figures(user: Any, area: Jurisdiction, children: list[Jurisdiction], now
     """One row per child area (a district's streets, a street's communities, a community's grids), and totals.
 
     One grouped query per figure: children share a path length, so the row a record counts for is a
-    fixed-length prefix of its jurisdiction's path (as jurisdictions.services.counts_per_area does).
+    fixed-length prefix of its jurisdiction's path. The role home shows these very rows (home.py).
     """
     by_path: dict[str, dict[str, int]] = {c.path: {} for c in children}
     lengths = {len(c.path) for c in children}
@@ -214,6 +260,16 @@ def attention(user: Any, area: Jurisdiction, now: datetime.datetime) -> list[dic
     add("warnings_pending", _("Warnings awaiting approval"),
         EarlyWarning.objects.visible_to(user).in_subtree(area.path).filter(state=State.PENDING).count(),
         reverse("warnings:list") + "?state=pending")
+    unacknowledged = list(awaiting_acknowledgement(user, area, now).order_by("-released_at", "-pk")
+                          .values_list("pk", flat=True)[:2])
+    if unacknowledged:
+        # One warning: its progress page, on the area's people; several: the list of those still waiting.
+        only = len(unacknowledged) == 1
+        where = {Level.STREET: f"?street={area.pk}", Level.COMMUNITY: f"?community={area.pk}"}.get(area.level, "")
+        add("warnings_unacknowledged", _("Warnings not yet acknowledged by everyone"),
+            1 if only else awaiting_acknowledgement(user, area, now).count(),
+            reverse("warnings:progress", args=[unacknowledged[0]]) + where if only
+            else reverse("warnings:list") + "?unacknowledged=1")
     add("devices_alarm", _("IoT devices in alarm or fault"), sets["devices_alarm"][0].count(),
         reverse("iot:devices") + "?state=alarm")
     _gaps, _n, short_warehouses = below_minimum_page(Warehouse.objects.visible_to(user).in_subtree(area.path), 0)

@@ -14,6 +14,7 @@ def connect() -> None:
     from yingji.hazards.models import Hazard, RiskPoint
     from yingji.incidents.models import Incident
     from yingji.iot.models import Device
+    from yingji.messaging.signals import acknowledged
     from yingji.resources.models import Facility, Station, Team
     from yingji.supplies.models import StockBalance
     from yingji.warnings.models import EarlyWarning
@@ -21,3 +22,6 @@ def connect() -> None:
     for model in (Incident, Hazard, RiskPoint, EarlyWarning, Device, Station, Team, Facility, StockBalance):
         post_save.connect(bump_generation, sender=model, dispatch_uid=f"dashboard.bump.{model.__name__}.save")
         post_delete.connect(bump_generation, sender=model, dispatch_uid=f"dashboard.bump.{model.__name__}.delete")
+    # A recipient acknowledged a warning (an UPDATE of its recipient row, no save): 今日待办 counts who has not.
+    # Connected after warnings' own receiver (dashboard comes later in YINGJI_APPS): the row is marked first.
+    acknowledged.connect(bump_generation, dispatch_uid="dashboard.bump.acknowledged")

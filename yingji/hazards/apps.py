@@ -20,10 +20,8 @@ class HazardsConfig(AppConfig):
 
     def ready(self) -> None:
         from yingji.hazards.models import RiskPoint
-        from yingji.jurisdictions.services import register_street_count
         from yingji.resources.gazetteer import register_source
 
-        register_street_count("risk_points", _("Risk points"), RiskPoint)
         register_source("risk_point", RiskPoint, lambda: (
             (pk, name, lon, lat, "risk_point") for pk, name, lon, lat in
             RiskPoint.objects.exclude(lon=None).values_list("pk", "name", "lon", "lat")))

@@ -19,8 +19,9 @@ class IncidentsConfig(AppConfig):
     live_topics = {"incidents": "incidents.view_incident"}
 
     def page_panel(self, page: str, request: Any, obj: Any) -> str:
-        """The home page's "上报" for those who report (first), the open incidents of the area."""
-        if page not in ("home", "home.actions"):
+        """The home page's "上报" for those who report (first); the open incidents are a block of the
+        dashboard's role home (dashboard/home.py), which calls panels.home_panel itself."""
+        if page != "home.actions":
             return ""
         from yingji.incidents.panels import home_panel
 

@@ -7,8 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count
-from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import mapping, shape
@@ -16,7 +14,7 @@ from shapely.validation import explain_validity
 
 from yingji.core.scope import ensure, ensure_in, path_allowed, perm_name
 from yingji.core.services import refuse_unknown_fields
-from yingji.jurisdictions.models import LEVEL_ORDER, PARENT_LEVEL, Jurisdiction, Level
+from yingji.jurisdictions.models import PARENT_LEVEL, Jurisdiction, Level
 
 # Level -> (pattern of its code, the rule in words for error messages).
 CODE_RULES = {
@@ -188,63 +186,6 @@ def feature_collection(queryset: models.QuerySet[Jurisdiction]) -> dict[str, Any
                            "centroid": [j.centroid_lon, j.centroid_lat]},
         })
     return {"type": "FeatureCollection", "features": features}
-
-
-# Counts shown per street on the home page. Capability apps add their ledgers
-# with `register_street_count` in their AppConfig.ready().
-STREET_COUNTS: list[tuple[str, Any, type[models.Model]]] = []
-
-
-def register_street_count(key: str, label: Any, model: type[models.Model]) -> None:
-    if key not in {k for k, _label, _model in STREET_COUNTS}:
-        STREET_COUNTS.append((key, label, model))
-
-
-def counts_per_street(user: Any) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]]:
-    """Rows of (street, communities, grids, population, and every registered ledger count)."""
-    return counts_per_area(user, Level.STREET)
-
-
-def counts_per_area(user: Any, level: str) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]]:
-    """Rows of every visible jurisdiction of `level` (a street's home: its communities), with
-    the numbers of jurisdictions below it, its population and every registered ledger count.
-
-    One grouped query per ledger: jurisdictions of one level have paths of equal length
-    (per parent depth), so the row a record counts for is a fixed-length prefix of its path.
-    """
-    areas = list(Jurisdiction.objects.visible_to(user).filter(level=level).order_by("code"))
-    if not areas:
-        return [], []
-    by_prefix: dict[str, dict[str, Any]] = {a.path: {"area": a, "counts": {}} for a in areas}
-    lengths = {len(a.path) for a in areas}
-    below = LEVEL_ORDER[LEVEL_ORDER.index(level) + 1:] if level in LEVEL_ORDER else []
-    labels = {Level.STREET: _("Streets"), Level.COMMUNITY: _("Communities"), Level.GRID: _("Grids")}
-    columns: list[tuple[str, Any]] = [(str(sub), labels[sub]) for sub in below if sub in labels]
-    visible_jurisdictions = Jurisdiction.objects.visible_to(user)
-    for length in lengths if below else ():
-        grouped = (visible_jurisdictions.filter(level__in=below)
-                   .annotate(area_path=Substr("path", 1, length))
-                   .values("area_path", "level").annotate(n=Count("id")))
-        for row in grouped:
-            entry = by_prefix.get(row["area_path"])
-            if entry is not None:
-                entry["counts"][row["level"]] = row["n"]
-    for key, label, model in STREET_COUNTS:
-        columns.append((key, label))
-        lookup = model.scope_path  # type: ignore[attr-defined]
-        for length in lengths:
-            grouped = (model.objects.visible_to(user)  # type: ignore[attr-defined]
-                       .annotate(area_path=Substr(lookup, 1, length)).values("area_path").annotate(n=Count("pk")))
-            for row in grouped:
-                entry = by_prefix.get(row["area_path"])
-                if entry is not None:
-                    entry["counts"][key] = row["n"]
-    rows = []
-    for area in areas:
-        counts = by_prefix[area.path]["counts"]
-        rows.append({"area": area, "street": area, "population": area.population,
-                     "values": [counts.get(key, 0) for key, _label in columns]})
-    return columns, rows
 
 
 def can_add_under(user: Any, parent: Jurisdiction) -> bool:

@@ -1,5 +1,5 @@
-"""What the registry puts on the home page (`page_panel("home", …)`, issue 13): a community's
-teams, with who is available, and the certificates and equipment falling due."""
+"""What the registry shows on the role home (issue 13): a community's teams, with who is available,
+and the certificates and equipment falling due — a block of the dashboard's role home (dashboard/home.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,3 @@
-from typing import Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -10,19 +9,10 @@ class SuppliesConfig(AppConfig):
     verbose_name = _("Supplies")
     nav_items = [("supplies:search", _("Supplies"))]
 
-    def page_panel(self, page: str, request: Any, obj: Any) -> str:
-        if page != "home":
-            return ""
-        from yingji.supplies.panels import home_panel
-
-        return home_panel(request, obj)
-
     def ready(self) -> None:
-        from yingji.jurisdictions.services import register_street_count
         from yingji.resources.gazetteer import register_source
         from yingji.supplies.models import Warehouse
 
-        register_street_count("warehouses", _("Warehouses"), Warehouse)
         register_source("warehouse", Warehouse, lambda: (
             (pk, name, lon, lat, "warehouse") for pk, name, lon, lat in
             Warehouse.objects.exclude(lon=None).values_list("pk", "name", "lon", "lat")))

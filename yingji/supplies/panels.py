@@ -1,6 +1,6 @@
-"""What supplies puts on the home page (`page_panel("home", …)`, issue 13): a keeper's stock,
-expiring lots and the transfers waiting for them; a community's warehouses; the allocations
-waiting for a street's or the district's approval."""
+"""What supplies shows on the role home (issue 13): a keeper's stock, expiring lots and the transfers
+waiting for them; a community's warehouses; the allocations waiting for a street's or the district's
+approval — a block of the dashboard's role home (dashboard/home.py)."""
 
 from __future__ import annotations
 

@@ -279,14 +279,22 @@ def of(warning: EarlyWarning, cached: bool = False) -> Progress:
     return _build(warning, _rows(warning), cached)
 
 
-def not_acknowledged(warning: EarlyWarning, street: int | None = None, community: int | None = None) -> Any:
-    """Who has not acknowledged yet (those with an account, who can), for the list under the counts."""
-    # By street and community, then in the order they were written; read through the partial index
-    # warning_recipient_waiting (the first page is 50 rows from an index, not a sort of thousands).
-    rows = (WarningRecipient.objects.filter(warning=warning, acknowledged_at=None, user__isnull=False)
-            .select_related("jurisdiction", "street", "community").order_by("street_id", "community_id", "pk"))
+def waiting(street: int | None = None, community: int | None = None) -> Any:
+    """Recipients who can acknowledge (those with an account) and have not yet, of any warning: the rows
+    of the partial index warning_recipient_waiting, narrowed to a street or a community. The progress
+    page lists them per warning (`not_acknowledged`); the dashboard's "needs attention today" counts the
+    warnings that still wait for someone of an area (dashboard/services.py)."""
+    rows = WarningRecipient.objects.filter(acknowledged_at=None, user__isnull=False)
     if street:
         rows = rows.filter(street_id=street)
     if community:
         rows = rows.filter(community_id=community)
     return rows
+
+
+def not_acknowledged(warning: EarlyWarning, street: int | None = None, community: int | None = None) -> Any:
+    """Who has not acknowledged yet (those with an account, who can), for the list under the counts."""
+    # By street and community, then in the order they were written; read through the partial index
+    # warning_recipient_waiting (the first page is 50 rows from an index, not a sort of thousands).
+    return (waiting(street, community).filter(warning=warning)
+            .select_related("jurisdiction", "street", "community").order_by("street_id", "community_id", "pk"))

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,6 +59,10 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in State.values:
         rows = rows.filter(state=state)
+    waiting = request.GET.get("unacknowledged") == "1"
+    if waiting:  # released warnings of the user's that someone has still to acknowledge (the dashboard's 今日待办)
+        rows = _mine(request).filter(state=State.RELEASED, ask_ack=True).filter(
+            Exists(progress.waiting().filter(warning=OuterRef("pk"))))
     text = request.GET.get("q", "").strip()
     if text:
         rows = rows.filter(Q(infos__headline__icontains=text) | Q(identifier__icontains=text)).distinct()
@@ -67,6 +71,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     manageable = set(_mine(request).filter(pk__in=[w.pk for w in listing]).values_list("pk", flat=True))
     return render(request, "warnings/list.html", {
         "listing": listing, "manageable": manageable, "states": State.choices, "state": state, "q": text,
+        "unacknowledged": waiting,
         "may_compose": has_perm_somewhere(request.user, "warnings.add_earlywarning"),
         "may_import": has_perm_somewhere(request.user, "warnings.import_earlywarning")})
 

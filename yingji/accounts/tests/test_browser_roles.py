@@ -29,10 +29,11 @@ def _fits_the_phone(page) -> None:  # type: ignore[no-untyped-def]
 def test_the_district_sees_its_streets(cast, page_for, screenshot) -> None:  # type: ignore[no-untyped-def]
     page = page_for(cast.commander, mobile=True)
     page.goto("/")
-    page.wait_for_selector("[data-testid=street-counts]")
-    assert "各街道" in page.inner_text("h2:has-text('各')")
-    names = page.locator("[data-testid=street-counts] tbody td:first-child").all_inner_texts()
+    page.wait_for_selector("[data-testid=dash-figures]")
+    assert "各街道关键指标" in page.inner_text("[data-testid=home-figures] h2")
+    names = page.locator("[data-testid=dash-figures] tbody td:first-child").all_inner_texts()
     assert names == [cast.street_1.name, cast.street_2.name]
+    assert "今日待办" in page.inner_text("[data-testid=home-attention]")
     assert {"调度台", "1-3-5 统计"} <= set(_menu(page))
     _fits_the_phone(page)
     screenshot(page, "role-district-phone")
@@ -41,10 +42,11 @@ def test_the_district_sees_its_streets(cast, page_for, screenshot) -> None:  # t
 def test_a_street_sees_its_communities(cast, page_for, screenshot) -> None:  # type: ignore[no-untyped-def]
     page = page_for(cast.street_officer, mobile=True)
     page.goto("/")
-    page.wait_for_selector("[data-testid=street-counts]")
-    names = page.locator("[data-testid=street-counts] tbody td:first-child").all_inner_texts()
+    page.wait_for_selector("[data-testid=dash-figures]")
+    names = page.locator("[data-testid=dash-figures] tbody td:first-child").all_inner_texts()
     assert names == [cast.community_a.name, cast.community_b.name]
-    assert "各社区" in page.inner_text("body")
+    assert "各社区关键指标" in page.inner_text("[data-testid=home-figures] h2")
+    page.wait_for_function("document.getElementById('home-map').dataset.loaded === '2'")  # A and B, not C
     _fits_the_phone(page)
     screenshot(page, "role-street-phone")
 
@@ -65,6 +67,8 @@ def test_a_community_sees_its_teams_warehouses_and_open_incidents(cast, page_for
     assert page.locator("[data-testid=home-warehouses] tbody tr").count() == 1
     assert page.locator("[data-testid=home-incidents] li").count() == Incident.objects.count() == 1
     assert page.locator("[data-testid=home-expiring]").is_visible()
+    assert page.inner_text("[data-testid=dash-tiles] li[data-key=open_incidents] b") == "1"
+    assert "今日待办" in page.inner_text("[data-testid=home-attention]")
     _fits_the_phone(page)
     screenshot(page, "role-community-phone")
 
@@ -85,7 +89,7 @@ def test_a_keeper_sees_stock_expiry_and_transfers_not_the_console(cast, page_for
     assert "我的仓库" in page.inner_text("[data-testid=home-warehouses]")
     assert "救生衣" in page.inner_text("[data-testid=home-expiring]")
     assert page.locator("[data-testid=home-allocations]").is_visible()
-    assert not page.locator("[data-testid=street-counts]").count()
+    assert not page.locator("[data-testid=home-figures]").count()
     menu = _menu(page)
     assert "调度台" not in menu and "1-3-5 统计" not in menu
     _fits_the_phone(page)

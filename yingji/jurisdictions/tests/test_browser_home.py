@@ -19,8 +19,8 @@ def test_it_logs_in_draws_the_district_and_switches_language(cast, page_for, scr
     page.wait_for_url("**/")
     # The map has drawn the three communities of the cast as SVG/canvas paths.
     page.wait_for_function("document.getElementById('home-map').dataset.loaded === '3'")
-    assert page.locator("[data-testid=street-counts] tbody tr").count() == 2
-    assert "南园街道" in page.inner_text("[data-testid=street-counts]")
+    assert page.locator("[data-testid=dash-figures] tbody tr").count() == 2
+    assert "南园街道" in page.inner_text("[data-testid=dash-figures]")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     screenshot(page, "home-zh")
     # The browser shifts to GCJ-02 with the same formula as the server.
