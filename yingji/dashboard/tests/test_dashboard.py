@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from yingji.core.testing import api_client, web_client
@@ -99,18 +100,55 @@ def test_the_home_page_shows_the_shared_blocks(world):
     assert world.community_a.name in text
 
 
-def test_drills_and_training_show_their_indicators_against_targets(world, monkeypatch):
-    from yingji.core import indicators
+def test_drills_and_training_against_targets_on_real_ledgers_by_hand(cast):
+    """The chart's figures are the drills and training apps' own indicators, on rows built here.
 
-    registry = dict(indicators.discover())
-    registry["drills.held"] = indicators.Indicator("drills.held", "演练", lambda area, window, params:
-                                                   indicators.Measured(achieved=1 if area.level == "district" else 0,
-                                                                       required=2))
-    monkeypatch.setattr(indicators, "discover", lambda: registry)
-    extra = services.compute(world.commander, world.district, now=NOW)["charts"]["extra"]
-    drills = next(e for e in extra if e["key"] == "drills.held")
-    assert (drills["done"], drills["target"]) == (1, 2)
-    assert "training.days_met" in {e["key"] for e in extra}  # the training app's own indicator
+    Dated 1 January of this year (never in the future, whatever day the test runs), last year's drill
+    left out. By hand, for the district:
+      drills.held          the rules (drills' district_rules): each street ≥ 2 comprehensive, ≥ 1 fire, ≥ 1 flood;
+                           each community ≥ 1 comprehensive. Street 1 held one comprehensive fire drill → 1 of 2
+                           comprehensive + 1 of 1 fire + 0 of 1 flood = 2 of 4; street 2: 0 of 4; A held one
+                           → 1 of 1; B (last year's only) and C: 0 of 1 each → 3 of 11
+      drills.comprehensive the streets' comprehensive rule only: 1 of 2 + 0 of 2 → 1 of 4
+      training.days_met    district-run ≥ 2 days: the captain's 2 days meet it, the member's 1 day does not → 1 of 2
+      training.coverage    both rescue members had a course day this year → 2 of 2
+      training.must_know   one team, one 应知应会 session in January, of the months so far (January … this month)
+    """
+    import datetime as dt
+
+    from yingji.drills.tests.builders import district_rules, drill
+    from yingji.resources.tests.builders import make_member
+    from yingji.resources.tests.builders import make_team as registry_team
+    from yingji.training import services as training
+    from yingji.training.tests.builders import attend, course, session
+
+    cache.clear()
+    today = timezone.localdate(NOW)
+    first = dt.date(today.year, 1, 1)
+    district_rules(cast)
+    drill(cast.commander, cast.street_1, first, key_field="fire")
+    drill(cast.commander, cast.community_a, first)
+    drill(cast.commander, cast.community_b, dt.date(today.year - 1, 12, 31))  # last year: not counted
+    training.set_training_rule(actor=cast.commander, jurisdiction=cast.district, organiser_level="district",
+                               min_days=2)
+    team = registry_team(cast.community_a, kind="community_rescue")
+    captain, member = make_member(team, name="队长", team_role="captain"), make_member(team, name="队员")
+    held = session(cast.commander, course(cast.commander, cast.district), first, 2)
+    attend(cast.commander, held, captain)
+    attend(cast.commander, held, member, days=1)
+    local = course(cast.officer_a, cast.community_a, title="应知应会")
+    session(cast.officer_a, local, first, 0.5, kind="must_know", team=team, trainer_member=captain)
+    extra = {e["key"]: (e["done"], e["target"])
+             for e in services.compute(cast.commander, cast.district, now=NOW)["charts"]["extra"]}
+    assert extra == {"drills.held": (3, 11), "drills.comprehensive": (1, 4), "training.days_met": (1, 2),
+                     "training.coverage": (2, 2), "training.must_know": (1, today.month)}
+    # A community's chart counts its own rows only: A's one drill of its one, its team's training.
+    own = {e["key"]: (e["done"], e["target"])
+           for e in services.compute(cast.officer_a, cast.community_a, now=NOW)["charts"]["extra"]}
+    assert own["drills.held"] == (1, 1) and own["training.days_met"] == (1, 2)
+    other = {e["key"]: (e["done"], e["target"])
+             for e in services.compute(cast.officer_b, cast.community_b, now=NOW)["charts"]["extra"]}
+    assert other["drills.held"] == (0, 1) and other["training.days_met"] == (0, 0)
 
 
 def test_a_community_home_shows_what_is_due_there_only(world):
