@@ -6,7 +6,6 @@ Pages call the same services as the API (drills/services.py, drills/compliance.p
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,19 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.drills import compliance, exports, services
 from yingji.drills.forms import DrillForm, FollowUpForm, RuleForm
 from yingji.drills.models import Drill, DrillRule, DrillScope, DrillType, FollowUp
 from yingji.jurisdictions.models import Jurisdiction
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _year(request: HttpRequest) -> int:
@@ -70,7 +62,7 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.add_follow_up(drill, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("drills:detail", pk=drill.pk)
@@ -90,7 +82,7 @@ def drill_create(request: HttpRequest) -> HttpResponse:
         try:
             drill = services.record_drill(actor=request.user, **form.service_data())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             form.add_error(None, _("You may not do this in that jurisdiction."))
         else:
@@ -153,7 +145,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
             try:
                 services.create_rule(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied:
                 form.add_error(None, _("You may not do this in that jurisdiction."))
             else:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 import yingji
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere, path_allowed
 from yingji.hazards import exports
@@ -126,8 +127,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 def riskmap_export(request: HttpRequest) -> HttpResponse:
     flt, _errors = _map_filter(request)
     return xlsx_response(exports.riskmap_workbook(request.user, flt), _("risk-map"))
-
-
 
 
 # ---------------------------------------------------------------- hazards ledger and detail
@@ -362,15 +361,6 @@ def patrols(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- risk points, patrol plans, inspections: forms
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """A service's refusal on the form: under the field it names, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _refused(form: Any) -> None:
     form.add_error(None, _("You may not do this in that jurisdiction."))
 
@@ -421,7 +411,7 @@ def risk_point_create(request: HttpRequest) -> HttpResponse:
         try:
             point = risk_services.create_risk_point(actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             _refused(form)
         else:
@@ -443,7 +433,7 @@ def risk_point_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             risk_services.update_risk_point(point, actor=request.user, reason=data.pop("reason", ""), **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             _refused(form)
         else:
@@ -463,7 +453,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         try:
             patrol_services.create_plan(actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             _refused(form)
         else:
@@ -483,7 +473,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             patrol_services.update_plan(plan, actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             _refused(form)
         else:
@@ -502,7 +492,7 @@ def inspector_create(request: HttpRequest) -> HttpResponse:
         try:
             inspection_services.create_inspector(actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             _refused(form)
         else:
@@ -523,7 +513,7 @@ def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             inspection_services.update_inspector(inspector, actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             _refused(form)
         else:
@@ -552,7 +542,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
                 hazards=[{"title": title, "severity": data["severity"]} for title in data["hazards"]],
                 photos=data["photos"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             _refused(form)
         else:

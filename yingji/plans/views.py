@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.incidents import catalogue
 from yingji.plans import attachments, checklists, services, versions
@@ -28,15 +29,6 @@ from yingji.plans.workflows import PLAN
 
 def _visible(request: HttpRequest, pk: int) -> Plan:
     return get_object_or_404(Plan.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """A service's refusal on the form: under the field it names, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def type_labels(codes: list[str]) -> list[str]:
@@ -92,7 +84,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         try:
             plan = services.create_plan(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             form.add_error(None, _("You may not do this in that jurisdiction."))
         else:
@@ -111,7 +103,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_plan(plan, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("plans:detail", pk=plan.pk)

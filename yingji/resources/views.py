@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import can, has_perm_somewhere, perm_name
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources import rules, services
@@ -40,14 +41,6 @@ def _rows(request: HttpRequest, page: LedgerPage, action: str = "view") -> Any:
 
 def _get(request: HttpRequest, page: LedgerPage, pk: int) -> Any:
     return get_object_or_404(_rows(request, page), pk=pk)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _in_jurisdiction(request: HttpRequest, rows: Any, code: str) -> Any:
@@ -125,7 +118,7 @@ def ledger_create(request: HttpRequest, key: str) -> HttpResponse:
         try:
             obj = page.create(actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Created."))
             return redirect(f"resources:{page.prefix}_detail", pk=obj.pk)
@@ -145,7 +138,7 @@ def ledger_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
         try:
             page.update(obj, actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(f"resources:{page.prefix}_detail", pk=obj.pk)
