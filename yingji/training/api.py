@@ -1,7 +1,7 @@
 """API of training and online learning: /api/v1/training/.
 
     /rules · /coverage-rules                      required days per organiser level; the coverage cycle
-    /courses[/{id}] · /sessions[/{id}]            courses and their sessions
+    /courses[/{id}] · /sessions[/{id}]            courses and their sessions (PATCH changes one)
     /sessions/{id}/attendance[/{member}]          who attended (PUT records or corrects, DELETE removes)
     /days?year=&jurisdiction= · /days.xlsx        days and hours per member per year against the rules
     /coverage?year= · /must-know?year=            coverage of rescue members; months without 应知应会
@@ -18,7 +18,7 @@ import datetime
 import hashlib
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -66,6 +66,7 @@ from yingji.training.schemas import (
     BankOut,
     CourseIn,
     CourseOut,
+    CoursePatch,
     CoverageOut,
     CoverageRuleIn,
     CoverageRuleOut,
@@ -81,6 +82,7 @@ from yingji.training.schemas import (
     RuleOut,
     SessionIn,
     SessionOut,
+    SessionPatch,
     SubmitIn,
     TeamMonthsOut,
 )
@@ -160,6 +162,20 @@ def course_detail(request: HttpRequest, course_id: int) -> Any:
                                          .select_related("jurisdiction"), pk=course_id))
 
 
+@router.patch("/courses/{course_id}", response={200: CourseOut, **WRITE_ERRORS})
+def change_course(request: HttpRequest, course_id: int, payload: CoursePatch) -> Any:
+    """Change a course (its organiser stays); the same checks as the course form (services.update_course)."""
+    user = request_user(request)
+    course = get_object_or_404(Course.objects.visible_to(user).select_related("jurisdiction"), pk=course_id)
+    changes = payload.dict(exclude_unset=True)
+    for name in ("title", "topic", "hours"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""  # refused by the service, naming the field
+    if changes.get("certificate_kind") is None and "certificate_kind" in changes:
+        changes["certificate_kind"] = ""
+    return _course_out(services.update_course(course, actor=user, **changes))
+
+
 def _session_out(session: TrainingSession, attendees: int | None = None) -> dict[str, Any]:
     return {"id": session.pk, "course": session.course_id, "course_title": session.course.title,
             "organiser_level": session.course.organiser_level, "jurisdiction": session.jurisdiction.code,
@@ -209,6 +225,33 @@ def _session(request: HttpRequest, session_id: int) -> TrainingSession:
 def session_detail(request: HttpRequest, session_id: int) -> Any:
     session = _session(request, session_id)
     return _session_out(session, session.attendees)  # type: ignore[attr-defined]
+
+
+@router.patch("/sessions/{session_id}", response={200: SessionOut, **WRITE_ERRORS})
+def change_session(request: HttpRequest, session_id: int, payload: SessionPatch) -> Any:
+    """Change a session (where it is held and its kind stay); the same checks as the session form."""
+    user = request_user(request)
+    session = _session(request, session_id)
+    changes = payload.dict(exclude_unset=True)
+    if "course" in changes:
+        if changes["course"] is None:
+            raise ValidationError({"course": _("Choose a course.")})
+        changes["course"] = get_object_or_404(Course.objects.visible_to(user).select_related("jurisdiction"),
+                                              pk=changes["course"])
+    if changes.get("team"):
+        changes["team"] = get_object_or_404(Team.objects.visible_to(user).select_related("jurisdiction"),
+                                            code=changes["team"])
+    if changes.get("trainer_member"):
+        changes["trainer_member"] = get_object_or_404(Member.objects.visible_to(user).select_related(
+            "team__jurisdiction"), pk=changes["trainer_member"])
+    for name in ("starts_on", "days"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""  # refused by the service, naming the field
+    for name in ("place", "trainer"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    services.update_session(session, actor=user, **changes)
+    return _session_out(_session(request, session_id), None)
 
 
 def _attendance_out(item: Attendance) -> dict[str, Any]:

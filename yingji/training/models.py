@@ -98,6 +98,12 @@ class CoverageRule(LedgerModel):
     def __str__(self) -> str:
         return f"{self.jurisdiction} · {self.cycle_years}"
 
+    @property
+    def team_kind_labels(self) -> list[str]:
+        from yingji.resources.models import TeamKind
+
+        return [str(TeamKind(k).label) if k in TeamKind.values else k for k in self.team_kinds]
+
 
 class Course(LedgerModel):
     """A training course (培训课程) organised by the district, a street or a
@@ -124,6 +130,16 @@ class Course(LedgerModel):
     @property
     def organiser_level(self) -> str:
         return self.jurisdiction.level
+
+    @property
+    def certificate_kind_label(self) -> str:
+        """The certificate's name (a resources.CertificateKind), or "" when the course grants none."""
+        from yingji.resources.models import CertificateKind
+
+        if not self.certificate_kind:
+            return ""
+        kind = self.certificate_kind
+        return str(CertificateKind(kind).label) if kind in CertificateKind.values else kind
 
     def get_organiser_level_display(self) -> str:
         try:

@@ -53,6 +53,14 @@ class CourseIn(Schema):
     certificate_years: int | None = Field(None, ge=1, le=20)
 
 
+class CoursePatch(Schema):
+    title: str | None = Field(None, max_length=200)
+    topic: TrainingTopic | None = None
+    hours: Decimal | None = Field(None, ge=0, le=1000)
+    certificate_kind: str | None = None
+    certificate_years: int | None = Field(None, ge=1, le=20)
+
+
 class CourseOut(Schema):
     id: int
     jurisdiction: str
@@ -75,6 +83,16 @@ class SessionIn(Schema):
     kind: SessionKind = SessionKind.COURSE
     team: str | None = Field(None, description="Code of the team (monthly must-know sessions).")
     trainer_member: int | None = Field(None, description="Id of the backbone member who gave it.")
+
+
+class SessionPatch(Schema):
+    course: int | None = None
+    starts_on: datetime.date | None = None
+    days: Decimal | None = Field(None, gt=0, le=30)
+    place: str | None = Field(None, max_length=200)
+    trainer: str | None = Field(None, max_length=100)
+    team: str | None = Field(None, description="Code of the team; null for none.")
+    trainer_member: int | None = Field(None, description="Id of the backbone member; null for none.")
 
 
 class SessionOut(Schema):

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
+from yingji.core.services import refuse_unknown_fields
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources import services as resources_services
 from yingji.resources.models import CertificateKind, Member, MemberCertificate, Team, TeamKind, TeamRole
@@ -114,29 +115,101 @@ def set_coverage_rule(*, actor: Any, jurisdiction: Jurisdiction, cycle_years: in
 
 
 # ---------------------------------------------------------------- courses, sessions, attendance
-def create_course(*, actor: Any, jurisdiction: Jurisdiction, title: str, topic: str = Topic.GENERAL,
-                  hours: Any = 0, certificate_kind: str = "", certificate_years: int | None = None) -> Course:
-    """A course organised by `jurisdiction` (the district, a street or a community)."""
-    ensure_in(actor, "training.add_course", jurisdiction.path)
+def _clean_course(jurisdiction: Jurisdiction, data: dict[str, Any]) -> dict[str, Any]:
+    """A course's fields checked (create_course and update_course, hence the API and the pages): the
+    fields to store, or ValidationError naming each bad field."""
     errors: dict[str, list[str]] = {}
     if jurisdiction.level not in ORGANISER_LEVELS:
         errors["jurisdiction"] = [_("Courses are organised by the district, a street or a community.")]
-    title = (title or "").strip()
+    title = (data.get("title") or "").strip()
     if not title:
         errors["title"] = [_("Give the course a title.")]
+    elif len(title) > 200:
+        errors["title"] = [_("At most %(n)s characters.") % {"n": 200}]
+    topic = data.get("topic")
     if topic not in Topic.values:
         errors["topic"] = [_("Choose a topic from the list.")]
-    number = _decimal(hours, "hours", errors)
+    number = _decimal(data.get("hours") or 0, "hours", errors)
     if number is not None and not Decimal(0) <= number <= Decimal(1000):
         errors["hours"] = [_("Enter between 0 and 1000 hours.")]
+    certificate_kind = data.get("certificate_kind") or ""
+    certificate_years = data.get("certificate_years")
     if certificate_kind and certificate_kind not in CertificateKind.values:
         errors["certificate_kind"] = [_("Choose a certificate from the list.")]
     if certificate_kind and not certificate_years:
         errors["certificate_years"] = [_("Say for how many years the certificate is valid.")]
+    elif certificate_kind and (not isinstance(certificate_years, int) or not 1 <= certificate_years <= 20):
+        errors["certificate_years"] = [_("Between 1 and 20 years.")]
     _raise(errors)
-    return Course.objects.create(jurisdiction=jurisdiction, title=title, topic=topic, hours=number,
-                                 certificate_kind=certificate_kind or "",
-                                 certificate_years=certificate_years if certificate_kind else None)
+    return {"title": title, "topic": topic, "hours": number, "certificate_kind": certificate_kind,
+            "certificate_years": certificate_years if certificate_kind else None}
+
+
+COURSE_FIELDS = ("title", "topic", "hours", "certificate_kind", "certificate_years")
+
+
+def create_course(*, actor: Any, jurisdiction: Jurisdiction, title: str, topic: str = Topic.GENERAL,
+                  hours: Any = 0, certificate_kind: str = "", certificate_years: int | None = None) -> Course:
+    """A course organised by `jurisdiction` (the district, a street or a community)."""
+    ensure_in(actor, "training.add_course", jurisdiction.path)
+    fields = _clean_course(jurisdiction, {"title": title, "topic": topic, "hours": hours,
+                                          "certificate_kind": certificate_kind,
+                                          "certificate_years": certificate_years})
+    return Course.objects.create(jurisdiction=jurisdiction, **fields)
+
+
+def update_course(course: Course, *, actor: Any, **changes: Any) -> Course:
+    """Change a course's title, topic, hours or certificate (its organiser stays). Hours credited to
+    attendance follow the course, so a change of hours changes every attendee's hours."""
+    ensure(actor, "change", course)
+    refuse_unknown_fields(changes, COURSE_FIELDS)
+    current = {name: getattr(course, name) for name in COURSE_FIELDS}
+    fields = _clean_course(course.jurisdiction, {**current, **changes})
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(course, name, value)
+        course.save()
+    return course
+
+
+def _clean_session(course: Course, jurisdiction: Jurisdiction, data: dict[str, Any]) -> dict[str, Any]:
+    """A session's fields checked (create_session and update_session)."""
+    errors: dict[str, list[str]] = {}
+    if not jurisdiction.path.startswith(course.jurisdiction.path):
+        errors["jurisdiction"] = [_("A session is held inside the area of the course's organiser.")]
+    starts_on = data.get("starts_on")
+    if not isinstance(starts_on, datetime.date):
+        errors["starts_on"] = [_("Enter a date.")]
+    number = _decimal(data.get("days"), "days", errors)
+    if number is not None and not Decimal(0) < number <= MAX_SESSION_DAYS:
+        errors["days"] = [_("A session lasts more than 0 and at most %(n)s days.") % {"n": MAX_SESSION_DAYS}]
+    kind = data.get("kind")
+    team: Team | None = data.get("team")
+    trainer_member: Member | None = data.get("trainer_member")
+    if kind not in SessionKind.values:
+        errors["kind"] = [_("Choose a course session or a monthly must-know session.")]
+    if team is not None and not team.jurisdiction.path.startswith(jurisdiction.path):
+        errors["team"] = [_("The team is not in this session's jurisdiction.")]
+    if kind == SessionKind.MUST_KNOW:
+        if team is None:
+            errors["team"] = [_("A monthly must-know session names its team.")]
+        if trainer_member is None:
+            errors["trainer_member"] = [_("Name the backbone member who gave the session.")]
+        elif team is not None and (trainer_member.team_id != team.pk or trainer_member.team_role not in BACKBONE_ROLES):
+            errors["trainer_member"] = [_("The trainer must be a captain, vice captain, communicator or safety "
+                                          "officer of the team.")]
+    elif trainer_member is not None and not trainer_member.team.jurisdiction.path.startswith(
+            course.jurisdiction.path):
+        errors["trainer_member"] = [_("%(name)s is not in the area of the course's organiser.")
+                                    % {"name": trainer_member.name}]
+    _raise(errors)
+    return {"course": course, "jurisdiction": jurisdiction, "kind": kind, "starts_on": starts_on, "days": number,
+            "place": (data.get("place") or "").strip()[:200],
+            "trainer": (data.get("trainer") or (trainer_member.name if trainer_member else "")).strip()[:100],
+            "team": team, "trainer_member": trainer_member}
+
+
+SESSION_FIELDS = ("course", "starts_on", "days", "place", "trainer", "team", "trainer_member")
 
 
 def create_session(*, actor: Any, course: Course, jurisdiction: Jurisdiction, starts_on: datetime.date,
@@ -145,36 +218,45 @@ def create_session(*, actor: Any, course: Course, jurisdiction: Jurisdiction, st
     """A session of `course` held in `jurisdiction` (inside the organiser's area).
 
     A monthly 应知应会 session names its team (inside the jurisdiction) and the
-    backbone member of that team who gave it.
+    backbone member of that team who gave it; a course session may name a team too.
     """
     ensure(actor, "view", course)
     ensure_in(actor, "training.add_trainingsession", jurisdiction.path)
+    fields = _clean_session(course, jurisdiction, {
+        "starts_on": starts_on, "days": days, "place": place, "trainer": trainer, "kind": kind, "team": team,
+        "trainer_member": trainer_member})
+    return TrainingSession.objects.create(**fields)
+
+
+def update_session(session: TrainingSession, *, actor: Any, **changes: Any) -> TrainingSession:
+    """Change a session's course, dates, place, trainer or team (where it is held and its kind stay).
+
+    Attendance recorded stays valid: the days cannot drop below the most anyone attended, and a
+    monthly 应知应会 session cannot move to a team its attendees are not in.
+    """
+    ensure(actor, "change", session)
+    refuse_unknown_fields(changes, SESSION_FIELDS)
+    if "course" in changes and changes["course"] != session.course:
+        ensure(actor, "view", changes["course"])
+    current = {name: getattr(session, name) for name in SESSION_FIELDS}
+    data = {**current, **changes, "kind": session.kind}
+    fields = _clean_session(data.pop("course"), session.jurisdiction, data)
     errors: dict[str, list[str]] = {}
-    if not jurisdiction.path.startswith(course.jurisdiction.path):
-        errors["jurisdiction"] = [_("A session is held inside the area of the course's organiser.")]
-    if not isinstance(starts_on, datetime.date):
-        errors["starts_on"] = [_("Enter a date.")]
-    number = _decimal(days, "days", errors)
-    if number is not None and not Decimal(0) < number <= MAX_SESSION_DAYS:
-        errors["days"] = [_("A session lasts more than 0 and at most %(n)s days.") % {"n": MAX_SESSION_DAYS}]
-    if kind not in SessionKind.values:
-        errors["kind"] = [_("Choose a course session or a monthly must-know session.")]
-    if kind == SessionKind.MUST_KNOW:
-        if team is None:
-            errors["team"] = [_("A monthly must-know session names its team.")]
-        elif not team.jurisdiction.path.startswith(jurisdiction.path):
-            errors["team"] = [_("The team is not in this session's jurisdiction.")]
-        if trainer_member is None:
-            errors["trainer_member"] = [_("Name the backbone member who gave the session.")]
-        elif team is not None and (trainer_member.team_id != team.pk or trainer_member.team_role not in BACKBONE_ROLES):
-            errors["trainer_member"] = [_("The trainer must be a captain, vice captain, communicator or safety "
-                                          "officer of the team.")]
+    attended = list(session.attendance.select_related("member"))
+    most = max((a.days for a in attended), default=Decimal(0))
+    if fields["days"] < most:
+        errors["days"] = [_("Someone attended %(n)s days of this session; it cannot be shorter.") % {"n": most}]
+    if session.kind == SessionKind.MUST_KNOW:
+        outside = [a.member.name for a in attended if a.member.team_id != getattr(fields["team"], "pk", None)]
+        if outside:
+            errors["team"] = [_("Attendance is recorded for members of another team: %(names)s.")
+                              % {"names": "、".join(outside[:5])}]
     _raise(errors)
-    return TrainingSession.objects.create(
-        course=course, jurisdiction=jurisdiction, kind=kind, starts_on=starts_on, days=number,
-        place=(place or "").strip()[:200], trainer=(trainer or (trainer_member.name if trainer_member else "")
-                                                    ).strip()[:100],
-        team=team, trainer_member=trainer_member)
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(session, name, value)
+        session.save()
+    return session
 
 
 def record_attendance(session: TrainingSession, *, actor: Any, member: Member, days: Any = None,
@@ -224,6 +306,30 @@ def delete_attendance(attendance: Attendance, *, actor: Any) -> None:
     attendance.delete()
 
 
+def set_attendance(session: TrainingSession, *, actor: Any, present: Iterable[tuple[Member, Any, bool]],
+                   absent: Iterable[Member] = ()) -> list[Attendance]:
+    """The session's register ticked at once (签到表): each (member, days or None for all of it, passed)
+    recorded through record_attendance, each absent member's attendance removed; all or nothing.
+
+    A refusal names the field and the member: "days: 李四: …" — the whole register is left as it was.
+    """
+    ensure(actor, "change", session)
+    errors: dict[str, list[str]] = defaultdict(list)
+    recorded = []
+    with transaction.atomic():
+        for member, days, passed in present:
+            try:
+                recorded.append(record_attendance(session, actor=actor, member=member, days=days, passed=passed))
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    errors[name].extend(f"{member.name}: {m}" if member.name not in m else m for m in messages)
+        if errors:
+            raise ValidationError(dict(errors))
+        for item in Attendance.objects.filter(session=session, member__in=list(absent)):
+            delete_attendance(item, actor=actor)
+    return recorded
+
+
 # ---------------------------------------------------------------- counting days
 def day_slices(starts_on: datetime.date, days: Decimal) -> list[tuple[datetime.date, Decimal]]:
     """(date, share of a day) for a stretch of `days` days from `starts_on`: whole days, then the fraction."""
@@ -235,6 +341,11 @@ def day_slices(starts_on: datetime.date, days: Decimal) -> list[tuple[datetime.d
         left -= share
         offset += 1
     return out
+
+
+def hours_for(session: TrainingSession, days: Decimal) -> Decimal:
+    """The hours (学时) credited for `days` of the session: the course's hours in proportion."""
+    return (session.course.hours * Decimal(days) / session.days).quantize(Decimal("0.1"))
 
 
 def session_end(session: TrainingSession) -> datetime.date:
@@ -313,7 +424,7 @@ def training_days_table(members: Iterable[Member], year: int) -> list[MemberYear
         level = session.course.jurisdiction.level
         row = rows[item.member_id]
         row.days[level] = row.days.get(level, Decimal(0)) + share
-        row.hours += (session.course.hours * share / session.days).quantize(Decimal("0.1"))
+        row.hours += hours_for(session, share)
     for row in rows.values():
         row.required = _nearest_rules(row.member.team.jurisdiction.path, rules)
     return list(rows.values())

@@ -14,25 +14,44 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
-from yingji.core.scope import has_perm_somewhere
+from yingji.core.forms import add_service_errors
+from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
+from yingji.resources.models import Member, Team
 from yingji.training import exports, quizzes, services
 from yingji.training.areas import area_for
+from yingji.training.forms import CourseForm, CoverageRuleForm, SessionForm, TrainingRuleForm
 from yingji.training.imports import QuestionTable
-from yingji.training.models import Attempt, AttemptStatus, OrganiserLevel, QuestionBank, Quiz, TrainingSession
+from yingji.training.models import (
+    Attempt,
+    AttemptStatus,
+    Attendance,
+    Course,
+    CoverageRule,
+    OrganiserLevel,
+    QuestionBank,
+    Quiz,
+    SessionKind,
+    Topic,
+    TrainingRule,
+    TrainingSession,
+)
 
 MONTHS = list(range(1, 13))
 SHOWN_ROWS = 200
+REGISTER_ROWS = 300  # a register longer than this is ticked team by team (the team filter)
 
 
 def _area_and_year(request: HttpRequest, perm: str = "training.view_course") -> tuple[Jurisdiction, int]:
@@ -199,3 +218,259 @@ def learn_attempt(request: HttpRequest, token: str) -> HttpResponse:
         "finished": attempt.status != AttemptStatus.IN_PROGRESS,
         "seconds_left": max(0, int((attempt.deadline - now).total_seconds()))},
         status=422 if error else 200)
+
+
+# ---------------------------------------------------------------- courses, sessions, attendance, rules: forms
+def _form_page(request: HttpRequest, form: Any, *, title: str, cancel: str) -> HttpResponse:
+    return render(request, "training/form.html", {"form": form, "title": title, "cancel": cancel},
+                  status=422 if form.is_bound and form.errors else 200)
+
+
+def _save(form: Any, write: Any) -> Any:
+    """Run the service `write()`; a refusal goes onto the form (None is returned)."""
+    try:
+        return write()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+    except PermissionDenied:
+        form.add_error(None, _("You may not do this in that jurisdiction."))
+    return None
+
+
+@login_required
+def course_list(request: HttpRequest) -> HttpResponse:
+    """Courses the user sees (培训课程), by organiser level and topic."""
+    queryset = Course.objects.visible_to(request.user).select_related("jurisdiction").annotate(
+        session_count=Count("sessions"))
+    level = request.GET.get("level", "")
+    if level in OrganiserLevel.values:
+        queryset = queryset.filter(jurisdiction__level=level)
+    topic = request.GET.get("topic", "")
+    if topic in Topic.values:
+        queryset = queryset.filter(topic=topic)
+    page = Paginator(queryset.order_by("jurisdiction__path", "title", "pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "training/courses.html", {
+        "page": page, "level": level, "topic": topic, "levels": OrganiserLevel.choices, "topics": Topic.choices,
+        "may_add": has_perm_somewhere(request.user, "training.add_course")})
+
+
+@login_required
+def course_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "training.add_course"):
+        raise PermissionDenied
+    form = CourseForm(request.POST or None, user=request.user, initial={"hours": 8})
+    if request.method == "POST" and form.is_valid():
+        course = _save(form, lambda: services.create_course(actor=request.user, **form.service_data()))
+        if course is not None:
+            messages.success(request, _("The course is created."))
+            return redirect("training:courses")
+    return _form_page(request, form, title=_("New course"), cancel=reverse("training:courses"))
+
+
+@login_required
+def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not can(request.user, "change", course):
+        raise PermissionDenied
+    form = CourseForm(request.POST or None, user=request.user, course=course)
+    if request.method == "POST" and form.is_valid():
+        if _save(form, lambda: services.update_course(course, actor=request.user, **form.service_data())):
+            messages.success(request, _("Saved."))
+            return redirect("training:courses")
+    return _form_page(request, form, title=_("Edit %(title)s") % {"title": course.title},
+                      cancel=reverse("training:courses"))
+
+
+def _sessions(user: Any) -> Any:
+    return (TrainingSession.objects.visible_to(user)
+            .select_related("course__jurisdiction", "jurisdiction", "team", "trainer_member"))
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    """Sessions (培训班次) of a year in an area, by team and kind (the monthly 应知应会 ones)."""
+    area, year = _area_and_year(request, "training.view_trainingsession")
+    queryset = _sessions(request.user).filter(jurisdiction__path__startswith=area.path, starts_on__year=year)
+    team_code = request.GET.get("team", "").strip()
+    team = (get_object_or_404(Team.objects.visible_to(request.user), code=team_code) if team_code else None)
+    if team is not None:
+        queryset = queryset.filter(team=team)
+    kind = request.GET.get("kind", "")
+    if kind in SessionKind.values:
+        queryset = queryset.filter(kind=kind)
+    queryset = queryset.annotate(attendees=Count("attendance")).order_by("-starts_on", "-pk")
+    return render(request, "training/sessions.html", {
+        "page": Paginator(queryset, 50).get_page(request.GET.get("page")), "area": area, "year": year,
+        "areas": _areas(request.user), "years": range(year - 3, year + 2), "kind": kind, "kinds": SessionKind.choices,
+        "team": team, "teams": Team.objects.visible_to(request.user).filter(
+            jurisdiction__path__startswith=area.path).order_by("code").only("code", "name")[:500],
+        "may_add": has_perm_somewhere(request.user, "training.add_trainingsession")})
+
+
+@login_required
+def session_create(request: HttpRequest) -> HttpResponse:
+    if not has_perm_somewhere(request.user, "training.add_trainingsession"):
+        raise PermissionDenied
+    initial: dict[str, Any] = {"starts_on": timezone.localdate(), "days": 1}
+    course_id = request.GET.get("course", "")
+    if course_id.isdigit():
+        initial["course"] = get_object_or_404(Course.objects.visible_to(request.user), pk=int(course_id))
+    form = SessionForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        session = _save(form, lambda: services.create_session(actor=request.user, **form.service_data()))
+        if session is not None:
+            messages.success(request, _("The session is created; tick who attended."))
+            return redirect("training:session", pk=session.pk)
+    return _form_page(request, form, title=_("New session"), cancel=reverse("training:sessions"))
+
+
+@login_required
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(_sessions(request.user), pk=pk)
+    if not can(request.user, "change", session):
+        raise PermissionDenied
+    form = SessionForm(request.POST or None, user=request.user, session=session)
+    if request.method == "POST" and form.is_valid():
+        if _save(form, lambda: services.update_session(session, actor=request.user, **form.service_data())):
+            messages.success(request, _("Saved."))
+            return redirect("training:session", pk=session.pk)
+    return _form_page(request, form, title=_("Edit session %(course)s · %(date)s") % {
+        "course": session.course.title, "date": session.starts_on.isoformat()},
+        cancel=reverse("training:session", args=[session.pk]))
+
+
+def _register_members(request: HttpRequest, session: TrainingSession, team: Team | None) -> Any:
+    """Who may be ticked: the members the user sees in the session's jurisdiction (its team for a monthly
+    应知应会 session, or the team chosen), and those already recorded."""
+    recorded = Attendance.objects.filter(session=session).values("member_id")
+    members = Member.objects.visible_to(request.user).select_related("team")
+    if session.kind == SessionKind.MUST_KNOW and session.team_id:
+        shown = Q(team_id=session.team_id)
+    elif team is not None:
+        shown = Q(team=team)
+    else:
+        shown = Q(team__jurisdiction__path__startswith=session.jurisdiction.path)
+    return members.filter(shown | Q(pk__in=recorded)).order_by("team__code", "name")
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The session and its register (签到表): tick who was present, days each, hours credited; saved at once."""
+    session = get_object_or_404(_sessions(request.user), pk=pk)
+    may_change = can(request.user, "change", session)
+    team_code = request.GET.get("team", "").strip()
+    team = get_object_or_404(Team.objects.visible_to(request.user), code=team_code) if team_code else None
+    members = list(_register_members(request, session, team)[:REGISTER_ROWS + 1])
+    truncated = len(members) > REGISTER_ROWS
+    members = members[:REGISTER_ROWS]
+    recorded = {a.member_id: a for a in Attendance.objects.filter(session=session, member__in=members)}
+    errors: list[str] = []
+    posted: dict[int, tuple[bool, str, bool]] = {}
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        by_id = {m.pk: m for m in members}
+        try:
+            shown = {int(v) for v in request.POST.getlist("shown")}
+            ticked = {int(v) for v in request.POST.getlist("present")}
+        except ValueError as exc:
+            raise Http404 from exc
+        if not shown <= set(by_id) or not ticked <= shown:
+            raise Http404  # a member outside the register: another community's, or none at all
+        everyone = "all" in request.POST
+        present, absent = [], []
+        for member_id in sorted(shown):
+            member = by_id[member_id]
+            days = request.POST.get(f"days-{member_id}", "").strip()
+            passed = not session.course.certificate_kind or f"passed-{member_id}" in request.POST
+            here = everyone or member_id in ticked
+            posted[member_id] = (here, days, passed)
+            if here:
+                present.append((member, days or None, passed))
+            elif member_id in recorded:
+                absent.append(member)
+        try:
+            services.set_attendance(session, actor=request.user, present=present, absent=absent)
+        except ValidationError as exc:
+            errors = [f"{_field_label(name)}: {m}" for name, ms in exc.message_dict.items() for m in ms]
+        else:
+            messages.success(request, _("The register is saved: %(n)s present.") % {
+                "n": Attendance.objects.filter(session=session).count()})
+            return redirect(request.get_full_path())
+    rows = []
+    for member in members:
+        item = recorded.get(member.pk)
+        here, days, passed = posted.get(member.pk, (item is not None, str(item.days) if item else "",
+                                                    item.passed if item else True))
+        rows.append({"member": member, "present": here, "days": days, "passed": passed,
+                     "hours": services.hours_for(session, item.days) if item else None})
+    return render(request, "training/session.html", {
+        "session": session, "rows": rows, "truncated": truncated, "errors": errors, "may_change": may_change,
+        "team": team, "end": services.session_end(session),
+        "present": Attendance.objects.filter(session=session).count(),
+        "teams": [] if session.kind == SessionKind.MUST_KNOW else Team.objects.visible_to(request.user).filter(
+            jurisdiction__path__startswith=session.jurisdiction.path).order_by("code").only("code", "name")[:500],
+        "certificate": session.course.certificate_kind}, status=422 if errors else 200)
+
+
+def _field_label(name: str) -> str:
+    labels = {"days": pgettext("training", "Days"), "member": _("Team member"), "passed": _("Passed")}
+    return str(labels.get(name, name))
+
+
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """The required training as data: days a year per organiser level, and the coverage cycle."""
+    may_add = has_perm_somewhere(request.user, "training.add_trainingrule")
+    may_add_coverage = has_perm_somewhere(request.user, "training.add_coveragerule")
+    which = request.POST.get("which") if request.method == "POST" else None
+    day_form = TrainingRuleForm(request.POST if which == "days" else None, user=request.user, prefix="days")
+    cover_form = CoverageRuleForm(request.POST if which == "coverage" else None, user=request.user,
+                                  prefix="coverage")
+    if request.method == "POST":
+        if which == "days" and may_add and day_form.is_valid():
+            if _save(day_form, lambda: services.set_training_rule(actor=request.user, **day_form.cleaned_data)):
+                messages.success(request, _("Saved."))
+                return redirect("training:rules")
+        elif which == "coverage" and may_add_coverage and cover_form.is_valid():
+            if _save(cover_form, lambda: services.set_coverage_rule(actor=request.user, **cover_form.cleaned_data)):
+                messages.success(request, _("Saved."))
+                return redirect("training:rules")
+        elif which not in ("days", "coverage") or not (may_add if which == "days" else may_add_coverage):
+            raise PermissionDenied
+    failed = day_form.is_bound and bool(day_form.errors) or cover_form.is_bound and bool(cover_form.errors)
+    return render(request, "training/rules.html", {
+        "rules": TrainingRule.objects.visible_to(request.user).select_related("jurisdiction"),
+        "coverage_rules": CoverageRule.objects.visible_to(request.user).select_related("jurisdiction"),
+        "day_form": day_form if may_add else None, "cover_form": cover_form if may_add_coverage else None},
+        status=422 if failed else 200)
+
+
+@login_required
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(TrainingRule.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not can(request.user, "change", rule):
+        raise PermissionDenied
+    form = TrainingRuleForm(request.POST or None, user=request.user, rule=rule)
+    if request.method == "POST" and form.is_valid():
+        if _save(form, lambda: services.set_training_rule(actor=request.user, jurisdiction=rule.jurisdiction,
+                                                          organiser_level=rule.organiser_level,
+                                                          min_days=form.cleaned_data["min_days"])):
+            messages.success(request, _("Saved."))
+            return redirect("training:rules")
+    return _form_page(request, form, title=str(rule), cancel=reverse("training:rules"))
+
+
+@login_required
+def coverage_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(CoverageRule.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not can(request.user, "change", rule):
+        raise PermissionDenied
+    form = CoverageRuleForm(request.POST or None, user=request.user, rule=rule)
+    if request.method == "POST" and form.is_valid():
+        if _save(form, lambda: services.set_coverage_rule(actor=request.user, jurisdiction=rule.jurisdiction,
+                                                          **form.cleaned_data)):
+            messages.success(request, _("Saved."))
+            return redirect("training:rules")
+    return _form_page(request, form, title=_("Coverage rule of %(area)s") % {"area": rule.jurisdiction.name},
+                      cancel=reverse("training:rules"))
