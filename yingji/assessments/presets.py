@@ -33,19 +33,29 @@ TWO_HALVES_AND_A_BATCH = {"targets": {"industrial_park": 3}, "half_of_communitie
 # (code, name, weight, basis, [(code, name, kind, function, params, points)])
 ModuleSpec = tuple[str, str, int, str, list[tuple[str, str, str, str, dict[str, Any], int]]]
 
+# Drills, training and publicity (their apps' indicators, yingji/core.indicators) where the schemes' modules
+# call for them. A street is scored on its own drill rules (drills.own: ≥ 2 comprehensive, ≥ 1 of each key
+# field…), not on everything under it (drills.held adds its communities' rules); the yearly rules (drills,
+# training days) sit in the year's modules, the monthly and quarterly work (应知应会, publicity events) in the
+# quarters'.
 FUTIAN: list[ModuleSpec] = [
     ("quarterly", "季度工作", 60, Basis.QUARTERLY_MEAN, [
-        ("command", "指挥调度：1-3-5达标", C, "incidents.one_three_five", {}, 25),
-        ("command_reports", "指挥调度：信息报送及时", C, "duty.reports_on_time", {}, 15),
-        ("prevention", "风险防范：隐患按期整改", C, "hazards.closed_on_time", {}, 25),
-        ("publicity", "宣传发动：预警签收", C, "warnings.acknowledged", {}, 15),
+        ("command", "指挥调度：1-3-5达标", C, "incidents.one_three_five", {}, 20),
+        ("command_reports", "指挥调度：信息报送及时", C, "duty.reports_on_time", {}, 10),
+        ("prevention", "风险防范：隐患按期整改", C, "hazards.closed_on_time", {}, 20),
+        ("publicity", "宣传发动：预警签收", C, "warnings.acknowledged", {}, 10),
+        ("publicity_events", "宣传发动：宣传活动（每社区每季度1次）", C, "publicity.events", {"per_community": 1}, 10),
         ("rescue", "救援保障：物资盘点", C, "supplies.stock_counted", {"days": 90}, 10),
+        ("rescue_must_know", "救援保障：队伍每月应知应会", C, "training.must_know", {}, 10),
         ("ledgers", "三基台账质量", C, "quality.ledgers", {}, 10),
     ]),
     ("year_end", "年终检查", 40, Basis.PERIOD, [
-        ("plans", "预案现行有效", C, "plans.current", {}, 30),
-        ("stations", "服务站建设达标（1+3+1）", C, "resources.stations_by_type", {"targets": ONE_THREE_ONE}, 20),
-        ("ledgers", "三基台账质量", C, "quality.ledgers", {}, 20),
+        ("plans", "预案现行有效", C, "plans.current", {}, 15),
+        ("stations", "服务站建设达标（1+3+1）", C, "resources.stations_by_type", {"targets": ONE_THREE_ONE}, 15),
+        ("ledgers", "三基台账质量", C, "quality.ledgers", {}, 10),
+        ("prevention_drills", "风险防范：演练按规定频次开展", C, "drills.own", {}, 10),
+        ("rescue_training", "救援保障：队员培训天数达标", C, "training.days_met", {}, 10),
+        ("publicity_quiz", "宣传发动：知识测验参与（每社区5人）", C, "training.quiz_people", {"per_community": 5}, 10),
         ("inspection", "年终现场检查", M, "", {}, 30),
     ]),
 ]
@@ -57,15 +67,19 @@ def pingshan(construction: dict[str, Any]) -> list[ModuleSpec]:
             ("stations", "服务站按类型建设达标", C, "resources.stations_by_type", construction, 100)]),
         ("command", "指挥调度", 12, Basis.PERIOD, [
             ("one_three_five", "1-3-5达标", C, "incidents.one_three_five", {}, 100)]),
-        ("prevention", "隐患治理", 12, Basis.PERIOD, [
-            ("hazards", "隐患按期整改", C, "hazards.closed_on_time", {}, 100)]),
-        ("warning", "预警响应", 12, Basis.PERIOD, [
-            ("acknowledged", "预警签收", C, "warnings.acknowledged", {}, 100)]),
+        ("prevention", "隐患治理与演练", 12, Basis.PERIOD, [
+            ("hazards", "隐患按期整改", C, "hazards.closed_on_time", {}, 60),
+            ("drills", "演练按规定频次开展", C, "drills.own", {}, 40)]),
+        ("warning", "预警响应与宣传", 12, Basis.PERIOD, [
+            ("acknowledged", "预警签收", C, "warnings.acknowledged", {}, 60),
+            ("publicity", "宣传活动（每社区每年4次）", C, "publicity.events", {}, 40)]),
         ("duty", "值班值守", 12, Basis.PERIOD, [
             ("reports", "信息报送及时", C, "duty.reports_on_time", {}, 100)]),
         ("support", "保障能力", 12, Basis.PERIOD, [
-            ("plans", "预案现行有效", C, "plans.current", {}, 50),
-            ("stock", "物资盘点", C, "supplies.stock_counted", {"days": 90}, 50)]),
+            ("plans", "预案现行有效", C, "plans.current", {}, 30),
+            ("stock", "物资盘点", C, "supplies.stock_counted", {"days": 90}, 30),
+            ("training_days", "队员培训天数达标", C, "training.days_met", {}, 20),
+            ("training_coverage", "救援队员轮训覆盖", C, "training.coverage", {}, 20)]),
     ]
 
 
