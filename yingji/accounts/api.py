@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -63,11 +64,33 @@ class UserOut(Schema):
 
 class UserIn(Schema):
     username: str = Field(..., min_length=2, max_length=150)
-    password: str
-    display_name: str = Field("", max_length=100)
-    phone: str = Field("", max_length=20)
+    password: str = Field("", max_length=128, description="Empty: a one-time password is made and answered once. "
+                          "Either way the person chooses their own at the first sign-in.")
+    display_name: str = Field(..., max_length=100, description="The person's name (姓名).")
+    phone: str = Field("", max_length=20, description="A Chinese mobile number (11 digits, 13–19).")
     role: Role
     jurisdiction_code: str
+
+
+class UserCreatedOut(UserOut):
+    one_time_password: str = Field("", description="The password made for the person, shown this once "
+                                   "(empty when one was given).")
+
+
+class UserPatch(Schema):
+    display_name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254)
+    is_active: bool | None = None
+
+
+class PasswordResetIn(Schema):
+    password: str = Field("", max_length=128, description="Empty: a one-time password is made and answered once.")
+
+
+class PasswordResetOut(Schema):
+    one_time_password: str = Field("", description="The password made for the person (empty when one was given); "
+                                   "they choose their own at the next sign-in.")
 
 
 class MembershipIn(Schema):
@@ -98,6 +121,10 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> Any:
             return Status(403, {"detail": _("Too many failed logins. Try again in %(n)s minutes.") % {
                 "n": settings.YINGJI_LOGIN_COOLOFF_MINUTES}, "code": "locked_out", "errors": []})
         return Status(401, {"detail": _("Wrong user name or password."), "code": "unauthenticated", "errors": []})
+    if user.must_change_password:
+        # The password was set by an administrator: the person signs in on the web and picks their own first.
+        return Status(403, {"detail": _("Choose a new password first."), "code": "password_change_required",
+                            "errors": []})
     token, raw = services.issue_token(user=user, name=payload.name)
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
 
@@ -134,25 +161,67 @@ def get_user(request: HttpRequest, user_id: int) -> dict[str, Any]:
     return _user_out(viewer, user)
 
 
-@router.post("/users", response={201: UserOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.post("/users", response={201: UserCreatedOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def create_user(request: HttpRequest, payload: UserIn) -> Any:
+    """A new account with its first membership, by someone who manages users there (the district,
+    a street for its communities) and may grant the role (their own or one below it)."""
     viewer = request_user(request)
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
     data = payload.dict(exclude={"jurisdiction_code"})
-    user = services.create_user(actor=viewer, jurisdiction=jurisdiction, **data)
-    return Status(201, _user_out(viewer, user))
+    user, generated = services.create_user(actor=viewer, jurisdiction=jurisdiction, **data)
+    return Status(201, dict(_user_out(viewer, user), one_time_password=generated))
 
 
-@router.post("/users/{user_id}/memberships", response={201: MembershipOut, 403: ErrorOut, 404: ErrorOut})
+def _managed(request: HttpRequest, user_id: int) -> Any:
+    return services.managed_user(request_user(request), user_id)
+
+
+@router.patch("/users/{user_id}", response={200: UserOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> Any:
+    """Change a user's name, phone or email, or deactivate (`is_active: false`) and reactivate them.
+    A user out of sight answers 404; one in sight whom the caller does not manage, 403."""
+    viewer = request_user(request)
+    user = _managed(request, user_id)
+    changes = payload.dict(exclude_unset=True)
+    active = changes.pop("is_active", None)
+    with transaction.atomic():
+        if changes:
+            fields = {"display_name": user.display_name, "phone": user.phone, "email": user.email}
+            fields.update({k: v or "" for k, v in changes.items()})
+            services.update_user(user, actor=viewer, **fields)
+        if active is not None:
+            services.set_active(user, active, actor=viewer)
+    return Status(200, _user_out(viewer, type(user).objects.prefetch_related("memberships__jurisdiction")
+                                 .get(pk=user.pk)))
+
+
+@router.post("/users/{user_id}/password", response={200: PasswordResetOut, 422: ErrorOut, 403: ErrorOut,
+                                                    404: ErrorOut})
+def reset_password(request: HttpRequest, user_id: int, payload: PasswordResetIn) -> Any:
+    """Reset someone's password: their tokens and sessions end, and they choose their own at the next sign-in."""
+    user = _managed(request, user_id)
+    return Status(200, {"one_time_password": services.reset_password(user, actor=request_user(request),
+                                                                      password=payload.password)})
+
+
+@router.get("/users/{user_id}/history", response={200: list[dict], 403: ErrorOut, 404: ErrorOut})
+def user_history(request: HttpRequest, user_id: int) -> Any:
+    """The changes of a user's account and memberships, newest first (phones masked as on every history)."""
+    viewer = request_user(request)
+    return Status(200, services.user_history(_managed(request, user_id), viewer))
+
+
+@router.post("/users/{user_id}/memberships", response={201: MembershipOut, 422: ErrorOut, 403: ErrorOut,
+                                                       404: ErrorOut})
 def add_membership(request: HttpRequest, user_id: int, payload: MembershipIn) -> Any:
     viewer = request_user(request)
-    user = get_object_or_404(services.users_visible_to(viewer), pk=user_id)
+    user = _managed(request, user_id)
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
     membership = services.assign(actor=viewer, user=user, role=payload.role, jurisdiction=jurisdiction)
     return Status(201, _membership_out(membership))
 
 
-@router.delete("/memberships/{membership_id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
+@router.delete("/memberships/{membership_id}", response={204: None, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def remove_membership(request: HttpRequest, membership_id: int) -> Any:
     viewer = request_user(request)
     membership = get_object_or_404(Membership.objects.visible_to(viewer), pk=membership_id)

@@ -24,6 +24,13 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # Set when an administrator chose the password (a new account, a reset): whoever set it knows it,
+    # so the person picks their own at the next sign-in (accounts/middleware.py sends them there).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    # The change log (yingji/audit) records users too (signals below): never the password's hash,
+    # and not the sign-in times, which change on every login.
+    audit_exclude = ("password", "last_login", "date_joined")
 
     class Meta:
         verbose_name = _("user")
@@ -102,17 +109,68 @@ def membership_rows(user_id: int) -> Any:
     return Membership.objects.filter(user_id=user_id).order_by().values_list("role", "jurisdiction__path")
 
 
+def user_audit_path(user_id: int | None) -> str:
+    """Where a user's change records are kept in the jurisdiction tree: the innermost jurisdiction
+    that holds all their memberships, so those who oversee all of them read the history
+    (the audit API's scope, and the masking of the phone). No membership: the root ("/")."""
+    paths = [p for _role, p in membership_rows(user_id)] if user_id else []
+    if not paths:
+        return "/"
+    parts = [p.strip("/").split("/") for p in paths]
+    common: list[str] = []
+    for codes in zip(*parts, strict=False):
+        if len(set(codes)) != 1:
+            break
+        common.append(codes[0])
+    return "/" + "".join(f"{code}/" for code in common)
+
+
+#: What the change log shows for a password: that it changed, never a hash.
+PASSWORD_CHANGED = "********"
+
+
 @receiver(pre_save, sender=User, dispatch_uid="yingji.accounts.password_changed")
 def _note_password_change(sender: type, instance: User, raw: bool = False, **kwargs: Any) -> None:
+    from yingji.audit.signals import snapshot
+
     if raw or instance.pk is None:
         return
-    stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
-    instance._yingji_password_changed = stored is not None and stored != instance.password  # type: ignore[attr-defined]
+    stored = User.objects.filter(pk=instance.pk).first()
+    instance._yingji_password_changed = stored is not None and stored.password != instance.password  # type: ignore[attr-defined]
+    instance._yingji_before = snapshot(stored) if stored is not None else None  # type: ignore[attr-defined]
 
 
 @receiver(post_save, sender=User, dispatch_uid="yingji.accounts.revoke_tokens")
-def _revoke_tokens_on_password_change(sender: type, instance: User, created: bool = False, **kwargs: Any) -> None:
-    """A new password ends every API token of the user: whoever learnt the old one may have made them."""
-    if getattr(instance, "_yingji_password_changed", False):
+def _revoke_tokens_on_password_change(sender: type, instance: User, created: bool = False, raw: bool = False,
+                                      **kwargs: Any) -> None:
+    """A new password ends every API token of the user: whoever learnt the old one may have made them.
+    Every change of a user (their own password change included) goes to the change log."""
+    if raw:
+        return
+    password_changed = getattr(instance, "_yingji_password_changed", False)
+    if password_changed:
         ApiToken.objects.filter(user=instance).delete()
         instance._yingji_password_changed = False  # type: ignore[attr-defined]
+    _audit_user(instance, created, password_changed)
+
+
+def _audit_user(user: User, created: bool, password_changed: bool) -> None:
+    from yingji.audit.models import Action
+    from yingji.audit.signals import change_record, snapshot
+
+    after = snapshot(user)
+    before = getattr(user, "_yingji_before", None)
+    user._yingji_before = None  # type: ignore[attr-defined]
+    if created or before is None:
+        changes = {k: [None, v] for k, v in after.items() if v not in (None, "", False)}
+        action = Action.CREATE
+    else:
+        changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+        if password_changed:
+            changes["password"] = [PASSWORD_CHANGED, PASSWORD_CHANGED]
+        action = Action.UPDATE
+    if not changes:
+        return
+    # A service that creates the user with a first membership names its place (the membership comes after).
+    path = getattr(user, "_yingji_audit_path", None) or user_audit_path(user.pk)
+    change_record(user, action, changes, jurisdiction_path=path).save()

@@ -43,6 +43,8 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
                           # Streets issue and approve warnings for their area (approval needs someone
                           # other than the composer: warnings/services.py).
                           "warnings.*", "messaging.retry_delivery", "accounts.see_personal_data",
+                          # Streets manage the accounts of their communities' people (accounts/services.py).
+                          "accounts.manage_users",
                           *TREE_AND_ACCOUNTS),
     Role.COMMUNITY_STAFF: (VIEW_ALL, *EDIT_LEDGERS, "incidents.*", "supplies.request_*", "supplies.receive_*",
                            # Closing an incident issues the materials used from the community's store,
@@ -69,6 +71,21 @@ ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     # Sees the hazards of its area and rectifies those assigned to it; nothing else.
     Role.UNIT_CONTACT: ("hazards.view_*", "hazards.rectify"),
 }
+
+
+#: Managing users: creating, editing, deactivating them, resetting their password, their memberships.
+MANAGE_USERS = "accounts.manage_users"
+
+# How far up each role sits, for "nobody grants a role above their own" (accounts/services.py):
+# the district's administrator, then the street's officers, then community staff, then everyone else.
+ROLE_RANK: dict[str, int] = {Role.DISTRICT_ADMIN: 0, Role.STREET_OFFICER: 1, Role.COMMUNITY_STAFF: 2}
+LOWEST_RANK = 3
+
+
+def grantable_roles(role: str) -> frozenset[str]:
+    """The roles a holder of `role` may hand out (where they manage users): their own and those below it."""
+    rank = ROLE_RANK.get(role, LOWEST_RANK)
+    return frozenset(r for r in Role.values if ROLE_RANK.get(r, LOWEST_RANK) >= rank)
 
 
 def role_allows(role: str, perm: str) -> bool:

@@ -125,15 +125,22 @@ def history_rows(obj: models.Model, user: Any = None) -> list[dict[str, Any]]:
     None when the value reads as itself. Phones and
     ID numbers are masked unless the reader (`user`, else the request's user) may see
     personal data over the row."""
-    fields = {f.name: f for f in obj._meta.concrete_fields}
-    records = list(history_of(obj))
+    return record_rows(type(obj), list(history_of(obj)), user)
+
+
+def record_rows(model: type[models.Model], records: list[ChangeRecord], user: Any = None,
+                subject: str = "") -> list[dict[str, Any]]:
+    """`history_rows` for records of rows of `model` already chosen by the caller (a user's page
+    shows the records of their memberships beside their own: accounts/services.py); `subject`
+    names what each row is about when one page mixes several kinds."""
+    fields = {f.name: f for f in model._meta.concrete_fields}
     names = _related_names(fields, records)
     viewer = viewer_of(user)
     rows = []
     for record in records:
         changes = []
         for name, pair in record.changes.items():
-            old, new = (viewer.value(type(obj), name, value, record.jurisdiction_path) for value in pair)
+            old, new = (viewer.value(model, name, value, record.jurisdiction_path) for value in pair)
             field = fields.get(name)
             changes.append({
                 "field": name, "label": str(field.verbose_name) if field else name, "old": old, "new": new,
@@ -148,6 +155,7 @@ def history_rows(obj: models.Model, user: Any = None) -> list[dict[str, Any]]:
             "source_label": record.get_source_display() if hasattr(record, "get_source_display") else record.source,
             "action": record.action,
             "action_label": record.get_action_display(),
+            "subject": subject,
             "changes": changes,
         })
     return rows

@@ -44,8 +44,10 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return values
 
 
-def change_record(instance: models.Model, action: str, changes: dict[str, Any]) -> ChangeRecord:
-    """The (unsaved) record of one change by the current actor."""
+def change_record(instance: models.Model, action: str, changes: dict[str, Any], *,
+                  jurisdiction_path: str | None = None) -> ChangeRecord:
+    """The (unsaved) record of one change by the current actor. `jurisdiction_path` for a row
+    that has no `scope_path` of its own (a user: accounts/models.py)."""
     actor = current_actor()
     user = actor.user
     return ChangeRecord(
@@ -57,7 +59,7 @@ def change_record(instance: models.Model, action: str, changes: dict[str, Any]) 
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],
-        jurisdiction_path=object_path(instance),
+        jurisdiction_path=object_path(instance) if jurisdiction_path is None else jurisdiction_path,
         changes=changes,
     )
 

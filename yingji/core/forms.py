@@ -3,7 +3,7 @@
 Pages validate through the same service functions as the API (DESIGN.md: one place for the rules);
 the form only shapes the input. When a service refuses with ValidationError({field: [messages]}),
 the messages go under the field of that name, or above the form when the form has no such field.
-Used by the pages of plans, drills, hazards, resources, training and publicity.
+Used by the pages of plans, drills, hazards, resources, training, publicity and accounts.
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ def test_users_of_another_community_are_404(cast):
 
 def test_the_district_creates_a_user_with_an_assignment_and_a_community_officer_cannot(cast):
     payload = {"username": "new_grid", "password": "Long-enough-pw-1", "role": "grid_worker",
-               "jurisdiction_code": cast.grid_a1.code}
+               "display_name": "王五", "jurisdiction_code": cast.grid_a1.code}
     assert api_client(cast.officer_a).post("/api/v1/accounts/users", payload,
                                            content_type="application/json").status_code == 403
     created = api_client(cast.commander).post("/api/v1/accounts/users", payload, content_type="application/json")
