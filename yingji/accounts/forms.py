@@ -29,7 +29,7 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args: Any, roles: list[tuple[str, str]], jurisdictions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = roles  # type: ignore[attr-defined]
+        self.fields["role"].choices = [("", "---------"), *roles]  # type: ignore[attr-defined]
         self.fields["jurisdiction"].queryset = jurisdictions.order_by("path")  # type: ignore[attr-defined]
 
 
@@ -40,7 +40,7 @@ class PersonForm(forms.Form):
 
 
 class UserEditForm(PersonForm):
-    email = forms.CharField(label=_("Email"), max_length=254, required=False,
+    email = forms.CharField(label=pgettext_lazy("person", "Email"), max_length=254, required=False,
                             widget=forms.EmailInput(attrs={"autocomplete": "off"}))
 
 

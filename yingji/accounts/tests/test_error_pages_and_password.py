@@ -51,3 +51,20 @@ def test_a_user_changes_their_password(cast) -> None:  # type: ignore[no-untyped
     login = "/accounts/login/"
     assert Client().post(login, {"username": "keeper_a", "password": "Xy9-station-2026"}).status_code == 302
     assert Client().post(login, {"username": "keeper_a", "password": PASSWORD}).status_code == 200
+
+
+def test_changing_ones_password_ends_ones_tokens_and_is_in_the_change_log(cast) -> None:  # type: ignore[no-untyped-def]
+    from yingji.accounts.models import ApiToken
+    from yingji.audit.models import ChangeRecord
+
+    _token, raw = ApiToken.issue(cast.keeper_a, "script")
+    client = web_client(cast.keeper_a)
+    done = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "Xy9-station-2026",
+                                               "new_password2": "Xy9-station-2026"})
+    assert done.status_code == 302
+    assert not ApiToken.objects.filter(user=cast.keeper_a).exists()
+    assert Client().get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    record = ChangeRecord.objects.get(content_type__model="user", object_id=str(cast.keeper_a.pk), action="update")
+    assert (record.action, record.actor_id, record.source) == ("update", cast.keeper_a.pk, "web")
+    assert record.changes == {"password": ["********", "********"]}
+    assert record.jurisdiction_path == cast.community_a.path
