@@ -38,6 +38,7 @@ from yingji.hazards.history import visible_history
 from yingji.hazards.imports import InspectorTable, RiskPointTable
 from yingji.hazards.models import (
     Hazard,
+    HazardSeverity,
     HazardStatus,
     Inspection,
     Inspector,
@@ -46,6 +47,7 @@ from yingji.hazards.models import (
     RiskGrade,
     RiskPoint,
 )
+from yingji.hazards.models.hazard import OPEN_STATUSES
 from yingji.hazards.schemas import (
     AreaCountOut,
     AssignIn,
@@ -225,6 +227,24 @@ def report(request: HttpRequest, payload: Form[HazardIn], photos: File[list[Uplo
     hazard, created = hazard_services.report_hazard_once(actor=user, jurisdiction=jurisdiction, risk_point=point,
                                                          photos=photos or [], **data)
     return Status(201 if created else 200, Hazard.objects.select_related("jurisdiction").get(pk=hazard.pk))
+
+
+@router.get("/hazards.geojson", response={200: dict, 404: ErrorOut}, url_name="hazards_open_geojson")
+def open_hazards_geojson(request: HttpRequest, area: str | None = None) -> dict[str, Any]:
+    """Open hazards you see (reported, assigned, rectifying, awaiting recheck), as points, the newest 2,000;
+    `area`: the code of a jurisdiction you see, for its subtree only (a grid worker's home map)."""
+    queryset = Hazard.objects.visible_to(request_user(request)).filter(status__in=OPEN_STATUSES)
+    if area:
+        queryset = queryset.in_subtree(_jurisdiction(request, area).path)
+    statuses, severities = dict(HazardStatus.choices), dict(HazardSeverity.choices)
+    rows = (queryset.exclude(lon=None).exclude(lat=None).order_by("-reported_at", "-pk")
+            .values_list("pk", "reference", "title", "status", "severity", "lon", "lat")[:2000])
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+         "properties": {"id": pk, "reference": reference, "title": title, "status": status,
+                        "status_label": str(statuses.get(status, status)), "severity": severity,
+                        "severity_label": str(severities.get(severity, severity))}}
+        for pk, reference, title, status, severity, lon, lat in rows]}
 
 
 @router.get("/hazards", response=list[HazardOut])

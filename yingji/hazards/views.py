@@ -194,6 +194,23 @@ def grid(request: HttpRequest) -> HttpResponse:
                                                  "categories": RiskCategory.choices, "now": timezone.now()})
 
 
+def home_map_context(grid: Jurisdiction | None) -> dict[str, Any]:
+    """The grid worker's home map (hazards/_home_map.html, homemap.js): the grid's outline, its risk
+    points by grade, its open hazards and the open incidents the worker sees, each from its app's scoped
+    GeoJSON endpoint."""
+    area = f"?area={grid.code}" if grid is not None else ""
+    page = {
+        "outline": reverse("api:jurisdictions_geojson") + (f"?level={grid.level}&within={grid.code}" if grid else ""),
+        "risk": reverse("api:hazards_riskmap") + area,
+        "hazards": reverse("api:hazards_open_geojson") + area,
+        "incidents": reverse("api:incidents_geojson"),
+        "center": [grid.centroid_lon, grid.centroid_lat] if grid is not None and grid.centroid_lon else None,
+        "colours": GRADE_COLOURS,
+        "grades": {g.value: str(g.label) for g in RiskGrade},
+    }
+    return {"grid": grid, "page_json": page, "colours": GRADE_COLOURS}
+
+
 @require_GET
 def grid_manifest(request: HttpRequest) -> JsonResponse:
     return JsonResponse({
