@@ -1,8 +1,8 @@
 """Issue 13: each role on a 390 × 844 phone, in Chinese — logs in with the login form, sees its home,
 opens the menu (☰), and does its main action; no page on the way is wider than the phone.
 
-The district follows its 1-3-5 figures, a street opens one of its communities, a community its open
-incidents and one of them, a keeper receives stock into their warehouse, a grid worker reports an
+The district follows its 1-3-5 figures, a street opens one of its communities' dashboard, a community its open
+incidents and one of them (the home's blocks: dashboard/home.py), a keeper receives stock into their warehouse, a grid worker reports an
 incident from the home's 上报 (and sees their grid on the home map), a responder opens their
 call-outs, an expert reads a plan, an auditor the assessment ranking. Screenshots:
 test-artifacts/screenshots/phone-<role>-*.png. Every other page at 390 px: core/tests/test_browser_phone.py.
@@ -71,7 +71,7 @@ def _district(cast: Any, phone: Phone) -> None:
 
     fire_in_a(cast)
     phone.page.reload()
-    assert phone.page.locator("[data-testid=street-counts] tbody tr").count() == 2
+    assert phone.page.locator("[data-testid=dash-figures] tbody tr").count() == 2  # its two streets
     assert "1-3-5 统计" in phone.menu()
     phone.follow("1-3-5 统计")
     assert "1-3-5" in phone.page.inner_text("h1")
@@ -82,9 +82,9 @@ def _street(cast: Any, phone: Phone) -> None:
     assert "各社区" in phone.page.inner_text("body")
     phone.menu()
     phone.page.click("label.nav-toggle-label")  # fold it again
-    phone.page.click(f"[data-testid=street-counts] a:text-is('{cast.community_a.name}')")
-    phone.page.wait_for_url(f"**/jurisdictions/{cast.community_a.code}/")
-    assert cast.community_a.name in phone.page.inner_text("h1")
+    phone.page.click(f"[data-testid=dash-figures] a:text-is('{cast.community_a.name}')")
+    phone.page.wait_for_url(f"**/dashboard/?area={cast.community_a.code}")  # the community's dashboard
+    assert cast.community_a.name in phone.page.inner_text("body")
     phone.fits("action")
 
 
