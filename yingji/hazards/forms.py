@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from yingji.accounts.models import Membership, User
+from yingji.core.forms import FilesField, MultipleFileInput
 from yingji.core.masking import may_see_personal_data
 from yingji.core.validators import validate_phone
 from yingji.hazards.models import HazardSeverity, Inspector, PatrolPlan, RiskCategory, RiskPoint
@@ -21,19 +22,11 @@ from yingji.hazards.services import patrol as patrol_services
 from yingji.jurisdictions.models import Jurisdiction, Level
 
 
-class MultiPhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
+class PhotosField(FilesField):
+    """Several photos from one input, the phone's camera offered; each is checked by the service
+    (core/uploads.py), not here."""
 
-
-class PhotosField(forms.FileField):
-    """Several photos from one input; each is checked by the service (core/uploads.py), not here."""
-
-    widget = MultiPhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        if isinstance(data, list | tuple):
-            return [super(PhotosField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
 
 
 class PublicReportForm(forms.Form):

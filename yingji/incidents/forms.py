@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yingji.core.forms import FilesField
 from yingji.incidents import catalogue
 from yingji.incidents.models import Channel, Outcome, Severity
 
@@ -18,19 +19,6 @@ OFFICER_CHANNELS = [(v, label) for v, label in Channel.choices if v != Channel.P
 def type_choices() -> list[tuple[str, object]]:
     """The types, with nothing chosen first: a type is picked, never defaulted to a flood (issue 13)."""
     return [("", _("— choose the type —")), *catalogue.choices()]
-
-
-class MultiFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiFileField(forms.FileField):
-    widget = MultiFileInput
-
-    def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
-        if isinstance(data, list | tuple):
-            return [super(MultiFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
 
 
 class IntakeForm(forms.Form):
@@ -46,7 +34,7 @@ class IntakeForm(forms.Form):
     reporter_name = forms.CharField(label=_("Reporter"), max_length=50, required=False)
     reporter_phone = forms.CharField(label=_("Reporter phone"), max_length=20, required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    photos = MultiFileField(label=_("Photos"), required=False)
+    photos = FilesField(label=_("Photos"), required=False)
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
@@ -65,7 +53,7 @@ class PublicForm(forms.Form):
     reporter_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
     reporter_phone = forms.RegexField(label=_("Your phone"), regex=r"^[0-9+\- ]{5,20}$",
                                       error_messages={"invalid": _("Enter a phone number.")})
-    photos = MultiFileField(label=_("Photos"), required=False)
+    photos = FilesField(label=_("Photos"), required=False)
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()

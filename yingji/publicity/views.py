@@ -1,4 +1,4 @@
-"""Pages of publicity: events with counts per street and community, an event with its photos, the export."""
+"""Pages of publicity: events with counts per street and community, a new event with its photos, an event with\nits photos, the export."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.publicity import services
+from yingji.publicity.forms import EventForm
 from yingji.publicity.imports import EventTable
 from yingji.publicity.models import Campaign, PointCategory, PublicityEvent, PublicityPoint, Venue
 from yingji.training.areas import area_for
@@ -55,7 +57,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "page": Paginator(events.order_by("-held_on", "id"), 50).get_page(request.GET.get("page")),
         "points": PublicityPoint.objects.visible_to(request.user).filter(jurisdiction__path__startswith=area.path)
         .select_related("jurisdiction")[:200], "categories": PointCategory.choices,
-        "may_export": has_perm_somewhere(request.user, "publicity.export_publicityevent")})
+        "may_export": has_perm_somewhere(request.user, "publicity.export_publicityevent"),
+        "may_add": has_perm_somewhere(request.user, "publicity.add_publicityevent")})
 
 
 @login_required
@@ -63,6 +66,26 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(PublicityEvent.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
     return render(request, "publicity/detail.html", {"event": event, "photos": event.photos.all(),
                                                      "may_change": can(request.user, "change", event)})
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    """A new event with its photos (services.create_event checks both, as for the API; all or nothing)."""
+    if not has_perm_somewhere(request.user, "publicity.add_publicityevent"):
+        raise PermissionDenied
+    form = EventForm(request.POST or None, request.FILES or None, user=request.user,
+                     initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.create_event(actor=request.user, **form.service_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied:
+            form.add_error("jurisdiction", _("You may not do this in that jurisdiction."))
+        else:
+            messages.success(request, _("The event is recorded with %(n)s photos.") % {"n": event.photos.count()})
+            return redirect("publicity:detail", pk=event.pk)
+    return render(request, "publicity/form.html", {"form": form}, status=422 if form.is_bound and form.errors else 200)
 
 
 @login_required
