@@ -212,7 +212,7 @@ class ChecklistItemOut(Schema):
 
 def _item_out(item: ChecklistItem) -> dict[str, Any]:
     return {"id": item.pk, "plan": item.plan_id, "plan_version": item.plan_version, "order": item.order,
-            "what": item.what, "who": item.who, "how": item.how, "due_at": item.due_at, "done_at": item.done_at,
+            "what": item.what, "who": item.who_display, "how": item.how, "due_at": item.due_at, "done_at": item.done_at,
             "done_by": str(item.done_by) if item.done_by else ""}
 
 
@@ -220,7 +220,7 @@ def _item_out(item: ChecklistItem) -> dict[str, Any]:
 def incident_checklist(request: HttpRequest, incident_id: int) -> Any:
     """The incident's checklist (empty when no approved plan covered it when it opened)."""
     incident = get_object_or_404(Incident.objects.visible_to(request_user(request)), pk=incident_id)
-    items = ChecklistItem.objects.filter(incident=incident).select_related("done_by").order_by("order")
+    items = ChecklistItem.objects.filter(incident=incident).select_related("done_by", "who_team").order_by("order")
     return [_item_out(i) for i in items]
 
 

@@ -28,7 +28,7 @@ class PlansConfig(AppConfig):
         from yingji.plans.models import ChecklistItem
 
         items = list(ChecklistItem.objects.visible_to(request.user).filter(incident=obj)
-                     .select_related("plan", "done_by").order_by("order"))
+                     .select_related("plan", "done_by", "who_team").order_by("order"))
         if not items:
             return ""
         path = obj.jurisdiction.path

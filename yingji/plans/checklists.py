@@ -138,7 +138,7 @@ def tick(item: ChecklistItem, *, actor: Any, now: datetime.datetime | None = Non
     if not any(path_allowed(actor, perm, path) for perm in TICK_PERMISSIONS):
         raise PermissionDenied(_("Only the people working this incident tick its checklist."))
     if not is_named(item, actor, path):
-        raise PermissionDenied(_("This step is for %(who)s; only they tick it.") % {"who": item.who})
+        raise PermissionDenied(_("This step is for %(who)s; only they tick it.") % {"who": item.who_display})
     now = now or timezone.now()
     with transaction.atomic():
         locked = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)

@@ -12,6 +12,8 @@ opens the next version as a draft.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -120,15 +122,24 @@ class CardStep(LedgerModel):
 
     def who_label(self) -> str:
         """The person, team type or team in words, for the card."""
-        from yingji.accounts.roles import Role
-        from yingji.resources.models import TeamKind
+        return who_words(self.who_kind, self.who_role, self.who_team_kind, self.who_team)
 
-        if self.who_kind == WhoKind.ROLE:
-            return str(Role(self.who_role).label) if self.who_role in Role.values else self.who_role
-        if self.who_kind == WhoKind.TEAM_KIND:
-            return str(TeamKind(self.who_team_kind).label) if self.who_team_kind in TeamKind.values \
-                else self.who_team_kind
-        return self.who_team.name if self.who_team else ""
+
+def who_words(kind: str, role: str, team_kind: str, team: Any) -> str:
+    """Whom a step names, in the user's language: the role, the team type or the team's name ("" if none).
+
+    One wording for the card (CardStep.who_label) and the incident's checklist (ChecklistItem.who_display).
+    """
+    from yingji.accounts.roles import Role
+    from yingji.resources.models import TeamKind
+
+    if kind == WhoKind.ROLE:
+        return str(Role(role).label) if role in Role.values else role
+    if kind == WhoKind.TEAM_KIND:
+        return str(TeamKind(team_kind).label) if team_kind in TeamKind.values else team_kind
+    if kind == WhoKind.TEAM:
+        return team.name if team else ""
+    return ""
 
 
 class ChecklistItem(LedgerModel):
@@ -166,6 +177,16 @@ class ChecklistItem(LedgerModel):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.what}"
+
+    @property
+    def who_display(self) -> str:
+        """Whom the step names, for the checklist on the incident's page and in the API: in words from the
+        copied who_* fields (the viewer's language); else the words copied when the incident opened (items
+        copied before the who_* fields existed and not matched by migration 0005, or whose named team is
+        gone); else that the step is for whoever works the incident — which is who may tick it
+        (checklists.is_named)."""
+        return (who_words(self.who_kind, self.who_role, self.who_team_kind, self.who_team) or self.who
+                or str(_("Whoever works the incident")))
 
 
 class PlanVersion(models.Model):
