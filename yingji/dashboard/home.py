@@ -6,7 +6,8 @@ dashboard's is the one that fills it — the blocks its role's line of ROLE_BLOC
     district, street   今日待办 · key figures per street (a street: per community) · map · open incidents · allocations
     community          今日待办 · its figures (tiles) · teams · warehouses, expiring lots, allocations · open incidents
     keeper             their warehouses and stock · expiring lots · transfers to send or receive
-    grid worker        the phone home (its layout is the phone work's; the "上报" actions come first, home.actions)
+    grid worker        the phone home (its layout is the phone work's): "上报" first (home.actions), their grid's map
+                       (hazards' views.home_map), the open incidents they see
 
 Every figure is the dashboard's own (services.home_data: the key figures and 今日待办 of the user's place,
 the same queries and cache as /dashboard/), so the home and the dashboard never disagree; the lists come
@@ -33,8 +34,8 @@ ROLE_BLOCKS: dict[str, tuple[str, ...]] = {
     Role.STREET_OFFICER: AREA,
     Role.COMMUNITY_STAFF: ("attention", "figures", "teams", "supplies", "incidents"),
     Role.WAREHOUSE_KEEPER: ("supplies",),
-    # The phone home: owned by the phone work (its layout), on these same blocks.
-    Role.GRID_WORKER: ("incidents",),
+    # The phone home: owned by the phone work (its layout), on these same blocks: the grid's map under 上报.
+    Role.GRID_WORKER: ("grid_map", "incidents"),
     Role.RESPONDER: (),
     Role.UNIT_CONTACT: (),
     Role.EXPERT: ("figures", "map"),
@@ -80,6 +81,12 @@ def _map(h: Home) -> str:
     return h.render("dashboard/blocks/map.html", below=below, outline=outline)
 
 
+def _grid_map(h: Home) -> str:
+    from yingji.hazards.views import home_map
+
+    return home_map(h.request, h.home.get("place"))
+
+
 def _teams(h: Home) -> str:
     from yingji.resources.panels import home_panel
 
@@ -100,8 +107,8 @@ def _incidents(h: Home) -> str:
 
 
 BLOCKS: dict[str, Callable[[Home], str]] = {
-    "attention": _attention, "figures": _figures, "map": _map, "teams": _teams, "supplies": _supplies,
-    "incidents": _incidents,
+    "attention": _attention, "figures": _figures, "map": _map, "grid_map": _grid_map, "teams": _teams,
+    "supplies": _supplies, "incidents": _incidents,
 }
 
 

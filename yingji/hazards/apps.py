@@ -11,17 +11,13 @@ class HazardsConfig(AppConfig):
     nav_items = [("hazards:overview", _("Hazards and risks"))]
 
     def page_panel(self, page: str, request: Any, obj: Any) -> str:
-        """A grid worker's home offers the hazard report and the patrols of their grid, and the map of
-        their grid: its risk points, open hazards and open incidents (issue 13)."""
-        if page not in ("home.actions", "home") or obj.get("role") != "grid_worker":
+        """A grid worker's home offers the hazard report and the patrols of their grid (issue 13); the map
+        of their grid is a block of the role home (dashboard/home.py calls views.home_map)."""
+        if page != "home.actions" or obj.get("role") != "grid_worker":
             return ""
         from django.template.loader import render_to_string
 
-        if page == "home.actions":
-            return render_to_string("hazards/_home_actions.html", request=request)
-        from yingji.hazards.views import home_map_context
-
-        return render_to_string("hazards/_home_map.html", home_map_context(obj.get("place")), request=request)
+        return render_to_string("hazards/_home_actions.html", request=request)
 
     def ready(self) -> None:
         from yingji.hazards.models import RiskPoint

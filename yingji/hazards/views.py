@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -192,6 +193,11 @@ def grid(request: HttpRequest) -> HttpResponse:
     }
     return render(request, "hazards/grid.html", {"tasks": day, "home": home, "page_json": page,
                                                  "categories": RiskCategory.choices, "now": timezone.now()})
+
+
+def home_map(request: HttpRequest, grid: Jurisdiction | None) -> str:
+    """The grid worker's home map, a block of the role home (dashboard/home.py: "grid_map")."""
+    return render_to_string("hazards/_home_map.html", home_map_context(grid), request=request)
 
 
 def home_map_context(grid: Jurisdiction | None) -> dict[str, Any]:
