@@ -8,6 +8,8 @@
     POST /lots/{id}/write-off · /lots/{id}/maintenance
     GET  /stock/export · POST /stock/import · GET /warehouses/export · POST /warehouses/import
     GET  /allocations/ · POST /allocations/ · GET /allocations/{number}
+    GET  /allocations/sources?material=   the warehouses the caller may request from (own, street depot,
+                                          district reserve), with the units available of one material
     POST /allocations/{number}/approve · /reject · /cancel · /dispatch · /receive
     GET  /reports/expiring?days= · /reports/maintenance · /reports/below-minimum · /reports/export
 """
@@ -48,6 +50,7 @@ from yingji.supplies.schemas import (
     ReceiptIn,
     ReceiveIn,
     SearchOut,
+    SourceOut,
     StockRowOut,
     WarehouseFilters,
     WarehouseIn,
@@ -283,7 +286,7 @@ def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
         jurisdiction = incident.jurisdiction
     else:
         raise ValidationError({"jurisdiction": _("Say which jurisdiction the materials are for.")})
-    lines = [services.LineRequest(queries.visible_warehouse(user, line.warehouse),
+    lines = [services.LineRequest(queries.requestable_warehouse(user, line.warehouse),
                                   queries.material_by_code(line.material), line.quantity) for line in payload.lines]
     point = (payload.lon, payload.lat) if payload.lon is not None and payload.lat is not None else None
     allocation = services.request_allocation(
@@ -291,6 +294,14 @@ def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
         incident_ref=payload.incident_ref, destination_text=payload.destination_text, destination_point=point,
         note=payload.note, incident=incident)
     return Status(201, _detail(allocation))
+
+
+@router.get("/allocations/sources", response={200: list[SourceOut], 422: ErrorOut})
+def allocation_sources(request: HttpRequest, material: str | None = None) -> Any:
+    """The warehouses the caller may name as sources of a request: their own, their street's depot and
+    the district reserve (issue 13), own first; with `material` (a code) the units each has available."""
+    user = request_user(request)
+    return queries.request_sources(user, queries.material_by_code(material) if material else None)
 
 
 @router.get("/allocations/{number}", response=AllocationDetailOut)

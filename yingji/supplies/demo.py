@@ -301,6 +301,33 @@ def _demo_allocations(context: DemoContext, warehouses: list[Warehouse], materia
                     getattr(allocations, f"{step}_allocation")(allocation, actor=actor)
 
 
+def _community_requests(context: DemoContext, warehouses: list[Warehouse], materials: dict[str, Material]) -> None:
+    """Communities of the first street ask above themselves (issue 13), made by their own staff and
+    waiting for the owners: one asks the street's depot (jd01 approves), one the district reserve
+    (the district approves). Nothing moves yet, so the published item total stays exact."""
+    if not context.streets:
+        return
+    street = context.streets[0]
+    depot = next((w for w in warehouses if w.jurisdiction_id == street.pk and w.level == WarehouseLevel.STREET), None)
+    reserve = next((w for w in warehouses if w.level == WarehouseLevel.DISTRICT), None)
+    stores = [w for w in warehouses if w.jurisdiction.parent_id == street.pk][:2]
+    if not stores:
+        return
+    plans = [(stores[0], depot, "FX-004", 40, "低洼小区汛前防汛沙袋补充"),
+             (stores[-1], reserve, "SH-001", 30, "老旧小区停水应急送水储备")]
+    for store, source, code, wanted, purpose in plans:
+        staff = (Membership.objects.filter(jurisdiction=store.jurisdiction, role=Role.COMMUNITY_STAFF)
+                 .select_related("user").order_by("pk").first())
+        balance = StockBalance.objects.filter(warehouse=source, material=materials[code]).first() if source else None
+        quantity = min(wanted, (balance.available if balance else 0) // 3)
+        if staff is None or source is None or quantity < 1:
+            continue
+        with acting_as(staff.user, source="demo"):
+            allocations.request_allocation(
+                actor=staff.user, jurisdiction=store.jurisdiction, destination=store,
+                lines=[LineRequest(source, materials[code], quantity)], purpose=purpose)
+
+
 @demo_step(40, "supplies")
 def generate_supplies(context: DemoContext) -> None:
     rng = context.sub_rng("supplies")
@@ -327,6 +354,7 @@ def generate_supplies(context: DemoContext) -> None:
         lots = _lots(lines, rng, today)
         _book(lots)
     _demo_allocations(context, warehouses, {m.code: m for m in materials})
+    _community_requests(context, warehouses, {m.code: m for m in materials})
     context.extra["warehouses"] = warehouses + stores
     context.extra["materials"] = materials
     kept = sum(line.quantity for line in lines if line.warehouse.level != WarehouseLevel.STATION)

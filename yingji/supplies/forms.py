@@ -89,13 +89,17 @@ class AllocationForm(forms.Form):
 
 
 class LineForm(forms.Form):
+    """One line of a request: a source the user may ask from (requestable_sources_for), a material, units."""
+
     warehouse = WarehouseChoice(label=_("From warehouse"), queryset=Warehouse.objects.none())
     material = MaterialChoice(label=_("Material"), queryset=Material.objects.none())
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["warehouse"].queryset = Warehouse.objects.visible_to(user).filter(is_active=True).order_by("code")
+        # Its own warehouses first, then the street's depot and the district reserve (issue 13).
+        self.fields["warehouse"].queryset = (Warehouse.objects.requestable_sources_for(user).filter(is_active=True)
+                                             .order_by("-jurisdiction__depth", "code"))
         self.fields["material"].queryset = _materials()
 
 

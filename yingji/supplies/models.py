@@ -195,6 +195,41 @@ LEVEL_SHORT = {
 }
 
 
+# The depots a requester may name above its own area (issue 13): the street's and the district's.
+DEPOT_LEVELS = (WarehouseLevel.STREET, WarehouseLevel.DISTRICT)
+REQUEST_PERM = "supplies.request_allocation"
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the jurisdictions above `path` ("/a/b/c/" → ["/a/", "/a/b/"])."""
+    codes = [code for code in path.strip("/").split("/") if code]
+    return ["/" + "/".join(codes[:n]) + "/" for n in range(1, len(codes))]
+
+
+class WarehouseQuerySet(ScopedQuerySet):
+    """Warehouses follow the scope rule; one narrow exception is what a requester may ask from."""
+
+    def requestable_sources_for(self, user: Any) -> ScopedQuerySet:
+        """The warehouses `user` may name as an allocation's source (调出仓库).
+
+        Those the user sees (the scope rule), plus the street and district depots
+        above each jurisdiction where the user may request allocations: a community
+        asks its street's depot and the district reserve, a street the district
+        reserve. Naming a depot reveals only what a request needs (its name, owner
+        and what it has available of a material: queries.request_sources); its stock
+        pages, ledger and lots stay out of sight (404). Inactive warehouses are
+        included so that a request naming one is told it is out of service; choice
+        lists filter them out.
+        """
+        visible = self.restrict(user, "view")
+        above = {path for granted in granted_paths(user, REQUEST_PERM) for path in ancestor_paths(granted)}
+        if not above:
+            return visible
+        depots = self.filter(level__in=DEPOT_LEVELS, jurisdiction__path__in=sorted(above),
+                             jurisdiction__level__in=("street", "district"))
+        return visible | depots
+
+
 class Warehouse(LedgerModel):
     """A place where emergency materials are kept (应急物资仓库): a district or
     street depot, a community store room, a service station's cabinet, an
@@ -220,6 +255,8 @@ class Warehouse(LedgerModel):
     access_notes = models.TextField(_("access notes"), blank=True,
                                     help_text=_("Where the key is, gate codes, vehicle access, who to call at night."))
     is_active = models.BooleanField(_("in service"), default=True)
+
+    objects = WarehouseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("warehouse")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from yingji.core.scope import path_allowed, perm_name
 from yingji.core.travel import travel_text
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.resources.gazetteer import gazetteer
@@ -17,6 +18,43 @@ from yingji.supplies.services.search import Hit, MaterialEntry, SearchResult, St
 
 def visible_warehouse(user: Any, code: str) -> Warehouse:
     return get_object_or_404(Warehouse.objects.visible_to(user).select_related("jurisdiction", "keeper"), code=code)
+
+
+def requestable_warehouse(user: Any, code: str) -> Warehouse:
+    """A warehouse an allocation request may name as its source (issue 13: the street's depot and the
+    district reserve besides the user's own); 404 for any other, as for one that does not exist."""
+    return get_object_or_404(Warehouse.objects.requestable_sources_for(user).select_related("jurisdiction"),
+                             code=(code or "").strip())
+
+
+def request_sources(user: Any, material: Material | None = None) -> list[dict[str, Any]]:
+    """What a requester is shown of the warehouses it may ask from, own first, then the depots above.
+
+    Only what a request needs: code, name, level, owner, whether it is the user's own (whose
+    pages they may open) and, for one material, the units available (held minus reserved) —
+    never a depot's other stock, lots or ledger.
+    """
+    warehouses = list(Warehouse.objects.requestable_sources_for(user).filter(is_active=True)
+                      .select_related("jurisdiction"))
+    available: dict[int, int] = {}
+    if material is not None:
+        for warehouse_id, quantity, reserved in StockBalance.objects.filter(
+                material=material, warehouse__in=[w.pk for w in warehouses]).values_list(
+                    "warehouse_id", "quantity", "reserved"):
+            available[warehouse_id] = quantity - reserved
+    view = perm_name(Warehouse, "view")
+    rows = []
+    for warehouse in warehouses:
+        own = path_allowed(user, view, warehouse.jurisdiction.path)
+        rows.append({"code": warehouse.code, "name": warehouse.name, "level": warehouse.level,
+                     "level_label": str(warehouse.get_level_display()), "owner_code": warehouse.jurisdiction.code,
+                     "owner_name": warehouse.jurisdiction.name, "own": own,
+                     "available": available.get(warehouse.pk, 0) if material is not None else None,
+                     "_depth": warehouse.jurisdiction.depth})
+    rows.sort(key=lambda row: (not row["own"], -row["_depth"], row["code"]))
+    for row in rows:
+        del row["_depth"]
+    return rows
 
 
 def visible_allocation(user: Any, number: str) -> Allocation:

@@ -217,8 +217,23 @@ class SearchOut(Schema):
     plan: list[HitOut]
 
 
+class SourceOut(Schema):
+    """A warehouse the caller may name as an allocation's source, and no more of it than a request needs."""
+
+    code: str
+    name: str
+    level: WarehouseLevel
+    level_label: str
+    owner_code: str = Field(..., description="Code of the jurisdiction that owns the warehouse.")
+    owner_name: str
+    own: bool = Field(..., description="Whether the warehouse lies in the caller's own area (its stock pages "
+                                       "are readable); false for the street's depot and the district reserve.")
+    available: int | None = Field(None, description="Units of the asked material available (held minus "
+                                                    "reserved); null when no material was asked.")
+
+
 class LineIn(Schema):
-    warehouse: str = Field(..., description="Source warehouse code.")
+    warehouse: str = Field(..., description="Source warehouse code: one of GET /allocations/sources.")
     material: str = Field(..., description="Material code.")
     quantity: int = Field(..., gt=0)
 

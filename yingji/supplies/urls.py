@@ -14,6 +14,7 @@ urlpatterns = [
     path("materials/", views.material_list, name="materials"),
     path("allocations/", views.allocation_list, name="allocations"),
     path("allocations/new/", views.allocation_create, name="allocation_new"),
+    path("allocations/sources/", views.allocation_sources, name="allocation_sources"),
     path("allocations/<str:number>/", views.allocation_detail, name="allocation"),
     path("allocations/<str:number>/<str:action>/", views.allocation_step, name="allocation_step"),
     path("operations/", views.operations, name="operations"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from yingji.audit.services import history_rows
 from yingji.core.files import xlsx_response
-from yingji.core.scope import path_allowed
+from yingji.core.scope import path_allowed, perm_name
 from yingji.jurisdictions.locate import jurisdiction_at
 from yingji.jurisdictions.models import Jurisdiction
 from yingji.supplies import queries, services
@@ -259,7 +259,7 @@ def _initial_lines(request: HttpRequest) -> list[dict[str, Any]]:
         parts = raw.split(":")
         if len(parts) != 3:
             continue
-        warehouse = Warehouse.objects.visible_to(request.user).filter(code=parts[0]).first()
+        warehouse = Warehouse.objects.requestable_sources_for(request.user).filter(code=parts[0]).first()
         material = Material.objects.filter(code=parts[1]).first()
         if warehouse and material:
             lines.append({"warehouse": warehouse.pk, "material": material.pk, "quantity": _int(parts[2], 1, 1, 10**9)})
@@ -319,9 +319,22 @@ def allocation_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def allocation_sources(request: HttpRequest) -> HttpResponse:
+    """The request form's list of the warehouses the user may ask from, with what each has of one
+    material (?material=<id>): own warehouses and the depots above (queries.request_sources)."""
+    material = Material.objects.filter(pk=_int(request.GET.get("material"), 0, 0, 2**31 - 1)).first()
+    return render(request, "supplies/_sources.html", {
+        "material": material, "sources": queries.request_sources(request.user, material) if material else []})
+
+
+@login_required
 def allocation_detail(request: HttpRequest, number: str) -> HttpResponse:
     allocation = queries.visible_allocation(request.user, number)
     lines = list(allocation.lines.select_related("warehouse__jurisdiction", "material").order_by("pk"))
+    # A requester sees a depot above it by name only: its page is linked where the user may open it.
+    view = perm_name(Warehouse, "view")
+    for line in lines:
+        line.linked = path_allowed(request.user, view, line.warehouse.jurisdiction.path)  # type: ignore[attr-defined]
     # The buttons are the steps the workflow allows this user now (supplies/workflows.py).
     actions = {step.name: True for step in ALLOCATION.allowed(request.user, allocation)}
     return render(request, "supplies/allocation_detail.html", {

@@ -18,10 +18,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from yingji.supplies.models import Allocation, AllocationStatus
+from yingji.supplies.models import REQUEST_PERM, Allocation, AllocationStatus
 from yingji.workflows.machine import Place, Transition, Workflow
 
-REQUEST_PERM = "supplies.request_allocation"
+__all__ = ["ALLOCATION", "APPROVE_PERM", "DISPATCH_PERM", "RECEIVE_PERM", "REQUEST_PERM"]
+
 APPROVE_PERM = "supplies.approve_allocation"
 DISPATCH_PERM = "supplies.dispatch_allocation"
 RECEIVE_PERM = "supplies.receive_allocation"

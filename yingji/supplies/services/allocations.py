@@ -84,7 +84,10 @@ def request_allocation(*, actor: Any, jurisdiction: Jurisdiction, lines: list[Li
 
     `incident` is an incidents.Incident (its reference, place and address fill
     in what is not given); `incident_ref` alone names an incident of another
-    platform (a 119 or 12345 case number).
+    platform (a 119 or 12345 case number). The sources are warehouses the
+    actor may name (`Warehouse.objects.requestable_sources_for`): their own and
+    the street and district depots above them; any other answers 404. The
+    sources' owners approve and dispatch (supplies/workflows.py).
     """
     if incident is not None:
         if not can(actor, "view", incident):
@@ -102,10 +105,12 @@ def request_allocation(*, actor: Any, jurisdiction: Jurisdiction, lines: list[Li
     if not lines:
         errors["lines"] = _("Add at least one material.")
     seen: set[tuple[int, int]] = set()
+    # A source is one the requester may name (issue 13): its own warehouses and the depots above it.
+    requestable = set(Warehouse.objects.requestable_sources_for(actor)
+                      .filter(pk__in=[line.warehouse.pk for line in lines]).values_list("pk", flat=True))
     for line in lines:
-        if not can(actor, "view", line.warehouse):
+        if line.warehouse.pk not in requestable:
             raise Http404
-
         if not isinstance(line.quantity, int) or line.quantity <= 0:
             errors["lines"] = _("Quantities must be whole numbers greater than zero.")
         if destination is not None and line.warehouse.pk == destination.pk:

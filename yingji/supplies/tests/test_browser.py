@@ -95,3 +95,31 @@ def test_a_keeper_counts_stock_and_reads_the_operations_page(district, page_for,
     screenshot(page, "supplies-operations")
     page.goto("/supplies/materials/")
     screenshot(page, "supplies-catalogue")
+
+
+def test_a_community_requests_from_its_streets_depot_on_a_phone(district, page_for, screenshot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: the street's depot is offered as a source, with what it has of the material picked."""
+    cast = district
+    page = page_for(cast.officer_a, mobile=True)
+    page.goto("/supplies/allocations/new/")
+    page.select_option("#id_destination", label="WA · A社区应急物资仓库")
+    page.fill("#id_purpose", "汛前补充救生衣")
+    page.select_option("#id_lines-0-material", label="SY-001 · 救生衣（件）")
+    page.wait_for_selector("[data-testid=sources]")
+    sources = page.inner_text("[data-testid=sources]")
+    assert "南园街道应急物资仓库" in sources and "30 件" in sources and "B社区" not in sources
+    page.select_option("#id_lines-0-warehouse", label="WS · 南园街道应急物资仓库")
+    page.fill("#id_lines-0-quantity", "12")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "supplies-request-mobile")
+    with page.expect_navigation():
+        page.click("[data-testid=submit-allocation]")
+    assert page.inner_text("[data-testid=status]").strip() == "已申请"
+    allocation = Allocation.objects.get()
+    line = allocation.lines.get()
+    assert (allocation.jurisdiction, allocation.requested_by, line.warehouse.code, line.quantity) == (
+        cast.community_a, cast.officer_a, "WS", 12)
+    assert page.locator("[data-testid=lines] a").count() == 0  # the depot is named, its pages not linked
+    assert page.locator("[data-testid=approve]").count() == 0 and page.locator("[data-testid=cancel]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "supplies-request-sent-mobile")

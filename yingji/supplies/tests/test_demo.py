@@ -51,6 +51,15 @@ def test_the_small_scale_is_fast_and_consistent() -> None:
     run("small")
     assert Warehouse.objects.count() == 1 + 3 + 12
     assert check_stock()[1] == []
+    # Issue 13: communities waiting on the street's depot and on the district reserve, asked by their own staff.
+    from yingji.accounts.models import Membership
+    from yingji.supplies.models import Allocation, AllocationStatus
+
+    pending = Allocation.objects.filter(status=AllocationStatus.REQUESTED, jurisdiction__level="community",
+                                        lines__warehouse__level__in=["street", "district"])
+    asked = {(a.lines.get().warehouse.level, Membership.objects.get(user=a.requested_by).role,
+              a.jurisdiction.path.startswith(a.lines.get().warehouse.jurisdiction.path)) for a in pending}
+    assert asked == {("street", "community_staff", True), ("district", "community_staff", True)}
 
 
 @pytest.mark.django_db
