@@ -13,4 +13,4 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class YingjiUserAdmin(UserAdmin):
     inlines = [MembershipInline]
-    fieldsets = (*UserAdmin.fieldsets, ("Yingji", {"fields": ("display_name", "phone")}))
+    fieldsets = (*UserAdmin.fieldsets, ("Yingji", {"fields": ("display_name", "phone", "must_change_password")}))

@@ -49,3 +49,6 @@ def test_a_street_officer_creates_a_user_and_adds_a_membership(cast, page_for, s
     screenshot(page, "users-detail-phone")
     user = User.objects.get(username="zhou9")
     assert user.must_change_password and user.memberships.count() == 2
+    page.goto("/accounts/users/?q=zhou9")
+    page.click("[data-testid=user-manage]")  # the name opens the person's page
+    page.wait_for_url(f"**/accounts/users/{user.pk}/")
