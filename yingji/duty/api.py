@@ -184,7 +184,7 @@ def export_shifts(request: HttpRequest, jurisdiction: str, month: str) -> HttpRe
     shifts = table.export_queryset().filter(jurisdiction__path__startswith=place.path,
                                             starts_at__gte=times.day_bounds(days[0])[0],
                                             starts_at__lt=times.day_bounds(days[-1])[1])
-    return xlsx_response(table.to_xlsx(shifts), "-".join([_("roster"), place.name, f"{year}{number:02d}"]))
+    return xlsx_response(table.stream_xlsx(shifts), "-".join([_("roster"), place.name, f"{year}{number:02d}"]))
 
 
 @router.post("/shifts/import", response={200: ImportResultOut, 403: ErrorOut, 422: ImportResultOut})

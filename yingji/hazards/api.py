@@ -121,7 +121,7 @@ def create_risk_point(request: HttpRequest, payload: RiskPointIn) -> Any:
 @router.get("/risk-points/export", response={200: None})
 def export_risk_points(request: HttpRequest) -> HttpResponse:
     """The risk points you may export, as .xlsx (the import template when you have none)."""
-    return xlsx_response(RiskPointTable(request_user(request)).to_xlsx(), _("risk-points"))
+    return xlsx_response(RiskPointTable(request_user(request)).stream_xlsx(), _("risk-points"))
 
 
 @router.post("/risk-points/import", response={200: ImportResultOut, 422: ImportResultOut})
@@ -471,7 +471,7 @@ def inspectors(request: HttpRequest, filters: Query[ListFilters]):  # type: igno
 
 @router.get("/inspectors/export", response={200: None})
 def export_inspectors(request: HttpRequest) -> HttpResponse:
-    return xlsx_response(InspectorTable(request_user(request)).to_xlsx(), _("inspectors"))
+    return xlsx_response(InspectorTable(request_user(request)).stream_xlsx(), _("inspectors"))
 
 
 @router.post("/inspectors/import", response={200: ImportResultOut, 422: ImportResultOut})

@@ -72,7 +72,7 @@ def create_device(request: HttpRequest, payload: DeviceIn) -> Any:
 @router.get("/devices/export", response={200: None})
 def export_devices(request: HttpRequest) -> HttpResponse:
     """The devices you may export, as .xlsx (the import template when you have none)."""
-    return xlsx_response(DeviceTable(request_user(request)).to_xlsx(), _("iot-devices"))
+    return xlsx_response(DeviceTable(request_user(request)).stream_xlsx(), _("iot-devices"))
 
 
 @router.post("/devices/import", response={200: ImportResultOut, 422: ImportResultOut})

@@ -51,7 +51,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def device_export(request: HttpRequest) -> HttpResponse:
-    return xlsx_response(DeviceTable(request.user).to_xlsx(), _("iot-devices"))
+    return xlsx_response(DeviceTable(request.user).stream_xlsx(), _("iot-devices"))
 
 
 @login_required

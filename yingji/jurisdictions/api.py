@@ -107,7 +107,7 @@ def export_jurisdictions(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     table = JurisdictionTable(user)
     objects = Jurisdiction.objects.restrict(user, "export").select_related("parent").order_by("path")
-    return xlsx_response(table.to_xlsx(objects), str(_("jurisdictions")))
+    return xlsx_response(table.stream_xlsx(objects), str(_("jurisdictions")))
 
 
 @router.post("/import", response={200: ImportResultOut, 422: ImportResultOut})

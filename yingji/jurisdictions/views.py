@@ -95,7 +95,7 @@ def jurisdiction_create(request: HttpRequest, code: str) -> HttpResponse:
 def jurisdiction_export(request: HttpRequest) -> HttpResponse:
     table = JurisdictionTable(request.user)
     objects = Jurisdiction.objects.restrict(request.user, "export").select_related("parent").order_by("path")
-    return xlsx_response(table.to_xlsx(objects), _("jurisdictions"))
+    return xlsx_response(table.stream_xlsx(objects), _("jurisdictions"))
 
 
 @login_required

@@ -370,7 +370,7 @@ def delete_contact(request: HttpRequest, pk: int, contact_pk: int) -> Any:
 def export_contacts(request: HttpRequest, pk: int) -> HttpResponse:
     contact_list = _contact_list(request, pk)
     ensure(request_user(request), "export", contact_list)
-    return xlsx_response(ContactSpec(request_user(request), contact_list).to_xlsx(), contact_list.name)
+    return xlsx_response(ContactSpec(request_user(request), contact_list).stream_xlsx(), contact_list.name)
 
 
 @router.post("/contact-lists/{pk}/import", response={200: ImportResultOut, 403: ErrorOut, 404: ErrorOut,

@@ -360,7 +360,7 @@ def contact_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_list_export(request: HttpRequest, pk: int) -> HttpResponse:
     contact_list = _list(request, pk)
     ensure(request.user, "export", contact_list)
-    return xlsx_response(ContactSpec(request.user, contact_list).to_xlsx(), contact_list.name)
+    return xlsx_response(ContactSpec(request.user, contact_list).stream_xlsx(), contact_list.name)
 
 
 @login_required

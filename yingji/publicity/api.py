@@ -195,7 +195,7 @@ def add_photos(request: HttpRequest, event_id: int, photos: File[list[UploadedFi
 
 @router.get("/events.xlsx", response={200: None, 403: ErrorOut})
 def export_events(request: HttpRequest) -> HttpResponse:
-    return xlsx_response(EventTable(request_user(request)).to_xlsx(), _("publicity events"))
+    return xlsx_response(EventTable(request_user(request)).stream_xlsx(), _("publicity events"))
 
 
 @router.post("/events/import", response={200: ImportResultOut, 403: ErrorOut, 422: ImportResultOut})

@@ -105,4 +105,4 @@ def add_photos(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    return xlsx_response(EventTable(request.user).to_xlsx(), _("publicity events"))
+    return xlsx_response(EventTable(request.user).stream_xlsx(), _("publicity events"))

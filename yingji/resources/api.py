@@ -173,7 +173,7 @@ def ledger_routes(ledger: LedgerApi) -> None:
                 summary=f"Export {name} to Excel")
     def export_rows(request: HttpRequest) -> HttpResponse:
         spec = table(request_user(request))
-        return xlsx_response(spec.to_xlsx(), str(model._meta.verbose_name_plural))
+        return xlsx_response(spec.stream_xlsx(), str(model._meta.verbose_name_plural))
 
     @router.get(f"/{name}/template", response={200: None}, operation_id=f"template_{name}",
                 url_name=f"{name}_template", summary=f"Empty import template for {name}")

@@ -163,7 +163,7 @@ def ledger_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @login_required
 def ledger_export(request: HttpRequest, key: str) -> HttpResponse:
     page = PAGES[key]
-    return xlsx_response(page.table(request.user).to_xlsx(), str(page.title))
+    return xlsx_response(page.table(request.user).stream_xlsx(), str(page.title))
 
 
 @login_required

@@ -97,7 +97,7 @@ def list_materials(request: HttpRequest, filters: Query[MaterialFilters]):  # ty
 @router.get("/materials/export", response={200: None})
 def export_materials(request: HttpRequest) -> HttpResponse:
     table = MaterialTable(request_user(request))
-    return xlsx_response(table.to_xlsx(), str(_("materials")))
+    return xlsx_response(table.stream_xlsx(), str(_("materials")))
 
 
 @router.post("/materials/import", response={200: ImportResultOut, 422: ImportResultOut})
@@ -140,7 +140,7 @@ def warehouses_geojson(request: HttpRequest, material: str | None = None) -> dic
 
 @router.get("/warehouses/export", response={200: None})
 def export_warehouses(request: HttpRequest) -> HttpResponse:
-    return xlsx_response(WarehouseTable(request_user(request)).to_xlsx(), str(_("warehouses")))
+    return xlsx_response(WarehouseTable(request_user(request)).stream_xlsx(), str(_("warehouses")))
 
 
 @router.post("/warehouses/import", response={200: ImportResultOut, 422: ImportResultOut})
@@ -248,7 +248,7 @@ def lot_maintenance(request: HttpRequest, lot_id: int, payload: LotMaintenanceIn
 
 @router.get("/stock/export", response={200: None})
 def export_stock(request: HttpRequest) -> HttpResponse:
-    return xlsx_response(StockTable(request_user(request)).to_xlsx(), str(_("stock")))
+    return xlsx_response(StockTable(request_user(request)).stream_xlsx(), str(_("stock")))
 
 
 @router.post("/stock/import", response={200: ImportResultOut, 422: ImportResultOut})

@@ -146,6 +146,9 @@ class StockTable(TableSpec):
         Column("condition", gettext_lazy("Condition"), choices=Condition),
     ]
 
+    export_fields = ("warehouse__code", "material__code", "material__name", "batch", "quantity", "production_date",
+                     "expiry_date", "condition")
+
     def export_queryset(self):  # type: ignore[no-untyped-def]
         return (StockLot.objects.visible_to(self.user).filter(quantity__gt=0)
                 .select_related("warehouse", "material").order_by("warehouse__code", "material__code", "batch"))

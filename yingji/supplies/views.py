@@ -441,7 +441,7 @@ def table_export(request: HttpRequest, kind: str) -> HttpResponse:
     if table_class is None:
         raise Http404
     table = table_class(request.user)
-    return xlsx_response(table.to_xlsx(), str(table.title))
+    return xlsx_response(table.stream_xlsx(), str(table.title))
 
 
 @login_required

@@ -370,7 +370,7 @@ def export_questions(request: HttpRequest, bank_id: int) -> HttpResponse:
     if not has_perm_somewhere(request_user(request), "training.export_question"):
         raise PermissionDenied
     table = QuestionTable(request_user(request))
-    return xlsx_response(table.to_xlsx(table.export_queryset().filter(bank=bank)), f"{_('questions')}-{bank.code}")
+    return xlsx_response(table.stream_xlsx(table.export_queryset().filter(bank=bank)), f"{_('questions')}-{bank.code}")
 
 
 @router.get("/questions/template.xlsx", response={200: None, 403: ErrorOut})

@@ -130,14 +130,14 @@ def test_it_exports_the_ranking_with_neutralised_cells(cast: Cast, futian: Schem
     cast.community_a.save()
     answer = web_client(cast.commander).get(url(futian, 2025, "export.xlsx").rstrip("/"))
     assert answer.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    book = openpyxl.load_workbook(io.BytesIO(answer.getvalue()))
     sheet = book.worksheets[0]
     names = [row[2].value for row in sheet.iter_rows(min_row=2)]
     assert "=HYPERLINK(\"http://x\")" in names
     cell = next(row[2] for row in sheet.iter_rows(min_row=2) if row[2].value.startswith("="))
     assert cell.data_type == "s"
     outsider = web_client(cast.officer_b).get(url(futian, 2025, "export.xlsx").rstrip("/"))
-    book = openpyxl.load_workbook(io.BytesIO(outsider.content))
+    book = openpyxl.load_workbook(io.BytesIO(outsider.getvalue()))
     assert [row[2].value for row in book.worksheets[0].iter_rows(min_row=2)] == ["B社区"]
 
 

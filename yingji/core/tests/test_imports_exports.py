@@ -78,7 +78,7 @@ def test_every_export_writes_clean_cells_without_formulas(db):
             needs_parameters.append(url)
             continue
         assert response.status_code == 200, (url, response.status_code, response.content[:200])
-        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
         for sheet in book.worksheets:
             for row in sheet.iter_rows():
                 for cell in row:

@@ -111,7 +111,7 @@ def test_anonymous_and_every_role_reach_only_what_they_should_on_exports(cast, r
     import openpyxl
 
     response = api_client(getattr(cast, role)).get("/api/v1/jurisdictions/export")
-    codes = {row[0] for row in openpyxl.load_workbook(BytesIO(response.content)).active.iter_rows(
+    codes = {row[0] for row in openpyxl.load_workbook(BytesIO(response.getvalue())).active.iter_rows(
         min_row=2, values_only=True)}
     # Exports need the export permission: district admin, street officer, community staff, auditor.
     exporting = {"commander", "street_officer", "officer_a", "auditor"}

@@ -90,7 +90,7 @@ def test_a_history_read_without_a_known_reader_is_masked(cast):
 def _export_cells(client, url: str) -> list[str]:
     response = client.get(url)
     assert response.status_code == 200, response.content[:300]
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
     return [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
 
 

@@ -54,7 +54,7 @@ def test_the_export_holds_streets_communities_targets_and_parameters(cast):
     world(cast)
     response = web_client(cast.commander, "en").get("/coverage/export.xlsx", {"minutes": 3})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     assert book.sheetnames == ["Coverage", "1+3+1 targets", "Parameters"]
     rows = list(book["Coverage"].iter_rows(values_only=True))
     assert rows[0][:6] == ("Level", "Code", "Name", "Population", "Covered population", "Covered share (%)")
@@ -70,7 +70,7 @@ def test_the_export_holds_streets_communities_targets_and_parameters(cast):
 def test_the_export_in_chinese(cast):
     world(cast)
     response = web_client(cast.commander).get("/coverage/export.xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     assert len(book.sheetnames) == 3 and "filename*=UTF-8''" in response["Content-Disposition"]
 
 

@@ -117,7 +117,7 @@ def test_shifts_created_moved_and_exported_through_the_api(cast):
                                               "leader": cast.officer_c.pk})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "leader"
     exported = client.get(BASE + "shifts/export", {"jurisdiction": cast.community_a.code, "month": "2030-01"})
-    rows = list(openpyxl.load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(io.BytesIO(exported.getvalue())).active.iter_rows(values_only=True))
     assert (rows[1][0], rows[1][1].date().isoformat(), *rows[1][2:5]) == ("440304001001", "2030-01-31", "夜班", "20:00",
                                                                          "08:00")
     assert rows[1][6] == "A值班员3（a_staff_3）"

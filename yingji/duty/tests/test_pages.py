@@ -133,11 +133,11 @@ def test_a_roster_exported_imports_back_unchanged_and_a_bad_row_names_its_column
     month = timezone.localtime(coming.starts_at).strftime("%Y-%m")
     exported = client.get(f"/duty/{cast.community_a.code}/roster/{month}/export.xlsx")
     assert exported.status_code == 200
-    upload = io.BytesIO(exported.content)
+    upload = io.BytesIO(exported.getvalue())
     upload.name = "roster.xlsx"
     answer = client.post("/duty/roster-import/", {"file": upload})
     assert answer.status_code == 302, answer.content.decode()[-3000:]
-    book = openpyxl.load_workbook(io.BytesIO(exported.content))
+    book = openpyxl.load_workbook(io.BytesIO(exported.getvalue()))
     sheet = book.active
     sheet.append([cast.community_a.code, "2030-05-01", "白班", "08:00", "20:00", "", "officer_c", "", ""])
     bad = io.BytesIO()

@@ -299,7 +299,7 @@ def roster_export(request: HttpRequest, code: str, month: str) -> HttpResponse:
     table = ShiftTable(request.user)
     shifts = table.export_queryset().filter(jurisdiction__path__startswith=post.path, starts_at__gte=start,
                                             starts_at__lt=end)
-    return xlsx_response(table.to_xlsx(shifts), "-".join([_("roster"), post.name, f"{year}{number:02d}"]))
+    return xlsx_response(table.stream_xlsx(shifts), "-".join([_("roster"), post.name, f"{year}{number:02d}"]))
 
 
 @login_required

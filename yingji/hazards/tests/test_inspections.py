@@ -67,7 +67,7 @@ def test_compliance_counts_certified_staff_and_weekly_inspections(cast, staff):
     assert rows["440304002000"]["inspectors"] == 0
     last_week = api_client(cast.commander).get(f"{API}/compliance", {"week": str(monday - datetime.timedelta(days=7))})
     assert {r["street"]: r["inspections"] for r in last_week.json()}["440304001000"] == 1
-    book = openpyxl.load_workbook(io.BytesIO(api_client(cast.commander).get(f"{API}/compliance/export").content))
+    book = openpyxl.load_workbook(io.BytesIO(api_client(cast.commander).get(f"{API}/compliance/export").getvalue()))
     assert [r[1] for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == ["ZF3", "ZF1", "ZF2"]
     # Street 2's officer? None in the cast; community C's officer sees no street row of street 1.
     assert "440304001000" not in {r["street"] for r in api_client(cast.officer_c).get(f"{API}/compliance").json()}
@@ -78,9 +78,9 @@ def test_inspectors_export_and_import_round_trip_in_scope(cast, staff):
     exported = client.get("/api/v1/hazards/inspectors/export")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    again = client.post("/api/v1/hazards/inspectors/import", {"file": SimpleUploadedFile("i.xlsx", exported.content)})
+    again = client.post("/api/v1/hazards/inspectors/import", {"file": SimpleUploadedFile("i.xlsx", exported.getvalue())})
     assert again.json() == {"ok": True, "created": 0, "updated": 0, "unchanged": 3, "errors": []}
     assert Inspector.objects.count() == 3
     # Inspectors are the street's: a community may not import them, and learns nothing from trying.
     assert api_client(cast.officer_a).post("/api/v1/hazards/inspectors/import", {
-        "file": SimpleUploadedFile("i.xlsx", exported.content)}).status_code == 403
+        "file": SimpleUploadedFile("i.xlsx", exported.getvalue())}).status_code == 403

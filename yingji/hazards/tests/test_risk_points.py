@@ -94,7 +94,7 @@ def test_export_then_import_changes_nothing(cast):
     client = api_client(cast.commander)
     exported = client.get(f"{API}/export")
     assert exported.status_code == 200
-    again = client.post(f"{API}/import", {"file": SimpleUploadedFile("r.xlsx", exported.content)})
+    again = client.post(f"{API}/import", {"file": SimpleUploadedFile("r.xlsx", exported.getvalue())})
     assert again.json() == {"ok": True, "created": 0, "updated": 0, "unchanged": 3, "errors": []}
 
 

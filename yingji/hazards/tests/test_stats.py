@@ -39,7 +39,7 @@ def test_it_counts_per_street_and_month_with_closing_time_and_recurrence(cast):
     # In scope: community C's officer sees only C's hazard.
     mine = api_client(cast.officer_c).get(API).json()
     assert [s["found"] for s in mine["streets"]] == [1] and mine["open"] == 1
-    book = openpyxl.load_workbook(io.BytesIO(api_client(cast.commander).get(f"{API}/export").content))
+    book = openpyxl.load_workbook(io.BytesIO(api_client(cast.commander).get(f"{API}/export").getvalue()))
     assert book.sheetnames[1] and list(book.worksheets[1].iter_rows(min_row=2, values_only=True))[0][:4] == (
         "南园街道", 3, 2, 2)
     assert api_client(cast.commander, "en").get(API, {"start": "2026-05-01", "end": "2026-01-01"}).status_code == 422

@@ -19,7 +19,7 @@ URL = "/incidents/export.xlsx"
 def rows(response):  # type: ignore[no-untyped-def]
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     header, *body = [list(r) for r in sheet.iter_rows(values_only=True)]
     return [dict(zip(header, r, strict=True)) for r in body]
 

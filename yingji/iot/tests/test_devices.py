@@ -117,7 +117,7 @@ def test_every_endpoint_answers_another_community_as_if_the_device_did_not_exist
     assert c.post(f"{API}/devices/EL-A-1/secret").status_code == 404
     assert c.get(f"{API}/devices").json()["count"] == 0
     assert json.loads(c.get(f"{API}/devices.geojson").content)["features"] == []
-    assert b"EL-A-1" not in c.get(f"{API}/devices/export").content
+    assert b"EL-A-1" not in c.get(f"{API}/devices/export").getvalue()
     web = web_client(cast.officer_c)
     assert web.get("/iot/devices/EL-A-1/").status_code == 404
     assert "EL-A-1" not in web.get("/iot/").content.decode()

@@ -61,10 +61,10 @@ def test_export_then_import_changes_nothing(cast):
     exported = client.get("/api/v1/jurisdictions/export")
     assert exported.status_code == 200
     assert exported["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.getvalue())).active
     assert sheet.max_row == 1 + 8  # the district and everything under it
     before = ChangeRecord.objects.count()
-    result = upload(client, exported.content, "export.xlsx").json()
+    result = upload(client, exported.getvalue(), "export.xlsx").json()
     assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 8, "errors": []}
     assert ChangeRecord.objects.count() == before
 
@@ -133,6 +133,6 @@ def test_a_name_that_looks_like_a_formula_is_exported_as_text(cast):
     """What a user typed never runs in the spreadsheet of whoever opens the export (core.tabular.safe_row)."""
     Jurisdiction.objects.filter(pk=cast.grid_a1.pk).update(name='=HYPERLINK("http://evil.example","点我")')
     exported = api_client(cast.commander).get("/api/v1/jurisdictions/export")
-    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.getvalue())).active
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row if str(c.value).startswith("=HYPERLINK")]
     assert len(cells) == 1 and cells[0].data_type == "s"

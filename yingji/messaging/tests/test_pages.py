@@ -123,10 +123,10 @@ def test_contact_lists_are_imported_from_excel_and_exported_masked_for_those_who
     assert sorted(contact_list.contacts.values_list("name", "phone")) == [("李奶奶", "13900002222"),
                                                                          ("王大爷", "13900001111")]
     exported = openpyxl.load_workbook(io.BytesIO(client.get(
-        f"/messaging/contacts/{contact_list.pk}/export.xlsx").content)).active
+        f"/messaging/contacts/{contact_list.pk}/export.xlsx").getvalue())).active
     assert [c.value for c in exported[2]][:2] in (["李奶奶", "13900002222"], ["王大爷", "13900001111"])
     masked = openpyxl.load_workbook(io.BytesIO(web_client(cast.auditor).get(
-        f"/messaging/contacts/{contact_list.pk}/export.xlsx").content)).active
+        f"/messaging/contacts/{contact_list.pk}/export.xlsx").getvalue())).active
     assert {row[1] for row in masked.iter_rows(min_row=2, values_only=True)} == {"139****2222", "139****1111"}
 
 

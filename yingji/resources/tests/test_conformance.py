@@ -257,7 +257,7 @@ def test_an_export_re_imports_without_changing_anything(cast, ledger):
     exported = client.get(f"{API}/{ledger.name}/export")
     assert exported.status_code == 200
     records = _records()
-    result = client.post(f"{API}/{ledger.name}/import", {"file": _upload(exported.content, "export.xlsx")}).json()
+    result = client.post(f"{API}/{ledger.name}/import", {"file": _upload(exported.getvalue(), "export.xlsx")}).json()
     assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 2), result
     assert _records() == records
 

@@ -65,7 +65,7 @@ def test_the_lists_follow_the_jurisdiction_and_the_scope(shelves) -> None:  # ty
 def test_the_excel_export_has_one_sheet_per_list(shelves) -> None:  # type: ignore[no-untyped-def]
     cast, *_ = shelves
     response = web_client(cast.commander, language="en").get("/supplies/operations/", {"days": 30, "export": 1})
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     assert book.sheetnames == ["Expiring within 30 days", "Maintenance overdue", "Below minimum reserve"]
     expiring = list(book.worksheets[0].iter_rows(values_only=True))
     assert [row[5] for row in expiring[1:]] == ["c", "old"]

@@ -45,7 +45,7 @@ def test_a_good_sheet_imports_and_a_re_import_changes_nothing(cast):
     assert multiple.options == ["会报警", "会疏散逃生", "会扑救初起火灾", "会驾驶"] and multiple.answer == [0, 1, 2]
     assert Question.objects.get(kind="true_false").answer == [1]
     exported = a.get(f"/api/v1/training/banks/{multiple.bank_id}/questions.xlsx")
-    again = a.post(URL, {"file": _named(exported.content)})
+    again = a.post(URL, {"file": _named(exported.getvalue())})
     assert again.status_code == 200 and (again.json()["unchanged"], again.json()["created"]) == (3, 0), again.content
 
 
