@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from yingji.accounts.services import users_visible_to
-from yingji.core.masking import phone_for
+from yingji.core.masking import mask, phone_for
 from yingji.core.scope import object_path
 from yingji.core.tabular import (
     CellError,
@@ -326,6 +326,12 @@ class MemberTable(RegistryTable):
         id_number = (values.get("id_number") or "").strip().upper()
         if id_number:
             found = next((m for m in in_team if m.id_number == id_number), None)
+            if found is None and "*" in id_number:
+                # Their own masked export read back by someone who sees numbers masked (core.masking):
+                # the one member whose number masks the same; the stored number is then kept.
+                same = [m for m in in_team if m.id_number and not self.viewer.may_see(object_path(m))
+                        and mask("id_number", m.id_number) == id_number]
+                found = same[0] if len(same) == 1 else None
             if found is not None:
                 return found
         same_name = [m for m in in_team if m.name == (values.get("name") or "") and m.id_number in ("", id_number)]

@@ -132,12 +132,13 @@ def test_a_roster_exported_imports_back_unchanged_and_a_bad_row_names_its_column
     client = web_client(cast.officer_a)
     month = timezone.localtime(coming.starts_at).strftime("%Y-%m")
     exported = client.get(f"/duty/{cast.community_a.code}/roster/{month}/export.xlsx")
+    data = exported.getvalue()  # a streamed body is read once
     assert exported.status_code == 200
-    upload = io.BytesIO(exported.getvalue())
+    upload = io.BytesIO(data)
     upload.name = "roster.xlsx"
     answer = client.post("/duty/roster-import/", {"file": upload})
     assert answer.status_code == 302, answer.content.decode()[-3000:]
-    book = openpyxl.load_workbook(io.BytesIO(exported.getvalue()))
+    book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book.active
     sheet.append([cast.community_a.code, "2030-05-01", "白班", "08:00", "20:00", "", "officer_c", "", ""])
     bad = io.BytesIO()

@@ -76,11 +76,12 @@ def test_compliance_counts_certified_staff_and_weekly_inspections(cast, staff):
 def test_inspectors_export_and_import_round_trip_in_scope(cast, staff):
     client = api_client(cast.street_officer)
     exported = client.get("/api/v1/hazards/inspectors/export")
+    data = exported.getvalue()  # a streamed body is read once
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    again = client.post("/api/v1/hazards/inspectors/import", {"file": SimpleUploadedFile("i.xlsx", exported.getvalue())})
+    again = client.post("/api/v1/hazards/inspectors/import", {"file": SimpleUploadedFile("i.xlsx", data)})
     assert again.json() == {"ok": True, "created": 0, "updated": 0, "unchanged": 3, "errors": []}
     assert Inspector.objects.count() == 3
     # Inspectors are the street's: a community may not import them, and learns nothing from trying.
     assert api_client(cast.officer_a).post("/api/v1/hazards/inspectors/import", {
-        "file": SimpleUploadedFile("i.xlsx", exported.getvalue())}).status_code == 403
+        "file": SimpleUploadedFile("i.xlsx", data)}).status_code == 403

@@ -59,12 +59,13 @@ def test_a_missing_required_column_is_reported(cast):
 def test_export_then_import_changes_nothing(cast):
     client = api_client(cast.commander)
     exported = client.get("/api/v1/jurisdictions/export")
+    data = exported.getvalue()  # a streamed body is read once
     assert exported.status_code == 200
     assert exported["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(exported.getvalue())).active
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet.max_row == 1 + 8  # the district and everything under it
     before = ChangeRecord.objects.count()
-    result = upload(client, exported.getvalue(), "export.xlsx").json()
+    result = upload(client, data, "export.xlsx").json()
     assert result == {"ok": True, "created": 0, "updated": 0, "unchanged": 8, "errors": []}
     assert ChangeRecord.objects.count() == before
 
