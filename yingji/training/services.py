@@ -345,7 +345,12 @@ def day_slices(starts_on: datetime.date, days: Decimal) -> list[tuple[datetime.d
 
 def hours_for(session: TrainingSession, days: Decimal) -> Decimal:
     """The hours (学时) credited for `days` of the session: the course's hours in proportion."""
-    return (session.course.hours * Decimal(days) / session.days).quantize(Decimal("0.1"))
+    return credited_hours(session.course.hours, days, session.days)
+
+
+def credited_hours(course_hours: Decimal, days: Decimal, session_days: Decimal) -> Decimal:
+    """`days` of a session of `session_days` days of a course of `course_hours` hours, in hours."""
+    return (course_hours * Decimal(days) / session_days).quantize(Decimal("0.1"))
 
 
 def session_end(session: TrainingSession) -> datetime.date:
@@ -413,27 +418,38 @@ def training_days_table(members: Iterable[Member], year: int) -> list[MemberYear
         return []
     rules = list(TrainingRule.objects.select_related("jurisdiction"))
     start, end = _year_window(year)
+    # Plain rows, not attendance/session/course/jurisdiction models (a district's 8,400 members
+    # attend ~100,000 times: the models, and each jurisdiction's boundary decoded, took seconds);
+    # a session's share of the year is worked out once for all its attendees.
     attendance = (Attendance.objects.filter(member_id__in=list(rows), session__starts_on__gte=start,
-                                            session__starts_on__lte=end)
-                  .select_related("session__course__jurisdiction"))
-    for item in attendance:
-        session = item.session
-        share = days_in_year(session.starts_on, item.days, year)
+                                            session__starts_on__lte=end, session__course__isnull=False)
+                  .values_list("member_id", "days", "session__starts_on", "session__days", "session__course__hours",
+                               "session__course__jurisdiction__level"))
+    shares: dict[tuple[datetime.date, Decimal], Decimal] = {}
+    for member_id, days, starts_on, session_days, course_hours, level in attendance.iterator(chunk_size=5000):
+        key = (starts_on, days)
+        share = shares.get(key)
+        if share is None:
+            share = shares[key] = days_in_year(starts_on, days, year)
         if not share:
             continue
-        level = session.course.jurisdiction.level
-        row = rows[item.member_id]
+        row = rows[member_id]
         row.days[level] = row.days.get(level, Decimal(0)) + share
-        row.hours += hours_for(session, share)
+        row.hours += credited_hours(course_hours, share, session_days)
+    required: dict[str, dict[str, Decimal]] = {}
     for row in rows.values():
-        row.required = _nearest_rules(row.member.team.jurisdiction.path, rules)
+        path = row.member.team.jurisdiction.path
+        if path not in required:
+            required[path] = _nearest_rules(path, rules)
+        row.required = dict(required[path])
     return list(rows.values())
 
 
 def members_of(user: Any, area: Jurisdiction) -> Any:
     """The team members under `area` that `user` sees, in the order of the tables."""
     return (Member.objects.visible_to(user).filter(team__jurisdiction__path__startswith=area.path)
-            .select_related("team__jurisdiction").order_by("team__jurisdiction__path", "team__code", "name"))
+            .select_related("team__jurisdiction").defer("team__jurisdiction__boundary")
+            .order_by("team__jurisdiction__path", "team__code", "name"))
 
 
 def training_days(member: Member, year: int) -> MemberYear:
@@ -476,7 +492,8 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
     a team's own monthly 应知应会 does not.
     """
     rules = list(CoverageRule.objects.select_related("jurisdiction"))
-    teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).select_related("jurisdiction"))
+    teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).select_related("jurisdiction")
+                 .defer("jurisdiction__boundary"))
     counted: dict[int, int] = {}  # team id -> cycle years, for teams of the types their rule names
     for team in teams:
         cycle, kinds = _coverage_rule(team.jurisdiction.path, rules)
