@@ -20,7 +20,15 @@ from shapely.geometry import Point, shape
 from yingji.accounts.services import users_visible_to
 from yingji.core.scope import ensure, ensure_in, perm_name
 from yingji.core.services import refuse_unknown_fields
-from yingji.core.validators import check_id_number, check_mobile, check_phone, clean_into, past_dates_into
+from yingji.core.validators import (
+    check_id_number,
+    check_mobile,
+    check_phone,
+    check_point,
+    clean_into,
+    past_dates_into,
+)
+from yingji.jurisdictions.locate import area_bounds
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import (
     CertificateKind,
@@ -116,10 +124,14 @@ def _check_choices(values: Iterable[str] | None, allowed: type[models.TextChoice
 
 def _check_location(jurisdiction: Jurisdiction | None, lon: float | None, lat: float | None,
                     errors: dict[str, list[str]]) -> None:
+    """The one point rule (core.validators.check_point: WGS-84, inside the district's box, not
+    swapped), then what only a located registry row adds: it lies inside its own jurisdiction."""
     if lon is None or lat is None:
         return
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        errors.setdefault("lon", []).append(_("Coordinates must be longitude, latitude in WGS-84 degrees."))
+    try:
+        check_point(lon, lat, bounds=area_bounds())
+    except ValidationError as error:
+        errors.setdefault("lon", []).extend(error.messages)
         return
     if jurisdiction is None or not jurisdiction.boundary:
         return
@@ -208,6 +220,8 @@ def _validate_team(team: Team) -> None:
             "station": team.station.name, "name": team.jurisdiction.name})
     if (team.lon is None) != (team.lat is None):
         errors.setdefault("lon", []).append(_("Give both longitude and latitude, or neither."))
+    else:
+        _check_location(None, team.lon, team.lat, errors)
     _full_clean(team, errors)
 
 
