@@ -38,7 +38,9 @@ MUST_VISIT = {
     "home", "incidents:stats", "incidents:list", "incidents:detail", "incidents:console", "incidents:create",
     "coverage:overview", "coverage:whatif", "dashboard:index", "assessments:index", "assessments:ranking",
     "plans:list", "plans:detail", "drills:list", "drills:detail", "drills:compliance", "training:index",
-    "publicity:index", "publicity:detail", "duty:index", "warnings:list", "warnings:detail", "hazards:overview",
+    "training:courses", "training:course_create", "training:course_edit", "training:sessions", "training:session",
+    "training:session_edit", "training:session_create", "training:rules", "training:rule_edit",
+    "training:coverage_rule_edit", "publicity:index", "publicity:detail", "publicity:create", "duty:index", "warnings:list", "warnings:detail", "hazards:overview",
     "hazards:list", "hazards:detail", "hazards:points", "hazards:point", "iot:devices", "iot:device",
     "supplies:search", "supplies:warehouses", "supplies:warehouse", "supplies:materials", "supplies:operations",
     "resources:station_list", "resources:station_detail", "resources:team_detail", "resources:member_list",
@@ -57,7 +59,8 @@ def _one_of_everything(cast) -> None:  # type: ignore[no-untyped-def]
     from yingji.publicity import services as publicity
     from yingji.resources.tests import builders as rb
     from yingji.supplies.tests.builders import make_material, make_warehouse, stock
-    from yingji.training.tests.builders import bank_with_questions, open_quiz
+    from yingji.training import services as training
+    from yingji.training.tests import builders as tb
     from yingji.warnings.tests.builders import draft
 
     station = rb.staffed_station(cast.community_a)
@@ -73,8 +76,14 @@ def _one_of_everything(cast) -> None:  # type: ignore[no-untyped-def]
     draft(cast)
     make_plan(cast.commander, cast.district)
     drill(cast.commander, cast.street_1, timezone.localdate() - datetime.timedelta(days=30))
-    bank, _questions = bank_with_questions(cast.commander, cast.district)
-    open_quiz(cast.commander, cast.district, bank, title="全民消防安全知识竞答")
+    bank, _questions = tb.bank_with_questions(cast.commander, cast.district)
+    tb.open_quiz(cast.commander, cast.district, bank, title="全民消防安全知识竞答")
+    held = tb.session(cast.officer_a, tb.course(cast.officer_a, cast.community_a, title="心肺复苏与AED"),
+                      timezone.localdate(), 1)
+    tb.attend(cast.officer_a, held, rb.make_member(rb.make_team(cast.community_a), name="李一"))
+    training.set_training_rule(actor=cast.commander, jurisdiction=cast.district, organiser_level="district",
+                               min_days=5)
+    training.set_coverage_rule(actor=cast.commander, jurisdiction=cast.district, cycle_years=2)
     publicity.create_event(actor=cast.officer_a, jurisdiction=cast.community_a, title="防灾减灾日进社区",
                            held_on=timezone.localdate() - datetime.timedelta(days=5), venue="community",
                            place="社区广场", audience=120)

@@ -11,26 +11,13 @@ from django.apps import apps as django_apps
 from django.utils import translation
 
 from yingji.core.testing import api_client, web_client
-from yingji.incidents.services.ranking import team_index
 from yingji.incidents.tests.builders import fire_in_a
-from yingji.jurisdictions import locate
-from yingji.messaging.robots import target_index
 from yingji.plans import services
 from yingji.plans.models import ChecklistItem
-from yingji.plans.tests.test_checklist import approved
+from yingji.plans.tests.test_checklist import _fresh_indexes, approved  # noqa: F401 (the autouse fixture)
 
 pytestmark = pytest.mark.django_db
 backfill = importlib.import_module("yingji.plans.migrations.0005_checklist_who_backfill").backfill
-
-
-@pytest.fixture(autouse=True)
-def _fresh_indexes(settings):  # type: ignore[no-untyped-def]
-    settings.YINGJI_ROAD_NETWORK = ""
-    team_index.reset()
-    target_index.forget()
-    locate._index = None
-    yield
-    team_index.reset()
 
 
 def _as_before_0003(incident, who=None):  # type: ignore[no-untyped-def]
