@@ -44,3 +44,28 @@ def test_lists_do_not_grow_with_their_rows(cast):
         add(n)
     after = {url: _queries(client, url) for url in urls}
     assert after == before
+
+
+def test_the_training_pages_do_not_grow_with_their_rows(cast):
+    """The course and session lists and a session's register (签到表) read a fixed number of queries."""
+    from yingji.core.testing import web_client
+
+    client = web_client(cast.officer_a)
+    team = make_team(cast.community_a)
+    held = session(cast.officer_a, course(cast.officer_a, cast.community_a, title="登记课程"),
+                   datetime.date(2026, 3, 1), 1)
+    urls = ["/training/courses/", "/training/sessions/?year=2026", f"/training/sessions/{held.pk}/"]
+
+    def add(n: int) -> None:
+        attend(cast.officer_a, held, make_member(team, name=f"队员{n}", team_role="captain" if n == 1 else "member"))
+        session(cast.officer_a, course(cast.officer_a, cast.community_a, title=f"课程{n}"),
+                datetime.date(2026, 3, n), 1, team=team)
+
+    add(1)
+    for url in urls:
+        client.get(url)
+    before = {url: _queries(client, url) for url in urls}
+    for n in range(2, 6):
+        add(n)
+    after = {url: _queries(client, url) for url in urls}
+    assert after == before
