@@ -4,14 +4,16 @@ approval — a block of the dashboard's role home (dashboard/home.py)."""
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from yingji.core.scope import granted_paths, under_any
-from yingji.supplies.models import Allocation, AllocationStatus, StockLot, Warehouse
+from yingji.core.scope import granted_paths
+from yingji.supplies.models import Allocation, AllocationLine, AllocationStatus, StockLot, Warehouse
 from yingji.supplies.services.reports import below_minimum, expiring_lots
 
 PANEL_ROWS = 5
@@ -52,8 +54,14 @@ def home_panel(request: HttpRequest, home: dict[str, Any]) -> str:
         waiting = waiting.filter(Q(lines__warehouse__in=mine, status=AllocationStatus.APPROVED)
                                  | Q(destination__in=mine, status=AllocationStatus.DISPATCHED)).distinct()
     elif role not in STOCK_ROLES:
-        waiting = [a for a in waiting.filter(status=AllocationStatus.REQUESTED)[:50]
-                   if under_any(a.jurisdiction.path, approve_paths)] if approve_paths else []
+        # Those this user may approve: every source warehouse in their area (supplies/workflows.py), not
+        # those of their communities asking the district reserve (issue 13: requests go to the owners).
+        if approve_paths:
+            ours = reduce(operator.or_, (Q(warehouse__jurisdiction__path__startswith=p) for p in approve_paths))
+            elsewhere = AllocationLine.objects.filter(allocation=OuterRef("pk")).exclude(ours)
+            waiting = waiting.filter(status=AllocationStatus.REQUESTED).exclude(Exists(elsewhere))
+        else:
+            waiting = Allocation.objects.none()
     rows = list(waiting[:PANEL_ROWS])
     if not rows and role not in STOCK_ROLES:
         return ""

@@ -248,3 +248,14 @@ def test_a_receipt_signed_twice_at_once_books_the_stock_in_once(world) -> None: 
     assert held(w["S1"], bags) == (70, 0) and held(w["WA"], bags) == (35, 0)
     assert StockMovement.objects.filter(allocation=allocation, kind=MovementKind.TRANSFER_IN).count() == 1
     assert check_stock()[1] == []
+
+
+def test_the_home_lists_a_request_for_its_owners_to_approve(world) -> None:  # type: ignore[no-untyped-def]
+    """The street's home lists the request to its depot, not its community's request to the district reserve."""
+    cast, bags, w = world
+    to_street = ask(cast, bags, w, "S1", 10)
+    to_district = ask(cast, bags, w, "D", 20)
+    street_home = web_client(cast.street_officer).get("/").content.decode()
+    assert to_street.number in street_home and to_district.number not in street_home
+    district_home = web_client(cast.commander).get("/").content.decode()
+    assert to_street.number in district_home and to_district.number in district_home
