@@ -67,3 +67,28 @@ def test_each_request_gets_a_fresh_nonce(cast):
 def test_the_public_pages_send_the_policy_too(client):
     response = client.get("/accounts/login/")
     assert "script-src 'self' 'nonce-" in response["Content-Security-Policy"]
+
+
+def _script_src(response) -> str:  # type: ignore[no-untyped-def]
+    policy = response["Content-Security-Policy"]
+    return next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+
+
+@pytest.mark.parametrize("url", ["/warnings/public/", "/incidents/report/", "/hazards/report/", "/accounts/login/",
+                                 "/no-such-page/", "/incidents/1/"])
+def test_every_html_answer_to_anyone_carries_the_policy_whatever_its_status(client, db, url):
+    """Public pages, a 404, a login redirect's page: the middleware sets it on every text/html answer."""
+    response = client.get(url, follow=True)
+    assert response["Content-Type"].startswith("text/html"), url
+    assert "'nonce-" in _script_src(response) and "'unsafe-inline'" not in _script_src(response), url
+
+
+def test_error_pages_partials_and_refused_forms_carry_the_policy(cast):
+    client = web_client(cast.officer_a)
+    answers = {"404": client.get("/resources/stations/999999/"),
+               "422 form": client.post("/hazards/points/new/", {"name": ""}),
+               "htmx partial": client.get("/supplies/?q=x", HTTP_HX_REQUEST="true")}
+    for what, response in answers.items():
+        assert response["Content-Type"].startswith("text/html"), what
+        assert "'unsafe-inline'" not in _script_src(response) and "'nonce-" in _script_src(response), what
+    assert answers["404"].status_code == 404 and answers["422 form"].status_code == 422

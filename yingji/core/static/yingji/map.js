@@ -5,15 +5,6 @@
   "use strict";
   var config = JSON.parse(document.getElementById("yingji-basemap").textContent);
 
-  // Leaflet puts a string given to bindTooltip/bindPopup into innerHTML. Every map here passes
-  // markup as an element (Yingji.html, Yingji.text), so a string is always text — a stored name —
-  // and is drawn as text: one gate for every tooltip and popup, not an escape at each call.
-  ["bindTooltip", "bindPopup"].forEach(function (method) {
-    var original = L.Layer.prototype[method];
-    L.Layer.prototype[method] = function (content, options) {
-      return original.call(this, typeof content === "string" ? Yingji.text(content) : content, options);
-    };
-  });
   var PI = Math.PI, A = 6378245.0, EE = 0.00669342162296594323;
 
   function outOfChina(lon, lat) { return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271; }
@@ -104,17 +95,21 @@
       .then(function (data) { var layer = L.geoJSON(data, layerOptions).addTo(map); return layer; });
   }
 
-  /* Tooltips and popups show text: Leaflet would read a string as HTML, and the strings
-   * pages pass are names people typed (stations, teams, risk points, addresses). Markup
-   * is built with Yingji.html`...${value}...` (page.js), which escapes every value and
-   * hands Leaflet an element, drawn as it is. */
-  function safeContent(content) {
-    if (typeof content === "function") { return function (layer) { return safeContent(content(layer)); }; }
-    if (content == null || typeof content === "string" || typeof content === "number") { return window.Yingji.text(content); }
-    return content;
-  }
-  var setContent = L.DivOverlay.prototype.setContent;
-  L.DivOverlay.prototype.setContent = function (content) { return setContent.call(this, safeContent(content)); };
+  /* Tooltips and popups show text. Leaflet puts string content into innerHTML, and the strings pages
+   * pass are names people typed (stations, teams, risk points, addresses): most maps call
+   * bindTooltip(f.properties.name). The one gate is where Leaflet draws an overlay's content
+   * (DivOverlay._updateContent, whichever way the content came: bindTooltip/bindPopup, setContent,
+   * the `content` option or a function): a string or a number is drawn as text. Markup is built with
+   * Yingji.html`...${value}...` (page.js), which escapes every value and hands Leaflet an element,
+   * drawn as it is. core/tests/test_browser_xss.py fails without this gate. */
+  var updateContent = L.DivOverlay.prototype._updateContent;
+  L.DivOverlay.prototype._updateContent = function () {
+    var given = this._content;
+    if (!given) { return updateContent.call(this); }
+    var content = typeof given === "function" ? given(this._source || this) : given;
+    this._content = content == null || typeof content === "string" || typeof content === "number" ? window.Yingji.text(content) : content;
+    try { return updateContent.call(this); } finally { this._content = given; }
+  };
   // The same for labels drawn as marker icons (L.divIcon({html: name})).
   var createIcon = L.DivIcon.prototype.createIcon;
   L.DivIcon.prototype.createIcon = function (oldIcon) {
