@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 import yingji
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
-from yingji.core.forms import add_service_errors
+from yingji.core.forms import form_view
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, has_perm_somewhere, path_allowed
 from yingji.hazards import exports
@@ -384,13 +384,12 @@ def patrols(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- risk points, patrol plans, inspections: forms
-def _refused(form: Any) -> None:
-    form.add_error(None, _("You may not do this in that jurisdiction."))
-
-
-def _form_page(request: HttpRequest, form: Any, *, tab: str, title: str, cancel: str, **extra: Any) -> HttpResponse:
-    return render(request, "hazards/form.html", {"form": form, "tab": tab, "title": title, "cancel": cancel,
-                                                 **extra}, status=422 if form.is_bound and form.errors else 200)
+def _form_page(request: HttpRequest, *, tab: str, title: str, cancel: str, **extra: Any) -> Any:
+    """How each form page of this app is drawn (core.forms.form_view draws it with its form)."""
+    def page(form: Any) -> HttpResponse:
+        return render(request, "hazards/form.html", {"form": form, "tab": tab, "title": title, "cancel": cancel,
+                                                     **extra}, status=422 if form.is_bound and form.errors else 200)
+    return page
 
 
 @login_required
@@ -429,121 +428,85 @@ def risk_point_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def risk_point_create(request: HttpRequest) -> HttpResponse:
     if not has_perm_somewhere(request.user, "hazards.add_riskpoint"):
         raise PermissionDenied
-    form = RiskPointForm(request.POST or None, user=request.user, initial={"grade": RiskGrade.BLUE})
-    if request.method == "POST" and form.is_valid():
-        try:
-            point = risk_services.create_risk_point(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied:
-            _refused(form)
-        else:
-            messages.success(request, _("Created."))
-            return redirect("hazards:point", pk=point.pk)
-    return _form_page(request, form, tab="points", title=_("New risk point"), cancel=reverse("hazards:points"),
-                      pick_location=True)
+    return form_view(
+        request, RiskPointForm(request.POST or None, user=request.user, initial={"grade": RiskGrade.BLUE}),
+        save=lambda form: risk_services.create_risk_point(actor=request.user, **form.service_fields()),
+        saved=_("Created."), success_url=lambda point: reverse("hazards:point", args=[point.pk]),
+        page=_form_page(request, tab="points", title=_("New risk point"), cancel=reverse("hazards:points"),
+                        pick_location=True))
 
 
 @login_required
 def risk_point_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    point = get_object_or_404(RiskPoint.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
-    if not can(request.user, "change", point):
-        raise PermissionDenied
-    form = RiskPointForm(request.POST or None, user=request.user,
-                         instance=RiskPoint.objects.select_related("jurisdiction").get(pk=point.pk))
-    if request.method == "POST" and form.is_valid():
+    point = _editable(request, RiskPoint, pk)
+
+    def save(form: Any) -> None:
         data = form.service_fields()
-        try:
-            risk_services.update_risk_point(point, actor=request.user, reason=data.pop("reason", ""), **data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied:
-            _refused(form)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("hazards:point", pk=point.pk)
-    return _form_page(request, form, tab="points", title=_("Edit %(name)s") % {"name": point.name},
-                      cancel=reverse("hazards:point", args=[point.pk]), pick_location=True)
+        risk_services.update_risk_point(point, actor=request.user, reason=data.pop("reason", ""), **data)
+
+    return form_view(
+        request, RiskPointForm(request.POST or None, user=request.user, instance=_fresh(point)), save=save,
+        saved=_("Saved."), success_url=lambda _saved: reverse("hazards:point", args=[point.pk]),
+        page=_form_page(request, tab="points", title=_("Edit %(name)s") % {"name": point.name},
+                        cancel=reverse("hazards:point", args=[point.pk]), pick_location=True))
 
 
 @login_required
 def plan_create(request: HttpRequest) -> HttpResponse:
     if not has_perm_somewhere(request.user, "hazards.add_patrolplan"):
         raise PermissionDenied
-    form = PatrolPlanForm(request.POST or None, user=request.user,
-                          initial={"starts_on": timezone.localdate(), "tolerance_m": 100})
-    if request.method == "POST" and form.is_valid():
-        try:
-            patrol_services.create_plan(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied:
-            _refused(form)
-        else:
-            messages.success(request, _("Created."))
-            return redirect("hazards:patrols")
-    return _form_page(request, form, tab="patrols", title=_("New patrol plan"), cancel=reverse("hazards:patrols"))
+    initial = {"starts_on": timezone.localdate(), "tolerance_m": 100}
+    return form_view(
+        request, PatrolPlanForm(request.POST or None, user=request.user, initial=initial),
+        save=lambda form: patrol_services.create_plan(actor=request.user, **form.service_fields()),
+        saved=_("Created."), success_url=lambda _plan: reverse("hazards:patrols"),
+        page=_form_page(request, tab="patrols", title=_("New patrol plan"), cancel=reverse("hazards:patrols")))
 
 
 @login_required
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_object_or_404(PatrolPlan.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
-    if not can(request.user, "change", plan):
-        raise PermissionDenied
-    form = PatrolPlanForm(request.POST or None, user=request.user,
-                          instance=PatrolPlan.objects.select_related("jurisdiction").get(pk=plan.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            patrol_services.update_plan(plan, actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied:
-            _refused(form)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("hazards:patrols")
-    return _form_page(request, form, tab="patrols", title=_("Edit %(name)s") % {"name": plan.name},
-                      cancel=reverse("hazards:patrols"))
+    plan = _editable(request, PatrolPlan, pk)
+    return form_view(
+        request, PatrolPlanForm(request.POST or None, user=request.user, instance=_fresh(plan)),
+        save=lambda form: patrol_services.update_plan(plan, actor=request.user, **form.service_fields()),
+        saved=_("Saved."), success_url=lambda _plan: reverse("hazards:patrols"),
+        page=_form_page(request, tab="patrols", title=_("Edit %(name)s") % {"name": plan.name},
+                        cancel=reverse("hazards:patrols")))
 
 
 @login_required
 def inspector_create(request: HttpRequest) -> HttpResponse:
     if not has_perm_somewhere(request.user, "hazards.add_inspector"):
         raise PermissionDenied
-    form = InspectorForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            inspection_services.create_inspector(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied:
-            _refused(form)
-        else:
-            messages.success(request, _("Created."))
-            return redirect(reverse("hazards:inspections") + "#inspectors")
-    return _form_page(request, form, tab="inspections", title=_("New inspector"),
-                      cancel=reverse("hazards:inspections"))
+    return form_view(
+        request, InspectorForm(request.POST or None, user=request.user),
+        save=lambda form: inspection_services.create_inspector(actor=request.user, **form.service_fields()),
+        saved=_("Created."), success_url=lambda _inspector: reverse("hazards:inspections") + "#inspectors",
+        page=_form_page(request, tab="inspections", title=_("New inspector"), cancel=reverse("hazards:inspections")))
 
 
 @login_required
 def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    inspector = get_object_or_404(Inspector.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
-    if not can(request.user, "change", inspector):
+    inspector = _editable(request, Inspector, pk)
+    return form_view(
+        request, InspectorForm(request.POST or None, user=request.user, instance=_fresh(inspector)),
+        save=lambda form: inspection_services.update_inspector(inspector, actor=request.user, **form.service_fields()),
+        saved=_("Saved."), success_url=lambda _inspector: reverse("hazards:inspections") + "#inspectors",
+        page=_form_page(request, tab="inspections", title=_("Edit %(name)s") % {"name": inspector.name},
+                        cancel=reverse("hazards:inspections")))
+
+
+def _editable(request: HttpRequest, model: Any, pk: int) -> Any:
+    """The row if the user sees it (else 404) and may change it (else 403)."""
+    row = get_object_or_404(model.objects.visible_to(request.user).select_related("jurisdiction"), pk=pk)
+    if not can(request.user, "change", row):
         raise PermissionDenied
-    form = InspectorForm(request.POST or None, user=request.user,
-                         instance=Inspector.objects.select_related("jurisdiction").get(pk=inspector.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            inspection_services.update_inspector(inspector, actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied:
-            _refused(form)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(reverse("hazards:inspections") + "#inspectors")
-    return _form_page(request, form, tab="inspections", title=_("Edit %(name)s") % {"name": inspector.name},
-                      cancel=reverse("hazards:inspections"))
+    return row
+
+
+def _fresh(row: Any) -> Any:
+    """A second copy for the form to write into, so that a refused save leaves `row` (the service's) as stored."""
+    return type(row).objects.select_related("jurisdiction").get(pk=row.pk)
 
 
 @login_required
@@ -551,29 +514,26 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     """Record an enforcement inspection; each hazard found (one a line) opens a hazard at the risk point."""
     if not has_perm_somewhere(request.user, "hazards.add_inspection"):
         raise PermissionDenied
+
+    def save(form: Any) -> Inspection:
+        data = form.cleaned_data
+        if data["hazards"] and data["risk_point"] is None:
+            raise ValidationError({"risk_point": _("Give each finding's position, or the risk point inspected.")})
+        return inspection_services.record_inspection(
+            actor=request.user, inspector=data["inspector"], place=data["place"],
+            inspected_on=data["inspected_on"], risk_point=data["risk_point"], findings=data["findings"],
+            hazards=[{"title": title, "severity": data["severity"]} for title in data["hazards"]],
+            photos=data["photos"])
+
     form = InspectionForm(request.POST or None, request.FILES or None, user=request.user,
                           initial={"inspected_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["hazards"] and data["risk_point"] is None:
-                raise ValidationError({"risk_point": _(
-                    "Give each finding's position, or the risk point inspected.")})
-            inspection = inspection_services.record_inspection(
-                actor=request.user, inspector=data["inspector"], place=data["place"],
-                inspected_on=data["inspected_on"], risk_point=data["risk_point"], findings=data["findings"],
-                hazards=[{"title": title, "severity": data["severity"]} for title in data["hazards"]],
-                photos=data["photos"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied:
-            _refused(form)
-        else:
-            opened = inspection.hazards.count()
-            messages.success(request, _("Inspection recorded; %(count)s hazard(s) opened.") % {"count": opened})
-            return redirect("hazards:inspections")
-    return _form_page(request, form, tab="inspections", title=_("Record an inspection"),
-                      cancel=reverse("hazards:inspections"), multipart=True)
+    return form_view(
+        request, form, save=save,
+        saved=lambda inspection: _("Inspection recorded; %(count)s hazard(s) opened.") % {
+            "count": inspection.hazards.count()},
+        success_url=lambda _inspection: reverse("hazards:inspections"),
+        page=_form_page(request, tab="inspections", title=_("Record an inspection"),
+                        cancel=reverse("hazards:inspections"), multipart=True))
 
 
 # ---------------------------------------------------------------- a patrol on the phone: check in at each point

@@ -23,6 +23,7 @@ import yingji
 from yingji.audit.services import history_rows
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.core.views import png_icons
 from yingji.incidents import catalogue
@@ -51,14 +52,6 @@ from yingji.supplies import services as supplies
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
     return get_object_or_404(respond.incidents_visible_to(request.user).select_related("jurisdiction"), pk=pk)
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _filtered(request: HttpRequest, queryset: QuerySet[Incident]) -> tuple[QuerySet[Incident], dict[str, Any]]:
@@ -110,7 +103,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
         try:
             incident, _created = intake.report_incident(actor=request.user, **data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             # The place lies outside the officer's jurisdiction: never a bare 403 that loses the call.
             form.add_error(None, _("This place lies outside your jurisdiction: check the address or pick the "
@@ -240,7 +233,7 @@ def incident_close(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             dispatching.close_incident(incident, actor=request.user, materials_used=used, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Incident closed."))
             return redirect("incidents:detail", pk=incident.pk)
@@ -401,7 +394,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
             try:
                 incident, _created = intake.report_incident(actor=None, channel=Channel.PUBLIC, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 return redirect("incidents:receipt", reference=incident.reference)
     return render(request, "incidents/public_form.html", {"form": form})

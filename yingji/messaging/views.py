@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 import yingji
 from yingji.audit.services import history_rows
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.masking import phone_for
 from yingji.core.scope import can, ensure, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
@@ -35,14 +36,6 @@ from yingji.messaging.models import (
     Topic,
     redacted_url,
 )
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # -------------------------------------------------------------------- inbox
@@ -212,7 +205,7 @@ def robot_create(request: HttpRequest) -> HttpResponse:
                                           format=data["format"], url=data["url"], secret=data["secret"],
                                           topics=data["topics"], is_active=data["is_active"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Robot target saved. Send a test message to check it."))
             return redirect("messaging:robot_edit", pk=target.pk)
@@ -235,7 +228,7 @@ def robot_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                  format=data["format"], url=data["url"], secret=secret, topics=data["topics"],
                                  is_active=data["is_active"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Robot target saved."))
             return redirect("messaging:robot_edit", pk=target.pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from yingji.audit.services import history_rows
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import path_allowed, perm_name
 from yingji.jurisdictions.locate import jurisdiction_at
 from yingji.jurisdictions.models import Jurisdiction
@@ -41,14 +42,6 @@ from yingji.supplies.services.stock import COUNT_PERM, MOVE_PERM
 from yingji.supplies.workflows import ALLOCATION
 
 TABLES = {"materials": MaterialTable, "warehouses": WarehouseTable, "stock": StockTable}
-
-
-def _errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _int(value: Any, default: int, low: int, high: int) -> int:
@@ -169,7 +162,7 @@ def _stock_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             else:
                 services.issue_stock(warehouse, material, quantity, actor=request.user, **data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("supplies:warehouse", code=warehouse.code)
@@ -309,7 +302,7 @@ def allocation_create(request: HttpRequest) -> HttpResponse:
                 lines=[services.LineRequest(line["warehouse"], line["material"], line["quantity"])
                        for line in lines.cleaned_data if line])
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or _("You do not have permission to do this."))
         else:

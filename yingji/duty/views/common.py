@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -46,14 +45,6 @@ def shift_rows(user: Any, shifts: tuple[DutyShift, ...] | list[DutyShift], path:
 
 def post_rows(user: Any, posts: list[Post]) -> list[dict[str, Any]]:
     return [{"post": p, "shifts": shift_rows(user, p.shifts, p.path)} for p in posts]
-
-
-def form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def step_buttons(steps: list[Any], url_name: str, pk: int) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import path_allowed
 from yingji.duty import times
 from yingji.duty.forms import HandoverForm, LogEntryForm
@@ -24,7 +25,7 @@ from yingji.duty.models import Handover, LogEntry, Shift
 from yingji.duty.services import handover, log
 from yingji.duty.services import now as duty_now
 from yingji.duty.services.rosters import DUTY_LEVELS
-from yingji.duty.views.common import form_errors, home_post, post_or_404, post_rows, shift_or_404, shift_rows
+from yingji.duty.views.common import home_post, post_or_404, post_rows, shift_or_404, shift_rows
 from yingji.jurisdictions.models import Jurisdiction
 
 
@@ -97,7 +98,7 @@ def log_add(request: HttpRequest, code: str) -> HttpResponse:
             log.add_entry(actor=request.user, jurisdiction=post, kind=data["kind"], summary=data["summary"],
                           at=data["at"], subject=log.resolve_subject(request.user, data["subject"]))
         except ValidationError as exc:
-            form_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             messages.error(request, _("You may not write the duty log here."))
             return redirect("duty:post", code=post.code)

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import path_allowed
 from yingji.duty import exports, times
 from yingji.duty.forms import ReportForm
 from yingji.duty.models import DailyReport, ReportStatus
 from yingji.duty.services import reports
 from yingji.duty.services.rosters import DUTY_LEVELS
-from yingji.duty.views.common import form_errors, home_post, post_or_404, step_buttons
+from yingji.duty.views.common import home_post, post_or_404, step_buttons
 from yingji.duty.workflows import DAILY_REPORT
 from yingji.jurisdictions.models import Jurisdiction
 
@@ -68,7 +69,7 @@ def report_compile(request: HttpRequest, code: str) -> HttpResponse:
             report = reports.compile_report(actor=request.user, jurisdiction=post, day=form.cleaned_data["day"],
                                             summary=summary)
         except ValidationError as exc:
-            form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Report compiled."))
             return redirect("duty:report", pk=report.pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from yingji.audit.services import history_rows
 from yingji.core.files import xlsx_response
+from yingji.core.forms import add_service_errors
 from yingji.core.scope import can, ensure_in, has_perm_somewhere, path_allowed
 from yingji.duty import times
 from yingji.duty.forms import (
@@ -41,7 +42,7 @@ from yingji.duty.models import (
     SwapRequest,
 )
 from yingji.duty.services import handover, rosters
-from yingji.duty.views.common import form_errors, home_post, post_or_404, shift_or_404, step_buttons
+from yingji.duty.views.common import home_post, post_or_404, shift_or_404, step_buttons
 from yingji.duty.workflows import SWAP
 from yingji.jurisdictions.models import Jurisdiction, Level
 
@@ -170,7 +171,7 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 rosters.update_shift(shift, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("duty:shift", pk=shift.pk)
@@ -202,7 +203,7 @@ def shift_create(request: HttpRequest, code: str) -> HttpResponse:
         try:
             shift = rosters.create_shift(actor=request.user, jurisdiction=post, **form.cleaned_data)
         except ValidationError as exc:
-            form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Shift added."))
             return redirect("duty:shift", pk=shift.pk)
@@ -220,7 +221,7 @@ def extra_shifts(request: HttpRequest, code: str) -> HttpResponse:
         try:
             made = rosters.add_extra_shifts(actor=request.user, jurisdiction=post, **form.cleaned_data)
         except ValidationError as exc:
-            form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(n)s extra shifts added.") % {"n": len(made)})
             local = timezone.localtime(made[0].starts_at, times.zone())
@@ -256,7 +257,7 @@ def pattern_edit(request: HttpRequest, code: str, pk: int | None = None) -> Http
         try:
             rosters.save_pattern(actor=request.user, jurisdiction=post, pattern=pattern, **form.cleaned_data)
         except ValidationError as exc:
-            form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Pattern saved."))
             return redirect("duty:roster", code=post.code, month=f"{timezone.localtime():%Y-%m}")
@@ -340,7 +341,7 @@ def holidays(request: HttpRequest) -> HttpResponse:
             try:
                 rosters.save_holiday(actor=user, jurisdiction=place, **form.cleaned_data)
             except ValidationError as exc:
-                form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Holiday saved."))
                 return redirect("duty:holidays")
