@@ -22,7 +22,10 @@ from yingji.training.models import Attempt, AttemptStatus, SessionKind, Training
 @indicator("training.days_met", _("Members meeting the required training days"))
 def days_met(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Of the members under `area`, those whose days in the period's last year reach every rule."""
-    members = Member.objects.filter(team__jurisdiction__path__startswith=area.path).select_related("team__jurisdiction")
+    # Only the path of each member's jurisdiction is read; without defer() each of a district's 8,400
+    # rows would bring (and decode) its community's boundary GeoJSON, for every street and scheme scored.
+    members = (Member.objects.filter(team__jurisdiction__path__startswith=area.path)
+               .select_related("team__jurisdiction").defer("team__jurisdiction__boundary"))
     rows = services.training_days_table(members, window.end.year)
     meeting = [r.member.pk for r in rows if r.meets]
     return Measured(achieved=len(meeting), required=len(rows), records=Member.objects.filter(pk__in=meeting),

@@ -416,7 +416,7 @@ def training_days_table(members: Iterable[Member], year: int) -> list[MemberYear
     rows = {m.pk: MemberYear(member=m, year=year) for m in members}
     if not rows:
         return []
-    rules = list(TrainingRule.objects.select_related("jurisdiction"))
+    rules = list(TrainingRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
     start, end = _year_window(year)
     # Plain rows, not attendance/session/course/jurisdiction models (a district's 8,400 members
     # attend ~100,000 times: the models, and each jurisdiction's boundary decoded, took seconds);
@@ -491,7 +491,7 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
     years: this year or the last), counted on the dates training took place. Course sessions count,
     a team's own monthly 应知应会 does not.
     """
-    rules = list(CoverageRule.objects.select_related("jurisdiction"))
+    rules = list(CoverageRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
     teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).select_related("jurisdiction")
                  .defer("jurisdiction__boundary"))
     counted: dict[int, int] = {}  # team id -> cycle years, for teams of the types their rule names
