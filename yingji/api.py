@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
+import re
+import types
+import typing
 from importlib import import_module
 from typing import Any
 
@@ -22,7 +26,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from yingji.accounts.auth import AUTH
-from yingji.core.api import document_errors, error_body, pydantic_message
+from yingji.core.api import declare_nul_refused, document_errors, error_body, pydantic_message
 
 logger = logging.getLogger("yingji.api")
 
@@ -48,13 +52,13 @@ class _UniqueNamesDocument(OpenAPISchema):
 
 
 class YingjiAPI(NinjaAPI):
-    """Ninja's API whose OpenAPI document declares the one error shape on every operation and
-    names each schema once."""
+    """Ninja's API whose OpenAPI document declares the one error shape on every operation, names each
+    schema once and says that no string of a request may hold NUL."""
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        return document_errors(_UniqueNamesDocument(self, path_prefix))
+        return declare_nul_refused(document_errors(_UniqueNamesDocument(self, path_prefix)))
 
 
 api = YingjiAPI(
@@ -74,7 +78,9 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     for error in exc.errors:
         # loc is ("body", "payload", "field", ...) or ("query", "field"): keep the field path.
         full_loc = [str(part) for part in error.get("loc", ())]
-        loc = [part for part in full_loc if part not in ("body", "query", "path", "payload", "form")]
+        # A file parameter's errors come as ("file", name): its name is the field.
+        named = full_loc[1:] if full_loc[:1] == ["file"] else full_loc
+        loc = [part for part in named if part not in ("body", "query", "path", "payload", "form")]
         # The body as a whole (not an object where one is expected) is named "body".
         whole = "body" if full_loc[:1] == ["body"] and not loc else "__all__"
         errors.append({"field": ".".join(loc) or whole, "message": pydantic_message(error)})
@@ -195,13 +201,130 @@ def _object_body(model: type) -> None:
     model.__yingji_object_body__ = True
 
 
+#: A bare number, which pydantic would read as seconds since 1970 where a date or a time is expected.
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+# (A Decimal is documented as a number or its text, and read as either.)
+_LEAVES: dict[Any, str] = {datetime.datetime: "datetime", datetime.date: "date", int: "int", float: "float"}
+
+
+def _typed_tree(annotation: Any, seen: frozenset = frozenset()) -> Any:
+    """Where a value of this type holds a date, a time or a number: the leaf's kind ("date", "int", …), {key: tree} for a model, ("items", tree) for a list; None where it holds none."""
+    if annotation in _LEAVES:
+        return _LEAVES[annotation]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return None
+        tree = {}
+        for name, field in annotation.model_fields.items():
+            sub = _typed_tree(field.annotation, seen | {annotation})
+            if sub is not None:
+                tree[name] = sub
+                if field.alias:
+                    tree[field.alias] = sub
+        return tree or None
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _typed_tree(args[0], seen)
+    if origin in (list, tuple, set, frozenset):
+        sub = _typed_tree(args[0], seen) if args else None
+        return ("items", sub) if sub is not None else None
+    if origin is typing.Union or isinstance(annotation, types.UnionType):
+        subs = [_typed_tree(arg, seen) for arg in args if arg is not type(None)]
+        # Only a plain optional value (X | None): a union of kinds accepts what either does.
+        return subs[0] if len(subs) == 1 else None
+    return None
+
+
+def _loosely_typed(value: Any, tree: Any, loc: tuple, json: bool, errors: list[dict]) -> None:
+    if isinstance(tree, str):
+        wrong = False
+        if tree in ("date", "datetime"):
+            wrong = not isinstance(value, bool) and (
+                isinstance(value, int | float) or (isinstance(value, str) and bool(_NUMBER.match(value))))
+        elif json and tree in ("int", "float"):
+            # true/false for a number (pydantic takes false for 0). Text of a number stays accepted:
+            # pages' scripts send form values as they read them.
+            wrong = isinstance(value, bool)
+        if wrong:
+            kind = {"date": "date_parsing", "datetime": "datetime_parsing", "int": "int_type",
+                    "float": "float_type"}[tree]
+            errors.append({"type": kind, "loc": loc, "input": value,
+                           "ctx": {"error": "wrong type"} if kind.endswith("parsing") else {}})
+        return
+    if isinstance(tree, tuple):
+        for index, item in enumerate(value) if isinstance(value, list) else ((None, value),):
+            _loosely_typed(item, tree[1], loc if index is None else (*loc, index), json, errors)
+        return
+    if isinstance(value, dict):
+        for key, sub in tree.items():
+            if key in value:
+                _loosely_typed(value[key], sub, (*loc, key), json, errors)
+
+
+def _typed_as_documented(model: type) -> None:
+    """Make an operation's parameter or body model refuse a value of another JSON type than the
+    document declares, where pydantic's lax reading would take it.
+
+    Pydantic reads `0.5` (a JSON number, or a query string of digits) as seconds since 1970 where a
+    date or a time is expected, and `false` as 0 where a number is: so `?updated_since=0.5` listed
+    everything and a JSON `received_at: 0` was taken for 1970. The document says a date or a time is
+    ISO 8601 text and a number is not true or false; that is all the API reads. Checked here, once for every operation, on the data as the model will read it
+    (query strings are text, so only their dates and times are checked): a 422 naming the field.
+    """
+    if getattr(model, "__yingji_typed__", False):
+        return
+    model.__yingji_typed__ = True
+    tree = _typed_tree(model)
+    if tree is None:
+        return
+    json = getattr(model, "__ninja_param_source__", None) == "body"
+    mapped = model._map_data_paths
+
+    def _map_data_paths(cls: type, data: dict) -> dict:
+        data = mapped(data)
+        errors: list[dict] = []
+        _loosely_typed(data, tree, (), json, errors)
+        if errors:
+            raise PydanticValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+    model._map_data_paths = classmethod(_map_data_paths)
+
+
+def _files_as_files(model: type) -> None:
+    """Make an operation's file parameters refuse text sent under a file's name.
+
+    Ninja reads files from request.FILES only, so `photos=abc` sent as a form field was ignored and
+    the hazard reported without its photos: the document declares a file (binary) there. A 422 naming
+    the field, as for a file that is missing.
+    """
+    if getattr(model, "__ninja_param_source__", None) != "file" or getattr(model, "__yingji_files__", False):
+        return
+    model.__yingji_files__ = True
+    names = set(getattr(model, "__ninja_flatten_map__", None) or model.model_fields)
+    read = model.get_request_data
+
+    def get_request_data(cls: type, request: HttpRequest, api: NinjaAPI, path_params: dict) -> Any:
+        wrong = sorted(name for name in names if name in request.POST and name not in request.FILES)
+        if wrong:
+            raise PydanticValidationError.from_exception_data(cls.__name__, [
+                {"type": "missing", "loc": (name,), "input": None} for name in wrong])
+        return read(request, api, path_params)
+
+    model.get_request_data = classmethod(get_request_data)
+
+
 def require_object_bodies() -> None:
-    """Every operation taking a JSON object as its body answers 422 to a body of another JSON type."""
+    """Every operation taking a JSON object as its body answers 422 to a body of another JSON type,
+    and to a value of another type than the document declares (a number for a time, a boolean for a
+    number, text for a file)."""
     for _prefix, router in api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 for model in operation.models:
                     _object_body(model)
+                    _typed_as_documented(model)
+                    _files_as_files(model)
 
 
 _add_app_routers()

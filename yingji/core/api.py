@@ -210,3 +210,55 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
                 elif schema != ref and ref not in schema.get("anyOf", []):
                     media["schema"] = {"anyOf": [schema, ref]}
     return document
+
+
+#: What every string a client sends must match: the NUL gate (core.http.RefuseNulMiddleware) refuses NUL
+#: in every query parameter, path, JSON and form body before any operation reads it.
+NO_NUL = "^[^\\x00]*$"
+
+
+def declare_nul_refused(document: dict[str, Any]) -> dict[str, Any]:
+    """Say in the OpenAPI document what the NUL gate does: every string of a request (path and query
+    parameters, JSON and form bodies, their nested schemas) matches NO_NUL.
+
+    Without it the document promised that any string was acceptable, and a client (or the API fuzz's
+    positive-data check) sending one with NUL got a 422 it could not have foreseen. Strings with a
+    format (dates, files) or an enumeration, and those with a pattern of their own, are left as they are.
+    """
+    components = document.get("components", {}).get("schemas", {})
+    done: set[str] = set()
+
+    def mark(schema: Any) -> None:
+        if isinstance(schema, list):
+            for item in schema:
+                mark(item)
+            return
+        if not isinstance(schema, dict):
+            return
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in done and name in components:
+                done.add(name)
+                mark(components[name])
+            return
+        if (schema.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(schema)):
+            schema["pattern"] = NO_NUL
+        for key in ("properties", "$defs"):
+            for sub in (schema.get(key) or {}).values():
+                mark(sub)
+        for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "not"):
+            if key in schema:
+                mark(schema[key])
+
+    for methods in document.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") in ("query", "path"):
+                    mark(parameter.get("schema"))
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                mark(media.get("schema"))
+    return document
+

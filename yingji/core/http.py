@@ -58,14 +58,21 @@ class RefuseNulMiddleware:
                     return None
                 if b"\x00" in body or b"\\u0000" in body.lower():
                     return "__all__"
-            elif content_type.startswith("application/x-www-form-urlencoded"):
-                # (Multipart bodies are left to the forms, whose text fields refuse NUL: parsing
-                # them here would read uploads into memory, and views that read the raw body
-                # could no longer.) The body is read first so that it stays readable.
+            elif content_type.startswith("application/x-www-form-urlencoded") or (
+                    content_type.startswith("multipart/form-data") and request.path.startswith("/api/")):
+                # A page's multipart body is left to its form, whose text fields refuse NUL; the API's
+                # document declares every text field free of NUL, so its multipart bodies are checked
+                # here. The body is read first so that it stays readable (an operation may read it as
+                # JSON); one over DATA_UPLOAD_MAX_MEMORY_SIZE (an upload of several MB) is not read
+                # here, and its text fields are left to the operation.
                 try:
                     _ = request.body
                     items = list(request.POST.lists())
                 except Exception:
+                    # Too large or malformed: the failed parse is forgotten, so the operation meets the
+                    # same error itself and answers it (413, 400) in the one error shape.
+                    for attr in ("_post", "_files"):
+                        request.__dict__.pop(attr, None)
                     return None
                 for key, values in items:
                     if "\x00" in key or any("\x00" in v for v in values):
