@@ -282,17 +282,19 @@ def incidents_geojson(request: HttpRequest, include_closed: bool = False, bbox: 
     """Open incidents (or all of the last day) as points for the console map, the newest 2,000.
 
     `bbox=min_lon,min_lat,max_lon,max_lat` (the map's view): only the incidents inside it.
-    `truncated` says more incidents matched than were sent (zoom in to see them)."""
+    `truncated` says more incidents matched than were sent (zoom in to see them); then `total` counts
+    them and, with a box, `clusters` gives their count per cell of a grid over the box."""
     user = request_user(request)
     queryset = respond.incidents_visible_to(user)
     if include_closed:
         queryset = queryset.filter(received_at__gte=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1))
     else:
         queryset = queryset.filter(status__in=OPEN_STATUSES)
+    box = None
     if bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = parse_bbox(bbox)
+        box = min_lon, min_lat, max_lon, max_lat = parse_bbox(bbox)
         queryset = queryset.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
-    return geojson_incidents(queryset)
+    return geojson_incidents(queryset, box=box)
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:

@@ -130,6 +130,46 @@ def test_webhook_targets_are_scoped_at_their_new_address(cast, settings):
     assert api_client(cast.responder_a).get(BASE + "notifications/mine")["Location"] == "/api/v1/messaging/inbox"
 
 
+def test_a_box_holding_more_than_the_cap_says_so_and_counts_every_incident_per_cell(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yingji.incidents.models import OPEN_STATUSES
+    from yingji.incidents.presenters import geojson_incidents
+    from yingji.incidents.services.respond import incidents_visible_to
+
+    lon, lat = A_POINT
+    box = (lon - 0.016, lat - 0.016, lon + 0.016, lat + 0.016)   # cells of 0.002° over the box
+    west = [fire_in_a(cast) for _ in range(3)]
+    east = [fire_in_a(cast) for _ in range(2)]
+    Incident.objects.filter(pk__in=[w.pk for w in west]).update(lon=lon - 0.011, lat=lat - 0.011)
+    Incident.objects.filter(pk__in=[e.pk for e in east]).update(lon=lon + 0.009, lat=lat + 0.009)
+    Incident.objects.filter(pk=fire_in_a(cast).pk).update(lon=lon + 0.5)   # outside the box
+    Incident.objects.filter(pk=west[0].pk).update(status="closed")   # not open: neither sent nor counted
+
+    def in_box(user):
+        return incidents_visible_to(user).filter(status__in=OPEN_STATUSES, lon__gte=box[0], lon__lte=box[2],
+                                                 lat__gte=box[1], lat__lte=box[3])
+
+    def answer(user, limit):
+        return geojson_incidents(in_box(user), limit=limit, box=box)
+
+    whole = answer(cast.commander, 10)
+    assert len(whole["features"]) == 4 and whole["truncated"] is False and "clusters" not in whole
+    rows = in_box(cast.commander)
+    with CaptureQueriesContext(connection) as queries:
+        cut = geojson_incidents(rows, limit=3, box=box)
+    # The newest three are sent, and the map is told that four matched, two and two per cell.
+    assert [f["properties"]["id"] for f in cut["features"]] == [e.pk for e in reversed(east)] + [west[2].pk]
+    assert cut["truncated"] is True and cut["total"] == 4
+    assert sorted((c["count"], round(c["lon"], 3), round(c["lat"], 3)) for c in cut["clusters"]) == [
+        (2, round(lon - 0.011, 3), round(lat - 0.011, 3)), (2, round(lon + 0.009, 3), round(lat + 0.009, 3))]
+    assert len(queries) == 2   # the rows, then one grouped count (not one per cell)
+    # Another community's officer: nothing sent, nothing counted.
+    other = answer(cast.officer_c, 3)
+    assert other["features"] == [] and other["truncated"] is False and "clusters" not in other
+
+
 def test_the_console_geojson_sends_only_the_open_incidents_inside_the_maps_box(cast):
     inside = fire_in_a(cast)
     elsewhere = fire_in_a(cast)

@@ -92,7 +92,7 @@
     layerOptions = Object.assign({coordsToLatLng: function (c) { return toMap(c[0], c[1]); }}, layerOptions || {});
     return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (data) { var layer = L.geoJSON(data, layerOptions).addTo(map); return layer; });
+      .then(function (data) { var layer = L.geoJSON(data, layerOptions).addTo(map); layer.answer = data; return layer; });
   }
 
   /* Tooltips and popups show text. Leaflet puts string content into innerHTML, and the strings pages

@@ -7,7 +7,7 @@
   var T = window.CONSOLE_TEXT;
   var csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
   var map = Yingji.createMap("console-map", {zoom: 13});
-  var incidentLayer = null, teamLayer = null, fitted = false;
+  var incidentLayer = null, clusterLayer = null, teamLayer = null, fitted = false;
   var STATUS_COLOUR = {reported: "#b71c1c", dispatched: "#ef6c00", on_scene: "#1565c0", handled: "#1565c0"};
   // The feed's times in the platform's time zone (Beijing time), whatever the browser's clock is set to.
   var clockTime = new Intl.DateTimeFormat(document.documentElement.lang || "zh-CN",
@@ -49,7 +49,18 @@
       onEachFeature: function (f, layer) { layer.bindPopup(popup(f.properties)); layer.bindTooltip(f.properties.type_label); }
     }).then(function (layer) {
       if (incidentLayer) { map.removeLayer(incidentLayer); }
+      if (clusterLayer) { map.removeLayer(clusterLayer); clusterLayer = null; }
       incidentLayer = layer;
+      // More incidents in the view than the server sends: it counts them per cell of a grid over the
+      // view; each cell is drawn as its count, so none is silently dropped (zoom in to see them).
+      var clusters = layer.answer && layer.answer.truncated ? (layer.answer.clusters || []) : [];
+      if (clusters.length) {
+        clusterLayer = L.layerGroup(clusters.map(function (c) {
+          return L.marker(Yingji.toMap(c.lon, c.lat), {interactive: false, icon: L.divIcon({
+            className: "incident-cluster", html: String(c.count), iconSize: [34, 34]})});
+        })).addTo(map);
+      }
+      document.getElementById("console-map").setAttribute("data-clusters", String(clusters.length));
       if (!fitted && layer.getLayers().length) { map.fitBounds(layer.getBounds().pad(0.3), {maxZoom: 15}); fitted = true; }
     });
   }
