@@ -28,6 +28,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BigIntegerField, Case, ExpressionWrapper, F, Func, Q, QuerySet, Sum, When
+from django.db.models.lookups import Exact, GreaterThan
 from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
@@ -354,7 +356,12 @@ def credited_hours(course_hours: Decimal, days: Decimal, session_days: Decimal) 
 
 
 def session_end(session: TrainingSession) -> datetime.date:
-    return day_slices(session.starts_on, session.days)[-1][0]
+    return session_end_of(session.starts_on, session.days)
+
+
+def session_end_of(starts_on: datetime.date, days: Decimal) -> datetime.date:
+    """The date of the last (maybe partial) day of a stretch of `days` days from `starts_on`."""
+    return day_slices(starts_on, days)[-1][0]
 
 
 def days_in_year(starts_on: datetime.date, days: Decimal, year: int) -> Decimal:
@@ -410,39 +417,125 @@ class MemberYear:
                 "short": {k: float(v) for k, v in self.short.items()}, "meets": self.meets}
 
 
+class _Tenths(Func):
+    """A one-decimal number in SQL as a whole number of tenths (exact on SQLite's floats too)."""
+
+    template = "CAST(ROUND(%(expressions)s * 10) AS bigint)"
+    output_field = BigIntegerField()
+
+
+def _credited_tenths() -> Any:
+    """credited_hours() of an attendance in SQL, in tenths of an hour: course hours × days attended ÷ the
+    session's days, to the tenth, a half to even (as Decimal.quantize does), in whole-number arithmetic.
+    Most attend a whole session: then it is the course's hours."""
+    hours, days, divisor = _Tenths(F("session__course__hours")), _Tenths(F("days")), _Tenths(F("session__days"))
+    product = ExpressionWrapper(hours * days, output_field=BigIntegerField())
+    quotient = ExpressionWrapper(product / divisor, output_field=BigIntegerField())
+    twice_rest = ExpressionWrapper((product - quotient * divisor) * 2, output_field=BigIntegerField())
+    odd = ExpressionWrapper(quotient - (quotient / 2) * 2, output_field=BigIntegerField())
+    return Case(When(Exact(F("days"), F("session__days")), then=hours),
+                When(GreaterThan(twice_rest, divisor), then=quotient + 1),
+                When(Exact(twice_rest, divisor), then=quotient + odd),
+                default=quotient, output_field=BigIntegerField())
+
+
+def _member_ids(members: Any) -> Any:
+    """What `member_id__in` takes: a subquery for a queryset (no 8,400 parameters), else the ids."""
+    if isinstance(members, QuerySet):
+        return members.order_by().values("pk")
+    return [m if isinstance(m, int) else m.pk for m in members]
+
+
+def year_sums(members: Any, year: int) -> dict[int, tuple[dict[str, Decimal], Decimal]]:
+    """Per member (of a queryset or a list of members or ids) with training in `year`: (days per organiser
+    level, hours) — the sums in SQL, 3 queries.
+
+    A session inside the year counts whole; only the few sessions over a New Year (a day in each year)
+    are read row by row and cut on calendar dates (day_slices), as MemberYear's rule says.
+    """
+    ids = _member_ids(members)
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    edge_start, _end = _year_window(year)
+    # A session of at most MAX_SESSION_DAYS days crosses a New Year only if it starts in these weeks.
+    spanning = {pk: (starts_on, days, hours, level) for pk, starts_on, days, hours, level in
+                TrainingSession.objects.filter(Q(starts_on__gte=edge_start, starts_on__lt=first)
+                                               | Q(starts_on__gt=last - datetime.timedelta(days=int(MAX_SESSION_DAYS)),
+                                                   starts_on__lte=last), course__isnull=False)
+                .order_by().values_list("pk", "starts_on", "days", "course__hours", "course__jurisdiction__level")
+                if session_end_of(starts_on, days).year != starts_on.year}
+    sums: dict[int, tuple[dict[str, Decimal], Decimal]] = {}
+    tenth = Decimal("0.1")
+    for member_id, level, days, hours in (
+            Attendance.objects.filter(member_id__in=ids, session__starts_on__gte=first, session__starts_on__lte=last,
+                                      session__course__isnull=False).exclude(session_id__in=list(spanning))
+            .order_by().values("member_id", "session__course__jurisdiction__level")
+            .annotate(day_tenths=Sum(_Tenths(F("days"))), hour_tenths=Sum(_credited_tenths()))
+            .values_list("member_id", "session__course__jurisdiction__level", "day_tenths", "hour_tenths")):
+        per_level, total = sums.get(member_id, ({}, Decimal(0)))
+        per_level[level] = Decimal(days) * tenth
+        sums[member_id] = (per_level, total + Decimal(hours) * tenth)
+    if spanning:
+        for member_id, session_id, days in (Attendance.objects.filter(member_id__in=ids, session_id__in=list(spanning))
+                                            .order_by().values_list("member_id", "session_id", "days")):
+            starts_on, session_days, course_hours, level = spanning[session_id]
+            share = days_in_year(starts_on, days, year)
+            if not share:
+                continue
+            per_level, total = sums.get(member_id, ({}, Decimal(0)))
+            per_level[level] = per_level.get(level, Decimal(0)) + share
+            sums[member_id] = (per_level, total + credited_hours(course_hours, share, session_days))
+    return sums
+
+
 def training_days_table(members: Iterable[Member], year: int) -> list[MemberYear]:
-    """Each member's days and hours in `year` per organiser level, and the days the rules require (3 queries)."""
+    """Each member's days and hours in `year` per organiser level, and the days the rules require
+    (year_sums: 3-4 queries, whatever the number of members)."""
     members = list(members)
-    rows = {m.pk: MemberYear(member=m, year=year) for m in members}
-    if not rows:
+    if not members:
         return []
-    rules = list(TrainingRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
-    start, end = _year_window(year)
-    # Plain rows, not attendance/session/course/jurisdiction models (a district's 8,400 members
-    # attend ~100,000 times: the models, and each jurisdiction's boundary decoded, took seconds);
-    # a session's share of the year is worked out once for all its attendees.
-    attendance = (Attendance.objects.filter(member_id__in=list(rows), session__starts_on__gte=start,
-                                            session__starts_on__lte=end, session__course__isnull=False)
-                  .values_list("member_id", "days", "session__starts_on", "session__days", "session__course__hours",
-                               "session__course__jurisdiction__level"))
-    shares: dict[tuple[datetime.date, Decimal], Decimal] = {}
-    for member_id, days, starts_on, session_days, course_hours, level in attendance.iterator(chunk_size=5000):
-        key = (starts_on, days)
-        share = shares.get(key)
-        if share is None:
-            share = shares[key] = days_in_year(starts_on, days, year)
-        if not share:
-            continue
-        row = rows[member_id]
-        row.days[level] = row.days.get(level, Decimal(0)) + share
-        row.hours += credited_hours(course_hours, share, session_days)
-    required: dict[str, dict[str, Decimal]] = {}
-    for row in rows.values():
-        path = row.member.team.jurisdiction.path
-        if path not in required:
-            required[path] = _nearest_rules(path, rules)
-        row.required = dict(required[path])
-    return list(rows.values())
+    sums = year_sums(members, year)
+    required = RequiredDays()
+    rows = []
+    for member in members:
+        days, hours = sums.get(member.pk, ({}, Decimal(0)))
+        rows.append(MemberYear(member=member, year=year, days=dict(days), hours=hours,
+                               required=required.at(member.team.jurisdiction.path)))
+    return rows
+
+
+class RequiredDays:
+    """The days the nearest rules require per organiser level, for a jurisdiction's path (1 query, cached by path)."""
+
+    def __init__(self) -> None:
+        self.rules = list(TrainingRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
+        self.by_path: dict[str, dict[str, Decimal]] = {}
+
+    def at(self, path: str) -> dict[str, Decimal]:
+        if path not in self.by_path:
+            self.by_path[path] = _nearest_rules(path, self.rules)
+        return dict(self.by_path[path])
+
+
+@dataclass
+class ShortList:
+    """Who of the members falls short of the rules in a year, without a Member model per member."""
+
+    members: int
+    short_ids: list[int]
+
+
+def short_of_rules(members: Any, year: int) -> ShortList:
+    """The members (a queryset, in its order) that fall short of their rules in `year`: the sums in SQL
+    (year_sums), one row of (id, path) per member, the comparison per member on plain numbers."""
+    sums = year_sums(members, year)
+    required = RequiredDays()
+    ids_paths = list(members.values_list("pk", "team__jurisdiction__path"))
+    short = []
+    for pk, path in ids_paths:
+        days = sums.get(pk, ({}, Decimal(0)))[0]
+        if any(days.get(level, Decimal(0)) < need for level, need in required.at(path).items()):
+            short.append(pk)
+    return ShortList(members=len(ids_paths), short_ids=short)
 
 
 def members_of(user: Any, area: Jurisdiction) -> Any:
@@ -499,19 +592,34 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
         cycle, kinds = _coverage_rule(team.jurisdiction.path, rules)
         if team.kind in kinds:
             counted[team.pk] = cycle
-    members = list(Member.objects.filter(team_id__in=list(counted)).select_related("team").order_by("team", "name"))
+    members = Member.objects.filter(team_id__in=list(counted))
+    ids_teams = list(members.order_by("team", "name").values_list("pk", "team_id"))
     longest = max(counted.values(), default=1)
     start, end = _year_window(year, longest)
-    trained: dict[int, set[int]] = defaultdict(set)  # member -> years with a day of training
     # Courses count; a team's own monthly 应知应会 does not (轮训 is training by the district, a street or a community).
-    for member_id, starts_on, days in (Attendance.objects.filter(member__in=members, session__starts_on__gte=start,
-                                                                 session__starts_on__lte=end,
-                                                                 session__kind=SessionKind.COURSE)
-                                       .values_list("member_id", "session__starts_on", "days")):
+    attended = Attendance.objects.filter(member__in=members.order_by().values("pk"), session__starts_on__gte=start,
+                                         session__starts_on__lte=end, session__kind=SessionKind.COURSE).order_by()
+    trained: dict[int, set[int]] = defaultdict(set)  # member -> years with a day of training
+    # Who trained in each year of the cycle, by the date a session starts, in SQL (distinct members); a
+    # session into a New Year (it can only start in December) also puts days into the next year: those
+    # few are cut on calendar dates.
+    for counted_year in range(year - longest + 1, year + 1):
+        for member_id in (attended.filter(session__starts_on__gte=datetime.date(counted_year, 1, 1),
+                                          session__starts_on__lte=datetime.date(counted_year, 12, 31))
+                          .values_list("member_id", flat=True).distinct()):
+            trained[member_id].add(counted_year)
+    decembers = Q()
+    for december_year in range(year - longest, year):  # a date range, not __month (a Python function on SQLite)
+        decembers |= Q(session__starts_on__gte=datetime.date(december_year, 12, 2),
+                       session__starts_on__lte=datetime.date(december_year, 12, 31))
+    for member_id, starts_on, days in attended.filter(decembers).values_list("member_id", "session__starts_on", "days"):
         trained[member_id].update(on.year for on, _share in day_slices(starts_on, days))
-    missing = [m for m in members
-               if not any(year - counted[m.team_id] < y <= year for y in trained.get(m.pk, ()))]
-    return Coverage(year=year, members=len(members), covered=len(members) - len(missing), missing=missing)
+    missing_ids = [pk for pk, team_id in ids_teams
+                   if not any(year - counted[team_id] < y <= year for y in trained.get(pk, ()))]
+    # Member models only for those missing (the page names them), in the same order.
+    by_pk = Member.objects.select_related("team").in_bulk(missing_ids)
+    missing = [by_pk[pk] for pk in missing_ids]
+    return Coverage(year=year, members=len(ids_teams), covered=len(ids_teams) - len(missing), missing=missing)
 
 
 @dataclass

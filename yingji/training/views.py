@@ -15,7 +15,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,7 +51,7 @@ from yingji.training.models import (
 )
 
 MONTHS = list(range(1, 13))
-SHOWN_ROWS = 200
+SHORT_PER_PAGE = 50
 REGISTER_ROWS = 300  # a register longer than this is ticked team by team (the team filter)
 
 
@@ -75,19 +76,23 @@ def _areas(user: Any) -> Any:
 def index(request: HttpRequest) -> HttpResponse:
     """The year's training of an area: each member's days against the rules, coverage, 应知应会 by month."""
     area, year = _area_and_year(request)
-    rows = services.training_days_table(services.members_of(request.user, area), year)
-    short = [r for r in rows if not r.meets]
-    shown = short[:SHOWN_ROWS]  # the page lists who falls short; the Excel export lists everyone
+    members = services.members_of(request.user, area)
+    # Who falls short is worked out on the sums in SQL for everyone; Member models only for the page shown
+    # (the page lists who falls short, 50 at a time; the Excel export lists everyone).
+    short = services.short_of_rules(members, year)
+    page = Paginator(short.short_ids, SHORT_PER_PAGE).get_page(request.GET.get("page"))
+    on_page = {m.pk: m for m in members.filter(pk__in=list(page.object_list))}
+    shown = services.training_days_table([on_page[pk] for pk in page.object_list], year)
     for row in shown:  # per level: (days attended, days required), in the order of the columns
         row.cells = [(row.days.get(level.value), row.required.get(level.value))  # type: ignore[attr-defined]
                      for level in OrganiserLevel]
     sessions = (TrainingSession.objects.visible_to(request.user).filter(jurisdiction__path__startswith=area.path,
                                                                         starts_on__year=year)
                 .select_related("course__jurisdiction", "jurisdiction", "team")
-                .annotate(attendees=Count("attendance")).order_by("-starts_on")[:100])
+                .annotate(attendees=_attendees()).order_by("-starts_on")[:100])
     return render(request, "training/index.html", {
         "area": area, "year": year, "areas": _areas(request.user), "years": range(year - 3, year + 2),
-        "rows": shown, "members": len(rows), "short": short, "levels": list(OrganiserLevel), "sessions": sessions,
+        "rows": shown, "page": page, "members": short.members, "short_count": len(short.short_ids), "levels": list(OrganiserLevel), "sessions": sessions,
         "coverage": services.coverage(area, year), "months": MONTHS,
         "gaps": services.must_know_gaps(area, year, timezone.localdate()),
         "may_export": has_perm_somewhere(request.user, "training.export_course")})
@@ -281,6 +286,14 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
                       cancel=reverse("training:courses"))
 
 
+def _attendees() -> Any:
+    """A session's attendance counted in a subquery per session listed: Count("attendance") grouped every
+    attendance row of the year by all the selected columns before the page's 50 were taken (1.9 s at futian)."""
+    counted = (Attendance.objects.filter(session=OuterRef("pk")).order_by().values("session")
+               .annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def _sessions(user: Any) -> Any:
     return (TrainingSession.objects.visible_to(user)
             .select_related("course__jurisdiction", "jurisdiction", "team", "trainer_member"))
@@ -298,7 +311,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in SessionKind.values:
         queryset = queryset.filter(kind=kind)
-    queryset = queryset.annotate(attendees=Count("attendance")).order_by("-starts_on", "-pk")
+    queryset = queryset.annotate(attendees=_attendees()).order_by("-starts_on", "-pk")
     return render(request, "training/sessions.html", {
         "page": Paginator(queryset, 50).get_page(request.GET.get("page")), "area": area, "year": year,
         "areas": _areas(request.user), "years": range(year - 3, year + 2), "kind": kind, "kinds": SessionKind.choices,
