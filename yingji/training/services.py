@@ -9,6 +9,8 @@ Indicators (read by pages, the API, exports and the assessments app):
 
     training_days(member, year) -> MemberYear        days per organiser level against the rules
     training_days_table(members, year) -> list[MemberYear]
+    year_sums(members, year) -> {member id: (days per level, hours)}   the sums in SQL, for any number of members
+    short_of_rules(members, year) -> ShortList       who falls short, without a Member model each
     coverage(jurisdiction, year) -> Coverage         rescue members trained within the rule's cycle
     must_know_gaps(jurisdiction, year, today) -> list[TeamMonths]   teams without a monthly 应知应会 session
 
@@ -597,8 +599,10 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
     longest = max(counted.values(), default=1)
     start, end = _year_window(year, longest)
     # Courses count; a team's own monthly 应知应会 does not (轮训 is training by the district, a street or a community).
-    attended = Attendance.objects.filter(member__in=members.order_by().values("pk"), session__starts_on__gte=start,
-                                         session__starts_on__lte=end, session__kind=SessionKind.COURSE).order_by()
+    # Not filtered by member: SQLite then walks every attendance of every member counted (0.4 s at futian);
+    # by the sessions' dates it reads the cycle's only, and members not counted are never looked up.
+    attended = Attendance.objects.filter(session__starts_on__gte=start, session__starts_on__lte=end,
+                                         session__kind=SessionKind.COURSE).order_by()
     trained: dict[int, set[int]] = defaultdict(set)  # member -> years with a day of training
     # Who trained in each year of the cycle, by the date a session starts, in SQL (distinct members); a
     # session into a New Year (it can only start in December) also puts days into the next year: those
