@@ -22,14 +22,13 @@ from yingji.training.models import Attempt, AttemptStatus, SessionKind, Training
 @indicator("training.days_met", _("Members meeting the required training days"))
 def days_met(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Of the members under `area`, those whose days in the period's last year reach every rule."""
-    # Only the path of each member's jurisdiction is read; without defer() each of a district's 8,400
-    # rows would bring (and decode) its community's boundary GeoJSON, for every street and scheme scored.
-    members = (Member.objects.filter(team__jurisdiction__path__startswith=area.path)
-               .select_related("team__jurisdiction").defer("team__jurisdiction__boundary"))
-    rows = services.training_days_table(members, window.end.year)
-    meeting = [r.member.pk for r in rows if r.meets]
-    return Measured(achieved=len(meeting), required=len(rows), records=Member.objects.filter(pk__in=meeting),
-                    details={"short": len(rows) - len(meeting)})
+    # The sums in SQL and a plain (id, path) per member (services.short_of_rules): no Member model each.
+    found = services.short_of_rules(Member.objects.filter(team__jurisdiction__path__startswith=area.path),
+                                    window.end.year)
+    short = set(found.short_ids)
+    meeting = [pk for pk in found.member_ids if pk not in short]
+    return Measured(achieved=len(meeting), required=found.members, records=Member.objects.filter(pk__in=meeting),
+                    details={"short": found.members - len(meeting)})
 
 
 @indicator("training.coverage", _("Rescue members trained within their cycle"))

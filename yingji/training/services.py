@@ -522,8 +522,12 @@ class RequiredDays:
 class ShortList:
     """Who of the members falls short of the rules in a year, without a Member model per member."""
 
-    members: int
+    member_ids: list[int]  # every member, in the queryset's order
     short_ids: list[int]
+
+    @property
+    def members(self) -> int:
+        return len(self.member_ids)
 
 
 def short_of_rules(members: Any, year: int) -> ShortList:
@@ -537,7 +541,7 @@ def short_of_rules(members: Any, year: int) -> ShortList:
         days = sums.get(pk, ({}, Decimal(0)))[0]
         if any(days.get(level, Decimal(0)) < need for level, need in required.at(path).items()):
             short.append(pk)
-    return ShortList(members=len(ids_paths), short_ids=short)
+    return ShortList(member_ids=[pk for pk, _path in ids_paths], short_ids=short)
 
 
 def members_of(user: Any, area: Jurisdiction) -> Any:
