@@ -193,7 +193,7 @@ def learn_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 def learn_attempt(request: HttpRequest, token: str) -> HttpResponse:
     """The paper: one question after another, a countdown (the server keeps the deadline), submit."""
-    if ratelimit.take(f"public:quiz-attempt:{hashlib.sha256(token.encode()).hexdigest()[:32]}", 1, 120) != 1:
+    if not ratelimit.allow(f"public:quiz-attempt:{hashlib.sha256(token.encode()).hexdigest()[:32]}", 120):
         return HttpResponse(_("Too many requests; try again in a minute."), status=429)
     attempt = get_object_or_404(Attempt.objects.select_related("quiz", "jurisdiction"), token=token,
                                 member__isnull=True)

@@ -46,7 +46,7 @@ def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             limit = int(settings.YINGJI_WARNING_PUBLIC_RATE_PER_MINUTE)
-            if ratelimit.take(f"public:warnings:{client_ip(request) or 'unknown'}", 1, limit) < 1:
+            if not ratelimit.allow(f"public:warnings:{client_ip(request) or 'unknown'}", limit):
                 response = HttpResponse(_("Too many requests from this address; try again in a minute."),
                                         status=429, content_type="text/plain; charset=utf-8")
                 response["Retry-After"] = "60"
