@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from yingji.core import ratelimit
 from yingji.core.files import xlsx_response
-from yingji.core.forms import add_service_errors
+from yingji.core.forms import form_view
 from yingji.core.scope import can, has_perm_somewhere
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources.models import Member, Team
@@ -231,17 +231,6 @@ def _form_page(request: HttpRequest, form: Any, *, title: str, cancel: str) -> H
                   status=422 if form.is_bound and form.errors else 200)
 
 
-def _save(form: Any, write: Any) -> Any:
-    """Run the service `write()`; a refusal goes onto the form (None is returned)."""
-    try:
-        return write()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-    except PermissionDenied:
-        form.add_error(None, _("You may not do this in that jurisdiction."))
-    return None
-
-
 @login_required
 def course_list(request: HttpRequest) -> HttpResponse:
     """Courses the user sees (培训课程), by organiser level and topic."""
@@ -264,12 +253,9 @@ def course_create(request: HttpRequest) -> HttpResponse:
     if not has_perm_somewhere(request.user, "training.add_course"):
         raise PermissionDenied
     form = CourseForm(request.POST or None, user=request.user, initial={"hours": 8})
-    if request.method == "POST" and form.is_valid():
-        course = _save(form, lambda: services.create_course(actor=request.user, **form.service_data()))
-        if course is not None:
-            messages.success(request, _("The course is created."))
-            return redirect("training:courses")
-    return _form_page(request, form, title=_("New course"), cancel=reverse("training:courses"))
+    return form_view(request, form, save=lambda f: services.create_course(actor=request.user, **f.service_data()),
+                     saved=_("The course is created."), success_url=lambda _course: reverse("training:courses"),
+                     page=lambda f: _form_page(request, f, title=_("New course"), cancel=reverse("training:courses")))
 
 
 @login_required
@@ -278,12 +264,11 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "change", course):
         raise PermissionDenied
     form = CourseForm(request.POST or None, user=request.user, course=course)
-    if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: services.update_course(course, actor=request.user, **form.service_data())):
-            messages.success(request, _("Saved."))
-            return redirect("training:courses")
-    return _form_page(request, form, title=_("Edit %(title)s") % {"title": course.title},
-                      cancel=reverse("training:courses"))
+    return form_view(request, form,
+                     save=lambda f: services.update_course(course, actor=request.user, **f.service_data()),
+                     saved=_("Saved."), success_url=lambda _course: reverse("training:courses"),
+                     page=lambda f: _form_page(request, f, title=_("Edit %(title)s") % {"title": course.title},
+                                               cancel=reverse("training:courses")))
 
 
 def _attendees() -> Any:
@@ -329,12 +314,11 @@ def session_create(request: HttpRequest) -> HttpResponse:
     if course_id.isdigit():
         initial["course"] = get_object_or_404(Course.objects.visible_to(request.user), pk=int(course_id))
     form = SessionForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        session = _save(form, lambda: services.create_session(actor=request.user, **form.service_data()))
-        if session is not None:
-            messages.success(request, _("The session is created; tick who attended."))
-            return redirect("training:session", pk=session.pk)
-    return _form_page(request, form, title=_("New session"), cancel=reverse("training:sessions"))
+    return form_view(request, form, save=lambda f: services.create_session(actor=request.user, **f.service_data()),
+                     saved=_("The session is created; tick who attended."),
+                     success_url=lambda session: reverse("training:session", args=[session.pk]),
+                     page=lambda f: _form_page(request, f, title=_("New session"),
+                                               cancel=reverse("training:sessions")))
 
 
 @login_required
@@ -343,13 +327,12 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "change", session):
         raise PermissionDenied
     form = SessionForm(request.POST or None, user=request.user, session=session)
-    if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: services.update_session(session, actor=request.user, **form.service_data())):
-            messages.success(request, _("Saved."))
-            return redirect("training:session", pk=session.pk)
-    return _form_page(request, form, title=_("Edit session %(course)s · %(date)s") % {
-        "course": session.course.title, "date": session.starts_on.isoformat()},
-        cancel=reverse("training:session", args=[session.pk]))
+    return form_view(request, form,
+                     save=lambda f: services.update_session(session, actor=request.user, **f.service_data()),
+                     saved=_("Saved."), success_url=lambda _session: reverse("training:session", args=[session.pk]),
+                     page=lambda f: _form_page(request, f, title=_("Edit session %(course)s · %(date)s") % {
+                         "course": session.course.title, "date": session.starts_on.isoformat()},
+                         cancel=reverse("training:session", args=[session.pk])))
 
 
 def _register_members(request: HttpRequest, session: TrainingSession, team: Team | None) -> Any:
@@ -440,23 +423,30 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     day_form = TrainingRuleForm(request.POST if which == "days" else None, user=request.user, prefix="days")
     cover_form = CoverageRuleForm(request.POST if which == "coverage" else None, user=request.user,
                                   prefix="coverage")
-    if request.method == "POST":
-        if which == "days" and may_add and day_form.is_valid():
-            if _save(day_form, lambda: services.set_training_rule(actor=request.user, **day_form.cleaned_data)):
-                messages.success(request, _("Saved."))
-                return redirect("training:rules")
-        elif which == "coverage" and may_add_coverage and cover_form.is_valid():
-            if _save(cover_form, lambda: services.set_coverage_rule(actor=request.user, **cover_form.cleaned_data)):
-                messages.success(request, _("Saved."))
-                return redirect("training:rules")
-        elif which not in ("days", "coverage") or not (may_add if which == "days" else may_add_coverage):
-            raise PermissionDenied
-    failed = day_form.is_bound and bool(day_form.errors) or cover_form.is_bound and bool(cover_form.errors)
-    return render(request, "training/rules.html", {
-        "rules": TrainingRule.objects.visible_to(request.user).select_related("jurisdiction"),
-        "coverage_rules": CoverageRule.objects.visible_to(request.user).select_related("jurisdiction"),
-        "day_form": day_form if may_add else None, "cover_form": cover_form if may_add_coverage else None},
-        status=422 if failed else 200)
+
+    def page(_posted: Any = None) -> HttpResponse:
+        failed = day_form.is_bound and bool(day_form.errors) or cover_form.is_bound and bool(cover_form.errors)
+        return render(request, "training/rules.html", {
+            "rules": TrainingRule.objects.visible_to(request.user).select_related("jurisdiction"),
+            "coverage_rules": CoverageRule.objects.visible_to(request.user).select_related("jurisdiction"),
+            "day_form": day_form if may_add else None, "cover_form": cover_form if may_add_coverage else None},
+            status=422 if failed else 200)
+
+    if request.method != "POST":
+        return page()
+
+    def rules(_rule: Any) -> str:
+        return reverse("training:rules")
+
+    if which == "days" and may_add:
+        return form_view(request, day_form, save=lambda f: services.set_training_rule(actor=request.user,
+                                                                                       **f.cleaned_data),
+                         saved=_("Saved."), success_url=rules, page=page)
+    if which == "coverage" and may_add_coverage:
+        return form_view(request, cover_form, save=lambda f: services.set_coverage_rule(actor=request.user,
+                                                                                         **f.cleaned_data),
+                         saved=_("Saved."), success_url=rules, page=page)
+    raise PermissionDenied
 
 
 @login_required
@@ -465,13 +455,12 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "change", rule):
         raise PermissionDenied
     form = TrainingRuleForm(request.POST or None, user=request.user, rule=rule)
-    if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: services.set_training_rule(actor=request.user, jurisdiction=rule.jurisdiction,
-                                                          organiser_level=rule.organiser_level,
-                                                          min_days=form.cleaned_data["min_days"])):
-            messages.success(request, _("Saved."))
-            return redirect("training:rules")
-    return _form_page(request, form, title=str(rule), cancel=reverse("training:rules"))
+    return form_view(request, form,
+                     save=lambda f: services.set_training_rule(actor=request.user, jurisdiction=rule.jurisdiction,
+                                                               organiser_level=rule.organiser_level,
+                                                               min_days=f.cleaned_data["min_days"]),
+                     saved=_("Saved."), success_url=lambda _rule: reverse("training:rules"),
+                     page=lambda f: _form_page(request, f, title=str(rule), cancel=reverse("training:rules")))
 
 
 @login_required
@@ -480,10 +469,9 @@ def coverage_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "change", rule):
         raise PermissionDenied
     form = CoverageRuleForm(request.POST or None, user=request.user, rule=rule)
-    if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: services.set_coverage_rule(actor=request.user, jurisdiction=rule.jurisdiction,
-                                                          **form.cleaned_data)):
-            messages.success(request, _("Saved."))
-            return redirect("training:rules")
-    return _form_page(request, form, title=_("Coverage rule of %(area)s") % {"area": rule.jurisdiction.name},
-                      cancel=reverse("training:rules"))
+    return form_view(request, form,
+                     save=lambda f: services.set_coverage_rule(actor=request.user, jurisdiction=rule.jurisdiction,
+                                                               **f.cleaned_data),
+                     saved=_("Saved."), success_url=lambda _rule: reverse("training:rules"),
+                     page=lambda f: _form_page(request, f, title=_("Coverage rule of %(area)s") % {
+                         "area": rule.jurisdiction.name}, cancel=reverse("training:rules")))
