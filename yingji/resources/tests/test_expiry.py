@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.utils import timezone
 
@@ -49,6 +50,53 @@ def test_the_expiring_page_groups_rows_by_community_and_is_scoped(cast):
     assert "甲队员" not in only_b.content.decode()
     neighbour = web_client(cast.officer_b).get("/resources/expiring/").content.decode()
     assert "甲队员" not in neighbour and "甲巡逻车" not in neighbour and "乙队员" in neighbour
+
+
+def test_the_expiring_page_lists_a_page_at_a_time_in_the_grouped_order_with_the_true_totals(cast):
+    """A district's whole lists made a 160 KiB page (issue 13): each list shows PAGE_SIZE rows,
+    the counts are of every row, the pages together list every row once in the order of the groups
+    (jurisdiction, then soonest first), and the page's queries do not grow with its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yingji.resources.views import PAGE_SIZE
+
+    web = web_client(cast.street_officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert web.get("/resources/expiring/").status_code == 200
+        return len(captured)
+
+    team_b, team_a = b.make_team(cast.community_b), b.make_team(cast.community_a)
+    for n in range(2):
+        b.make_certificate(b.make_member(team_a), "first_aid", days(n))
+        b.make_equipment(cast.community_a, next_maintenance_on=days(n))
+    queries()  # the session's first request
+    few = queries()
+    for n in range(PAGE_SIZE + 3):  # both communities' rows interleaved, some sooner than the first two
+        b.make_certificate(b.make_member(team_b if n % 2 else team_a), "first_aid", days(-(n % 20)))
+        b.make_equipment(cast.community_b if n % 2 else cast.community_a, next_maintenance_on=days(-(n % 20)))
+    assert queries() == few
+    every = PAGE_SIZE + 5
+    expected = sorted(rules.expiring_certificates(MemberCertificate.objects.all()),
+                      key=lambda c: (c.member.team.jurisdiction.path, c.expires_on, c.pk))
+    kit = sorted(rules.maintenance_due(Equipment.objects.all()), key=lambda e: (e.jurisdiction.path, e.next_maintenance_on,
+                                                                               e.pk))
+    assert len(expected) == len(kit) == every
+    first = web.get("/resources/expiring/")
+    second = web.get("/resources/expiring/?certificates_page=2&equipment_page=2")
+    for response, rows, equipment in ((first, expected[:PAGE_SIZE], kit[:PAGE_SIZE]),
+                                      (second, expected[PAGE_SIZE:], kit[PAGE_SIZE:])):
+        assert response.context["certificate_count"] == response.context["equipment_count"] == every
+        shown = [c for _place, group in response.context["certificate_groups"] for c in group]
+        assert shown == rows
+        assert [e for _place, group in response.context["equipment_groups"] for e in group] == equipment
+        html = response.content.decode()
+        assert len(re.findall(r'href="/resources/members/\d+/"', html)) == len(rows)
+        assert f'<span class="badge">{every}</span>' in html
+    assert 'certificates_page=2"' in first.content.decode()
+    assert [p.name for p, _rows in second.context["certificate_groups"]] == [cast.community_b.name]
 
 
 def test_the_expiring_api_answers_both_lists(cast):
