@@ -42,13 +42,15 @@ def _judged_at(window: Window) -> datetime.datetime:
     return min(timezone.now(), window.end_at)
 
 
-def station_targets(area: Jurisdiction, params: dict[str, Any]) -> dict[str, int]:
+def station_targets(area: Jurisdiction, params: dict[str, Any], communities: int | None = None) -> dict[str, int]:
     """Stations needed by type: `targets` {type: count} ("1+3+1" by default), and for
-    `half_of_communities` types, one in at least half of the area's communities ("两过半")."""
+    `half_of_communities` types, one in at least half of the area's communities ("两过半"; counted
+    unless given)."""
     need = {str(k): int(v) for k, v in (params["targets"] if "targets" in params else ONE_THREE_ONE).items()}
     half = params.get("half_of_communities") or []
     if half:
-        communities = Jurisdiction.objects.filter(level=Level.COMMUNITY, path__startswith=area.path).count()
+        if communities is None:
+            communities = Jurisdiction.objects.filter(level=Level.COMMUNITY, path__startswith=area.path).count()
         for kind in half:
             need[str(kind)] = max(need.get(str(kind), 0), math.ceil(communities / 2))
     return need
@@ -60,15 +62,22 @@ def stations_by_type(area: Jurisdiction, window: Window, params: dict[str, Any])
     """In-service stations registered by the end of the period, counted by type against the targets
     (coverage's TargetRow says what is missing); `extra` counts the stations beyond the targets."""
     need = station_targets(area, params)
-    stations = Station.objects.in_subtree(area.path).filter(is_active=True, kind__in=list(need),
-                                                            created_at__lt=window.end_at)
     have: dict[str, int] = {}
-    for kind in stations.values_list("kind", flat=True):
+    for kind in stations_built(area.path, window, need).values_list("kind", flat=True):
         have[kind] = have.get(kind, 0) + 1
+    return stations_measured(area, window, need, have)
+
+
+def stations_built(path: str, window: Window, need: dict[str, int]) -> Any:
+    return Station.objects.in_subtree(path).filter(is_active=True, kind__in=list(need), created_at__lt=window.end_at)
+
+
+def stations_measured(area: Jurisdiction, window: Window, need: dict[str, int], have: dict[str, int]) -> Measured:
     row = TargetRow(area, have, need)
     required = sum(need.values())
     extra = sum(max(0, have.get(kind, 0) - n) for kind, n in need.items())
-    return Measured(achieved=required - row.missing_total, required=required, records=stations.order_by("code"),
+    return Measured(achieved=required - row.missing_total, required=required,
+                    records=stations_built(area.path, window, need).order_by("code"),
                     extra=extra, details={"have": have, "need": need, "missing": row.missing})
 
 
@@ -76,11 +85,22 @@ def stations_by_type(area: Jurisdiction, window: Window, params: dict[str, Any])
            record_url=lambda h: reverse("hazards:detail", args=[h.pk]))
 def hazards_closed_on_time(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Hazards whose rectification deadline fell in the period: closed by the deadline, out of all."""
-    due = (Hazard.objects.in_subtree(area.path).filter(deadline__gte=window.start_at, deadline__lt=window.end_at)
-           .exclude(status=HazardStatus.DISMISSED))
-    counts = due.aggregate(all=Count("pk"), on_time=Count("pk", filter=Q(status=HazardStatus.CLOSED,
-                                                                         closed_at__lte=F("deadline"))))
-    return Measured(achieved=counts["on_time"], required=counts["all"], records=due.order_by("deadline"))
+    counts = hazards_due(area.path, window).aggregate(**HAZARD_COUNTS)
+    return hazards_measured(area, window, counts)
+
+
+HAZARD_COUNTS = {"all": Count("pk"), "on_time": Count("pk", filter=Q(status=HazardStatus.CLOSED,
+                                                                       closed_at__lte=F("deadline")))}
+
+
+def hazards_due(path: str, window: Window) -> Any:
+    return (Hazard.objects.in_subtree(path).filter(deadline__gte=window.start_at, deadline__lt=window.end_at)
+            .exclude(status=HazardStatus.DISMISSED))
+
+
+def hazards_measured(area: Jurisdiction, window: Window, counts: dict[str, int]) -> Measured:
+    return Measured(achieved=counts["on_time"], required=counts["all"],
+                    records=hazards_due(area.path, window).order_by("deadline"))
 
 
 @indicator("incidents.one_three_five", _("1-3-5 compliance"),
@@ -88,16 +108,31 @@ def hazards_closed_on_time(area: Jurisdiction, window: Window, params: dict[str,
 def one_three_five(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Incidents received in the period whose every 1-3-5 target was met (incidents' clock decides
     what met means; a target never reached is not met). Merged duplicates are not counted."""
-    keys = [k for k in ("dispatch", "arrival", "handling") if k in set(params.get("measures") or TARGETS_S)]
-    incidents = Incident.objects.in_subtree(area.path).filter(received_at__gte=window.start_at,
-                                                              received_at__lt=window.end_at, merged_into=None)
+    keys = clock_keys(params)
     met = total = 0
-    # The clock's own measures from the mirrored fields (as clock.aggregate reads a year of them).
-    for received, *ends in incidents.values_list("received_at", *(CLOCK_FIELDS[k] for k in keys)):
+    for received, *ends in incidents_received(area.path, window).values_list("received_at",
+                                                                              *(CLOCK_FIELDS[k] for k in keys)):
         total += 1
-        met += all(Measure(k, clock_seconds(received, end), TARGETS_S[k]).met for k, end in zip(keys, ends,
-                                                                                                  strict=True))
-    return Measured(achieved=met, required=total, records=incidents.order_by("received_at"))
+        met += all_met(keys, received, ends)
+    return incidents_measured(area, window, met, total)
+
+
+def clock_keys(params: dict[str, Any]) -> list[str]:
+    return [k for k in ("dispatch", "arrival", "handling") if k in set(params.get("measures") or TARGETS_S)]
+
+
+def all_met(keys: list[str], received: datetime.datetime, ends: list[datetime.datetime | None]) -> bool:
+    """The clock's own measures from the mirrored fields (as clock.aggregate reads a year of them)."""
+    return all(Measure(k, clock_seconds(received, end), TARGETS_S[k]).met for k, end in zip(keys, ends, strict=True))
+
+
+def incidents_received(path: str, window: Window) -> Any:
+    return Incident.objects.in_subtree(path).filter(received_at__gte=window.start_at, received_at__lt=window.end_at,
+                                                    merged_into=None)
+
+
+def incidents_measured(area: Jurisdiction, window: Window, met: int, total: int) -> Measured:
+    return Measured(achieved=met, required=total, records=incidents_received(area.path, window).order_by("received_at"))
 
 
 @indicator("warnings.acknowledged", _("Warnings acknowledged"),
@@ -106,13 +141,22 @@ def warnings_acknowledged(area: Jurisdiction, window: Window, params: dict[str, 
     """People of the area a warning released in the period went to: those who acknowledged it."""
     # Ids from two small subqueries rather than joins: the recipients' indexes on jurisdiction and
     # warning then serve the count (a join on the path prefix scanned every recipient: 4× slower).
-    rows = WarningRecipient.objects.filter(
-        jurisdiction__in=Jurisdiction.objects.filter(path__startswith=area.path).values("pk"),
+    return recipients_measured(area, window, recipients_of(area.path, window).aggregate(**RECIPIENT_COUNTS))
+
+
+RECIPIENT_COUNTS = {"all": Count("pk"), "acknowledged": Count("pk", filter=Q(acknowledged_at__isnull=False))}
+
+
+def recipients_of(path: str, window: Window) -> Any:
+    return WarningRecipient.objects.filter(
+        jurisdiction__in=Jurisdiction.objects.filter(path__startswith=path).values("pk"),
         warning__in=EarlyWarning.objects.filter(released_at__gte=window.start_at,
                                                 released_at__lt=window.end_at).values("pk"))
-    counts = rows.aggregate(all=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)))
-    return Measured(achieved=counts["acknowledged"], required=counts["all"], records=rows.select_related("warning")
-                    .order_by("warning_id", "pk"))
+
+
+def recipients_measured(area: Jurisdiction, window: Window, counts: dict[str, int]) -> Measured:
+    return Measured(achieved=counts["acknowledged"], required=counts["all"],
+                    records=recipients_of(area.path, window).select_related("warning").order_by("warning_id", "pk"))
 
 
 @indicator("duty.reports_on_time", _("Duty reports on time"),
@@ -120,12 +164,17 @@ def warnings_acknowledged(area: Jurisdiction, window: Window, params: dict[str, 
 def duty_reports_on_time(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Incident reports up the chain (首报、续报、终报) due in the period: submitted by their deadline
     (duty's own is_late rule)."""
-    reports = IncidentReport.objects.in_subtree(area.path).filter(due_at__gte=window.start_at,
-                                                                  due_at__lt=window.end_at)
     judged = _judged_at(window)
-    rows = list(reports.only("pk", "due_at", "submitted_at"))
-    on_time = sum(not is_late(r, judged) for r in rows)
-    return Measured(achieved=on_time, required=len(rows), records=reports.order_by("due_at"))
+    rows = list(reports_due(area.path, window).only("pk", "due_at", "submitted_at"))
+    return reports_measured(area, window, sum(not is_late(r, judged) for r in rows), len(rows))
+
+
+def reports_due(path: str, window: Window) -> Any:
+    return IncidentReport.objects.in_subtree(path).filter(due_at__gte=window.start_at, due_at__lt=window.end_at)
+
+
+def reports_measured(area: Jurisdiction, window: Window, on_time: int, total: int) -> Measured:
+    return Measured(achieved=on_time, required=total, records=reports_due(area.path, window).order_by("due_at"))
 
 
 @indicator("plans.current", _("Plans current"),
@@ -133,10 +182,22 @@ def duty_reports_on_time(area: Jurisdiction, window: Window, params: dict[str, A
 def plans_current(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Plans of the area that are approved and not past their review date at the end of the period,
     out of all its plans (at least `min_plans`, 1 by default: an area without a plan scores nothing)."""
-    plans = Plan.objects.in_subtree(area.path).filter(created_at__lt=window.end_at)
-    current = plans.filter(status=PlanStatus.APPROVED).filter(Q(review_due=None) | Q(review_due__gte=window.end))
-    required = max(plans.count(), int(params.get("min_plans", 1)))
-    return Measured(achieved=current.count(), required=required, records=plans.order_by("title"))
+    counts = plans_of(area.path, window).aggregate(**plan_counts(window))
+    return plans_measured(area, window, params, counts)
+
+
+def plans_of(path: str, window: Window) -> Any:
+    return Plan.objects.in_subtree(path).filter(created_at__lt=window.end_at)
+
+
+def plan_counts(window: Window) -> dict[str, Any]:
+    current = Q(status=PlanStatus.APPROVED) & (Q(review_due=None) | Q(review_due__gte=window.end))
+    return {"all": Count("pk"), "current": Count("pk", filter=current)}
+
+
+def plans_measured(area: Jurisdiction, window: Window, params: dict[str, Any], counts: dict[str, int]) -> Measured:
+    required = max(counts["all"], int(params.get("min_plans", 1)))
+    return Measured(achieved=counts["current"], required=required, records=plans_of(area.path, window).order_by("title"))
 
 
 @indicator("supplies.stock_counted", _("Stock counted"),
@@ -144,12 +205,22 @@ def plans_current(area: Jurisdiction, window: Window, params: dict[str, Any]) ->
 def stock_counted(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """In-service warehouses of the area counted (盘点) within `days` (90 by default) before the end
     of the period, out of all of them."""
-    days = int(params.get("days", 90))
-    since = window.end_at - datetime.timedelta(days=days)
-    warehouses = (Warehouse.objects.in_subtree(area.path).filter(is_active=True, created_at__lt=window.end_at)
-                  .annotate(last_count=Max("counts__counted_at", filter=Q(counts__counted_at__lt=window.end_at))))
-    counted = sum(1 for w in warehouses if w.last_count is not None and w.last_count >= since)
-    return Measured(achieved=counted, required=warehouses.count(), records=warehouses.order_by("code"))
+    since = counted_since(window, params)
+    lasts = list(warehouses_of(area.path, window).values_list("last_count", flat=True))
+    return warehouses_measured(area, window, sum(1 for last in lasts if last is not None and last >= since), len(lasts))
+
+
+def counted_since(window: Window, params: dict[str, Any]) -> datetime.datetime:
+    return window.end_at - datetime.timedelta(days=int(params.get("days", 90)))
+
+
+def warehouses_of(path: str, window: Window) -> Any:
+    return (Warehouse.objects.in_subtree(path).filter(is_active=True, created_at__lt=window.end_at)
+            .annotate(last_count=Max("counts__counted_at", filter=Q(counts__counted_at__lt=window.end_at))))
+
+
+def warehouses_measured(area: Jurisdiction, window: Window, counted: int, total: int) -> Measured:
+    return Measured(achieved=counted, required=total, records=warehouses_of(area.path, window).order_by("code"))
 
 
 @indicator("quality.ledgers", _("Ledger completeness and quality (三基)"))
@@ -159,5 +230,9 @@ def ledger_quality(area: Jurisdiction, window: Window, params: dict[str, Any]) -
     from yingji.assessments.quality import quality_report
 
     report = quality_report(area, stock_days=int(params.get("stock_days", 90)), now=window.end_at)
-    return Measured(achieved=report.total_rows - report.problem_rows, required=report.total_rows,
+    return quality_measured(area, report.total_rows, report.problem_rows)
+
+
+def quality_measured(area: Jurisdiction, rows: int, problem_rows: int) -> Measured:
+    return Measured(achieved=rows - problem_rows, required=rows,
                     details={"report": f"{reverse('assessments:quality')}?jurisdiction={area.code}"})

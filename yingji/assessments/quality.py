@@ -101,6 +101,10 @@ class QualityReport:
     area: Jurisdiction
     ledgers: list[LedgerSummary]
     problems: list[Problem]
+    # Rows and rows with a problem per jurisdiction id (of the row's place): the assessments split a
+    # district's report between its streets (assessments.grouped).
+    rows_by_place: dict[int, int] = field(default_factory=dict)
+    problem_rows_by_place: dict[int, int] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -144,6 +148,8 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
     now = now or timezone.now()
     summaries: list[LedgerSummary] = []
     problems: list[Problem] = []
+    rows_by_place: dict[int, int] = {}
+    problem_rows_by_place: dict[int, int] = {}
     for spec in CHECKS:
         if ledgers and spec.key not in ledgers:
             continue
@@ -156,10 +162,12 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
         j = spec.jurisdiction
         extra = ["last_count"] if spec.key == "warehouses" else []
         values = rows.order_by("pk").values("pk", "name", *(["code"] if spec.key == "warehouses" else []),
-                                            *fields, *extra, place_name=F(f"{j}__name"), place_code=F(f"{j}__code"))
+                                            *fields, *extra, place_name=F(f"{j}__name"), place_code=F(f"{j}__code"),
+                                            place_id=F(f"{j}__id"))
         stale_before = now - datetime.timedelta(days=stock_days)
         for row in values:
             summary.rows += 1
+            rows_by_place[row["place_id"]] = rows_by_place.get(row["place_id"], 0) + 1
             found: list[tuple[str, str, bool]] = []
             for name in fields:
                 value = str(row[name] or "").strip()
@@ -177,6 +185,7 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
             if not found:
                 continue
             summary.problem_rows += 1
+            problem_rows_by_place[row["place_id"]] = problem_rows_by_place.get(row["place_id"], 0) + 1
             for name, message, missing in found:
                 summary.missing += missing
                 summary.invalid += not missing
@@ -184,4 +193,4 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
                 problems.append(Problem(spec.key, str(spec.label), row["pk"], row["name"], row["place_name"],
                                         row["place_code"], name, label, message, row, spec.edit_url))
         summaries.append(summary)
-    return QualityReport(area, summaries, problems)
+    return QualityReport(area, summaries, problems, rows_by_place, problem_rows_by_place)

@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingji.assessments.grouped import Subjects, measure_all
 from yingji.assessments.models import (
     Basis,
     BonusRule,
@@ -136,6 +137,27 @@ class Scorer:
     def window(self) -> Window:
         return Window(self.period.start, self.period.end)
 
+    def measure_all(self, subjects: list[Jurisdiction]) -> None:
+        """Measure every computed indicator and bonus rule for all `subjects` at once (grouped.py: a grouped
+        query per indicator and window, whatever the number of subjects); `measure` then finds them."""
+        if not subjects:
+            return
+        wanted: dict[tuple[str, Window, str], dict[str, Any]] = {}
+        for module in self.modules:
+            quarterly = module.basis == Basis.QUARTERLY_MEAN and self.period.kind == PeriodKind.YEAR
+            windows = [w for _q, w in quarter_windows(self.period.year)] if quarterly else [self.window()]
+            for item in module.indicators.all():
+                if item.kind == IndicatorKind.COMPUTED:
+                    for window in windows:
+                        wanted[(item.function, window, repr(sorted(item.params.items())))] = item.params
+        for rule in self.bonuses:
+            wanted[(rule.function, self.window(), repr(sorted(rule.params.items())))] = rule.params
+        together = Subjects(self.scheme.jurisdiction, subjects)
+        for (key, window, params_key), params in wanted.items():
+            found = measure_all(key, together, window, params)
+            for subject in subjects:
+                self._measured[(subject.path, key, window, params_key)] = found[subject.pk]
+
     def measure(self, subject: Jurisdiction, key: str, params: dict[str, Any], window: Window) -> Measured:
         memo = (subject.path, key, window, repr(sorted(params.items())))
         if memo not in self._measured:
@@ -199,6 +221,7 @@ def compute(period: Period, subjects: list[Jurisdiction] | None = None) -> list[
     """Every subject's score, ranked among all the scheme's subjects."""
     scorer = Scorer(period)
     every = subjects_of(period.scheme)
+    scorer.measure_all(every)
     ranked = rank([scorer.score(s) for s in every])
     if subjects is None:
         return ranked
