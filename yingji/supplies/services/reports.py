@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import io
+import operator
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font
@@ -40,17 +44,26 @@ def overdue_maintenance_page(lots: QuerySet[StockLot], first: int | None,
                              today: datetime.date | None = None) -> tuple[list[MaintenanceDue], int]:
     """The `first` lots most overdue for maintenance (all when None) and how many are overdue.
 
-    Which lots are due is worked out on plain rows (a district holds thousands of lots with a
-    maintenance interval); only the lots shown are read as models, with their warehouse and material."""
+    A lot is due once its last service (or receipt) is its material's interval old. The catalogue has
+    a few intervals (90, 180, 365 days): SQL picks the lots serviced on or before today minus their
+    interval, so only the due lots are read (the district's 1,019 of its 6,840 lots with an interval
+    were all read and dated in Python, issue 13); only the lots shown are read as models, with their
+    warehouse and material."""
     today = today or timezone.localdate()
-    due: list[tuple[int, str, int, datetime.date]] = []
+    intervals = set(Material.objects.filter(maintenance_days__isnull=False).values_list("maintenance_days", flat=True))
+    if not intervals:
+        return [], 0
+    due_now = functools.reduce(operator.or_, (
+        Q(material__maintenance_days=interval, serviced__lte=today - datetime.timedelta(days=interval))
+        for interval in intervals))
     rows = (lots.filter(quantity__gt=0, material__maintenance_days__isnull=False)
-            .values_list("pk", "last_maintained_on", "received_on", "material__maintenance_days", "warehouse__code"))
-    for pk, maintained, received, interval, code in rows.iterator(chunk_size=5000):
-        on = (maintained or received) + datetime.timedelta(days=interval or 0)
-        if on <= today:
-            due.append(((today - on).days, code, pk, on))
-    due.sort(key=lambda row: (-row[0], row[1]))
+            .annotate(serviced=Coalesce("last_maintained_on", "received_on")).filter(due_now)
+            .values_list("pk", "serviced", "material__maintenance_days", "warehouse__code"))
+    due: list[tuple[int, str, int, datetime.date]] = []
+    for pk, serviced, interval, code in rows.iterator(chunk_size=5000):
+        on = serviced + datetime.timedelta(days=interval)
+        due.append(((today - on).days, code, pk, on))
+    due.sort(key=lambda row: (-row[0], row[1], row[2]))
     shown = due if first is None else due[:first]
     loaded = StockLot.objects.select_related("warehouse__jurisdiction", "material").in_bulk([row[2] for row in shown])
     return [MaintenanceDue(loaded[pk], on, days) for days, _code, pk, on in shown], len(due)
@@ -79,17 +92,26 @@ def below_minimum_page(warehouses: QuerySet[Warehouse], first: int | None) -> tu
     warehouses times the catalogue); only the gaps shown are read as models."""
     minimums = [(pk, code, reserve) for pk, code, reserve in Material.objects.filter(is_active=True)
                 .exclude(min_reserve={}).order_by("code").values_list("pk", "code", "min_reserve") if reserve]
-    if not minimums:
+    # Per warehouse level, the materials with a minimum for it, by material code: most warehouses
+    # (the stations') have none, and a district's 412 warehouses × 189 materials were 78,000 lookups.
+    by_level: dict[str, list[tuple[int, int]]] = {}
+    for material, _code, reserve in minimums:
+        for level, value in reserve.items():
+            if int(value or 0):
+                by_level.setdefault(level, []).append((material, int(value)))
+    if not by_level:
         return [], 0, 0
-    listed = list(warehouses.filter(is_active=True).order_by("code").values_list("pk", "level"))
-    held = {(w, m): q for w, m, q in StockBalance.objects.filter(warehouse__in=[pk for pk, _level in listed])
-            .values_list("warehouse_id", "material_id", "quantity")}
+    listed = warehouses.filter(is_active=True, level__in=list(by_level)).order_by("code")
+    held: dict[int, dict[int, int]] = defaultdict(dict)
+    for w, m, q in (StockBalance.objects.filter(warehouse__in=listed.values("pk"))
+                    .values_list("warehouse_id", "material_id", "quantity")):
+        held[w][m] = q
     gaps: list[tuple[int, int, int, int]] = []
-    for warehouse, level in listed:
-        for material, _code, reserve in minimums:
-            minimum = int(reserve.get(level, 0) or 0)
-            quantity = held.get((warehouse, material), 0)
-            if minimum and quantity < minimum:
+    for warehouse, level in listed.values_list("pk", "level"):
+        have = held.get(warehouse, {})
+        for material, minimum in by_level[level]:
+            quantity = have.get(material, 0)
+            if quantity < minimum:
                 gaps.append((warehouse, material, quantity, minimum))
     shown = gaps if first is None else gaps[:first]
     houses = Warehouse.objects.select_related("jurisdiction").in_bulk({row[0] for row in shown})

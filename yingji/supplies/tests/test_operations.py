@@ -12,7 +12,13 @@ from django.utils import timezone
 from yingji.core.testing import api_client, web_client
 from yingji.supplies.models import StockLot, Warehouse
 from yingji.supplies.services import record_maintenance
-from yingji.supplies.services.reports import below_minimum, expiring_lots, overdue_maintenance
+from yingji.supplies.services.reports import (
+    below_minimum,
+    below_minimum_page,
+    expiring_lots,
+    overdue_maintenance,
+    overdue_maintenance_page,
+)
 from yingji.supplies.tests.builders import make_material, make_warehouse, stock
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +113,55 @@ def test_the_page_shows_first_rows_with_the_true_totals(cast) -> None:  # type: 
     assert f'data-testid="expiring-total">{OPERATIONS_ROWS + 7}<' in page
     assert page.count("b0") == OPERATIONS_ROWS  # rows b000…b049 listed, the rest are in the export
     assert 'data-testid="first-rows"' in page
+
+
+def test_overdue_maintenance_is_worked_out_in_sql_as_each_lots_interval_says(cast) -> None:  # type: ignore[no-untyped-def]
+    """The lots due are picked in SQL per interval (issue 13); the days agree with each lot's own
+    dates: last service or else receipt, plus its material's interval, due on the day itself."""
+    today = timezone.localdate()
+    materials = [make_material(cast, f"FX-{n}", f"泵{n}", maintenance_days=n) for n in (0, 90, 365)]
+    never = make_material(cast, "SH-9", "水")
+    wa, wb = make_warehouse(cast.community_a, "WA", 114.01), make_warehouse(cast.community_b, "WB", 114.02)
+    ages = (-3, 0, 1, 89, 90, 91, 364, 365, 400)
+    for material in (*materials, never):
+        for n, age in enumerate(ages):
+            for house, serviced in ((wa, True), (wb, False)):
+                stock(house, material, 1, batch=f"{material.code}-{age}-{house.code}")
+                day = today - datetime.timedelta(days=age)
+                StockLot.objects.filter(batch=f"{material.code}-{age}-{house.code}").update(
+                    received_on=day - datetime.timedelta(days=30) if serviced else day,
+                    last_maintained_on=day if serviced else None, quantity=0 if n == 4 and serviced else 1)
+    lots = StockLot.objects.visible_to(cast.commander)
+    expected = []
+    for lot in lots.select_related("material", "warehouse"):
+        interval = lot.material.maintenance_days
+        if interval is None or lot.quantity <= 0:
+            continue
+        on = (lot.last_maintained_on or lot.received_on) + datetime.timedelta(days=interval)
+        if on <= today:
+            expected.append((-(today - on).days, lot.warehouse.code, lot.pk, on))
+    expected.sort()
+    listed = [(-r.days_overdue, r.lot.warehouse.code, r.lot.pk, r.due_on) for r in overdue_maintenance(lots)]
+    assert listed == expected and len(expected) == 15 + 9 + 4  # intervals 0, 90, 365; one lot empty
+    first, total = overdue_maintenance_page(lots, 5)
+    assert [(r.lot.pk, r.days_overdue) for r in first] == [(pk, -days) for days, _c, pk, _on in expected[:5]]
+    assert total == len(expected)
+    assert overdue_maintenance_page(StockLot.objects.visible_to(cast.officer_b), 5)[1] == len(
+        [row for row in expected if row[1] == "WB"])
+
+
+def test_reserve_gaps_count_only_the_levels_with_a_minimum(cast) -> None:  # type: ignore[no-untyped-def]
+    water = make_material(cast, "SH-001", "水", min_reserve={"community": 20, "street": 50, "station": 0})
+    tents = make_material(cast, "SH-002", "帐篷", min_reserve={"street": "5"})
+    make_material(cast, "SH-003", "绳", min_reserve={})
+    wa = make_warehouse(cast.community_a, "WA", 114.01)
+    ws = make_warehouse(cast.street_1, "WS", 114.02, level="street")
+    make_warehouse(cast.community_a, "WX", 114.03, level="station")
+    stock(wa, water, 25)
+    stock(ws, water, 10)
+    stock(ws, tents, 2)
+    gaps, total, houses = below_minimum_page(Warehouse.objects.visible_to(cast.commander), 1)
+    assert (total, houses) == (2, 1)
+    assert [(g.warehouse.code, g.material.code, g.held, g.missing) for g in gaps] == [("WS", "SH-001", 10, 40)]
+    assert [(g.warehouse.code, g.material.code, g.held, g.minimum) for g in below_minimum(
+        Warehouse.objects.visible_to(cast.commander))] == [("WS", "SH-001", 10, 50), ("WS", "SH-002", 2, 5)]
