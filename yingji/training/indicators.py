@@ -34,10 +34,9 @@ def days_met(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Meas
 @indicator("training.coverage", _("Rescue members trained within their cycle"))
 def coverage(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     found = services.coverage(area, window.end.year)
-    missing = {m.pk for m in found.missing}
-    counted = Member.objects.filter(team__jurisdiction__path__startswith=area.path).exclude(pk__in=missing)
+    counted = Member.objects.filter(team__jurisdiction__path__startswith=area.path).exclude(pk__in=found.missing_ids)
     return Measured(achieved=found.covered, required=found.members, records=counted,
-                    details={"missing": [m.name for m in found.missing[:50]]})
+                    details={"missing": [name for _pk, name, _team in found.missing_people(50)]})
 
 
 @indicator("training.must_know", _("Monthly must-know sessions held by each team"))

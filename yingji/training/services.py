@@ -9,7 +9,8 @@ Indicators (read by pages, the API, exports and the assessments app):
 
     training_days(member, year) -> MemberYear        days per organiser level against the rules
     training_days_table(members, year) -> list[MemberYear]
-    year_sums(members, year) -> {member id: (days per level, hours)}   the sums in SQL, for any number of members
+    year_tenths(members, year) -> {member id: [days per level, hours] in tenths}   the sums in SQL, any number of members
+    year_sums(members, year) -> {member id: (days per level, hours)}   the same as Decimals
     short_of_rules(members, year) -> ShortList       who falls short, without a Member model each
     coverage(jurisdiction, year) -> Coverage         rescue members trained within the rule's cycle
     must_know_gaps(jurisdiction, year, today) -> list[TeamMonths]   teams without a monthly 应知应会 session
@@ -26,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -448,9 +450,13 @@ def _member_ids(members: Any) -> Any:
     return [m if isinstance(m, int) else m.pk for m in members]
 
 
-def year_sums(members: Any, year: int) -> dict[int, tuple[dict[str, Decimal], Decimal]]:
-    """Per member (of a queryset or a list of members or ids) with training in `year`: (days per organiser
-    level, hours) — the sums in SQL, 3 queries.
+LEVELS = [level.value for level in OrganiserLevel]  # the order of year_tenths' columns
+
+
+def year_tenths(members: Any, year: int, *, hours: bool = True) -> dict[int, list[int]]:
+    """Per member (of a queryset or a list of members or ids) with training in `year`: [days run by the district,
+    by a street, by a community, hours], each in whole tenths — the sums in SQL, 3 queries. `hours=False` leaves
+    the hours at 0 (who falls short needs only the days; the hours' arithmetic is a third of the query).
 
     A session inside the year counts whole; only the few sessions over a New Year (a day in each year)
     are read row by row and cut on calendar dates (day_slices), as MemberYear's rule says.
@@ -465,17 +471,18 @@ def year_sums(members: Any, year: int) -> dict[int, tuple[dict[str, Decimal], De
                                                    starts_on__lte=last), course__isnull=False)
                 .order_by().values_list("pk", "starts_on", "days", "course__hours", "course__jurisdiction__level")
                 if session_end_of(starts_on, days).year != starts_on.year}
-    sums: dict[int, tuple[dict[str, Decimal], Decimal]] = {}
-    tenth = Decimal("0.1")
-    for member_id, level, days, hours in (
+    # One row per member, a column per organiser level: grouped by member alone, SQLite walks the
+    # (member, session, days) index in member order, reads no attendance row and needs no sort.
+    columns: dict[str, Any] = {level: Sum(_Tenths(F("days")), filter=Q(session__course__jurisdiction__level=level))
+                               for level in LEVELS}
+    if hours:
+        columns["hours"] = Sum(_credited_tenths())
+    sums: dict[int, list[int]] = {}
+    for member_id, *figures in (
             Attendance.objects.filter(member_id__in=ids, session__starts_on__gte=first, session__starts_on__lte=last,
                                       session__course__isnull=False).exclude(session_id__in=list(spanning))
-            .order_by().values("member_id", "session__course__jurisdiction__level")
-            .annotate(day_tenths=Sum(_Tenths(F("days"))), hour_tenths=Sum(_credited_tenths()))
-            .values_list("member_id", "session__course__jurisdiction__level", "day_tenths", "hour_tenths")):
-        per_level, total = sums.get(member_id, ({}, Decimal(0)))
-        per_level[level] = Decimal(days) * tenth
-        sums[member_id] = (per_level, total + Decimal(hours) * tenth)
+            .order_by().values("member_id").annotate(**columns).values_list("member_id", *columns)):
+        sums[member_id] = [value or 0 for value in figures] + ([] if hours else [0])
     if spanning:
         for member_id, session_id, days in (Attendance.objects.filter(member_id__in=ids, session_id__in=list(spanning))
                                             .order_by().values_list("member_id", "session_id", "days")):
@@ -483,10 +490,18 @@ def year_sums(members: Any, year: int) -> dict[int, tuple[dict[str, Decimal], De
             share = days_in_year(starts_on, days, year)
             if not share:
                 continue
-            per_level, total = sums.get(member_id, ({}, Decimal(0)))
-            per_level[level] = per_level.get(level, Decimal(0)) + share
-            sums[member_id] = (per_level, total + credited_hours(course_hours, share, session_days))
+            row = sums.setdefault(member_id, [0] * (len(LEVELS) + 1))
+            row[LEVELS.index(level)] += int(share * 10)
+            if hours:
+                row[-1] += int(credited_hours(course_hours, share, session_days) * 10)
     return sums
+
+
+def year_sums(members: Any, year: int) -> dict[int, tuple[dict[str, Decimal], Decimal]]:
+    """Per member with training in `year`: (days per organiser level attended, hours), as year_tenths sums them."""
+    tenth = Decimal("0.1")
+    return {member_id: ({level: Decimal(value) * tenth for level, value in zip(LEVELS, row, strict=False) if value},
+                        Decimal(row[-1]) * tenth) for member_id, row in year_tenths(members, year).items()}
 
 
 def training_days_table(members: Iterable[Member], year: int) -> list[MemberYear]:
@@ -532,14 +547,20 @@ class ShortList:
 
 def short_of_rules(members: Any, year: int) -> ShortList:
     """The members (a queryset, in its order) that fall short of their rules in `year`: the sums in SQL
-    (year_sums), one row of (id, path) per member, the comparison per member on plain numbers."""
-    sums = year_sums(members, year)
+    (year_sums, days only), one row of (id, path) per member, the comparison per member on plain numbers."""
+    sums = year_tenths(members, year, hours=False)
     required = RequiredDays()
+    needs: dict[str, list[tuple[int, int]]] = {}  # path -> (column, tenths required), per level with a rule
     ids_paths = list(members.values_list("pk", "team__jurisdiction__path"))
+    nothing = [0] * (len(LEVELS) + 1)
     short = []
     for pk, path in ids_paths:
-        days = sums.get(pk, ({}, Decimal(0)))[0]
-        if any(days.get(level, Decimal(0)) < need for level, need in required.at(path).items()):
+        need = needs.get(path)
+        if need is None:
+            need = needs[path] = [(LEVELS.index(level), int(days * 10)) for level, days in required.at(path).items()
+                                  if level in LEVELS]
+        tenths = sums.get(pk, nothing)
+        if any(tenths[column] < wanted for column, wanted in need):
             short.append(pk)
     return ShortList(member_ids=[pk for pk, _path in ids_paths], short_ids=short)
 
@@ -563,15 +584,33 @@ class Coverage:
     year: int
     members: int
     covered: int
-    missing: list[Member]
+    missing_ids: list[int]  # in the order of the teams, then names
 
     @property
     def percent(self) -> float:
         return round(100.0 * self.covered / self.members, 1) if self.members else 100.0
 
+    @cached_property
+    def missing(self) -> list[Member]:
+        """The members missing, as models (1 query; the page and the export read `missing_people`)."""
+        by_pk = Member.objects.select_related("team").in_bulk(self.missing_ids)
+        return [by_pk[pk] for pk in self.missing_ids]
+
+    def missing_people(self, limit: int | None = None) -> list[tuple[int, str, str]]:
+        """(id, name, team's name) of the first `limit` members missing (all by default), plain rows."""
+        ids = self.missing_ids[:limit]
+        found = {pk: (pk, name, team) for pk, name, team in
+                 Member.objects.filter(pk__in=ids).values_list("pk", "name", "team__name")}
+        return [found[pk] for pk in ids]
+
+    @cached_property
+    def first_missing(self) -> list[tuple[int, str, str]]:
+        """The 30 the page names."""
+        return self.missing_people(30)
+
     def as_dict(self) -> dict[str, Any]:
         return {"year": self.year, "members": self.members, "covered": self.covered, "percent": self.percent,
-                "missing": [{"member": m.pk, "name": m.name, "team": m.team.name} for m in self.missing]}
+                "missing": [{"member": pk, "name": name, "team": team} for pk, name, team in self.missing_people()]}
 
 
 def _coverage_rule(path: str, rules: list[CoverageRule]) -> tuple[int, list[str]]:
@@ -591,13 +630,15 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
     a team's own monthly 应知应会 does not.
     """
     rules = list(CoverageRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
-    teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).select_related("jurisdiction")
-                 .defer("jurisdiction__boundary"))
+    by_path: dict[str, tuple[int, list[str]]] = {}
     counted: dict[int, int] = {}  # team id -> cycle years, for teams of the types their rule names
-    for team in teams:
-        cycle, kinds = _coverage_rule(team.jurisdiction.path, rules)
-        if team.kind in kinds:
-            counted[team.pk] = cycle
+    for team_id, kind, path in (Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).order_by()
+                                .values_list("pk", "kind", "jurisdiction__path")):
+        if path not in by_path:
+            by_path[path] = _coverage_rule(path, rules)
+        cycle, kinds = by_path[path]
+        if kind in kinds:
+            counted[team_id] = cycle
     members = Member.objects.filter(team_id__in=list(counted))
     ids_teams = list(members.order_by("team", "name").values_list("pk", "team_id"))
     longest = max(counted.values(), default=1)
@@ -624,10 +665,9 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
         trained[member_id].update(on.year for on, _share in day_slices(starts_on, days))
     missing_ids = [pk for pk, team_id in ids_teams
                    if not any(year - counted[team_id] < y <= year for y in trained.get(pk, ()))]
-    # Member models only for those missing (the page names them), in the same order.
-    by_pk = Member.objects.select_related("team").in_bulk(missing_ids)
-    missing = [by_pk[pk] for pk in missing_ids]
-    return Coverage(year=year, members=len(ids_teams), covered=len(ids_teams) - len(missing), missing=missing)
+    # No Member model: the page names the first 30 (missing_people), the API and the export read plain rows.
+    return Coverage(year=year, members=len(ids_teams), covered=len(ids_teams) - len(missing_ids),
+                    missing_ids=missing_ids)
 
 
 @dataclass
@@ -635,6 +675,12 @@ class TeamMonths:
     team: Team
     held: list[int]
     missed: list[int]
+
+    @property
+    def marks(self) -> list[str]:
+        """Per month of the year: "held", "missed" or "" (not due yet) — the page's grid, one lookup a cell."""
+        held, missed = set(self.held), set(self.missed)
+        return ["held" if m in held else "missed" if m in missed else "" for m in range(1, 13)]
 
 
 def must_know_gaps(jurisdiction: Jurisdiction, year: int, today: datetime.date | None = None) -> list[TeamMonths]:
@@ -647,8 +693,9 @@ def must_know_gaps(jurisdiction: Jurisdiction, year: int, today: datetime.date |
         last_month = today.month
     else:
         last_month = 12
-    teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path,
-                                     kind__in=MUST_KNOW_TEAM_KINDS).order_by("jurisdiction__path", "code"))
+    teams = list(Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path, kind__in=MUST_KNOW_TEAM_KINDS)
+                 .select_related("jurisdiction").only("name", "code", "jurisdiction__code")  # what the page and API name
+                 .order_by("jurisdiction__path", "code"))
     held: dict[int, set[int]] = defaultdict(set)
     for team_id, starts_on in (TrainingSession.objects.filter(kind=SessionKind.MUST_KNOW, team__in=teams,
                                                               starts_on__year=year)
