@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from yingji.core.testing import api_client
 from yingji.hazards.models import CheckIn, Hazard, HazardSource, PatrolPlan, PatrolRecord
-from yingji.hazards.services.patrol import create_plan, missed_patrols
+from yingji.hazards.services.patrol import create_plan, missed_patrols, missed_patrols_page
 from yingji.hazards.tests.builders import jpeg, point
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,32 @@ def test_missed_patrols_are_the_ended_periods_without_a_finished_patrol(cast, pl
     listed = api_client(cast.officer_a).get("/api/v1/hazards/patrols/missed", {"days": 5}).json()
     assert len(listed) == 4 and listed[0]["worker"] == "grid_worker_a"
     assert api_client(cast.officer_c).get("/api/v1/hazards/patrols/missed", {"days": 5}).json() == []
+
+
+def test_the_patrols_page_reads_as_models_only_the_plans_of_the_missed_periods_it_shows(cast, plan):
+    """The district's page built a model (with jurisdiction and worker) for each of its 600 active plans
+    to list the missed periods (issue 13): now only the plans of the rows shown."""
+    from django.db.models.signals import post_init
+
+    today = timezone.localdate()
+    since = today - datetime.timedelta(days=5)
+    others = [create_plan(actor=cast.officer_a, jurisdiction=cast.grid_a1, name=f"A1 巡查 {n}",
+                          points=[point(cast.community_a, f"B-{n}", lon=114.01, lat=22.51)],
+                          worker=cast.grid_worker_a, starts_on=today - datetime.timedelta(days=n))
+              for n in range(1, 4)]  # owe 1, 2 and 3 ended days
+    everything = missed_patrols(PatrolPlan.objects.all(), since)
+    built: list[int] = []
+
+    def count(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(instance.pk)
+
+    post_init.connect(count, sender=PatrolPlan)
+    try:
+        shown, total = missed_patrols_page(PatrolPlan.objects.all(), since, 2)
+    finally:
+        post_init.disconnect(count, sender=PatrolPlan)
+    assert total == len(everything) == 5 + 1 + 2 + 3
+    assert [(m.plan.pk, m.period_start, m.stops) for m in shown] == [
+        (m.plan.pk, m.period_start, m.stops) for m in everything[:2]]
+    assert sorted(built) == sorted({m.plan.pk for m in shown}) and len(built) < len(others) + 1
+    assert [m.period_start for m in everything] == sorted((m.period_start for m in everything), reverse=True)
