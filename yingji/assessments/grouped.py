@@ -33,6 +33,8 @@ class Subjects:
 
     def __init__(self, root: Jurisdiction, areas: list[Jurisdiction]) -> None:
         self.root, self.areas = root, areas
+        # What several windows share (the ledger quality at one moment, a year's 应知应会 months), computed once.
+        self.memo: dict[tuple[Any, ...], Any] = {}
         by_path = {a.path: a for a in areas}
         lengths = sorted({len(p) for p in by_path})
         self.of: dict[int, Jurisdiction] = {}  # a jurisdiction's id -> the subject it lies under
@@ -165,7 +167,11 @@ def _stations(subjects: Subjects, window: Window, params: dict[str, Any]) -> dic
 def _quality(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
     from yingji.assessments.quality import quality_report
 
-    report = quality_report(subjects.root, stock_days=int(params.get("stock_days", 90)), now=window.end_at)
+    stock_days = int(params.get("stock_days", 90))
+    memo = ("quality", stock_days, window.end_at)
+    if memo not in subjects.memo:  # the year and its fourth quarter end together
+        subjects.memo[memo] = quality_report(subjects.root, stock_days=stock_days, now=window.end_at)
+    report = subjects.memo[memo]
     rows: dict[int, int] = defaultdict(int)
     problems: dict[int, int] = defaultdict(int)
     for place, n in report.rows_by_place.items():
@@ -225,7 +231,12 @@ def _must_know(subjects: Subjects, window: Window, params: dict[str, Any]) -> di
     months = {(y, m) for y in range(window.start.year, window.end.year + 1) for m in range(1, 13)
               if (window.start.year, window.start.month) <= (y, m) <= (window.end.year, window.end.month)}
     for year in sorted({y for y, _m in months}):
-        for gap in services.must_know_gaps(subjects.root, year, window.end):
+        # As of the year's last day: the months counted are the window's, up to its end, which the gaps
+        # "as of the window's end" hold too — so one answer per year serves the four quarters and the year.
+        memo = ("must_know", year)
+        if memo not in subjects.memo:
+            subjects.memo[memo] = services.must_know_gaps(subjects.root, year, datetime.date(year, 12, 31))
+        for gap in subjects.memo[memo]:
             subject = subjects.of.get(gap.team.jurisdiction_id)
             if subject is None:
                 continue
@@ -270,4 +281,42 @@ def _publicity_events(subjects: Subjects, window: Window, params: dict[str, Any]
         achieved = counts[a.pk]["n"]
         out[a.pk] = Measured(achieved=achieved, required=required, records=_events(a, window),
                              extra=max(0.0, achieved - required))
+    return out
+
+
+@grouped("training.coverage")
+def _coverage(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
+    from yingji.resources.models import Member, Team
+    from yingji.training import services
+    from yingji.training.models import CoverageRule
+
+    found = services.coverage(subjects.root, window.end.year)
+    # The members it counted, per subject: those of the teams of the kinds their nearest rule names
+    # (training's own rule, services._coverage_rule, as coverage() picks them).
+    rules = list(CoverageRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
+    kinds: dict[str, list[str]] = {}  # a place's path -> the team kinds its rule counts
+    counted = []
+    for pk, kind, path in (Team.objects.filter(jurisdiction__path__startswith=subjects.root.path).order_by()
+                           .values_list("pk", "kind", "jurisdiction__path")):
+        if path not in kinds:
+            kinds[path] = services._coverage_rule(path, rules)[1]
+        if kind in kinds[path]:
+            counted.append(pk)
+    members = subjects.tally(Member.objects.filter(team_id__in=counted).order_by()
+                             .values_list("team__jurisdiction_id", "pk"))
+    missing: dict[int, list[tuple[int, str]]] = defaultdict(list)  # subject id -> (id, name), in coverage's order
+    names = {pk: (name, place) for pk, name, place in Member.objects.filter(pk__in=found.missing_ids)
+             .values_list("pk", "name", "team__jurisdiction_id")}
+    for pk in found.missing_ids:
+        name, place = names[pk]
+        if place in subjects.of:
+            missing[subjects.of[place].pk].append((pk, name))
+    out = {}
+    for a in subjects.areas:
+        gone = missing[a.pk]
+        required = len(members.get(a.pk, []))
+        counted_here = Member.objects.filter(team__jurisdiction__path__startswith=a.path).exclude(
+            pk__in=[pk for pk, _name in gone])
+        out[a.pk] = Measured(achieved=required - len(gone), required=required, records=counted_here,
+                             details={"missing": [name for _pk, name in gone[:50]]})
     return out
