@@ -11,8 +11,9 @@ element, so "=HYPERLINK(…)" stays text), int/float as a number, date/datetime/
 serial numbers with a date format (openpyxl and Excel read them back as dates). The caller
 (core.tabular) has already cleaned control characters and masked personal data.
 
-Used by `core.tabular.TableSpec.stream_xlsx` (and its `to_xlsx`); report workbooks with
-several styled sheets stay on openpyxl (`core.tabular.write_sheet`).
+Used by `core.tabular.TableSpec.stream_xlsx` (and its `to_xlsx`), and through `stream_sheets` by
+reports of several plain sheets as long as a ledger (training days per member); report workbooks with
+styled sheets (charts, merged cells) stay on openpyxl (`core.tabular.write_sheet`).
 """
 
 from __future__ import annotations
@@ -32,30 +33,37 @@ _EPOCH = datetime.datetime(1899, 12, 30)
 # Style ids of styles.xml below: 1 header, 2 header of a required column, 3 date, 4 date-time, 5 time.
 HEADER, HEADER_REQUIRED, DATE, DATETIME, TIME = 1, 2, 3, 4, 5
 
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    '</Types>')
+def _content_types(sheets: int) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        + "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                  for n in range(1, sheets + 1))
+        + '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '</Types>')
+
+
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
     'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'styles" Target="styles.xml"/></Relationships>')
+def _workbook_rels(sheets: int) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join(f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                  f'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>' for n in range(1, sheets + 1))
+        + f'<Relationship Id="rId{sheets + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/styles" Target="styles.xml"/></Relationships>')
+
+
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -157,53 +165,85 @@ def _cell(ref: str, value: Any) -> str:
     return _text_cell(ref, str(value))
 
 
+Sheet = tuple[str, list[tuple[str, bool]], list[int], Iterable[list[Any]]]  # title, header, widths, rows
+
+
 def stream(title: str, header: list[tuple[str, bool]], widths: list[int],
            rows: Iterable[list[Any]], *, compresslevel: int = 6) -> Iterator[bytes]:
     """The .xlsx file in pieces: one sheet named `title`, a frozen bold `header` row ((text,
     required) per column: a required column's header is orange, the others blue), column
     `widths`, then `rows`. Rows are written as they are drawn from the iterable."""
+    return stream_sheets([(title, header, widths, rows)], compresslevel=compresslevel)
+
+
+def stream_sheets(sheets: list[Sheet], *, compresslevel: int = 6) -> Iterator[bytes]:
+    """The .xlsx file of several sheets in pieces (a report of figures: training days, coverage, months
+    missed), each as `stream` writes its one; a sheet's rows are drawn only when the sheets before it
+    are written."""
     sink = _Sink()
+    names = _unique([_sheet_name(title) for title, _header, _widths, _rows in sheets])
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("[Content_Types].xml", _content_types(len(sheets)))
         archive.writestr("_rels/.rels", _ROOT_RELS)
+        listed = "".join(f'<sheet name="{_escape(name).replace(chr(34), "&quot;")}" sheetId="{n}" r:id="rId{n}"/>'
+                         for n, name in enumerate(names, start=1))
         archive.writestr("xl/workbook.xml", (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{_escape(_sheet_name(title)).replace(chr(34), "&quot;")}" sheetId="1" '
-            'r:id="rId1"/></sheets></workbook>'))
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+            f'<sheets>{listed}</sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
         archive.writestr("xl/styles.xml", _STYLES)
-        letters = [get_column_letter(i) for i in range(1, max(len(header), len(widths), 1) + 1)]
-        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                           for i, w in enumerate(widths, start=1))
-            head = "".join(_text_cell(f"{letters[i]}1", text, HEADER_REQUIRED if required else HEADER)
-                           for i, (text, required) in enumerate(header))
-            sheet.write((
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-                'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
-                f'{f"<cols>{cols}</cols>" if cols else ""}<sheetData><row r="1">{head}</row>').encode())
-            yield sink.take()
-            buffer: list[str] = []
-            size = 0
-            for number, row in enumerate(rows, start=2):
-                while len(letters) < len(row):
-                    letters.append(get_column_letter(len(letters) + 1))
-                line = f'<row r="{number}">' + "".join(
-                    [_cell(f"{letters[i]}{number}", value) for i, value in enumerate(row)]) + "</row>"
-                buffer.append(line)
-                size += len(line)
-                if size >= CHUNK_BYTES:
-                    sheet.write("".join(buffer).encode())
-                    buffer.clear()
-                    size = 0
-                    if sink.size:
-                        yield sink.take()
-            sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+        for n, (_title, header, widths, rows) in enumerate(sheets, start=1):
+            yield from _write_sheet(archive, sink, f"xl/worksheets/sheet{n}.xml", header, widths, rows)
     yield sink.take()
+
+
+def _write_sheet(archive: zipfile.ZipFile, sink: _Sink, name: str, header: list[tuple[str, bool]],
+                 widths: list[int], rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    letters = [get_column_letter(i) for i in range(1, max(len(header), len(widths), 1) + 1)]
+    with archive.open(name, "w") as sheet:
+        cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+                       for i, w in enumerate(widths, start=1))
+        head = "".join(_text_cell(f"{letters[i]}1", text, HEADER_REQUIRED if required else HEADER)
+                       for i, (text, required) in enumerate(header))
+        sheet.write((
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+            'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
+            f'{f"<cols>{cols}</cols>" if cols else ""}<sheetData><row r="1">{head}</row>').encode())
+        yield sink.take()
+        buffer: list[str] = []
+        size = 0
+        for number, row in enumerate(rows, start=2):
+            while len(letters) < len(row):
+                letters.append(get_column_letter(len(letters) + 1))
+            line = f'<row r="{number}">' + "".join(
+                [_cell(f"{letters[i]}{number}", value) for i, value in enumerate(row)]) + "</row>"
+            buffer.append(line)
+            size += len(line)
+            if size >= CHUNK_BYTES:
+                sheet.write("".join(buffer).encode())
+                buffer.clear()
+                size = 0
+                if sink.size:
+                    yield sink.take()
+        sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Sheet names as Excel requires them: no two the same, whatever the case (a number appended)."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        candidate, n = name, 1
+        while candidate.lower() in seen:
+            n += 1
+            candidate = f"{name[:31 - len(str(n)) - 1]} {n}"
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return out
 
 
 def _sheet_name(title: str) -> str:

@@ -290,7 +290,7 @@ def days(request: HttpRequest, year: Year | None = None, jurisdiction: str | Non
     """Every member's training days and hours in the year per organiser level, against the rules."""
     user = request_user(request)
     area = area_for(user, jurisdiction)
-    rows = services.training_days_table(services.members_of(user, area), _year(year))
+    rows = services.days_table(services.members_of(user, area), _year(year))
     return [r.as_dict() for r in rows if not short_only or not r.meets]
 
 
@@ -301,8 +301,7 @@ def days_export(request: HttpRequest, year: Year | None = None, jurisdiction: st
         raise PermissionDenied
     area = area_for(user, jurisdiction, "training.export_course")
     the_year = _year(year)
-    content = exports.training_workbook(area, the_year, services.training_days_table(services.members_of(user, area),
-                                                                                      the_year))
+    content = exports.training_workbook(area, the_year, services.days_table(services.members_of(user, area), the_year))
     return xlsx_response(content, f"{_('training')}-{area.name}-{the_year}")
 
 

@@ -9,6 +9,7 @@ Indicators (read by pages, the API, exports and the assessments app):
 
     training_days(member, year) -> MemberYear        days per organiser level against the rules
     training_days_table(members, year) -> list[MemberYear]
+    days_table(members queryset, year) -> Iterator[MemberYear]   the same for any number of members, no model each
     year_tenths(members, year) -> {member id: [days per level, hours] in tenths}   the sums in SQL, any number of members
     year_sums(members, year) -> {member id: (days per level, hours)}   the same as Decimals
     short_of_rules(members, year) -> ShortList       who falls short, without a Member model each
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -38,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from yingji.core.scope import ensure, ensure_in
 from yingji.core.services import refuse_unknown_fields
+from yingji.core.tabular import records
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.resources import services as resources_services
 from yingji.resources.models import CertificateKind, Member, MemberCertificate, Team, TeamKind, TeamRole
@@ -394,7 +396,7 @@ def _nearest_rules(path: str, rules: list[TrainingRule]) -> dict[str, Decimal]:
 class MemberYear:
     """A member's training in one calendar year, by organiser level, against the rules."""
 
-    member: Member
+    member: Member | Any  # a model, or a record of MEMBER_FIELDS (days_table)
     year: int
     days: dict[str, Decimal] = field(default_factory=dict)
     hours: Decimal = Decimal(0)
@@ -518,6 +520,22 @@ def training_days_table(members: Iterable[Member], year: int) -> list[MemberYear
         rows.append(MemberYear(member=member, year=year, days=dict(days), hours=hours,
                                required=required.at(member.team.jurisdiction.path)))
     return rows
+
+
+MEMBER_FIELDS = ("pk", "name", "team__name", "team__jurisdiction__name", "team__jurisdiction__path")
+
+
+def days_table(members: QuerySet, year: int) -> Iterator[MemberYear]:
+    """training_days_table for every member of a queryset (the API's days, the export), on plain rows: each
+    member a record of MEMBER_FIELDS (`row.member.team.name` reads as on a model; core.tabular.records), the
+    sums in SQL — a fixed number of queries and no Member model, whatever the number of members. Lazy: the
+    rows are read as they are drawn (a streamed export writes them as they come)."""
+    sums = year_sums(members, year)
+    required = RequiredDays()
+    for member in records(members, MEMBER_FIELDS):
+        days, hours = sums.get(member.pk, ({}, Decimal(0)))
+        yield MemberYear(member=member, year=year, days=dict(days), hours=hours,
+                         required=required.at(member.team.jurisdiction.path))
 
 
 class RequiredDays:

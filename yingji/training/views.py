@@ -103,8 +103,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if not has_perm_somewhere(request.user, "training.export_course"):
         raise PermissionDenied
     area, year = _area_and_year(request, "training.export_course")
-    content = exports.training_workbook(area, year, services.training_days_table(services.members_of(request.user, area),
-                                                                                 year))
+    content = exports.training_workbook(area, year, services.days_table(services.members_of(request.user, area), year))
     return xlsx_response(content, f"{_('training')}-{area.name}-{year}")
 
 
