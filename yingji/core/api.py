@@ -158,6 +158,7 @@ def pydantic_message(error: dict[str, Any]) -> str:
         "dict_type": _("Must be an object."),
         "list_type": _("Must be a list."),
         "string_type": _("Must be text."),
+        "extra_forbidden": _("Unknown field: the request does not take it (check its name)."),
     }
     if kind in messages:
         return messages[kind]
@@ -210,6 +211,73 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
                 elif schema != ref and ref not in schema.get("anyOf", []):
                     media["schema"] = {"anyOf": [schema, ref]}
     return document
+
+
+def declare_unknown_fields_refused(document: dict[str, Any]) -> dict[str, Any]:
+    """Say in the OpenAPI document what the API does with a field it does not know (yingji/api.py
+    `_known_fields_only`): every object of a request body — JSON or form, nested ones included — has
+    `additionalProperties: false`. Objects that declare no properties (free-form) are left open."""
+    components = document.get("components", {}).get("schemas", {})
+    done: set[str] = set()
+
+    def close(schema: Any) -> None:
+        if isinstance(schema, list):
+            for item in schema:
+                close(item)
+            return
+        if not isinstance(schema, dict):
+            return
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in done and name in components:
+                done.add(name)
+                close(components[name])
+            return
+        if "properties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+        for sub in (schema.get("properties") or {}).values():
+            close(sub)
+        for key in ("items", "anyOf", "oneOf", "allOf"):
+            if key in schema:
+                close(schema[key])
+
+    for methods in document.get("paths", {}).values():
+        for operation in methods.values():
+            if isinstance(operation, dict):
+                for media in operation.get("requestBody", {}).get("content", {}).values():
+                    close(media.get("schema"))
+    return document
+
+
+def declare_file_contents_checked(document: dict[str, Any]) -> dict[str, Any]:
+    """Every file a request uploads is refused by its content where the content is wrong (a table's
+    rows and columns, GeoJSON, a photo): the document says so in the operation's `x-refuses` (see
+    `refuses`), for each file field, since JSON Schema describes a file only as bytes."""
+    for methods in document.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict):
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                for name, prop in (media.get("schema", {}).get("properties") or {}).items():
+                    if "binary" in (prop.get("format"), (prop.get("items") or {}).get("format")):
+                        rules = operation.setdefault("x-refuses", [])
+                        if name not in {rule["field"] for rule in rules}:
+                            rules.append({"field": name, "rule": "the file's content: its format, rows and "
+                                                                 "columns as the operation describes them"})
+    return document
+
+
+def refuses(**rules: str) -> dict[str, Any]:
+    """`openapi_extra` for an operation that may refuse a request its schema allows, by a rule JSON
+    Schema cannot state: one across fields ("from_station, or from_lon and from_lat"), one naming a
+    row that must exist ("a material of the catalogue"), the content of an uploaded file. The document
+    names each such field and its rule in words (`x-refuses`); a 422 for any other field of a
+    schema-valid request is a defect, and the API fuzz (core/tests/test_api_fuzz.py) fails on it.
+
+        @router.get("/travel-time", openapi_extra=refuses(from_station="a station code, or from_lon and from_lat"))
+    """
+    return {"x-refuses": [{"field": field, "rule": rule} for field, rule in rules.items()]}
 
 
 #: What every string a client sends must match: the NUL gate (core.http.RefuseNulMiddleware) refuses NUL

