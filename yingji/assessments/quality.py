@@ -125,14 +125,10 @@ def _label(model: type[Model], name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
 
-def _invalid(check: Callable[[str], str], value: str) -> str | None:
-    """The validator's refusal of `value`, remembered: the same numbers are judged again for every
-    period and subject a scheme scores (the language is part of the key: messages are translated)."""
-    return _judge(check, value, translation.get_language())
-
-
 @functools.lru_cache(maxsize=50_000)
 def _judge(check: Callable[[str], str], value: str, language: str | None) -> str | None:
+    """The validator's refusal of `value`, remembered: the same numbers are judged again for every
+    period and subject a scheme scores (the language is part of the key: messages are translated)."""
     del language  # only part of the cache's key
     try:
         check(value)
@@ -146,6 +142,7 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
     """Every problem of the checked ledgers inside `area`'s subtree (the caller checked the user may see it),
     as they stood at `now` (rows registered by then; stock counted in the `stock_days` before it)."""
     now = now or timezone.now()
+    language = translation.get_language()  # once: asked per value it was half the report's time
     summaries: list[LedgerSummary] = []
     problems: list[Problem] = []
     rows_by_place: dict[int, int] = {}
@@ -177,7 +174,7 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
                     continue
                 checker = (check_phone if name in spec.phones else check_mobile if name in spec.mobiles
                            else check_id_number if name in spec.id_numbers else None)
-                message = _invalid(checker, value) if checker else None
+                message = _judge(checker, value, language) if checker else None
                 if message:
                     found.append((name, message, False))
             if spec.key == "warehouses" and (row["last_count"] is None or row["last_count"] < stale_before):
