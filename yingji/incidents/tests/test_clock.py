@@ -99,3 +99,48 @@ def test_it_aggregates_per_community_and_per_incident_type_on_the_page_and_in_th
     body = api_client(cast.officer_b).get("/api/v1/incidents/stats?by=community").json()
     assert [r["label"] for r in body["rows"]] == ["B社区"]  # officer B sees only B's
     assert api_client(cast.officer_b).get("/api/v1/incidents/stats?by=planet").status_code == 422
+
+
+@pytest.mark.django_db
+def test_the_aggregate_times_from_the_database_equal_each_incidents_own_to_the_microsecond(cast):
+    """The statistics take each time since the call from the database (core.expressions.Microseconds,
+    issue 13) instead of reading four date-times per incident: the figures are those of the incidents'
+    own fields, at the targets' edges (60 s met, a microsecond more not), with and without microseconds,
+    across midnight and a month's end in Shanghai, a step recorded before the call (0 s) and one missing."""
+    from yingji.core.expressions import Microseconds
+
+    world(cast)
+    us = datetime.timedelta(microseconds=1)
+    edges = [
+        (datetime.datetime(2026, 1, 31, 15, 59, 30, tzinfo=datetime.UTC), (60, 180, 300)),  # 23:59:30 in Shanghai
+        (datetime.datetime(2026, 1, 31, 16, 0, 0, 250000, tzinfo=datetime.UTC), (60 + us.total_seconds(), 179.75, None)),
+        (datetime.datetime(2026, 2, 1, 7, 59, 59, 999999, tzinfo=datetime.UTC), (59.999999, -5, 300.000001)),
+        (datetime.datetime(2026, 2, 2, 8, 0, 0, 1, tzinfo=datetime.UTC), (0.5, 86400 + 0.000002, None)),
+    ]
+    for received, steps in edges:
+        incident = fire_in_a(cast, received_at=received)
+        ends = [None if s is None else received + datetime.timedelta(seconds=s) for s in steps]
+        Incident.objects.filter(pk=incident.pk).update(received_at=received, dispatched_at=ends[0],
+                                                       arrived_at=ends[1], handled_at=ends[2])
+    incidents = list(Incident.objects.order_by("pk"))
+    exact = Incident.objects.order_by("pk").values_list(Microseconds("dispatched_at", "received_at"),
+                                                        Microseconds("arrived_at", "received_at"),
+                                                        Microseconds("handled_at", "received_at"))
+    assert list(exact) == [tuple(None if end is None else (end - i.received_at) // us
+                                 for end in (i.dispatched_at, i.arrived_at, i.handled_at)) for i in incidents]
+
+    def reference(key_of):  # type: ignore[no-untyped-def]
+        groups: dict[str, clock.Aggregate] = {}
+        for incident in incidents:
+            key = key_of(incident)
+            groups.setdefault(key, clock.Aggregate(key, key)).add(clock.measure_fields(incident))
+        return [groups[k].row() for k in sorted(groups)]
+
+    by_month = clock.aggregate(Incident.objects.all(), "month")
+    assert by_month == reference(lambda i: timezone.localtime(i.received_at).strftime("%Y-%m"))
+    assert [(r["key"], r["count"], r["dispatch_met_pct"]) for r in by_month] == [("2026-01", 1, 100.0),
+                                                                                ("2026-02", 3, 66.7)]
+    [street] = clock.aggregate(Incident.objects.all(), "street")
+    assert {k: v for k, v in street.items() if k not in ("key", "label")} == {
+        k: v for k, v in reference(lambda i: "all")[0].items() if k not in ("key", "label")}
+    assert street["handling_n"] == 2 and street["handling_met_pct"] == 50.0  # 300 s met, 300.000001 s not
