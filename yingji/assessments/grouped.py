@@ -4,10 +4,12 @@ A registered indicator (yingji.core.indicators) measures one area: scored per st
 a ranking asked each ledger once per street, quarter and indicator (736 queries for the Futian
 year). The grouped form of an indicator measures all the subjects (the streets or communities a
 scheme scores) in one pass over the scheme's area — one grouped query, the rows bucketed by the
-subject their jurisdiction lies under — and answers exactly what the one-area function answers for
-each (tests/test_grouped.py compares them). The counting rule stays the one-area function's: both
-read the same queryset builders and build the same Measured (indicators.py), or call the owning app's
-service (drills, training, publicity) once for the whole area.
+subject their jurisdiction lies under — and answers the figures the one-area function answers for
+each: achieved, required, extra, details (tests/test_grouped.py compares them). Not the records: a
+ranking never reads them (building a queryset per subject, indicator and window was ~15 % of the year
+page), and the drill-down asks the one-area function (services.indicator_records). The counting rule
+stays the one-area function's: both read the same queryset builders and arithmetic (indicators.py),
+or call the owning app's service (drills, training, publicity) once for the whole area.
 
 `measure_all` falls back to the one-area function for a key without a grouped form.
 """
@@ -92,7 +94,7 @@ def measure_all(key: str, subjects: Subjects, window: Window, params: dict[str, 
 def _hazards(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
     counts = subjects.sums(own.hazards_due(subjects.root.path, window).order_by().values("jurisdiction_id")
                            .annotate(**own.HAZARD_COUNTS), *own.HAZARD_COUNTS)
-    return {a.pk: own.hazards_measured(a, window, counts[a.pk]) for a in subjects.areas}
+    return {a.pk: own.hazards_measured(counts[a.pk], None) for a in subjects.areas}
 
 
 @grouped("incidents.one_three_five")
@@ -104,7 +106,7 @@ def _one_three_five(subjects: Subjects, window: Window, params: dict[str, Any]) 
     for a in subjects.areas:
         found = rows.get(a.pk, [])
         met = sum(own.all_met(keys, received, ends) for received, *ends in found)
-        out[a.pk] = own.incidents_measured(a, window, met, len(found))
+        out[a.pk] = own.incidents_measured(met, len(found), None)
     return out
 
 
@@ -112,7 +114,7 @@ def _one_three_five(subjects: Subjects, window: Window, params: dict[str, Any]) 
 def _acknowledged(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
     counts = subjects.sums(own.recipients_of(subjects.root.path, window).order_by().values("jurisdiction_id")
                            .annotate(**own.RECIPIENT_COUNTS), *own.RECIPIENT_COUNTS)
-    return {a.pk: own.recipients_measured(a, window, counts[a.pk]) for a in subjects.areas}
+    return {a.pk: own.recipients_measured(counts[a.pk], None) for a in subjects.areas}
 
 
 @grouped("duty.reports_on_time")
@@ -123,8 +125,8 @@ def _reports(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict
         subject = subjects.of.get(report.jurisdiction_id)
         if subject is not None:
             rows[subject.pk].append(report)
-    return {a.pk: own.reports_measured(a, window, sum(not own.is_late(r, judged) for r in rows[a.pk]),
-                                       len(rows[a.pk])) for a in subjects.areas}
+    return {a.pk: own.reports_measured(sum(not own.is_late(r, judged) for r in rows[a.pk]), len(rows[a.pk]),
+                                       None) for a in subjects.areas}
 
 
 @grouped("plans.current")
@@ -132,7 +134,7 @@ def _plans(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[i
     aggregates = own.plan_counts(window)
     counts = subjects.sums(own.plans_of(subjects.root.path, window).order_by().values("jurisdiction_id")
                            .annotate(**aggregates), *aggregates)
-    return {a.pk: own.plans_measured(a, window, params, counts[a.pk]) for a in subjects.areas}
+    return {a.pk: own.plans_measured(params, counts[a.pk], None) for a in subjects.areas}
 
 
 @grouped("supplies.stock_counted")
@@ -142,8 +144,8 @@ def _stock(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[i
     out = {}
     for a in subjects.areas:
         lasts = [last for (last,) in rows.get(a.pk, [])]
-        out[a.pk] = own.warehouses_measured(a, window, sum(1 for last in lasts if last is not None and last >= since),
-                                            len(lasts))
+        out[a.pk] = own.warehouses_measured(sum(1 for last in lasts if last is not None and last >= since), len(lasts),
+                                            None)
     return out
 
 
@@ -159,7 +161,7 @@ def _stations(subjects: Subjects, window: Window, params: dict[str, Any]) -> dic
         for (kind,) in rows.get(a.pk, []):
             if kind in needs[a.pk]:
                 have[kind] = have.get(kind, 0) + 1
-        out[a.pk] = own.stations_measured(a, window, needs[a.pk], have)
+        out[a.pk] = own.stations_measured(a, needs[a.pk], have, None)
     return out
 
 
@@ -191,16 +193,10 @@ def _quality(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict
 @grouped("drills.own")
 def _drills_own(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
     from yingji.drills import compliance
-    from yingji.drills.models import Drill
 
-    out = {}
-    for row in compliance.compute(subjects.areas, window.end.year, window.end):
-        area = row.jurisdiction
-        drills = Drill.objects.filter(jurisdiction=area, held_on__gte=datetime.date(window.end.year, 1, 1),
-                                      held_on__lte=window.end).order_by("held_on")
-        out[area.pk] = Measured(achieved=sum(min(r.held, r.minimum) for r in row.requirements), required=row.required,
-                                records=drills)
-    return out
+    return {row.jurisdiction.pk: Measured(achieved=sum(min(r.held, r.minimum) for r in row.requirements),
+                                          required=row.required)
+            for row in compliance.compute(subjects.areas, window.end.year, window.end)}
 
 
 @grouped("training.days_met")
@@ -216,15 +212,13 @@ def _days_met(subjects: Subjects, window: Window, params: dict[str, Any]) -> dic
     for a in subjects.areas:
         ids = [pk for (pk,) in per_subject.get(a.pk, [])]
         meeting = [pk for pk in ids if pk not in short]
-        out[a.pk] = Measured(achieved=len(meeting), required=len(ids), records=Member.objects.filter(pk__in=meeting),
-                             details={"short": len(ids) - len(meeting)})
+        out[a.pk] = Measured(achieved=len(meeting), required=len(ids), details={"short": len(ids) - len(meeting)})
     return out
 
 
 @grouped("training.must_know")
 def _must_know(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
     from yingji.training import services
-    from yingji.training.models import SessionKind, TrainingSession
 
     held: dict[int, int] = defaultdict(int)
     due: dict[int, int] = defaultdict(int)
@@ -245,15 +239,12 @@ def _must_know(subjects: Subjects, window: Window, params: dict[str, Any]) -> di
                     continue
                 due[subject.pk] += 1
                 held[subject.pk] += int(month in gap.held)
-    return {a.pk: Measured(achieved=held[a.pk], required=due[a.pk], records=TrainingSession.objects.filter(
-        kind=SessionKind.MUST_KNOW, team__jurisdiction__path__startswith=a.path, starts_on__gte=window.start,
-        starts_on__lte=window.end)) for a in subjects.areas}
+    return {a.pk: Measured(achieved=held[a.pk], required=due[a.pk]) for a in subjects.areas}
 
 
 @grouped("training.quiz_people")
 def _quiz_people(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
     from yingji.training import quizzes
-    from yingji.training.models import Attempt, AttemptStatus
 
     people: dict[int, int] = defaultdict(int)
     for row in quizzes.quiz_participation(subjects.root, window.start, window.end):
@@ -261,11 +252,7 @@ def _quiz_people(subjects: Subjects, window: Window, params: dict[str, Any]) -> 
         if subject is not None:
             people[subject.pk] += row["people"]
     return {a.pk: Measured(achieved=people[a.pk],
-                           required=float(params.get("per_community", 20)) * max(subjects.communities[a.pk], 1),
-                           records=Attempt.objects.filter(jurisdiction__path__startswith=a.path,
-                                                          status__in=[AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED],
-                                                          started_at__gte=window.start_at,
-                                                          started_at__lt=window.end_at))
+                           required=float(params.get("per_community", 20)) * max(subjects.communities[a.pk], 1))
             for a in subjects.areas}
 
 
@@ -279,7 +266,7 @@ def _publicity_events(subjects: Subjects, window: Window, params: dict[str, Any]
     for a in subjects.areas:
         required = float(params.get("per_community", 4)) * max(subjects.communities[a.pk], 1)
         achieved = counts[a.pk]["n"]
-        out[a.pk] = Measured(achieved=achieved, required=required, records=_events(a, window),
+        out[a.pk] = Measured(achieved=achieved, required=required,
                              extra=max(0.0, achieved - required))
     return out
 
@@ -315,8 +302,6 @@ def _coverage(subjects: Subjects, window: Window, params: dict[str, Any]) -> dic
     for a in subjects.areas:
         gone = missing[a.pk]
         required = len(members.get(a.pk, []))
-        counted_here = Member.objects.filter(team__jurisdiction__path__startswith=a.path).exclude(
-            pk__in=[pk for pk, _name in gone])
-        out[a.pk] = Measured(achieved=required - len(gone), required=required, records=counted_here,
+        out[a.pk] = Measured(achieved=required - len(gone), required=required,
                              details={"missing": [name for _pk, name in gone[:50]]})
     return out

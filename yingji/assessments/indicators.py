@@ -65,20 +65,18 @@ def stations_by_type(area: Jurisdiction, window: Window, params: dict[str, Any])
     have: dict[str, int] = {}
     for kind in stations_built(area.path, window, need).values_list("kind", flat=True):
         have[kind] = have.get(kind, 0) + 1
-    return stations_measured(area, window, need, have)
+    return stations_measured(area, need, have, stations_built(area.path, window, need).order_by("code"))
 
 
 def stations_built(path: str, window: Window, need: dict[str, int]) -> Any:
     return Station.objects.in_subtree(path).filter(is_active=True, kind__in=list(need), created_at__lt=window.end_at)
 
 
-def stations_measured(area: Jurisdiction, window: Window, need: dict[str, int], have: dict[str, int]) -> Measured:
+def stations_measured(area: Jurisdiction, need: dict[str, int], have: dict[str, int], records: Any) -> Measured:
     row = TargetRow(area, have, need)
     required = sum(need.values())
     extra = sum(max(0, have.get(kind, 0) - n) for kind, n in need.items())
-    return Measured(achieved=required - row.missing_total, required=required,
-                    records=stations_built(area.path, window, need).order_by("code"),
-                    extra=extra, details={"have": have, "need": need, "missing": row.missing})
+    return Measured(achieved=required - row.missing_total, required=required, records=records, extra=extra, details={"have": have, "need": need, "missing": row.missing})
 
 
 @indicator("hazards.closed_on_time", _("Hazards closed on time"),
@@ -86,7 +84,7 @@ def stations_measured(area: Jurisdiction, window: Window, need: dict[str, int], 
 def hazards_closed_on_time(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Hazards whose rectification deadline fell in the period: closed by the deadline, out of all."""
     counts = hazards_due(area.path, window).aggregate(**HAZARD_COUNTS)
-    return hazards_measured(area, window, counts)
+    return hazards_measured(counts, hazards_due(area.path, window).order_by("deadline"))
 
 
 HAZARD_COUNTS = {"all": Count("pk"), "on_time": Count("pk", filter=Q(status=HazardStatus.CLOSED,
@@ -98,9 +96,8 @@ def hazards_due(path: str, window: Window) -> Any:
             .exclude(status=HazardStatus.DISMISSED))
 
 
-def hazards_measured(area: Jurisdiction, window: Window, counts: dict[str, int]) -> Measured:
-    return Measured(achieved=counts["on_time"], required=counts["all"],
-                    records=hazards_due(area.path, window).order_by("deadline"))
+def hazards_measured(counts: dict[str, int], records: Any) -> Measured:
+    return Measured(achieved=counts["on_time"], required=counts["all"], records=records)
 
 
 @indicator("incidents.one_three_five", _("1-3-5 compliance"),
@@ -114,7 +111,7 @@ def one_three_five(area: Jurisdiction, window: Window, params: dict[str, Any]) -
                                                                               *(CLOCK_FIELDS[k] for k in keys)):
         total += 1
         met += all_met(keys, received, ends)
-    return incidents_measured(area, window, met, total)
+    return incidents_measured(met, total, incidents_received(area.path, window).order_by("received_at"))
 
 
 def clock_keys(params: dict[str, Any]) -> list[str]:
@@ -131,8 +128,8 @@ def incidents_received(path: str, window: Window) -> Any:
                                                     merged_into=None)
 
 
-def incidents_measured(area: Jurisdiction, window: Window, met: int, total: int) -> Measured:
-    return Measured(achieved=met, required=total, records=incidents_received(area.path, window).order_by("received_at"))
+def incidents_measured(met: int, total: int, records: Any) -> Measured:
+    return Measured(achieved=met, required=total, records=records)
 
 
 @indicator("warnings.acknowledged", _("Warnings acknowledged"),
@@ -141,7 +138,9 @@ def warnings_acknowledged(area: Jurisdiction, window: Window, params: dict[str, 
     """People of the area a warning released in the period went to: those who acknowledged it."""
     # Ids from two small subqueries rather than joins: the recipients' indexes on jurisdiction and
     # warning then serve the count (a join on the path prefix scanned every recipient: 4× slower).
-    return recipients_measured(area, window, recipients_of(area.path, window).aggregate(**RECIPIENT_COUNTS))
+    rows = recipients_of(area.path, window)
+    return recipients_measured(rows.aggregate(**RECIPIENT_COUNTS),
+                               rows.select_related("warning").order_by("warning_id", "pk"))
 
 
 RECIPIENT_COUNTS = {"all": Count("pk"), "acknowledged": Count("pk", filter=Q(acknowledged_at__isnull=False))}
@@ -154,9 +153,8 @@ def recipients_of(path: str, window: Window) -> Any:
                                                 released_at__lt=window.end_at).values("pk"))
 
 
-def recipients_measured(area: Jurisdiction, window: Window, counts: dict[str, int]) -> Measured:
-    return Measured(achieved=counts["acknowledged"], required=counts["all"],
-                    records=recipients_of(area.path, window).select_related("warning").order_by("warning_id", "pk"))
+def recipients_measured(counts: dict[str, int], records: Any) -> Measured:
+    return Measured(achieved=counts["acknowledged"], required=counts["all"], records=records)
 
 
 @indicator("duty.reports_on_time", _("Duty reports on time"),
@@ -165,16 +163,17 @@ def duty_reports_on_time(area: Jurisdiction, window: Window, params: dict[str, A
     """Incident reports up the chain (首报、续报、终报) due in the period: submitted by their deadline
     (duty's own is_late rule)."""
     judged = _judged_at(window)
-    rows = list(reports_due(area.path, window).only("pk", "due_at", "submitted_at"))
-    return reports_measured(area, window, sum(not is_late(r, judged) for r in rows), len(rows))
+    reports = reports_due(area.path, window)
+    rows = list(reports.only("pk", "due_at", "submitted_at"))
+    return reports_measured(sum(not is_late(r, judged) for r in rows), len(rows), reports.order_by("due_at"))
 
 
 def reports_due(path: str, window: Window) -> Any:
     return IncidentReport.objects.in_subtree(path).filter(due_at__gte=window.start_at, due_at__lt=window.end_at)
 
 
-def reports_measured(area: Jurisdiction, window: Window, on_time: int, total: int) -> Measured:
-    return Measured(achieved=on_time, required=total, records=reports_due(area.path, window).order_by("due_at"))
+def reports_measured(on_time: int, total: int, records: Any) -> Measured:
+    return Measured(achieved=on_time, required=total, records=records)
 
 
 @indicator("plans.current", _("Plans current"),
@@ -182,8 +181,8 @@ def reports_measured(area: Jurisdiction, window: Window, on_time: int, total: in
 def plans_current(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     """Plans of the area that are approved and not past their review date at the end of the period,
     out of all its plans (at least `min_plans`, 1 by default: an area without a plan scores nothing)."""
-    counts = plans_of(area.path, window).aggregate(**plan_counts(window))
-    return plans_measured(area, window, params, counts)
+    plans = plans_of(area.path, window)
+    return plans_measured(params, plans.aggregate(**plan_counts(window)), plans.order_by("title"))
 
 
 def plans_of(path: str, window: Window) -> Any:
@@ -195,9 +194,9 @@ def plan_counts(window: Window) -> dict[str, Any]:
     return {"all": Count("pk"), "current": Count("pk", filter=current)}
 
 
-def plans_measured(area: Jurisdiction, window: Window, params: dict[str, Any], counts: dict[str, int]) -> Measured:
+def plans_measured(params: dict[str, Any], counts: dict[str, int], records: Any) -> Measured:
     required = max(counts["all"], int(params.get("min_plans", 1)))
-    return Measured(achieved=counts["current"], required=required, records=plans_of(area.path, window).order_by("title"))
+    return Measured(achieved=counts["current"], required=required, records=records)
 
 
 @indicator("supplies.stock_counted", _("Stock counted"),
@@ -206,8 +205,10 @@ def stock_counted(area: Jurisdiction, window: Window, params: dict[str, Any]) ->
     """In-service warehouses of the area counted (盘点) within `days` (90 by default) before the end
     of the period, out of all of them."""
     since = counted_since(window, params)
-    lasts = list(warehouses_of(area.path, window).values_list("last_count", flat=True))
-    return warehouses_measured(area, window, sum(1 for last in lasts if last is not None and last >= since), len(lasts))
+    warehouses = warehouses_of(area.path, window)
+    lasts = list(warehouses.values_list("last_count", flat=True))
+    return warehouses_measured(sum(1 for last in lasts if last is not None and last >= since), len(lasts),
+                               warehouses.order_by("code"))
 
 
 def counted_since(window: Window, params: dict[str, Any]) -> datetime.datetime:
@@ -219,8 +220,8 @@ def warehouses_of(path: str, window: Window) -> Any:
             .annotate(last_count=Max("counts__counted_at", filter=Q(counts__counted_at__lt=window.end_at))))
 
 
-def warehouses_measured(area: Jurisdiction, window: Window, counted: int, total: int) -> Measured:
-    return Measured(achieved=counted, required=total, records=warehouses_of(area.path, window).order_by("code"))
+def warehouses_measured(counted: int, total: int, records: Any) -> Measured:
+    return Measured(achieved=counted, required=total, records=records)
 
 
 @indicator("quality.ledgers", _("Ledger completeness and quality (三基)"))

@@ -1,4 +1,4 @@
-"""Every indicator measured for all the subjects at once (grouped.py) answers what its one-area
+"""Every indicator measured for all the subjects at once (grouped.py) answers the figures its one-area
 function answers for each subject, and the ranking pages ask the ledgers a fixed number of times,
 whatever the number of streets (issue 13)."""
 
@@ -35,8 +35,8 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
 
 
 def _as_figures(measured: Measured) -> tuple[Any, ...]:
-    records = None if measured.records is None else sorted(measured.records.values_list("pk", flat=True))
-    return measured.achieved, measured.required, measured.extra, measured.details, records
+    """What a ranking reads (the drill-down's records come from the one-area function)."""
+    return measured.achieved, measured.required, measured.extra, measured.details, measured.share
 
 
 def test_every_grouped_indicator_answers_what_its_one_area_function_answers(cast: Cast) -> None:
