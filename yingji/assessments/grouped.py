@@ -101,11 +101,11 @@ def _hazards(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict
 def _one_three_five(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
     keys = own.clock_keys(params)
     rows = subjects.tally(own.incidents_received(subjects.root.path, window).order_by().values_list(
-        "jurisdiction_id", "received_at", *(own.CLOCK_FIELDS[k] for k in keys)))
+        "jurisdiction_id", *own.elapsed_us(keys)))
     out = {}
     for a in subjects.areas:
         found = rows.get(a.pk, [])
-        met = sum(own.all_met(keys, received, ends) for received, *ends in found)
+        met = sum(own.all_met(keys, elapsed) for elapsed in found)
         out[a.pk] = own.incidents_measured(met, len(found), None)
     return out
 

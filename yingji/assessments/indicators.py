@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yingji.core.expressions import Microseconds
 from yingji.core.indicators import Measured, Window, indicator
 from yingji.coverage.services.targets import ONE_THREE_ONE, TargetRow
 from yingji.duty.models import IncidentReport
@@ -27,7 +28,6 @@ from yingji.hazards.models import Hazard
 from yingji.hazards.models.hazard import HazardStatus
 from yingji.incidents.models import Incident
 from yingji.incidents.services.clock import TARGETS_S, Measure
-from yingji.incidents.services.clock import _seconds as clock_seconds
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.plans.models import Plan, PlanStatus
 from yingji.resources.models import Station
@@ -107,10 +107,9 @@ def one_three_five(area: Jurisdiction, window: Window, params: dict[str, Any]) -
     what met means; a target never reached is not met). Merged duplicates are not counted."""
     keys = clock_keys(params)
     met = total = 0
-    for received, *ends in incidents_received(area.path, window).values_list("received_at",
-                                                                              *(CLOCK_FIELDS[k] for k in keys)):
+    for elapsed in incidents_received(area.path, window).values_list(*elapsed_us(keys)):
         total += 1
-        met += all_met(keys, received, ends)
+        met += all_met(keys, elapsed)
     return incidents_measured(met, total, incidents_received(area.path, window).order_by("received_at"))
 
 
@@ -118,9 +117,16 @@ def clock_keys(params: dict[str, Any]) -> list[str]:
     return [k for k in ("dispatch", "arrival", "handling") if k in set(params.get("measures") or TARGETS_S)]
 
 
-def all_met(keys: list[str], received: datetime.datetime, ends: list[datetime.datetime | None]) -> bool:
-    """The clock's own measures from the mirrored fields (as clock.aggregate reads a year of them)."""
-    return all(Measure(k, clock_seconds(received, end), TARGETS_S[k]).met for k, end in zip(keys, ends, strict=True))
+def elapsed_us(keys: list[str]) -> list[Microseconds]:
+    """Each measure's time since the call in whole microseconds, worked out by the database (as
+    clock.aggregate reads them: reading four date-times per incident was most of the indicator's CPU)."""
+    return [Microseconds(CLOCK_FIELDS[k], "received_at") for k in keys]
+
+
+def all_met(keys: list[str], elapsed: Any) -> bool:
+    """The clock's own measures (a time before the call counts as 0 s, as clock._seconds says)."""
+    return all(Measure(k, None if us is None else max(0.0, us / 1_000_000), TARGETS_S[k]).met
+               for k, us in zip(keys, elapsed, strict=True))
 
 
 def incidents_received(path: str, window: Window) -> Any:
