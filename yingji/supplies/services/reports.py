@@ -57,7 +57,7 @@ def overdue_maintenance_page(lots: QuerySet[StockLot], first: int | None,
         Q(material__maintenance_days=interval, serviced__lte=today - datetime.timedelta(days=interval))
         for interval in intervals))
     rows = (lots.filter(quantity__gt=0, material__maintenance_days__isnull=False)
-            .annotate(serviced=Coalesce("last_maintained_on", "received_on")).filter(due_now)
+            .annotate(serviced=Coalesce("last_maintained_on", "received_on")).filter(due_now).order_by()
             .values_list("pk", "serviced", "material__maintenance_days", "warehouse__code"))
     due: list[tuple[int, str, int, datetime.date]] = []
     for pk, serviced, interval, code in rows.iterator(chunk_size=5000):
@@ -103,7 +103,7 @@ def below_minimum_page(warehouses: QuerySet[Warehouse], first: int | None) -> tu
         return [], 0, 0
     listed = warehouses.filter(is_active=True, level__in=list(by_level)).order_by("code")
     held: dict[int, dict[int, int]] = defaultdict(dict)
-    for w, m, q in (StockBalance.objects.filter(warehouse__in=listed.values("pk"))
+    for w, m, q in (StockBalance.objects.filter(warehouse__in=listed.values("pk")).order_by()  # unsorted: no joins
                     .values_list("warehouse_id", "material_id", "quantity")):
         held[w][m] = q
     gaps: list[tuple[int, int, int, int]] = []
