@@ -17,8 +17,9 @@ plus the map layers, the staffing standard, the expiry lists, certificates,
 team status and maintenance below. Incidents and coverage read these routes.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -37,6 +38,7 @@ from yingji.core.api import (
     ListFilters,
     Pagination,
     apply_list_filters,
+    refuses,
     request_user,
 )
 from yingji.core.files import xlsx_response
@@ -122,6 +124,22 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: The payload's name of each row a service checks by its own name: a service's error names the field the
+#: client sent ("jurisdiction_code", not "jurisdiction").
+SENT_AS = {name: key for key, (name, _model) in CODE_FIELDS.items()} | {"user": "username"}
+
+
+@contextmanager
+def _named_as_sent(names: dict[str, str] = SENT_AS) -> Iterator[None]:
+    """A service's field errors, named as the payload names those fields."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError({names.get(name, name): errors for name, errors in error.error_dict.items()}) from error
+
+
 def _user(request: HttpRequest, username: str | None) -> Any:
     if not username:
         return None
@@ -148,6 +166,9 @@ class LedgerApi:
     search: tuple[str, ...] = ("name", "code")
     related: tuple[str, ...] = ("jurisdiction",)
     prefetch: tuple[str, ...] = ()
+    #: The rules of a row JSON Schema cannot state (a row that must exist, one across fields, a code
+    #: no other row has), by the payload field a 422 names: the document lists them (core.api.refuses).
+    rules: dict[str, str] = field(default_factory=dict)
 
 
 def ledger_routes(ledger: LedgerApi) -> None:
@@ -187,10 +208,12 @@ def ledger_routes(ledger: LedgerApi) -> None:
         return Status(200 if result.ok else 422, result.as_dict())
 
     @router.post(f"/{name}/", response={201: ledger.out, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-                 operation_id=f"create_{name}", url_name=f"{name}_create", summary=f"Create one of {name}")
+                 operation_id=f"create_{name}", url_name=f"{name}_create", summary=f"Create one of {name}",
+                 openapi_extra=refuses(**ledger.rules))
     def create_row(request: HttpRequest, payload: ledger.create_in) -> Any:  # type: ignore[name-defined]
         fields = _resolve(request, payload.dict())
-        row = ledger.create(actor=request_user(request), **fields)
+        with _named_as_sent():
+            row = ledger.create(actor=request_user(request), **fields)
         return Status(201, get_row(request, row.pk))
 
     @router.get(f"/{name}/{{row_id}}", response={200: ledger.out, 404: ErrorOut}, operation_id=f"get_{name}",
@@ -199,10 +222,13 @@ def ledger_routes(ledger: LedgerApi) -> None:
         return get_row(request, row_id)
 
     @router.patch(f"/{name}/{{row_id}}", response={200: ledger.out, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-                  operation_id=f"update_{name}", url_name=f"{name}_update", summary=f"Change one of {name}")
+                  operation_id=f"update_{name}", url_name=f"{name}_update", summary=f"Change one of {name}",
+                  openapi_extra=refuses(**ledger.rules))
     def update_row(request: HttpRequest, row_id: int, payload: ledger.patch_in) -> Any:  # type: ignore[name-defined]
         row = get_row(request, row_id)
-        ledger.update(row, actor=request_user(request), **_resolve(request, payload.dict(exclude_unset=True)))
+        fields = _resolve(request, payload.dict(exclude_unset=True))
+        with _named_as_sent():
+            ledger.update(row, actor=request_user(request), **fields)
         return get_row(request, row_id)
 
     @router.delete(f"/{name}/{{row_id}}", response={204: None, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -301,16 +327,25 @@ def team_status(request: HttpRequest, row_id: int, payload: TeamStatusIn) -> Any
     return Team.objects.select_related("jurisdiction", "station").get(pk=team.pk)
 
 
+MAINTENANCE_AS_SENT = {"last_maintained_on": "on", "next_maintenance_on": "next_on"}
+
+
 @router.post("/equipment/{row_id}/maintenance",
-             response={200: EquipmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, url_name="maintenance")
+             response={200: EquipmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, url_name="maintenance",
+             openapi_extra=refuses(on="not after today", next_on="not before on"))
 def equipment_maintenance(request: HttpRequest, row_id: int, payload: EquipmentMaintenanceIn) -> Any:
     item = get_object_or_404(Equipment.objects.visible_to(request_user(request)), pk=row_id)
-    services.record_maintenance(item, actor=request_user(request), on=payload.on, next_on=payload.next_on)
+    with _named_as_sent(MAINTENANCE_AS_SENT):
+        services.record_maintenance(item, actor=request_user(request), on=payload.on, next_on=payload.next_on)
     return Equipment.objects.select_related("jurisdiction", "station", "team").get(pk=item.pk)
 
 
+CERTIFICATE_DATES = {"issued_on": "not after today", "expires_on": "not before issued_on"}
+
+
 @router.post("/members/{row_id}/certificates",
-             response={201: CertificateOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, url_name="certificate_add")
+             response={201: CertificateOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, url_name="certificate_add",
+             openapi_extra=refuses(**CERTIFICATE_DATES, kind="one certificate of each kind per member"))
 def add_certificate(request: HttpRequest, row_id: int, payload: CertificateIn) -> Any:
     member = get_object_or_404(Member.objects.visible_to(request_user(request)).select_related("team__jurisdiction"),
                                pk=row_id)
@@ -323,7 +358,7 @@ def _certificate(request: HttpRequest, row_id: int) -> MemberCertificate:
 
 
 @router.patch("/certificates/{row_id}", response={200: CertificateOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-              url_name="certificate_update")
+              url_name="certificate_update", openapi_extra=refuses(**CERTIFICATE_DATES))
 def update_certificate(request: HttpRequest, row_id: int, payload: CertificatePatch) -> Any:
     return services.update_certificate(_certificate(request, row_id), actor=request_user(request),
                                        **payload.dict(exclude_unset=True))
@@ -406,25 +441,52 @@ def _narrow_facilities(rows: Any, f: FacilityFilters) -> Any:
     return rows
 
 
+# The rules each ledger's service applies that JSON Schema cannot state, by the field its 422 names.
+IN_AREA = "a jurisdiction in your area, below the city"
+UNIQUE_CODE = "a code no other row of the ledger has"
+LOCATED = "a point inside the district's area and inside the row's jurisdiction (lat with it)"
+PHONE = "a mobile number (11 digits, 13–19), a landline with its area code or a 400/800 line"
+
 LEDGERS = [
     LedgerApi("stations", Station, StationOut, StationIn, StationPatch, StationFilters, _narrow_stations,
               services.create_station, services.update_station, services.delete_station,
-              search=("name", "code", "address")),
+              search=("name", "code", "address"),
+              rules={"jurisdiction_code": IN_AREA, "code": UNIQUE_CODE, "lon": LOCATED, "phone": PHONE,
+                     "hours": "required when open_24h is false"}),
     LedgerApi("teams", Team, TeamOut, TeamIn, TeamPatch, TeamFilters, _narrow_teams,
               services.create_team, services.update_team, services.delete_team,
-              related=("jurisdiction", "station")),
+              related=("jurisdiction", "station"),
+              rules={"jurisdiction_code": f"{IN_AREA}; or none with station_code (the station's)",
+                     "station_code": "a station in your area, on the team's jurisdiction's branch; "
+                                     "required when kind is station_team",
+                     "code": UNIQUE_CODE, "lon": "lon and lat together, inside the district's area",
+                     "contact_phone": PHONE}),
     LedgerApi("members", Member, MemberOut, MemberIn, MemberPatch, MemberFilters, _narrow_members,
               services.create_member, services.update_member, services.delete_member,
-              search=("name",), related=("team__jurisdiction", "user"), prefetch=("certificates",)),
+              search=("name",), related=("team__jurisdiction", "user"), prefetch=("certificates",),
+              rules={"team_code": "a team in your area", "username": "a user account in your area",
+                     "phone": "a mobile number (11 digits, 13–19): call-outs go by SMS",
+                     "id_number": "a resident ID number: region code, a past birth date, the check character",
+                     "team_role": "one captain per team"}),
     LedgerApi("experts", Expert, ExpertOut, ExpertIn, ExpertPatch, ExpertFilters, _narrow_experts,
               services.create_expert, services.update_expert, services.delete_expert,
-              search=("name", "code", "organisation")),
+              search=("name", "code", "organisation"),
+              rules={"jurisdiction_code": IN_AREA, "code": UNIQUE_CODE, "phone": PHONE}),
     LedgerApi("equipment", Equipment, EquipmentOut, EquipmentIn, EquipmentPatch, EquipmentFilters,
               _narrow_equipment, services.create_equipment, services.update_equipment, services.delete_equipment,
-              search=("name", "code", "plate_number"), related=("jurisdiction", "station", "team")),
+              search=("name", "code", "plate_number"), related=("jurisdiction", "station", "team"),
+              rules={"jurisdiction_code": f"{IN_AREA}; or none with station_code or team_code (theirs)",
+                     "station_code": "a station in your area, on the jurisdiction's branch",
+                     "team_code": "a team in your area, on the jurisdiction's branch",
+                     "code": UNIQUE_CODE, "last_maintained_on": "not after today",
+                     "next_maintenance_on": "not before last_maintained_on"}),
     LedgerApi("facilities", Facility, FacilityOut, FacilityIn, FacilityPatch, FacilityFilters, _narrow_facilities,
               services.create_facility, services.update_facility, services.delete_facility,
-              search=("name", "code", "address")),
+              search=("name", "code", "address"),
+              rules={"jurisdiction_code": IN_AREA, "code": UNIQUE_CODE, "lon": LOCATED, "contact_phone": PHONE,
+                     "capacity": "required for a shelter, and only a shelter has it",
+                     "supplies_on_site": "only a shelter has it",
+                     "area_m2": "only a shelter or a landing point has it"}),
 ]
 for _ledger in LEDGERS:
     ledger_routes(_ledger)

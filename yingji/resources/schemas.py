@@ -27,6 +27,13 @@ from yingji.resources.models import (
     TeamStatus,
 )
 
+#: The largest value of a PositiveIntegerField's column (PostgreSQL integer).
+INT_MAX = 2_147_483_647
+#: A registry row belongs to one jurisdiction; the service requires it of every user alike (the web
+#: form does too): a district's user registers rows anywhere in the district, so no place is assumed.
+OWNER = "Code of the jurisdiction the row belongs to (in your area, below the city)."
+MOVE = "Code of the jurisdiction the row moves to; a row always has one (null is refused)."
+
 
 def _viewer(context: Any) -> Any:
     return request_user(context["request"])
@@ -61,7 +68,7 @@ class StationIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=120)
     kind: StationKind
-    jurisdiction_code: str
+    jurisdiction_code: str = Field(..., min_length=1, description=OWNER)
     address: str = Field("", max_length=200)
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
@@ -76,7 +83,7 @@ class StationPatch(Schema):
     code: str | None = Field(None, min_length=1, max_length=32)
     name: str | None = Field(None, min_length=1, max_length=120)
     kind: StationKind | None = None
-    jurisdiction_code: str | None = None
+    jurisdiction_code: str = Field(None, min_length=1, description=MOVE)
     address: str | None = Field(None, max_length=200)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -153,7 +160,7 @@ class TeamPatch(Schema):
     code: str | None = Field(None, min_length=1, max_length=32)
     name: str | None = Field(None, min_length=1, max_length=120)
     kind: TeamKind | None = None
-    jurisdiction_code: str | None = None
+    jurisdiction_code: str = Field(None, min_length=1, description=MOVE)
     station_code: str | None = None
     specialties: list[Specialty] | None = None
     status: TeamStatus | None = None
@@ -233,25 +240,25 @@ class MemberOut(Schema):
 
 
 class MemberIn(Schema):
-    team_code: str
+    team_code: str = Field(..., min_length=1, description="Code of the member's team (in your area).")
     name: str = Field(..., min_length=1, max_length=50)
     phone: str = Field("", max_length=20)
     id_number: str = Field("", max_length=18)
     team_role: TeamRole = TeamRole.MEMBER
     skills: list[str] = []
-    training_hours: int = Field(0, ge=0)
+    training_hours: int = Field(0, ge=0, le=INT_MAX)
     on_duty: bool = True
     username: str | None = Field(None, description="The user account that receives the member's call-outs.")
 
 
 class MemberPatch(Schema):
-    team_code: str | None = None
+    team_code: str = Field(None, min_length=1, description="Code of the team the member moves to.")
     name: str | None = Field(None, min_length=1, max_length=50)
     phone: str | None = Field(None, max_length=20)
     id_number: str | None = Field(None, max_length=18)
     team_role: TeamRole | None = None
     skills: list[str] | None = None
-    training_hours: int | None = Field(None, ge=0)
+    training_hours: int | None = Field(None, ge=0, le=INT_MAX)
     on_duty: bool | None = None
     username: str | None = None
 
@@ -286,7 +293,7 @@ class ExpertIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=50)
     field: ExpertField
-    jurisdiction_code: str
+    jurisdiction_code: str = Field(..., min_length=1, description=OWNER)
     organisation: str = Field("", max_length=120)
     title: str = Field("", max_length=50)
     phone: str = Field("", max_length=20)
@@ -298,7 +305,7 @@ class ExpertPatch(Schema):
     code: str | None = Field(None, min_length=1, max_length=32)
     name: str | None = Field(None, min_length=1, max_length=50)
     field: ExpertField | None = None
-    jurisdiction_code: str | None = None
+    jurisdiction_code: str = Field(None, min_length=1, description=MOVE)
     organisation: str | None = Field(None, max_length=120)
     title: str | None = Field(None, max_length=50)
     phone: str | None = Field(None, max_length=20)
@@ -348,7 +355,7 @@ class EquipmentIn(Schema):
     jurisdiction_code: str | None = None
     station_code: str | None = None
     team_code: str | None = None
-    count: int = Field(1, ge=1)
+    count: int = Field(1, ge=1, le=INT_MAX)
     status: EquipmentStatus = EquipmentStatus.IN_SERVICE
     plate_number: str = Field("", max_length=20)
     last_maintained_on: datetime.date | None = None
@@ -362,7 +369,7 @@ class EquipmentPatch(Schema):
     jurisdiction_code: str | None = None
     station_code: str | None = None
     team_code: str | None = None
-    count: int | None = Field(None, ge=1)
+    count: int | None = Field(None, ge=1, le=INT_MAX)
     status: EquipmentStatus | None = None
     plate_number: str | None = Field(None, max_length=20)
     last_maintained_on: datetime.date | None = None
@@ -405,14 +412,14 @@ class FacilityIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=120)
     kind: FacilityKind
-    jurisdiction_code: str
+    jurisdiction_code: str = Field(..., min_length=1, description=OWNER)
     status: FacilityStatus = FacilityStatus.IN_SERVICE
     address: str = Field("", max_length=200)
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     contact_phone: str = Field("", max_length=30)
-    capacity: int | None = Field(None, ge=0)
-    area_m2: int | None = Field(None, ge=0)
+    capacity: int | None = Field(None, ge=0, le=INT_MAX)
+    area_m2: int | None = Field(None, ge=0, le=INT_MAX)
     supplies_on_site: str = Field("", max_length=300)
 
 
@@ -420,14 +427,14 @@ class FacilityPatch(Schema):
     code: str | None = Field(None, min_length=1, max_length=32)
     name: str | None = Field(None, min_length=1, max_length=120)
     kind: FacilityKind | None = None
-    jurisdiction_code: str | None = None
+    jurisdiction_code: str = Field(None, min_length=1, description=MOVE)
     status: FacilityStatus | None = None
     address: str | None = Field(None, max_length=200)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     contact_phone: str | None = Field(None, max_length=30)
-    capacity: int | None = Field(None, ge=0)
-    area_m2: int | None = Field(None, ge=0)
+    capacity: int | None = Field(None, ge=0, le=INT_MAX)
+    area_m2: int | None = Field(None, ge=0, le=INT_MAX)
     supplies_on_site: str | None = Field(None, max_length=300)
 
 

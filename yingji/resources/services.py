@@ -330,6 +330,13 @@ def delete_member(member: Member, *, actor: Any) -> None:
 def _validate_certificate(certificate: MemberCertificate) -> None:
     errors: dict[str, list[str]] = {}
     past_dates_into(certificate, ("issued_on",), errors)
+    # The two constraints' rules, under the field each is about (the constraints alone say it of the row).
+    issued, expires = certificate.issued_on, certificate.expires_on
+    if isinstance(issued, datetime.date) and isinstance(expires, datetime.date) and expires < issued:
+        errors.setdefault("expires_on", []).append(_("A certificate cannot expire before it is issued."))
+    if MemberCertificate.objects.filter(member_id=certificate.member_id, kind=certificate.kind) \
+            .exclude(pk=certificate.pk).exists():
+        errors.setdefault("kind", []).append(_("This member already holds this certificate."))
     _full_clean(certificate, errors)
 
 

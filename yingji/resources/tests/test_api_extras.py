@@ -115,3 +115,56 @@ def test_the_home_page_counts_stations_and_teams_per_street(cast):
     b.make_station(cast.community_c)
     page = web_client(cast.commander, language="en").get("/").content.decode()
     assert "Stations" in page and "Teams" in page
+
+
+def test_a_refusal_names_the_field_the_client_sent_and_the_document_lists_its_rule(cast):
+    """The services name their rows (jurisdiction, station, team); the API answers with the payload's
+    names, and each such 422 comes from a rule the operation's x-refuses states."""
+    client = api_client(cast.officer_a)
+    team = client.post(f"{API}/teams/", {"code": "T-X", "name": "队", "kind": "volunteer"},
+                       content_type="application/json")
+    assert team.status_code == 422
+    assert [e["field"] for e in team.json()["errors"]] == ["jurisdiction_code"]
+    equipment = client.post(f"{API}/equipment/", {"code": "E-X", "name": "泵", "kind": "ppe"},
+                            content_type="application/json")
+    assert [e["field"] for e in equipment.json()["errors"]] == ["jurisdiction_code"]
+    document = client.get("/api/v1/openapi.json").json()
+    for ledger in ("teams", "equipment"):
+        stated = {rule["field"] for rule in document["paths"][f"{API}/{ledger}/"]["post"]["x-refuses"]}
+        assert "jurisdiction_code" in stated
+
+
+@pytest.mark.parametrize("ledger", ["stations", "experts", "facilities"])
+def test_a_registry_row_needs_its_jurisdiction_whoever_registers_it(cast, ledger):
+    document = api_client(cast.commander).get("/api/v1/openapi.json").json()
+    body = document["paths"][f"{API}/{ledger}/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = document["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert "jurisdiction_code" in schema["required"]
+    assert schema["properties"]["jurisdiction_code"]["minLength"] == 1
+    for user in (cast.commander, cast.officer_a):
+        answer = api_client(user).post(f"{API}/{ledger}/", {"jurisdiction_code": ""}, content_type="application/json")
+        assert answer.status_code == 422
+        assert "jurisdiction_code" in {e["field"] for e in answer.json()["errors"]}
+
+
+def test_a_certificates_dates_and_kind_are_refused_under_their_fields(cast):
+    member = b.make_member(b.make_team(cast.community_a))
+    client = api_client(cast.officer_a)
+    url = f"{API}/members/{member.pk}/certificates"
+    backwards = client.post(url, {"kind": "first_aid", "issued_on": "2024-05-01", "expires_on": "2024-04-30"},
+                            content_type="application/json")
+    assert backwards.status_code == 422
+    assert [e["field"] for e in backwards.json()["errors"]] == ["expires_on"]
+    assert client.post(url, {"kind": "first_aid"}, content_type="application/json").status_code == 201
+    again = client.post(url, {"kind": "first_aid"}, content_type="application/json")
+    assert again.status_code == 422
+    assert [e["field"] for e in again.json()["errors"]] == ["kind"]
+
+
+def test_maintenance_refusals_name_the_payloads_fields(cast):
+    item = b.make_equipment(cast.community_a)
+    answer = api_client(cast.officer_a).post(f"{API}/equipment/{item.pk}/maintenance",
+                                             {"on": "2024-05-01", "next_on": "2024-04-01"},
+                                             content_type="application/json")
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["next_on"]

@@ -192,4 +192,4 @@ def test_a_patch_cannot_take_the_jurisdiction_away(cast):
     response = api_client(cast.officer_a).patch(f"/api/v1/resources/stations/{station.pk}",
                                                 {"jurisdiction_code": None}, content_type="application/json")
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "jurisdiction"
+    assert response.json()["errors"][0]["field"] == "jurisdiction_code"
