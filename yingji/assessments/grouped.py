@@ -33,8 +33,9 @@ class Subjects:
     """The subjects measured together, under `root` (the scheme's area), and every jurisdiction under
     them mapped to its subject (one query)."""
 
-    def __init__(self, root: Jurisdiction, areas: list[Jurisdiction]) -> None:
+    def __init__(self, root: Jurisdiction, areas: list[Jurisdiction], windows: list[Window] | None = None) -> None:
         self.root, self.areas = root, areas
+        self.windows = windows or []  # every window to be measured (those whose figures share a pass)
         # What several windows share (the ledger quality at one moment, a year's 应知应会 months), computed once.
         self.memo: dict[tuple[Any, ...], Any] = {}
         by_path = {a.path: a for a in areas}
@@ -167,19 +168,21 @@ def _stations(subjects: Subjects, window: Window, params: dict[str, Any]) -> dic
 
 @grouped("quality.ledgers")
 def _quality(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
-    from yingji.assessments.quality import quality_report
+    from yingji.assessments.quality import problem_rows_at
 
     stock_days = int(params.get("stock_days", 90))
-    memo = ("quality", stock_days, window.end_at)
-    if memo not in subjects.memo:  # the year and its fourth quarter end together
-        subjects.memo[memo] = quality_report(subjects.root, stock_days=stock_days, now=window.end_at)
-    report = subjects.memo[memo]
+    memo = ("quality", stock_days)
+    at = subjects.memo.setdefault(memo, {})
+    if window.end_at not in at:  # every end the scorer measures, in one pass over the ledgers
+        at.update(problem_rows_at(subjects.root, stock_days=stock_days,
+                                  ends=sorted({w.end_at for w in subjects.windows} | {window.end_at})))
+    rows_by_place, problem_rows_by_place = at[window.end_at]
     rows: dict[int, int] = defaultdict(int)
     problems: dict[int, int] = defaultdict(int)
-    for place, n in report.rows_by_place.items():
+    for place, n in rows_by_place.items():
         if place in subjects.of:
             rows[subjects.of[place].pk] += n
-    for place, n in report.problem_rows_by_place.items():
+    for place, n in problem_rows_by_place.items():
         if place in subjects.of:
             problems[subjects.of[place].pk] += n
     return {a.pk: own.quality_measured(a, rows[a.pk], problems[a.pk]) for a in subjects.areas}

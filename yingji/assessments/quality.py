@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Max, Model, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Model, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -101,10 +101,6 @@ class QualityReport:
     area: Jurisdiction
     ledgers: list[LedgerSummary]
     problems: list[Problem]
-    # Rows and rows with a problem per jurisdiction id (of the row's place): the assessments split a
-    # district's report between its streets (assessments.grouped).
-    rows_by_place: dict[int, int] = field(default_factory=dict)
-    problem_rows_by_place: dict[int, int] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -137,6 +133,59 @@ def _judge(check: Callable[[str], str], value: str, language: str | None) -> str
     return None
 
 
+def _fields(spec: LedgerCheck) -> list[str]:
+    return sorted({*spec.required, *spec.phones, *spec.mobiles, *spec.id_numbers})
+
+
+def _field_problems(spec: LedgerCheck, fields: list[str], row: dict[str, Any],
+                    language: str | None) -> list[tuple[str, str, bool]]:
+    """A row's required fields left empty and numbers the validator refuses: (field, message, missing)."""
+    found: list[tuple[str, str, bool]] = []
+    for name in fields:
+        value = str(row[name] or "").strip()
+        if not value:
+            if name in spec.required:
+                found.append((name, _("Required but empty."), True))
+            continue
+        checker = (check_phone if name in spec.phones else check_mobile if name in spec.mobiles
+                   else check_id_number if name in spec.id_numbers else None)
+        message = _judge(checker, value, language) if checker else None
+        if message:
+            found.append((name, message, False))
+    return found
+
+
+def problem_rows_at(area: Jurisdiction, *, stock_days: int, ends: list[datetime.datetime]
+                    ) -> dict[datetime.datetime, tuple[dict[int, int], dict[int, int]]]:
+    """For each moment of `ends`, the rows and the rows with a problem per place (jurisdiction id), as
+    `quality_report(area, stock_days=…, now=end)` counts them — each row read and judged once for all
+    the moments (a year's ranking asks for its four quarter ends)."""
+    language = translation.get_language()
+    out: dict[datetime.datetime, tuple[dict[int, int], dict[int, int]]] = {end: ({}, {}) for end in ends}
+    for spec in CHECKS:
+        fields = _fields(spec)
+        rows = spec.model.objects.filter(**{f"{spec.jurisdiction}__path__startswith": area.path},
+                                         created_at__lt=max(ends), **spec.filters)
+        moments: dict[str, Any] = {f"at_{n}": ExpressionWrapper(Q(created_at__lt=end), output_field=BooleanField())
+                                   for n, end in enumerate(ends)}
+        if spec.key == "warehouses":
+            moments.update({f"last_{n}": Max("counts__counted_at", filter=Q(counts__counted_at__lt=end))
+                            for n, end in enumerate(ends)})
+        stale_before = [end - datetime.timedelta(days=stock_days) for end in ends]
+        for row in rows.order_by().values("pk", *fields, **moments, place_id=F(f"{spec.jurisdiction}__id")):
+            flawed = bool(_field_problems(spec, fields, row, language))
+            place = row["place_id"]
+            for n, end in enumerate(ends):
+                if not row[f"at_{n}"]:
+                    continue
+                counted, problems = out[end]
+                counted[place] = counted.get(place, 0) + 1
+                if flawed or (spec.key == "warehouses" and (row[f"last_{n}"] is None
+                                                            or row[f"last_{n}"] < stale_before[n])):
+                    problems[place] = problems.get(place, 0) + 1
+    return out
+
+
 def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.datetime | None = None,
                    ledgers: list[str] | None = None) -> QualityReport:
     """Every problem of the checked ledgers inside `area`'s subtree (the caller checked the user may see it),
@@ -145,13 +194,11 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
     language = translation.get_language()  # once: asked per value it was half the report's time
     summaries: list[LedgerSummary] = []
     problems: list[Problem] = []
-    rows_by_place: dict[int, int] = {}
-    problem_rows_by_place: dict[int, int] = {}
     for spec in CHECKS:
         if ledgers and spec.key not in ledgers:
             continue
         summary = LedgerSummary(spec.key, str(spec.label))
-        fields = sorted({*spec.required, *spec.phones, *spec.mobiles, *spec.id_numbers})
+        fields = _fields(spec)
         rows = spec.model.objects.filter(**{f"{spec.jurisdiction}__path__startswith": area.path},
                                          created_at__lt=now, **spec.filters)
         if spec.key == "warehouses":
@@ -159,30 +206,16 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
         j = spec.jurisdiction
         extra = ["last_count"] if spec.key == "warehouses" else []
         values = rows.order_by("pk").values("pk", "name", *(["code"] if spec.key == "warehouses" else []),
-                                            *fields, *extra, place_name=F(f"{j}__name"), place_code=F(f"{j}__code"),
-                                            place_id=F(f"{j}__id"))
+                                            *fields, *extra, place_name=F(f"{j}__name"), place_code=F(f"{j}__code"))
         stale_before = now - datetime.timedelta(days=stock_days)
         for row in values:
             summary.rows += 1
-            rows_by_place[row["place_id"]] = rows_by_place.get(row["place_id"], 0) + 1
-            found: list[tuple[str, str, bool]] = []
-            for name in fields:
-                value = str(row[name] or "").strip()
-                if not value:
-                    if name in spec.required:
-                        found.append((name, _("Required but empty."), True))
-                    continue
-                checker = (check_phone if name in spec.phones else check_mobile if name in spec.mobiles
-                           else check_id_number if name in spec.id_numbers else None)
-                message = _judge(checker, value, language) if checker else None
-                if message:
-                    found.append((name, message, False))
+            found = _field_problems(spec, fields, row, language)
             if spec.key == "warehouses" and (row["last_count"] is None or row["last_count"] < stale_before):
                 found.append(("counts", _("Stock not counted in %(days)s days.") % {"days": stock_days}, False))
             if not found:
                 continue
             summary.problem_rows += 1
-            problem_rows_by_place[row["place_id"]] = problem_rows_by_place.get(row["place_id"], 0) + 1
             for name, message, missing in found:
                 summary.missing += missing
                 summary.invalid += not missing
@@ -190,4 +223,4 @@ def quality_report(area: Jurisdiction, *, stock_days: int = 90, now: datetime.da
                 problems.append(Problem(spec.key, str(spec.label), row["pk"], row["name"], row["place_name"],
                                         row["place_code"], name, label, message, row, spec.edit_url))
         summaries.append(summary)
-    return QualityReport(area, summaries, problems, rows_by_place, problem_rows_by_place)
+    return QualityReport(area, summaries, problems)

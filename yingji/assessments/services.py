@@ -152,7 +152,7 @@ class Scorer:
                         wanted[(item.function, window, repr(sorted(item.params.items())))] = item.params
         for rule in self.bonuses:
             wanted[(rule.function, self.window(), repr(sorted(rule.params.items())))] = rule.params
-        together = Subjects(self.scheme.jurisdiction, subjects)
+        together = Subjects(self.scheme.jurisdiction, subjects, sorted({w for _k, w, _p in wanted}, key=repr))
         for (key, window, params_key), params in wanted.items():
             found = measure_all(key, together, window, params)
             for subject in subjects:

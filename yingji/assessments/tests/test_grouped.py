@@ -52,7 +52,7 @@ def test_every_grouped_indicator_answers_what_its_one_area_function_answers(cast
         function = registry.get(key).function
         for params in PARAMS.get(key, [{}]):
             for areas in levels.values():
-                together = Subjects(cast.district, areas)
+                together = Subjects(cast.district, areas, windows)  # the ledger quality: one pass for all
                 for window in windows:
                     found = measure_all(key, together, window, params)
                     for area in areas:
