@@ -10,6 +10,7 @@ and filter the same way everywhere and errors have one shape:
 
 import datetime
 import operator
+from decimal import Decimal
 from functools import reduce
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, WithJsonSchema, field_validator
 
 
 def request_user(request: HttpRequest) -> Any:
@@ -68,6 +69,20 @@ def as_utc(value: datetime.datetime | None) -> datetime.datetime | None:
 #: A calendar year a client sends (a filter, a period): within what a date column holds, so a year of
 #: -285142866 is a field error, not a 500 from the database.
 Year = Annotated[int, annotated_types.Ge(1900), annotated_types.Le(2999)]
+
+
+def decimal_number(*, ge: str, le: str) -> Any:
+    """A decimal quantity a client sends (days, hours) within [ge, le], stored to one decimal place.
+
+    Pydantic documents a Decimal as a number or any text, so the document promised that "abc", "" or
+    "400" were acceptable and the API refused them (422 "Invalid value."). Documented as a JSON number
+    within its bounds, which is what the service takes; it is rounded to one decimal place, so `ge` is
+    the smallest value that stays one after rounding (0.1 where zero is refused). The text of a number
+    stays accepted, as for other numbers (pages' scripts send form values as they read them).
+    """
+    return Annotated[Decimal, annotated_types.Ge(Decimal(ge)), annotated_types.Le(Decimal(le)),
+                     WithJsonSchema({"type": "number", "minimum": float(ge), "maximum": float(le),
+                                     "description": "Rounded to one decimal place."})]
 
 
 # A time a client sends: with an offset as given, without one read as Beijing time (the
@@ -142,7 +157,11 @@ def pydantic_message(error: dict[str, Any]) -> str:
         "int_type": _("Enter a whole number."),
         "float_parsing": _("Enter a number."),
         "float_type": _("Enter a number."),
+        "decimal_parsing": _("Enter a number."),
+        "decimal_type": _("Enter a number."),
+        "finite_number": _("Enter a number."),
         "bool_parsing": _("Enter true or false."),
+        "bool_type": _("Enter true or false."),
         "greater_than_equal": _("Must be at least %(n)s.") % {"n": ctx.get("ge")},
         "greater_than": _("Must be greater than %(n)s.") % {"n": ctx.get("gt")},
         "less_than_equal": _("Must be at most %(n)s.") % {"n": ctx.get("le")},
@@ -152,6 +171,8 @@ def pydantic_message(error: dict[str, Any]) -> str:
         "datetime_parsing": _("Enter a date and time (ISO 8601)."),
         "datetime_from_date_parsing": _("Enter a date and time (ISO 8601)."),
         "date_parsing": _("Enter a date (YYYY-MM-DD)."),
+        "date_type": _("Enter a date (YYYY-MM-DD)."),
+        "datetime_type": _("Enter a date and time (ISO 8601)."),
         "date_from_datetime_parsing": _("Enter a date (YYYY-MM-DD)."),
         "json_invalid": _("The request body is not valid JSON."),
         "model_attributes_type": _("The request body must be a JSON object."),
@@ -287,7 +308,7 @@ NO_NUL = "^[^\\x00]*$"
 
 def declare_nul_refused(document: dict[str, Any]) -> dict[str, Any]:
     """Say in the OpenAPI document what the NUL gate does: every string of a request (path and query
-    parameters, JSON and form bodies, their nested schemas) matches NO_NUL.
+    parameters, JSON and form bodies, their nested schemas, the keys of free-form objects) matches NO_NUL.
 
     Without it the document promised that any string was acceptable, and a client (or the API fuzz's
     positive-data check) sending one with NUL got a 422 it could not have foreseen. Strings with a
@@ -312,6 +333,10 @@ def declare_nul_refused(document: dict[str, Any]) -> dict[str, Any]:
             return
         if (schema.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(schema)):
             schema["pattern"] = NO_NUL
+        if (schema.get("type") == "object" and "properties" not in schema
+                and schema.get("additionalProperties", True) is not False and "propertyNames" not in schema):
+            # A free-form object's keys are text too (a quiz's answers keyed by question).
+            schema["propertyNames"] = {"pattern": NO_NUL}
         for key in ("properties", "$defs"):
             for sub in (schema.get(key) or {}).values():
                 mark(sub)

@@ -18,7 +18,7 @@ import datetime
 import hashlib
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -37,6 +37,7 @@ from yingji.core.api import (
     Pagination,
     Year,
     apply_list_filters,
+    refuses,
     request_user,
 )
 from yingji.core.files import xlsx_response
@@ -148,7 +149,10 @@ def courses(request: HttpRequest, filters: Query[ListFilters]) -> Any:  # type: 
     return [_course_out(c) for c in apply_list_filters(queryset, filters, search_fields=("title",))]
 
 
-@router.post("/courses", response={201: CourseOut, **WRITE_ERRORS})
+@router.post("/courses", response={201: CourseOut, **WRITE_ERRORS},
+             openapi_extra=refuses(jurisdiction="a district, a street or a community (courses are organised there)",
+                                  title="not only spaces",
+                                  certificate_years="given with a certificate_kind"))
 def create_course(request: HttpRequest, payload: CourseIn) -> Any:
     data = payload.dict()
     course = services.create_course(actor=request_user(request),
@@ -162,15 +166,15 @@ def course_detail(request: HttpRequest, course_id: int) -> Any:
                                          .select_related("jurisdiction"), pk=course_id))
 
 
-@router.patch("/courses/{course_id}", response={200: CourseOut, **WRITE_ERRORS})
+@router.patch("/courses/{course_id}", response={200: CourseOut, **WRITE_ERRORS},
+              openapi_extra=refuses(title="not only spaces", certificate_years="given with a certificate_kind"))
 def change_course(request: HttpRequest, course_id: int, payload: CoursePatch) -> Any:
     """Change a course (its organiser stays); the same checks as the course form (services.update_course)."""
     user = request_user(request)
     course = get_object_or_404(Course.objects.visible_to(user).select_related("jurisdiction"), pk=course_id)
     changes = payload.dict(exclude_unset=True)
-    for name in ("title", "topic", "hours"):
-        if name in changes and changes[name] is None:
-            changes[name] = ""  # refused by the service, naming the field
+    if "hours" in changes and changes["hours"] is None:
+        changes["hours"] = 0
     if changes.get("certificate_kind") is None and "certificate_kind" in changes:
         changes["certificate_kind"] = ""
     return _course_out(services.update_course(course, actor=user, **changes))
@@ -202,7 +206,11 @@ def sessions(request: HttpRequest, filters: Query[ListFilters], year: Year | Non
     return [_session_out(s, s.attendees) for s in queryset.order_by("-starts_on", "id")]
 
 
-@router.post("/sessions", response={201: SessionOut, **WRITE_ERRORS})
+@router.post("/sessions", response={201: SessionOut, **WRITE_ERRORS},
+             openapi_extra=refuses(jurisdiction="inside the area of the course's organiser",
+                                  team="inside the session's jurisdiction; named for a must-know session",
+                                  trainer_member="for a must-know session, a backbone member of its team; "
+                                                 "else in the area of the course's organiser"))
 def create_session(request: HttpRequest, payload: SessionIn) -> Any:
     user = request_user(request)
     course = get_object_or_404(Course.objects.visible_to(user).select_related("jurisdiction"), pk=payload.course)
@@ -227,15 +235,18 @@ def session_detail(request: HttpRequest, session_id: int) -> Any:
     return _session_out(session, session.attendees)  # type: ignore[attr-defined]
 
 
-@router.patch("/sessions/{session_id}", response={200: SessionOut, **WRITE_ERRORS})
+@router.patch("/sessions/{session_id}", response={200: SessionOut, **WRITE_ERRORS},
+              openapi_extra=refuses(days="not fewer than the most anyone attended",
+                                    team="inside the session's jurisdiction; for a must-know session, the team of "
+                                         "everyone who attended",
+                                    trainer_member="for a must-know session, a backbone member of its team; "
+                                                   "else in the area of the course's organiser"))
 def change_session(request: HttpRequest, session_id: int, payload: SessionPatch) -> Any:
     """Change a session (where it is held and its kind stay); the same checks as the session form."""
     user = request_user(request)
     session = _session(request, session_id)
     changes = payload.dict(exclude_unset=True)
     if "course" in changes:
-        if changes["course"] is None:
-            raise ValidationError({"course": _("Choose a course.")})
         changes["course"] = get_object_or_404(Course.objects.visible_to(user).select_related("jurisdiction"),
                                               pk=changes["course"])
     if changes.get("team"):
@@ -244,9 +255,6 @@ def change_session(request: HttpRequest, session_id: int, payload: SessionPatch)
     if changes.get("trainer_member"):
         changes["trainer_member"] = get_object_or_404(Member.objects.visible_to(user).select_related(
             "team__jurisdiction"), pk=changes["trainer_member"])
-    for name in ("starts_on", "days"):
-        if name in changes and changes[name] is None:
-            changes[name] = ""  # refused by the service, naming the field
     for name in ("place", "trainer"):
         if name in changes and changes[name] is None:
             changes[name] = ""
@@ -265,7 +273,10 @@ def attendance(request: HttpRequest, session_id: int) -> Any:
     return [_attendance_out(a) for a in session.attendance.select_related("member__team").order_by("member__name")]
 
 
-@router.put("/sessions/{session_id}/attendance/{member_id}", response={200: AttendanceOut, **WRITE_ERRORS})
+@router.put("/sessions/{session_id}/attendance/{member_id}", response={200: AttendanceOut, **WRITE_ERRORS},
+            openapi_extra=refuses(days="at most the session's days",
+                                  member="in the area of the course's organiser; of the session's team for a "
+                                         "must-know session"))
 def record_attendance(request: HttpRequest, session_id: int, member_id: int, payload: AttendanceIn) -> Any:
     user = request_user(request)
     session = _session(request, session_id)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
-from yingji.core.api import ClientDatetime
+from yingji.core.api import ClientDatetime, decimal_number
+from yingji.resources.models import CertificateKind, TeamKind
 from yingji.training.models import Audience, OrganiserLevel, QuestionKind, SessionKind, Topic
+from yingji.training.services import MAX_SESSION_DAYS
+
+#: Days and hours as the models hold them (one decimal place) and the services check them.
+MinDays = decimal_number(ge="0", le="365")
+Hours = decimal_number(ge="0", le="1000")
+SessionDays = decimal_number(ge="0.1", le=str(MAX_SESSION_DAYS))
 
 # Messaging's topics are also called Topic: the training topic is named apart in the OpenAPI document.
 TrainingTopic = Annotated[Topic, WithJsonSchema({"title": "TrainingTopic", "type": "string",
@@ -20,7 +27,7 @@ TrainingTopic = Annotated[Topic, WithJsonSchema({"title": "TrainingTopic", "type
 class RuleIn(Schema):
     jurisdiction: str
     organiser_level: OrganiserLevel
-    min_days: Decimal = Field(..., ge=0, le=365)
+    min_days: MinDays
 
 
 class RuleOut(Schema):
@@ -34,7 +41,7 @@ class RuleOut(Schema):
 class CoverageRuleIn(Schema):
     jurisdiction: str
     cycle_years: int = Field(..., ge=1, le=5)
-    team_kinds: list[str] = []
+    team_kinds: list[TeamKind] = Field([], description="Default: station and community rescue teams.")
 
 
 class CoverageRuleOut(Schema):
@@ -46,18 +53,20 @@ class CoverageRuleOut(Schema):
 
 class CourseIn(Schema):
     jurisdiction: str
-    title: str = Field(..., max_length=200)
+    title: str = Field(..., min_length=1, max_length=200)
     topic: TrainingTopic = Topic.GENERAL
-    hours: Decimal = Field(Decimal(0), ge=0, le=1000)
-    certificate_kind: str = ""
+    hours: Hours = Decimal(0)
+    certificate_kind: CertificateKind | Literal[""] = ""
     certificate_years: int | None = Field(None, ge=1, le=20)
 
 
 class CoursePatch(Schema):
-    title: str | None = Field(None, max_length=200)
-    topic: TrainingTopic | None = None
-    hours: Decimal | None = Field(None, ge=0, le=1000)
-    certificate_kind: str | None = None
+    """The fields given change (a title and a topic cannot be emptied; `certificate_kind` "" or null: none)."""
+
+    title: str = Field(None, min_length=1, max_length=200)
+    topic: TrainingTopic = Field(None)
+    hours: Hours | None = None
+    certificate_kind: CertificateKind | Literal[""] | None = None
     certificate_years: int | None = Field(None, ge=1, le=20)
 
 
@@ -77,7 +86,7 @@ class SessionIn(Schema):
     course: int
     jurisdiction: str
     starts_on: datetime.date
-    days: Decimal = Field(..., gt=0, le=30)
+    days: SessionDays
     place: str = Field("", max_length=200)
     trainer: str = Field("", max_length=100)
     kind: SessionKind = SessionKind.COURSE
@@ -86,9 +95,11 @@ class SessionIn(Schema):
 
 
 class SessionPatch(Schema):
-    course: int | None = None
-    starts_on: datetime.date | None = None
-    days: Decimal | None = Field(None, gt=0, le=30)
+    """The fields given change (a course, a start and days cannot be emptied)."""
+
+    course: int = Field(None)
+    starts_on: datetime.date = Field(None)
+    days: SessionDays = Field(None)
     place: str | None = Field(None, max_length=200)
     trainer: str | None = Field(None, max_length=100)
     team: str | None = Field(None, description="Code of the team; null for none.")
@@ -113,7 +124,7 @@ class SessionOut(Schema):
 
 
 class AttendanceIn(Schema):
-    days: Decimal | None = Field(None, gt=0, le=30)
+    days: SessionDays | None = Field(None, description="Default: all of the session's days.")
     passed: bool = True
 
 

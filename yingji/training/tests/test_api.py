@@ -46,7 +46,7 @@ def test_an_officer_records_a_session_attendance_and_reads_the_days_against_the_
 
 def test_bad_input_is_refused_by_field_in_the_one_shape(cast):
     a = api_client(cast.officer_a)
-    bad = a.post(f"{API}/courses", {"jurisdiction": cast.grid_a1.code, "title": "", "topic": "fire_classes"},
+    bad = a.post(f"{API}/courses", {"jurisdiction": cast.grid_a1.code, "title": "  ", "topic": "fire_classes"},
                  content_type=JSON)
     assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"jurisdiction", "title"}
     typed = a.post(f"{API}/sessions", {"course": 1, "jurisdiction": "x", "starts_on": "不是日期", "days": 0},
