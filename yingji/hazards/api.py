@@ -30,6 +30,7 @@ from yingji.core.api import (
     ListFilters,
     Pagination,
     apply_list_filters,
+    refuses,
     request_user,
 )
 from yingji.core.files import xlsx_response
@@ -141,9 +142,6 @@ def change_risk_point(request: HttpRequest, code: str, payload: RiskPointPatch) 
     point = _visible_point(request, code)
     data = payload.dict(exclude_unset=True)
     reason = data.pop("reason", "")
-    nulls = [name for name, value in data.items() if value is None and name not in ("area", "review_date")]
-    if nulls:
-        raise ValidationError({name: _("This field cannot be empty.") for name in nulls})
     risk_services.update_risk_point(point, actor=request_user(request), reason=reason, **data)
     return _visible_point(request, code)
 
@@ -167,35 +165,31 @@ def risk_point_history(request: HttpRequest, code: str) -> Any:
 
 
 # ---------------------------------------------------------------- the four-colour map
-def _map_filter(request: HttpRequest, area: str | None, category: list[str], grade: list[str]) -> riskmap.MapFilter:
-    unknown = [c for c in category if c not in RiskCategory.values]
-    if unknown:
-        raise ValidationError({"category": _("Unknown category: %(c)s.") % {"c": ", ".join(unknown)}})
-    unknown = [g for g in grade if g not in RiskGrade.values]
-    if unknown:
-        raise ValidationError({"grade": _("Unknown grade: %(g)s.") % {"g": ", ".join(unknown)}})
-    return riskmap.MapFilter(area=_jurisdiction(request, area) if area else None, categories=tuple(category),
-                             grades=tuple(grade))
+def _map_filter(request: HttpRequest, area: str | None, category: list[RiskCategory],
+                grade: list[RiskGrade]) -> riskmap.MapFilter:
+    """The map's filters; the categories and grades are the enumerations the document lists."""
+    return riskmap.MapFilter(area=_jurisdiction(request, area) if area else None,
+                             categories=tuple(str(c) for c in category), grades=tuple(str(g) for g in grade))
 
 
 @router.get("/riskmap.geojson", response={200: None, 404: ErrorOut, 422: ErrorOut}, url_name="hazards_riskmap")
-def riskmap_geojson(request: HttpRequest, area: str | None = None, category: list[str] = Query([]),
-                    grade: list[str] = Query([])) -> HttpResponse:
+def riskmap_geojson(request: HttpRequest, area: str | None = None, category: list[RiskCategory] = Query([]),
+                    grade: list[RiskGrade] = Query([])) -> HttpResponse:
     """Active risk points you see (points, and polygons for areas), coloured by grade on the map."""
     flt = _map_filter(request, area, category, grade)
     return HttpResponse(riskmap.geojson_bytes(request_user(request), flt), content_type="application/geo+json")
 
 
 @router.get("/riskmap/heat.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="hazards_heat")
-def riskmap_heat(request: HttpRequest, area: str | None = None, category: list[str] = Query([]),
-                 grade: list[str] = Query([])) -> dict[str, Any]:
+def riskmap_heat(request: HttpRequest, area: str | None = None, category: list[RiskCategory] = Query([]),
+                 grade: list[RiskGrade] = Query([])) -> dict[str, Any]:
     """Communities with their weighted risk score (red 4, orange 3, yellow 2, blue 1) and counts per grade."""
     return riskmap.heat_geojson(request_user(request), _map_filter(request, area, category, grade))
 
 
 @router.get("/riskmap/counts", response={200: list[AreaCountOut], 404: ErrorOut, 422: ErrorOut})
 def riskmap_counts(request: HttpRequest, level: Level = Level.STREET, area: str | None = None,
-                   category: list[str] = Query([]), grade: list[str] = Query([])) -> list[dict[str, Any]]:
+                   category: list[RiskCategory] = Query([]), grade: list[RiskGrade] = Query([])) -> list[dict[str, Any]]:
     """Active risk points per grade in each street (or community) you see."""
     flt = _map_filter(request, area, category, grade)
     return [{"code": r.jurisdiction.code, "name": r.jurisdiction.name, "level": r.jurisdiction.level,
@@ -204,8 +198,8 @@ def riskmap_counts(request: HttpRequest, level: Level = Level.STREET, area: str 
 
 
 @router.get("/riskmap/export", response={200: None, 404: ErrorOut, 422: ErrorOut})
-def riskmap_export(request: HttpRequest, area: str | None = None, category: list[str] = Query([]),
-                   grade: list[str] = Query([])) -> HttpResponse:
+def riskmap_export(request: HttpRequest, area: str | None = None, category: list[RiskCategory] = Query([]),
+                   grade: list[RiskGrade] = Query([])) -> HttpResponse:
     """Counts per street and community and the points, as .xlsx."""
     flt = _map_filter(request, area, category, grade)
     return xlsx_response(exports.riskmap_workbook(request_user(request), flt), _("risk-map"))
@@ -405,9 +399,6 @@ def change_patrol_plan(request: HttpRequest, plan_id: int, payload: PatrolPlanPa
     """Change the fields given; `route` replaces the whole route."""
     plan = _plan(request, plan_id)
     data = payload.dict(exclude_unset=True)
-    nulls = [name for name, value in data.items() if value is None and name != "worker"]
-    if nulls:
-        raise ValidationError({name: _("This field cannot be empty.") for name in nulls})
     data = _plan_fields(request, data)
     try:
         patrol_services.update_plan(plan, actor=request_user(request), **data)
@@ -418,7 +409,12 @@ def change_patrol_plan(request: HttpRequest, plan_id: int, payload: PatrolPlanPa
 
 @router.post("/patrol-plans/{plan_id}/check-ins",
              response={200: CheckInOut, 201: CheckInOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             url_name="hazards_check_in")
+             url_name="hazards_check_in",
+             openapi_extra=refuses(risk_point="a risk point on the plan's route, not yet checked in this period",
+                                   lon="within the plan's tolerance of the risk point (with lat)",
+                                   at="at most two days before now (and not in the future)",
+                                   answers="each answer's key on the risk point's checklist",
+                                   plan="the patrol plan is active"))
 def check_in(request: HttpRequest, plan_id: int, payload: Form[CheckInIn],
              photos: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
     """Check in at a stop of the plan from the phone's position; refused with the distance outside the tolerance.
@@ -541,7 +537,7 @@ def _period(start: datetime.date | None, end: datetime.date | None) -> tuple[dat
     return start, end
 
 
-@router.get("/stats", response={200: dict, 422: ErrorOut})
+@router.get("/stats", response={200: dict, 422: ErrorOut}, openapi_extra=refuses(start="on or before end (default: today), at most three years before it"))
 def statistics(request: HttpRequest, start: datetime.date | None = None, end: datetime.date | None = None) -> dict[str, Any]:
     """Found, closed and overdue per street and month; average days to close; recurrence at the same place."""
     first, last = _period(start, end)
@@ -555,7 +551,7 @@ def statistics(request: HttpRequest, start: datetime.date | None = None, end: da
             "places": [{"place": p.label, "street": p.street, "count": p.count} for p in result.places]}
 
 
-@router.get("/stats/export", response={200: None, 422: ErrorOut})
+@router.get("/stats/export", response={200: None, 422: ErrorOut}, openapi_extra=refuses(start="on or before end (default: today), at most three years before it"))
 def statistics_export(request: HttpRequest, start: datetime.date | None = None,
                       end: datetime.date | None = None) -> HttpResponse:
     first, last = _period(start, end)

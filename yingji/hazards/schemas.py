@@ -66,19 +66,21 @@ class RiskPointIn(Schema):
 
 
 class RiskPointPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
-    grade: RiskGrade | None = None
-    category: RiskCategory | None = None
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    """The fields given change; only `area` and `review_date` can be emptied (null)."""
+
+    name: str = Field(None, min_length=1, max_length=120)
+    grade: RiskGrade = Field(None)
+    category: RiskCategory = Field(None)
+    lon: float = Field(None, ge=-180, le=180)
+    lat: float = Field(None, ge=-90, le=90)
     area: dict[str, Any] | None = None
-    address: str | None = Field(None, max_length=200)
-    responsible_unit: str | None = Field(None, max_length=120)
-    responsible_person: str | None = Field(None, max_length=50)
-    responsible_phone: str | None = Field(None, max_length=20)
-    control_measures: str | None = Field(None, max_length=2000)
+    address: str = Field(None, max_length=200)
+    responsible_unit: str = Field(None, max_length=120)
+    responsible_person: str = Field(None, max_length=50)
+    responsible_phone: str = Field(None, max_length=20)
+    control_measures: str = Field(None, max_length=2000)
     review_date: datetime.date | None = None
-    is_active: bool | None = None
+    is_active: bool = Field(None)
     reason: str = Field("", max_length=300, description="Why the grade changed (kept in the grading history).")
 
 
@@ -161,16 +163,18 @@ class HazardOut(Schema):
 
 
 class CheckInIn(Schema):
-    risk_point: str = Field(..., max_length=32, description="Code of the risk point checked.")
+    """A multipart form: a field left out is not given (a form has no null)."""
+
+    risk_point: str = Field(..., min_length=1, max_length=32, description="Code of the risk point checked.")
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
-    accuracy_m: float | None = Field(None, ge=0, le=10_000)
+    accuracy_m: float = Field(None, ge=0, le=10_000)
     answers: list[dict[str, Any]] = Field([], description='The checklist as answered: [{"key": "wiring_safe", '
                                           '"ok": false, "note": ""}], by the items\' keys (unanswered: ok).')
     note: str = Field("", max_length=500)
     hazard: str = Field("", max_length=120, description="The title of a hazard found at the point (optional).")
     idempotency_key: str = Field("", max_length=64, description="The same key again answers the first check-in (200).")
-    at: ClientDatetime | None = Field(None, description="When the phone checked in (a queued check-in sent "
+    at: ClientDatetime = Field(None, description="When the phone checked in (a queued check-in sent "
                                                             "later); at most two days ago. Default: now.")
 
     @field_validator("answers", mode="before")
@@ -218,14 +222,14 @@ class PatrolPlanIn(Schema):
 class PatrolPlanPatch(Schema):
     """Change a plan: only the fields given (`worker` null: nobody named; `route`: the whole new route)."""
 
-    name: str | None = Field(None, min_length=1, max_length=120)
-    grid: str | None = Field(None, max_length=20)
-    route: list[str] | None = Field(None, min_length=1, max_length=200)
+    name: str = Field(None, min_length=1, max_length=120)
+    grid: str = Field(None, max_length=20)
+    route: list[str] = Field(None, min_length=1, max_length=200)
     worker: str | None = Field(None, max_length=150)
-    frequency: PatrolFrequency | None = None
-    tolerance_m: int | None = Field(None, ge=5, le=5000)
-    starts_on: datetime.date | None = None
-    is_active: bool | None = None
+    frequency: PatrolFrequency = Field(None)
+    tolerance_m: int = Field(None, ge=5, le=5000)
+    starts_on: datetime.date = Field(None)
+    is_active: bool = Field(None)
 
 
 class PatrolPlanOut(Schema):

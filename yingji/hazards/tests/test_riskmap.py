@@ -51,7 +51,7 @@ def test_it_filters_by_category_grade_and_area_and_refuses_unknown_values(points
     assert codes(client.get(f"{API}.geojson", {"grade": "red"})) == {"A-RED", "B-RED"}
     assert codes(client.get(f"{API}.geojson", {"area": "440304001000"})) == {"A-RED", "A-BLUE", "A1-YELLOW", "B-RED"}
     refused = client.get(f"{API}.geojson", {"category": "volcano"})
-    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "category"
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"].split(".")[0] == "category"
     # An area outside the caller's scope is "not found", like any other.
     assert api_client(points.officer_a).get(f"{API}.geojson", {"area": "440304002001"}).status_code == 404
     assert api_client(points.officer_a).get(f"{API}/counts", {"area": "440304002001"}).status_code == 404
