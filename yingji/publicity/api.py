@@ -18,7 +18,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -27,8 +26,8 @@ from yingji.core.api import (
     ImportResultOut,
     ListFilters,
     Pagination,
-    Year,
     apply_list_filters,
+    refuses,
     request_user,
 )
 from yingji.core.files import xlsx_response
@@ -45,22 +44,24 @@ WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 class EventIn(Schema):
     jurisdiction: str
-    title: str = Field(..., max_length=200)
+    title: str = Field(..., min_length=1, max_length=200)
     held_on: datetime.date
     venue: Venue | None = None
     campaign: Campaign | None = None
-    place: str = Field(..., max_length=200)
+    place: str = Field(..., min_length=1, max_length=200)
     audience: int = Field(0, ge=0, le=services.MAX_AUDIENCE)
     organiser: str = Field("", max_length=100)
     notes: str = Field("", max_length=4000)
 
 
 class EventPatch(Schema):
-    title: str | None = Field(None, max_length=200)
-    held_on: datetime.date | None = None
+    """The fields given change (a title, a date and a place cannot be emptied; venue, campaign null: none)."""
+
+    title: str = Field(None, min_length=1, max_length=200)
+    held_on: datetime.date = Field(None)
     venue: Venue | None = None
     campaign: Campaign | None = None
-    place: str | None = Field(None, max_length=200)
+    place: str = Field(None, min_length=1, max_length=200)
     audience: int | None = Field(None, ge=0, le=services.MAX_AUDIENCE)
     organiser: str | None = Field(None, max_length=100)
     notes: str | None = Field(None, max_length=4000)
@@ -91,11 +92,11 @@ class EventOut(Schema):
 
 class PointIn(Schema):
     jurisdiction: str
-    name: str = Field(..., max_length=120)
+    name: str = Field(..., min_length=1, max_length=120)
     category: PointCategory
     address: str = Field("", max_length=200)
-    lon: float | None = None
-    lat: float | None = None
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
     is_active: bool = True
 
 
@@ -144,20 +145,22 @@ def _jurisdiction(request: HttpRequest, code: str) -> Jurisdiction:
 @router.get("/events", response=list[EventOut])
 @paginate(Pagination)
 def events(request: HttpRequest, filters: Query[ListFilters], venue: Venue | None = None,
-           campaign: Campaign | None = None, year: Year | None = None) -> Any:  # type: ignore[no-untyped-def]
+           campaign: Campaign | None = None,
+           year: int | None = Query(None, ge=2000, le=2100)) -> Any:  # type: ignore[no-untyped-def]
     queryset = apply_list_filters(_events(request_user(request)), filters, search_fields=("title", "place"))
     if venue:
         queryset = queryset.filter(venue=venue)
     if campaign:
         queryset = queryset.filter(campaign=campaign)
     if year is not None:
-        if not 2000 <= year <= 2100:
-            raise HttpError(422, _("Enter a year between 2000 and 2100."))
         queryset = queryset.filter(held_on__year=year)
     return [_event_out(e) for e in queryset.order_by("-held_on", "id")]
 
 
-@router.post("/events", response={201: EventOut, **WRITE_ERRORS})
+@router.post("/events", response={201: EventOut, **WRITE_ERRORS},
+             openapi_extra=refuses(jurisdiction="the district, a street, a community or a grid",
+                                  title="not only spaces", place="not only spaces",
+                                  held_on="in the campaign's month when a campaign is given"))
 def create_event(request: HttpRequest, payload: EventIn) -> Any:
     data = payload.dict()
     data["venue"], data["campaign"] = data["venue"] or "", data["campaign"] or ""
@@ -171,7 +174,9 @@ def event_detail(request: HttpRequest, event_id: int) -> Any:
     return _event_out(_event(request, event_id))
 
 
-@router.patch("/events/{event_id}", response={200: EventOut, **WRITE_ERRORS})
+@router.patch("/events/{event_id}", response={200: EventOut, **WRITE_ERRORS},
+              openapi_extra=refuses(title="not only spaces", place="not only spaces",
+                                    held_on="in the campaign's month when the event has (or is given) one"))
 def change_event(request: HttpRequest, event_id: int, payload: EventPatch) -> Any:
     changes = payload.dict(exclude_unset=True)
     for name in ("venue", "campaign"):
@@ -220,7 +225,8 @@ def points(request: HttpRequest, filters: Query[ListFilters],
     return [_point_out(p) for p in queryset]
 
 
-@router.post("/points", response={201: PointOut, **WRITE_ERRORS})
+@router.post("/points", response={201: PointOut, **WRITE_ERRORS},
+             openapi_extra=refuses(name="not only spaces", lon="with lat, or neither"))
 def create_point(request: HttpRequest, payload: PointIn) -> Any:
     data = payload.dict()
     point = services.create_point(actor=request_user(request),
