@@ -375,11 +375,14 @@ def patrols(request: HttpRequest) -> HttpResponse:
     plans = (PatrolPlan.objects.visible_to(request.user).select_related("jurisdiction", "worker")
              .annotate(stop_count=Count("stops")).order_by("jurisdiction__path", "name"))
     since = timezone.localdate() - datetime.timedelta(days=14)
-    missed, missed_count = patrol_services.missed_patrols_page(PatrolPlan.objects.visible_to(request.user), since, 200)
+    # 50 missed periods a page (the page listed the first 200 and left the rest out); only the
+    # page's plans are read as models.
+    missed = Paginator(patrol_services.missed_periods(PatrolPlan.objects.visible_to(request.user), since),
+                       50).get_page(request.GET.get("missed_page"))
     page = Paginator(plans, 50).get_page(request.GET.get("page"))
     editable = {p.pk for p in page if can(request.user, "change", p)}
     return render(request, "hazards/patrols.html", {
-        "page": page, "missed": missed, "missed_count": missed_count, "since": since, "editable": editable,
+        "page": page, "missed": missed, "missed_count": missed.paginator.count, "since": since, "editable": editable,
         "can_add": has_perm_somewhere(request.user, "hazards.add_patrolplan")})
 
 

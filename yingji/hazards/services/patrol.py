@@ -274,16 +274,39 @@ def missed_patrols(queryset: Any, since: datetime.date, until: datetime.date | N
 
 def missed_patrols_page(queryset: Any, since: datetime.date, first: int | None,
                         until: datetime.date | None = None) -> tuple[list[MissedPatrol], int]:
-    """The `first` missed periods (all when None), newest first, and how many there are.
+    """The `first` missed periods (all when None), newest first, and how many there are."""
+    periods = missed_periods(queryset, since, until)
+    return periods[:first], len(periods)
 
-    Worked out on plain rows; only the plans of the periods shown are read as models, with their
-    jurisdiction and worker (the district's patrols page built ~1,800 models for its 600 plans, issue 13).
-    """
+
+class MissedPeriods(Sequence[MissedPatrol]):
+    """The missed periods as plain rows, newest first; a slice reads the plans of its rows as models,
+    with their jurisdiction and worker (so a Paginator reads a page's plans only: the district's
+    patrols page built ~1,800 models for its 600 active plans, issue 13)."""
+
+    def __init__(self, rows: list[tuple[datetime.date, str, str, int, int]], stops: dict[int, int]) -> None:
+        self._rows, self._stops = rows, stops
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self[index:index + 1 or None][0]  # out of range: IndexError from the empty slice
+        shown = self._rows[index]
+        loaded = PatrolPlan.objects.select_related("jurisdiction", "worker").in_bulk({row[3] for row in shown})
+        return [MissedPatrol(loaded[pk], start, count, self._stops.get(pk, 0))
+                for start, _path, _name, pk, count in shown]
+
+
+def missed_periods(queryset: Any, since: datetime.date, until: datetime.date | None = None) -> MissedPeriods:
+    """Periods between `since` and `until` (yesterday) of the plans in `queryset` without a finished
+    patrol, worked out on plain rows (four queries whatever the number of plans)."""
     until = until or timezone.localdate() - datetime.timedelta(days=1)
     active = queryset.filter(is_active=True)
     plans = list(active.values_list("pk", "frequency", "starts_on", "jurisdiction__path", "name"))
     if not plans:
-        return [], 0
+        return MissedPeriods([], {})
     stops: dict[int, int] = {}
     for plan_id in PatrolStop.objects.filter(plan__in=active.values("pk")).values_list("plan_id", flat=True):
         stops[plan_id] = stops.get(plan_id, 0) + 1
@@ -308,7 +331,4 @@ def missed_patrols_page(queryset: Any, since: datetime.date, first: int | None,
                 missed.append((start, path, name, pk, checked.get(record["pk"], 0) if record else 0))
             start += step
     missed.sort(key=lambda m: (m[0], m[1], m[2]), reverse=True)
-    shown = missed if first is None else missed[:first]
-    loaded = PatrolPlan.objects.select_related("jurisdiction", "worker").in_bulk({m[3] for m in shown})
-    return [MissedPatrol(loaded[pk], start, count, stops.get(pk, 0)) for start, _path, _name, pk, count in shown], \
-        len(missed)
+    return MissedPeriods(missed, stops)

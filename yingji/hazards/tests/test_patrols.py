@@ -119,3 +119,29 @@ def test_the_patrols_page_reads_as_models_only_the_plans_of_the_missed_periods_i
         (m.plan.pk, m.period_start, m.stops) for m in everything[:2]]
     assert sorted(built) == sorted({m.plan.pk for m in shown}) and len(built) < len(others) + 1
     assert [m.period_start for m in everything] == sorted((m.period_start for m in everything), reverse=True)
+
+
+def test_the_patrols_page_lists_the_missed_periods_50_a_page_with_their_count(cast, plan):
+    """It listed the first 200 and left the others out; now every missed period is on a page."""
+    import re
+
+    from yingji.core.testing import web_client
+
+    today = timezone.localdate()
+    for n in range(5):  # daily since before the page's 14 days: 14 missed periods each
+        create_plan(actor=cast.officer_a, jurisdiction=cast.grid_a1, name=f"每日巡查 {n}",
+                    points=[point(cast.community_a, f"D-{n}", lon=114.01, lat=22.51)], worker=cast.grid_worker_a,
+                    starts_on=today - datetime.timedelta(days=30))
+    everything = missed_patrols(PatrolPlan.objects.all(), today - datetime.timedelta(days=14))
+    assert len(everything) > 50
+    web = web_client(cast.officer_a)
+    pages = [web.get("/hazards/patrols/", {"missed_page": n}).content.decode() for n in (1, 2)]
+
+    def rows(html: str) -> list[str]:
+        table = html[html.index('data-testid="missed"'):html.index('data-testid="plans"')]
+        return re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td>([^<]*)</td>", table)
+
+    assert [len(rows(html)) for html in pages] == [50, len(everything) - 50]
+    assert rows(pages[0]) + rows(pages[1]) == [(m.period_start.isoformat(), m.plan.name) for m in everything]
+    heading = pages[0][pages[0].index("<h2>"):pages[0].index("</h2>")]
+    assert re.findall(r"\d+", heading)[-1] == str(len(everything)) and "missed_page=2" in pages[0]
