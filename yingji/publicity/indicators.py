@@ -3,16 +3,20 @@
     publicity.events      events held in the period against `per_community` (default 4) per community
     publicity.campaigns   campaign days and months of the period with at least one event
     publicity.five_into   of the five "五进" venues, those reached by an event in the period
+
+publicity.events has a grouped form (every subject of a scheme in one grouped count,
+yingji.core.indicators.grouped) sharing the events' queryset and the arithmetic with the one-area function.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yingji.core.indicators import Measured, Window, indicator
+from yingji.core.indicators import Measured, Subjects, Window, grouped, indicator
 from yingji.jurisdictions.models import Jurisdiction, Level
 from yingji.publicity.models import CAMPAIGN_MONTH, PublicityEvent, Venue
 
@@ -25,13 +29,28 @@ def _url(event: PublicityEvent) -> str:
     return reverse("publicity:detail", args=[event.pk])
 
 
+def _events_measured(achieved: int, communities: int, params: dict[str, Any]) -> Measured:
+    """`achieved` events against `per_community` (default 4) for each community (at least one); the events
+    beyond it are extra (a bonus rule's units)."""
+    required = float(params.get("per_community", 4)) * max(communities, 1)
+    return Measured(achieved=achieved, required=required, extra=max(0.0, achieved - required))
+
+
+@grouped("publicity.events")
+def events_all(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
+    """publicity.events for every subject at once (one count grouped by jurisdiction)."""
+    counts = subjects.sums(_events(subjects.root, window).order_by().values("jurisdiction_id")
+                           .annotate(n=Count("pk")), "n")
+    return {a.pk: _events_measured(counts[a.pk]["n"], subjects.communities[a.pk], params) for a in subjects.areas}
+
+
 @indicator("publicity.events", _("Publicity events held"), record_url=_url)
 def events(area: Jurisdiction, window: Window, params: dict[str, Any]) -> Measured:
     rows = _events(area, window)
     communities = Jurisdiction.objects.filter(level=Level.COMMUNITY, path__startswith=area.path).count()
-    required = float(params.get("per_community", 4)) * max(communities, 1)
-    achieved = rows.count()
-    return Measured(achieved=achieved, required=required, records=rows, extra=max(0.0, achieved - required))
+    measured = _events_measured(rows.count(), communities, params)
+    measured.records = rows
+    return measured
 
 
 @indicator("publicity.campaigns", _("Campaign days and months with publicity"), record_url=_url)

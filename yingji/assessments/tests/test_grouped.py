@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from yingji.assessments.grouped import GROUPED, Subjects, measure_all
+from yingji.assessments.grouped import Subjects, measure_all
 from yingji.assessments.models import Scheme
 from yingji.assessments.presets import TWO_HALVES_AND_A_BATCH, load_presets
 from yingji.assessments.services import quarter_windows
@@ -46,9 +46,10 @@ def test_every_grouped_indicator_answers_what_its_one_area_function_answers(cast
     windows = [Window(datetime.date(2023, 1, 1), datetime.date(2023, 12, 31)), *(w for _q, w in quarter_windows(2023))]
     levels = {"streets": [cast.street_1, cast.street_2],
               "communities": [cast.community_a, cast.community_b, cast.community_c]}
-    assert len(GROUPED) >= 14
+    registry.discover()  # the apps' grouped forms are registered beside their indicators
+    assert len(registry.GROUPED) >= 14
     compared = 0
-    for key in GROUPED:
+    for key in registry.GROUPED:
         function = registry.get(key).function
         for params in PARAMS.get(key, [{}]):
             for areas in levels.values():
@@ -89,3 +90,13 @@ def test_the_rankings_ask_the_ledgers_as_often_for_two_streets_as_for_six(cast: 
     six = [_ranking_queries(client, url) for url in pages]
     assert "街道6" in client.get(pages[0]).content.decode()
     assert six == two
+
+
+def test_each_grouped_form_lives_in_the_app_of_its_indicator() -> None:
+    """One counting rule per indicator: the grouped form is registered by the app that owns the one-area
+    function (drills, training and publicity beside their indicators), not copied into assessments."""
+    registry.discover()
+    assert {"drills.own", "training.days_met", "training.coverage", "publicity.events"} <= set(registry.GROUPED)
+    for key, function in registry.GROUPED.items():
+        owner = registry.get(key).function.__module__.split(".")[1]
+        assert function.__module__.split(".")[1] == owner, key
