@@ -110,7 +110,12 @@ def risk_points(request: HttpRequest, filters: Query[ListFilters], grade: RiskGr
     return queryset.order_by("code")
 
 
-@router.post("/risk-points", response={201: RiskPointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/risk-points", response={201: RiskPointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(code="not the code of another risk point", name="not only spaces",
+                                   lon="inside the district's bounds (with lat)",
+                                   responsible_phone="a mobile (11 digits) or a landline with its area code",
+                                   area="coordinates nested as its type says, closed rings of at least four positions, "
+                                        "not self-intersecting"))
 def create_risk_point(request: HttpRequest, payload: RiskPointIn) -> Any:
     user = request_user(request)
     data = payload.dict()
@@ -137,7 +142,12 @@ def risk_point(request: HttpRequest, code: str) -> RiskPoint:
     return _visible_point(request, code)
 
 
-@router.patch("/risk-points/{code}", response={200: RiskPointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.patch("/risk-points/{code}", response={200: RiskPointOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+              openapi_extra=refuses(name="not only spaces",
+                                   lon="inside the district's bounds (with lat)",
+                                   responsible_phone="a mobile (11 digits) or a landline with its area code",
+                                   area="coordinates nested as its type says, closed rings of at least four positions, "
+                                        "not self-intersecting"))
 def change_risk_point(request: HttpRequest, code: str, payload: RiskPointPatch) -> RiskPoint:
     point = _visible_point(request, code)
     data = payload.dict(exclude_unset=True)

@@ -56,6 +56,12 @@ def test_it_refuses_a_bad_area_and_a_bad_phone_naming_the_field(cast):
     body = {"code": "R-2", "name": "边坡", "jurisdiction": "440304001001", "grade": "orange", "lon": 114.01,
             "lat": 22.51, "area": {"type": "Point", "coordinates": [1, 2]}, "responsible_phone": "12345"}
     answer = client.post(API, body, content_type="application/json")
+    # The document's area is a Polygon or a MultiPolygon: a Point is refused before the service reads it.
+    assert answer.status_code == 422
+    assert {e["field"].split(".")[0] for e in answer.json()["errors"]} == {"area"}
+    # A self-intersecting ring (a bow tie) and a bad phone: both named by the service in one answer.
+    body["area"] = {"type": "Polygon", "coordinates": [[[114.0, 22.5], [114.1, 22.6], [114.1, 22.5], [114.0, 22.6], [114.0, 22.5]]]}
+    answer = client.post(API, body, content_type="application/json")
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["errors"]} == {"area", "responsible_phone"}
     assert not RiskPoint.objects.filter(code="R-2").exists()
