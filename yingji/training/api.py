@@ -414,7 +414,11 @@ def quiz_list(request: HttpRequest) -> Any:
     return [_quiz_out(q) for q in _quizzes(request_user(request))]
 
 
-@router.post("/quizzes", response={201: QuizOut, **WRITE_ERRORS})
+@router.post("/quizzes", response={201: QuizOut, **WRITE_ERRORS},
+             openapi_extra=refuses(title="not only spaces", closes_at="after opens_at",
+                                   bank="a bank with questions",
+                                   question_count="at most the bank's questions (and 200)",
+                                   members="for a members' quiz, at least one, each in the jurisdiction"))
 def create_quiz(request: HttpRequest, payload: QuizIn) -> Any:
     user = request_user(request)
     data = payload.dict()

@@ -18,6 +18,7 @@ from yingji.training.services import MAX_SESSION_DAYS
 MinDays = decimal_number(ge="0", le="365")
 Hours = decimal_number(ge="0", le="1000")
 SessionDays = decimal_number(ge="0.1", le=str(MAX_SESSION_DAYS))
+Points = decimal_number(ge="0.1", le="1000")
 
 # Messaging's topics are also called Topic: the training topic is named apart in the OpenAPI document.
 TrainingTopic = Annotated[Topic, WithJsonSchema({"title": "TrainingTopic", "type": "string",
@@ -201,7 +202,7 @@ class QuestionOut(Schema):
 
 class QuizIn(Schema):
     jurisdiction: str
-    title: str = Field(..., max_length=200)
+    title: str = Field(..., min_length=1, max_length=200)
     bank: int
     audience: Audience
     time_limit_minutes: int = Field(..., ge=1, le=240)
@@ -209,7 +210,7 @@ class QuizIn(Schema):
     closes_at: ClientDatetime
     question_count: int | None = Field(None, ge=1, le=200)
     members: list[int] = Field([], max_length=2000)
-    points_per_question: Decimal = Field(Decimal(10), ge=Decimal("0.1"), le=1000)
+    points_per_question: Points = Decimal(10)
     partial_credit: bool = False
     pass_percent: int = Field(60, ge=0, le=100)
 
