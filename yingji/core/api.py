@@ -305,6 +305,11 @@ def refuses(**rules: str) -> dict[str, Any]:
 #: in every query parameter, path, JSON and form body before any operation reads it.
 NO_NUL = "^[^\\x00]*$"
 
+#: What a text a service refuses when blank must match: something besides spaces (and no NUL). Stated in
+#: the document (`Field(json_schema_extra={"pattern": NOT_BLANK})`) beside the service's own check, which
+#: refuses it with its message; Python's `\s` is what `str.strip()` removes.
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+
 
 def declare_nul_refused(document: dict[str, Any]) -> dict[str, Any]:
     """Say in the OpenAPI document what the NUL gate does: every string of a request (path and query

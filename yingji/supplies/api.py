@@ -26,7 +26,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.audit.services import history_rows
-from yingji.core.api import ErrorOut, ImportResultOut, Pagination, apply_list_filters, request_user
+from yingji.core.api import ErrorOut, ImportResultOut, Pagination, apply_list_filters, refuses, request_user
 from yingji.core.files import xlsx_response
 from yingji.core.idempotency import idempotent
 from yingji.jurisdictions.models import Jurisdiction
@@ -34,6 +34,7 @@ from yingji.supplies import queries, services
 from yingji.supplies.imports import MaterialTable, StockTable, WarehouseTable
 from yingji.supplies.models import Allocation, Material, StockLot, StockMovement, Warehouse
 from yingji.supplies.schemas import (
+    MAX_QUANTITY,
     AllocationDetailOut,
     AllocationFilters,
     AllocationIn,
@@ -65,10 +66,19 @@ WRITE = {200: Any, 201: Any, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 # ------------------------------------------------------------------ search
-@router.get("/search", response={200: SearchOut, 422: ErrorOut})
-def search(request: HttpRequest, q: str | None = None, material: str | None = None, quantity: int = 1,
-           lon: float | None = None, lat: float | None = None, near: str | None = None,
-           incident: str | None = None, place: str | None = None, limit: int = 10) -> Any:
+#: A material the search or the map is asked about: a row of the catalogue, which JSON Schema cannot name.
+MATERIAL_OF_THE_CATALOGUE = "a material code of the catalogue"
+
+
+@router.get("/search", response={200: SearchOut, 422: ErrorOut}, openapi_extra=refuses(
+    point="one of: lon and lat, an incident you can see, near or place",
+    place="an address or landmark the gazetteer knows",
+    near="a warehouse or jurisdiction code in your area",
+    material=MATERIAL_OF_THE_CATALOGUE))
+def search(request: HttpRequest, q: str | None = None, material: str | None = None,
+           quantity: int = Query(1, ge=1, le=MAX_QUANTITY),
+           lon: float | None = Query(None, ge=-180, le=180), lat: float | None = Query(None, ge=-90, le=90),
+           near: str | None = None, incident: str | None = None, place: str | None = None, limit: int = 10) -> Any:
     """Warehouses holding `quantity` of a material nearest to a point, by travel time.
 
     `q` is a name, alias or code; `material` (code) picks one candidate. The
@@ -131,7 +141,7 @@ def create_warehouse(request: HttpRequest, payload: WarehouseIn) -> Any:
     return Status(201, WarehouseOut.from_orm(warehouse).dict())
 
 
-@router.get("/warehouses/geojson", response=dict)
+@router.get("/warehouses/geojson", response=dict, openapi_extra=refuses(material=MATERIAL_OF_THE_CATALOGUE))
 def warehouses_geojson(request: HttpRequest, material: str | None = None) -> dict[str, Any]:
     """Visible warehouses with their stock state (sufficient, below_minimum, empty) for one material."""
     material_id = queries.material_by_code(material).pk if material else None
@@ -272,7 +282,11 @@ def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]):  
     return queryset.order_by("-requested_at", "-pk")
 
 
-@router.post("/allocations/", response={201: AllocationDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/allocations/", response={201: AllocationDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(
+                 jurisdiction="needed when neither the destination warehouse nor an incident of yours gives it",
+                 destination="a destination warehouse or an incident_ref", material=MATERIAL_OF_THE_CATALOGUE,
+                 lines="each source warehouse in service, not the destination, each material once per warehouse"))
 @decorate_view(idempotent)
 def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
     user = request_user(request)
@@ -296,7 +310,8 @@ def create_allocation(request: HttpRequest, payload: AllocationIn) -> Any:
     return Status(201, _detail(allocation))
 
 
-@router.get("/allocations/sources", response={200: list[SourceOut], 422: ErrorOut})
+@router.get("/allocations/sources", response={200: list[SourceOut], 422: ErrorOut},
+            openapi_extra=refuses(material=MATERIAL_OF_THE_CATALOGUE))
 def allocation_sources(request: HttpRequest, material: str | None = None) -> Any:
     """The warehouses the caller may name as sources of a request: their own, their street's depot and
     the district reserve (issue 13), own first; with `material` (a code) the units each has available."""

@@ -5,10 +5,14 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from yingji.core.api import ClientDatetime, ListFilters, request_user
+from yingji.core.api import NOT_BLANK, ClientDatetime, ListFilters, request_user
 from yingji.supplies.models import AllocationStatus, Category, Condition, WarehouseLevel
 from yingji.supplies.services.allocations import timeline
 from yingji.supplies.workflows import ALLOCATION
+
+#: The most units one request may name: the stock columns are 32-bit integers (IntegerField), so a
+#: larger number would overflow them (PostgreSQL refuses it with a server error) once it is added up.
+MAX_QUANTITY = 1_000_000_000
 
 
 class MaterialOut(Schema):
@@ -130,7 +134,7 @@ class MovementFilters(Schema):
 
 class ReceiptIn(Schema):
     material: str = Field(..., description="Material code.")
-    quantity: int = Field(..., gt=0)
+    quantity: int = Field(..., gt=0, le=MAX_QUANTITY)
     reason: str = Field(..., min_length=1, max_length=200)
     document: str = Field("", max_length=100)
     batch: str = Field("", max_length=50)
@@ -141,13 +145,13 @@ class ReceiptIn(Schema):
 
 class IssueIn(Schema):
     material: str = Field(..., description="Material code.")
-    quantity: int = Field(..., gt=0)
+    quantity: int = Field(..., gt=0, le=MAX_QUANTITY)
     reason: str = Field(..., min_length=1, max_length=200)
     document: str = Field("", max_length=100)
 
 
 class WriteOffIn(Schema):
-    quantity: int = Field(..., gt=0)
+    quantity: int = Field(..., gt=0, le=MAX_QUANTITY)
     reason: str = Field(..., min_length=1, max_length=200)
 
 
@@ -158,7 +162,7 @@ class LotMaintenanceIn(Schema):
 
 class CountLineIn(Schema):
     lot: int
-    counted: int = Field(..., ge=0)
+    counted: int = Field(..., ge=0, le=MAX_QUANTITY)
 
 
 class CountIn(Schema):
@@ -235,7 +239,7 @@ class SourceOut(Schema):
 class LineIn(Schema):
     warehouse: str = Field(..., description="Source warehouse code: one of GET /allocations/sources.")
     material: str = Field(..., description="Material code.")
-    quantity: int = Field(..., gt=0)
+    quantity: int = Field(..., gt=0, le=MAX_QUANTITY)
 
 
 class AllocationIn(Schema):
@@ -247,7 +251,7 @@ class AllocationIn(Schema):
     destination_text: str = Field("", max_length=200)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
-    purpose: str = Field(..., min_length=1, max_length=200)
+    purpose: str = Field(..., min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK})
     note: str = ""
     lines: list[LineIn] = Field(..., min_length=1)
 
@@ -311,7 +315,7 @@ class AllocationStepIn(Schema):
 
 class ReceiveLineIn(Schema):
     line: int
-    received: int = Field(..., ge=0)
+    received: int = Field(..., ge=0, le=MAX_QUANTITY)
 
 
 class ReceiveIn(Schema):
