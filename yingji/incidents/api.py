@@ -7,7 +7,8 @@ pushed twice answers the first incident with 200 instead of 201.
 
 import datetime
 import math
-from typing import Any
+import re
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
+from pydantic import WithJsonSchema
 
 from yingji.audit.services import history_rows
 from yingji.core import ratelimit
@@ -26,6 +28,7 @@ from yingji.core.api import (
     Pagination,
     Year,
     apply_list_filters,
+    refuses,
     request_user,
 )
 from yingji.core.idempotency import idempotent
@@ -54,8 +57,29 @@ from yingji.resources.gazetteer import gazetteer
 router = Router(tags=["incidents"])
 
 
-class IncidentIn(Schema):
-    type_code: str = Field(..., max_length=8, description="A code of GET /types.")
+#: A code of the catalogue of incident types (incidents/catalogue.py, GET /types): a fixed list in code, so
+#: the document names the codes and a request with another is refused before the service reads it.
+TypeCode = Literal[tuple(catalogue.BY_CODE)]  # type: ignore[valid-type]
+
+#: `min_lon,min_lat,max_lon,max_lat`: four decimal numbers (as the console's map sends them), as the document
+#: states it; read with Python's `re.search`, as a JSON Schema validator reads a pattern.
+BBOX_PATTERN = r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$"
+BBOX = {"type": "string", "pattern": BBOX_PATTERN, "description": "min_lon,min_lat,max_lon,max_lat"}
+
+
+#: The rules of a call JSON Schema cannot state (intake.report_incident): the place is a point inside the
+#: platform's jurisdictions or an address the gazetteer knows, the phone a number, the time not ahead.
+CALL_RULES = {
+    "lon": "a point inside a jurisdiction of the platform (WGS-84)",
+    "lat": "lon and lat both, or neither (then the address gives the place)",
+    "address": "without lon and lat, an address or landmark the gazetteer knows",
+    "reporter_phone": "an 11-digit mobile (13…–19…), a landline with its area code (0755-83000000) or a "
+                      "400/800 line",
+    "received_at": "not in the future",
+}
+
+
+class _CallIn(Schema):
     channel: Channel = Channel.API
     severity: Severity = Severity.IV
     lon: float | None = Field(None, ge=-180, le=180)
@@ -69,8 +93,18 @@ class IncidentIn(Schema):
     idempotency_key: str = Field("", max_length=100)
 
 
+class IncidentIn(_CallIn):
+    type_code: TypeCode = Field(..., description="A code of GET /types.")
+
+
+class BatchCallIn(_CallIn):
+    """A call of a batch: an unknown type refuses that call alone (its result says so), not the batch."""
+
+    type_code: str = Field(..., max_length=8, description="A code of GET /types.")
+
+
 class PublicIn(Schema):
-    type_code: str = Field(..., max_length=8)
+    type_code: TypeCode = Field(..., description="A code of GET /types.")
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     address: str = Field("", max_length=200)
@@ -172,7 +206,8 @@ def places(request: HttpRequest, q: str) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------- public
-@router.post("/public", auth=None, response={201: ReceiptOut, 422: ErrorOut, 429: ErrorOut})
+@router.post("/public", auth=None, response={201: ReceiptOut, 422: ErrorOut, 429: ErrorOut},
+             openapi_extra=refuses(**{k: v for k, v in CALL_RULES.items() if k != "received_at"}))
 def public_report(request: HttpRequest, payload: PublicIn) -> Any:
     """The residents' form: no login, rate-limited per address; answers only a receipt."""
     if not ratelimit.allow_public(request):
@@ -216,7 +251,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters],
             "page_size": page.page_size}
 
 
-@router.post("/", response={200: dict, 201: dict, 403: ErrorOut, 422: ErrorOut})
+@router.post("/", response={200: dict, 201: dict, 403: ErrorOut, 422: ErrorOut}, openapi_extra=refuses(**CALL_RULES))
 def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     user = request_user(request)
     data = payload.dict()
@@ -228,7 +263,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
 
 
 class IncidentBatchIn(Schema):
-    incidents: list[IncidentIn] = Field(..., min_length=1, max_length=intake.MAX_BATCH)
+    incidents: list[BatchCallIn] = Field(..., min_length=1, max_length=intake.MAX_BATCH)
 
 
 class BatchItemOut(Schema):
@@ -277,8 +312,10 @@ def create_incidents(request: HttpRequest, payload: IncidentBatchIn) -> Any:
     return {**counts, "results": items}
 
 
-@router.get("/geojson", response=dict)
-def incidents_geojson(request: HttpRequest, include_closed: bool = False, bbox: str | None = None) -> dict[str, Any]:
+@router.get("/geojson", response=dict, openapi_extra=refuses(
+    bbox="longitudes within -180 to 180, latitudes within -90 to 90, each minimum no more than its maximum"))
+def incidents_geojson(request: HttpRequest, include_closed: bool = False,
+                      bbox: Annotated[str | None, WithJsonSchema(BBOX)] = None) -> dict[str, Any]:
     """Open incidents (or all of the last day) as points for the console map, the newest 2,000.
 
     `bbox=min_lon,min_lat,max_lon,max_lat` (the map's view): only the incidents inside it.
@@ -300,7 +337,7 @@ def incidents_geojson(request: HttpRequest, include_closed: bool = False, bbox: 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """`min_lon,min_lat,max_lon,max_lat` in degrees, or a ValidationError naming `bbox`."""
     try:
-        box = tuple(float(part) for part in text.split(","))
+        box = tuple(float(part) for part in text.split(",")) if re.search(BBOX_PATTERN, text) else ()
     except ValueError:
         box = ()
     if (len(box) != 4 or not all(math.isfinite(x) for x in box) or not -180 <= box[0] <= box[2] <= 180
