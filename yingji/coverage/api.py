@@ -10,7 +10,7 @@ from the straight-line fallback (no road network, or a point off it).
 
 import datetime
 import math
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -23,26 +23,37 @@ from yingji.core import travel
 from yingji.core.api import (
     ErrorOut,
     Pagination,
+    refuses,
     request_user,
 )
 from yingji.core.files import xlsx_response
 from yingji.coverage.exports import coverage_workbook
-from yingji.coverage.models import CoverageRun, ReplayRun, RoadNetwork
+from yingji.coverage.models import CoverageRun, Layout, PlaceKind, ReplayRun, RoadNetwork
 from yingji.coverage.services import report as reports
 from yingji.coverage.services import whatif
 from yingji.coverage.services.studies import request_replay, request_siting
 from yingji.coverage.services.targets import construction_targets
 from yingji.jurisdictions.models import Level
-from yingji.resources.models import Station
+from yingji.resources.models import Station, StationKind
 
 router = Router(tags=["coverage"])
+
+#: What-if sites drawn on the map (`add`): their format, bounds and count are checked together
+#: (reports.StationSet.parse); candidate sites are rows of the register.
+ADDED_SITES = (f"lon,lat;lon,lat in WGS-84 degrees (longitude -180 to 180, latitude -90 to 90), at most "
+               f"{reports.MAX_ADDED_POINTS} sites with the candidates")
+#: Codes of fixed lists, inline in the document: a query schema several operations share may not carry
+#: definitions of its own (each operation would file a copy of it under the same name).
+StationKindCode = Literal[tuple(StationKind.values)]  # type: ignore[valid-type]
+LayoutCode = Literal[tuple(Layout.values)]  # type: ignore[valid-type]
+WHAT_IF = {"add": ADDED_SITES, "candidates": "numbers of candidate sites (several separated by commas)"}
 
 
 # ---------------------------------------------------------------- schemas
 class CoverageQuery(Schema):
     area: str | None = Field(None, description="Code of the area (a district, street or community); default: yours.")
     minutes: float = Field(reports.DEFAULT_MINUTES, gt=0, le=reports.MAX_MINUTES, description="Target time T.")
-    kinds: list[str] = Field([], description="Station types counted (repeat the parameter); none: all types.")
+    kinds: list[StationKindCode] = Field([], description="Station types counted (repeat the parameter); none: all types.")
     candidates: list[str] = Field([], description="What-if: candidate site numbers to add.")
     add: str | None = Field(None, description="What-if: added sites as lon,lat;lon,lat (WGS-84).")
     level: Level | None = Field(None, description="Rows per street, community or grid; default: one level down.")
@@ -117,8 +128,9 @@ class SitingIn(Schema):
     area: str | None = None
     new_sites: int = Field(5, ge=1, le=100)
     minutes: float = Field(reports.DEFAULT_MINUTES, gt=0, le=reports.MAX_MINUTES)
-    candidate_kind: str = Field("", description="A type of place (mall, hospital…); empty: any demand cell.")
-    station_kinds: list[str] = []
+    candidate_kind: PlaceKind | Literal[""] = Field("", description="A type of place (mall, hospital…); empty: any "
+                                                                    "demand cell.")
+    station_kinds: list[StationKind] = []
 
 
 class RunOut(Schema):
@@ -162,7 +174,8 @@ def _timed(seconds: float, estimated: bool) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- travel times
-@router.get("/travel-time", response={200: TravelTimeOut, 404: ErrorOut, 422: ErrorOut})
+@router.get("/travel-time", response={200: TravelTimeOut, 404: ErrorOut, 422: ErrorOut},
+            openapi_extra=refuses(from_station="a station code you can see, or from_lon and from_lat"))
 def travel_time(request: HttpRequest, to_lon: float = Query(..., ge=-180, le=180),
                 to_lat: float = Query(..., ge=-90, le=90), from_station: str | None = None,
                 from_lon: float | None = Query(None, ge=-180, le=180),
@@ -198,7 +211,8 @@ def nearest_stations(request: HttpRequest, lon: float = Query(..., ge=-180, le=1
 
 
 # ---------------------------------------------------------------- coverage
-@router.get("/summary", response={200: SummaryOut, 404: ErrorOut, 422: ErrorOut})
+@router.get("/summary", response={200: SummaryOut, 404: ErrorOut, 422: ErrorOut},
+            openapi_extra=refuses(**WHAT_IF))
 def summary(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
     """Covered population and risk points per street (or community) within T."""
     report = _report(request, params)
@@ -209,30 +223,35 @@ def summary(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any
             "rows": [_row(r) for r in report.rows]}
 
 
-@router.get("/cells.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_cells_geojson")
+@router.get("/cells.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_cells_geojson",
+            openapi_extra=refuses(**WHAT_IF))
 def cells_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
     """Covered and uncovered H3 cells of the area, with minutes and legend band."""
     return reports.cells_geojson(_report(request, params))
 
 
-@router.get("/risk-points.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_risk_points_geojson")
+@router.get("/risk-points.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_risk_points_geojson",
+            openapi_extra=refuses(**WHAT_IF))
 def risk_points_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
     return reports.risk_geojson(_report(request, params))
 
 
-@router.get("/stations.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_stations_geojson")
+@router.get("/stations.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_stations_geojson",
+            openapi_extra=refuses(**WHAT_IF))
 def stations_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
     """The counted stations of the area you can see, and the what-if additions."""
     return reports.sites_geojson(reports.area_sites(_report(request, params)))
 
 
-@router.get("/isochrones.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_isochrones_geojson")
+@router.get("/isochrones.geojson", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_isochrones_geojson",
+            openapi_extra=refuses(**WHAT_IF))
 def isochrones_geojson(request: HttpRequest, params: Query[CoverageQuery]) -> dict[str, Any]:
     """Isochrones (areas reached within T) of the area's stations and the what-if additions."""
     return reports.isochrones_geojson(_report(request, params))
 
 
-@router.get("/isochrone", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_isochrone")
+@router.get("/isochrone", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_isochrone",
+            openapi_extra=refuses(station="a station code you can see, or lon and lat"))
 def isochrone(request: HttpRequest, station: str | None = None,
               lon: float | None = Query(None, ge=-180, le=180), lat: float | None = Query(None, ge=-90, le=90),
               minutes: float = Query(reports.DEFAULT_MINUTES, gt=0, le=reports.MAX_MINUTES)) -> dict[str, Any]:
@@ -255,7 +274,8 @@ def targets(request: HttpRequest, area: str | None = None) -> list[dict[str, Any
     return [row.as_dict() for row in construction_targets(user, where)]
 
 
-@router.get("/export", response={200: None, 404: ErrorOut, 422: ErrorOut})
+@router.get("/export", response={200: None, 404: ErrorOut, 422: ErrorOut},
+            openapi_extra=refuses(**WHAT_IF))
 def export(request: HttpRequest, params: Query[CoverageQuery]) -> HttpResponse:
     """The coverage table (streets and communities), the 1+3+1 targets and the parameters as .xlsx."""
     report = _report(request, params)
@@ -302,23 +322,38 @@ def networks(request: HttpRequest) -> list[RoadNetwork]:
 # ---------------------------------------------------------------- what-if replay (推演复盘)
 class ReplayQuery(Schema):
     area: str | None = Field(None, description="Code of the area; default: yours.")
-    start: str | None = Field(None, description="First day of the period (YYYY-MM-DD); default: a year ago.")
-    end: str | None = Field(None, description="Last day of the period (YYYY-MM-DD); default: today.")
-    layout: str = Field("today", description="today, recommended (plus a siting study's sites) or drawn.")
-    run: str | None = Field(None, description="The siting study whose sites are added (layout=recommended); "
-                                              "default: the newest finished study of the area.")
+    start: datetime.date | None = Field(None, description="First day of the period; default: a year ago.")
+    end: datetime.date | None = Field(None, description="Last day of the period; default: today.")
+    layout: LayoutCode = Field(Layout.TODAY.value, description="today, recommended (plus a siting study's sites) or drawn.")
+    run: int | None = Field(None, ge=1, le=2**63 - 1,
+                            description="The siting study whose sites are added (layout=recommended); default: the "
+                                        "newest finished study of the area.")
     add: str | None = Field(None, description="Drawn stations as lon,lat;lon,lat (WGS-84).")
     keep: str = Field("1", description="Drawn layout: keep today's stations too (1) or not (0).")
-    turnout: str = Field("0", description="Turnout seconds added to every road time.")
+    turnout: int = Field(0, ge=0, le=whatif.MAX_TURNOUT_S, description="Turnout seconds added to every road time.")
+
+
+#: The rules of a replay JSON Schema cannot state (whatif.check): the period's end against its start and
+#: its size, a layout that needs a finished siting study or drawn sites, a study that must exist.
+REPLAY_RULES = refuses(
+    end="on or after start, at most three years after it; a period of more than 20,000 incidents is queued "
+        "(POST /whatif/runs)",
+    layout="recommended: the area has a finished siting study",
+    run="a siting study you can see",
+    add=ADDED_SITES + "; at least one with layout=drawn")
 
 
 def _replay_request(request: HttpRequest, query: ReplayQuery) -> Any:
     user = request_user(request)
     area = reports.resolve_area(user, query.area)
-    return user, whatif.parse(user, area, query.dict())
+    # whatif.parse reads the page's form as well: the values as text, as a form sends them.
+    data = {name: "" if value is None else (value.isoformat() if isinstance(value, datetime.date) else str(value))
+            for name, value in query.dict().items()}
+    return user, whatif.parse(user, area, data)
 
 
-@router.get("/whatif", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_whatif")
+@router.get("/whatif", response={200: dict, 404: ErrorOut, 422: ErrorOut}, url_name="coverage_whatif",
+            openapi_extra=REPLAY_RULES)
 def whatif_replay(request: HttpRequest, query: Query[ReplayQuery]) -> Any:
     """Replay the area's incidents of a period against a station layout by road time: the predicted share
     within 3 and 5 minutes beside the recorded arrivals, per street and type; and the residents within
@@ -345,7 +380,7 @@ class ReplayRunOut(Schema):
 
 
 @router.post("/whatif/runs", response={202: ReplayRunOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             url_name="coverage_whatif_runs")
+             url_name="coverage_whatif_runs", openapi_extra=REPLAY_RULES)
 def whatif_queue(request: HttpRequest, query: Query[ReplayQuery]) -> Any:
     """Queue a replay of a large period as a task; read it back at /whatif/runs/{id}."""
     user, req = _replay_request(request, query)

@@ -14,6 +14,7 @@ points and rows of the viewer's area only.
 
 from __future__ import annotations
 
+import re
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -70,7 +71,8 @@ class StationSet:
         for raw in candidates or []:
             for part in str(raw).split(","):
                 if part.strip():
-                    if not part.strip().isdigit():
+                    # ASCII digits, within a row id (str.isdigit takes "²", which int() does not).
+                    if not re.fullmatch(r"[0-9]{1,18}", part.strip()):
                         raise ValidationError({"candidates": _("Candidate sites are given by number.")})
                     ids.append(int(part))
         points = []
