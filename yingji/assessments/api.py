@@ -11,8 +11,9 @@
 Every answer is built from the caller's scope; out of scope answers 404.
 """
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import annotated_types
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
@@ -20,11 +21,19 @@ from ninja import Router, Schema
 from yingji.assessments import services
 from yingji.assessments.models import IndicatorItem, Period, Scheme
 from yingji.assessments.quality import CHECKS, quality_report
-from yingji.core.api import ErrorOut, Year, request_user
+from yingji.core.api import ErrorOut, refuses, request_user
 from yingji.jurisdictions.models import Jurisdiction
 
 router = Router(tags=["assessments"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+#: The years a scheme is assessed over and its quarters (services.period_for refuses any other).
+Year = Annotated[int, annotated_types.Ge(2000), annotated_types.Le(2100)]
+Quarter = Annotated[int, annotated_types.Ge(1), annotated_types.Le(4)]
+#: The ledgers the quality report checks (quality.CHECKS): a fixed list in code.
+Ledger = Literal[tuple(c.key for c in CHECKS)]  # type: ignore[valid-type]
+#: A period once published is locked (services._refuse_if_published): a state JSON Schema cannot state.
+PUBLISHED = "a period not yet published (published results are locked)"
 
 
 def _scheme(request: HttpRequest, code: str) -> Scheme:
@@ -61,7 +70,7 @@ def schemes(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/schemes/{code}/ranking", response={200: dict[str, Any], **ERRORS})
-def ranking(request: HttpRequest, code: str, year: Year, quarter: int | None = None) -> dict[str, Any]:
+def ranking(request: HttpRequest, code: str, year: Year, quarter: Quarter | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     rows = services.ranking(period, request_user(request))
@@ -70,7 +79,7 @@ def ranking(request: HttpRequest, code: str, year: Year, quarter: int | None = N
 
 
 @router.get("/schemes/{code}/subjects/{subject}", response={200: dict[str, Any], **ERRORS})
-def subject(request: HttpRequest, code: str, subject: str, year: Year, quarter: int | None = None) -> dict[str, Any]:
+def subject(request: HttpRequest, code: str, subject: str, year: Year, quarter: Quarter | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     place = _subject(request, scheme, subject)
@@ -81,7 +90,7 @@ def subject(request: HttpRequest, code: str, subject: str, year: Year, quarter: 
 
 @router.get("/schemes/{code}/subjects/{subject}/indicators/{item}", response={200: dict[str, Any], **ERRORS})
 def indicator(request: HttpRequest, code: str, subject: str, item: int, year: Year,
-              quarter: int | None = None) -> dict[str, Any]:
+              quarter: Quarter | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     place = _subject(request, scheme, subject)
@@ -100,9 +109,12 @@ class ScoreIn(Schema):
     links: list[str] = []
 
 
-@router.post("/schemes/{code}/subjects/{subject}/indicators/{item}/score", response={200: dict[str, Any], **ERRORS})
+@router.post("/schemes/{code}/subjects/{subject}/indicators/{item}/score", response={200: dict[str, Any], **ERRORS},
+             openapi_extra=refuses(points="a number from 0 to the indicator's points",
+                                   indicator="an indicator of the scheme scored by hand (not computed)",
+                                   links="paths on this platform, e.g. /hazards/12/", period=PUBLISHED))
 def score(request: HttpRequest, code: str, subject: str, item: int, payload: ScoreIn, year: Year,
-          quarter: int | None = None) -> dict[str, Any]:
+          quarter: Quarter | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     place = _subject(request, scheme, subject)
@@ -114,8 +126,9 @@ def score(request: HttpRequest, code: str, subject: str, item: int, payload: Sco
     return {"id": row.pk, "points": float(row.points), "note": row.note, "links": row.links}
 
 
-@router.post("/schemes/{code}/publish", response={200: dict[str, Any], **ERRORS})
-def publish(request: HttpRequest, code: str, year: Year, quarter: int | None = None) -> dict[str, Any]:
+@router.post("/schemes/{code}/publish", response={200: dict[str, Any], **ERRORS},
+             openapi_extra=refuses(period=PUBLISHED))
+def publish(request: HttpRequest, code: str, year: Year, quarter: Quarter | None = None) -> dict[str, Any]:
     scheme = _scheme(request, code)
     period = _period(scheme, year, quarter)
     if period.pk is None:
@@ -126,7 +139,7 @@ def publish(request: HttpRequest, code: str, year: Year, quarter: int | None = N
 
 
 @router.get("/quality", response={200: dict[str, Any], **ERRORS})
-def quality(request: HttpRequest, jurisdiction: str | None = None, ledger: str | None = None,
+def quality(request: HttpRequest, jurisdiction: str | None = None, ledger: Ledger | None = None,
             days: int = 90) -> dict[str, Any]:
     visible = Jurisdiction.objects.visible_to(request_user(request))
     area = get_object_or_404(visible, code=jurisdiction) if jurisdiction else visible.order_by("path").first()
