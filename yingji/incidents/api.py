@@ -22,6 +22,7 @@ from pydantic import WithJsonSchema
 from yingji.audit.services import history_rows
 from yingji.core import ratelimit
 from yingji.core.api import (
+    NOT_BLANK,
     ClientDatetime,
     ErrorOut,
     ListFilters,
@@ -130,7 +131,7 @@ class AddTeamIn(Schema):
 
 
 class IncidentNoteIn(Schema):
-    text: str = Field(..., min_length=1, max_length=4000)
+    text: str = Field(..., min_length=1, max_length=4000, json_schema_extra={"pattern": NOT_BLANK})
     dispatch_id: int | None = None
 
 
@@ -145,19 +146,23 @@ class MaterialIn(Schema):
     name: str = Field("", max_length=100, description="A catalogue name or alias, or free text for a line "
                                                       "only recorded.")
     material: int | str | None = Field(None, description="A catalogue material's id or code, instead of the name.")
-    quantity: float = Field(..., gt=0, description="Whole units when issued from a warehouse.")
+    quantity: float = Field(..., gt=0, le=1_000_000_000, description="Whole units when issued from a warehouse.")
     unit: str = Field("", max_length=10)
     warehouse: int | str | None = Field(None, description="Id or code of the warehouse it was issued from, "
                                                           "through the supplies ledger; without one the line is "
                                                           "only recorded.")
 
 
+#: What the counts' columns hold (PositiveIntegerField).
+MAX_COUNT = 2_147_483_647
+
+
 class CloseIn(Schema):
     outcome: Outcome
-    deaths: int = Field(0, ge=0)
-    injuries: int = Field(0, ge=0)
-    rescued: int = Field(0, ge=0)
-    loss_yuan: float = Field(0, ge=0)
+    deaths: int = Field(0, ge=0, le=MAX_COUNT)
+    injuries: int = Field(0, ge=0, le=MAX_COUNT)
+    rescued: int = Field(0, ge=0, le=MAX_COUNT)
+    loss_yuan: float = Field(0, ge=0, le=999_999_999_999.99, description="Yuan, kept to the fen (14 digits).")
     materials_used: list[MaterialIn] = Field(default_factory=list)
     evaluation: str = Field("", max_length=4000)
 
@@ -352,11 +357,13 @@ def teams_geojson(request: HttpRequest) -> dict[str, Any]:
     return geojson_teams(request_user(request))
 
 
+#: How the 1-3-5 figures are grouped (clock.GROUPINGS).
+Grouping = Literal[clock.GROUPINGS]  # type: ignore[valid-type]
+
+
 @router.get("/stats", response=dict)
-def stats(request: HttpRequest, by: str = "month", year: Year | None = None) -> dict[str, Any]:
+def stats(request: HttpRequest, by: Grouping = "month", year: Year | None = None) -> dict[str, Any]:
     """The 1-3-5 figures aggregated per month, street, community, incident type or station."""
-    if by not in clock.GROUPINGS:
-        raise HttpError(422, _("Group by month, street, community, type or station."))
     queryset = Incident.objects.visible_to(request_user(request)).exclude(status="cancelled")
     if year:
         queryset = queryset.filter(received_at__year=year)
@@ -372,7 +379,8 @@ def my_dispatches(request: HttpRequest, active: bool = True) -> list[dict[str, A
     return [dispatch_dict(d, with_incident=True) for d in queryset.order_by("-called_at")[:100]]
 
 
-@router.get("/dispatches/{pk}/route", response={200: dict, 404: ErrorOut, 422: ErrorOut})
+@router.get("/dispatches/{pk}/route", response={200: dict, 404: ErrorOut, 422: ErrorOut},
+            openapi_extra=refuses(lon="lon and lat when the team has no position or station"))
 def dispatch_route(request: HttpRequest, pk: int, where: Query[PositionIn]) -> Any:
     """The road path to the scene as a GeoJSON Feature (LineString) with minutes and metres.
 
@@ -392,8 +400,13 @@ def report_dispatch(request: HttpRequest, pk: int, payload: ResponderStepIn) -> 
     return Status(200, dispatch_dict(d))
 
 
-@router.post("/dispatches/{pk}/{step}", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def advance_dispatch(request: HttpRequest, pk: int, step: str, payload: ResponderStepIn) -> Any:
+#: The steps a call-out moves on by (respond.STEPS).
+Step = Literal[tuple(respond.STEPS)]  # type: ignore[valid-type]
+
+
+@router.post("/dispatches/{pk}/{step}", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(step="a step the call-out's status allows (an arrived team cannot depart)"))
+def advance_dispatch(request: HttpRequest, pk: int, step: Step, payload: ResponderStepIn) -> Any:
     """step: acknowledge, depart, arrive or handled."""
     d = respond.advance(_dispatch(request, pk), step, actor=request_user(request), **payload.dict())
     return Status(200, dispatch_dict(d))
@@ -445,7 +458,9 @@ def candidates(request: HttpRequest, pk: int, k: int = 10) -> dict[str, Any]:
             "warehouses": dispatching.warehouses_for(incident, user=user)}
 
 
-@router.post("/{pk}/activate", response={201: list[dict], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/{pk}/activate", response={201: list[dict], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(teams="before initial handling is done, teams available to be called to the "
+                                         "open incident"))
 def activate(request: HttpRequest, pk: int, payload: ActivateIn) -> Any:
     """One-click activation: the recommended set when `team_ids` is empty."""
     dispatches = dispatching.activate(_incident(request, pk), actor=request_user(request),
@@ -462,7 +477,8 @@ def search_teams(request: HttpRequest, pk: int, q: str = "") -> Any:
     return [c.as_dict() for c in dispatching.find_teams(incident, user=user, text=q)]
 
 
-@router.post("/{pk}/teams", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/{pk}/teams", response={201: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(teams="a team available to be called, not already called, to the open incident"))
 def add_team(request: HttpRequest, pk: int, payload: AddTeamIn) -> Any:
     """Call one more team chosen by name (按名称增派), beyond the ranked candidates, even after initial handling."""
     return Status(201, dispatch_dict(dispatching.add_team(_incident(request, pk), payload.team_id,
@@ -477,7 +493,10 @@ def add_note(request: HttpRequest, pk: int, payload: IncidentNoteIn) -> Any:
     return Status(201, event_json(row))
 
 
-@router.post("/{pk}/close", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/{pk}/close", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(outcome="an open incident (a closed one is not closed again)",
+                                   materials_used="each line a material (a name or a catalogue material); a line "
+                                                  "from a warehouse within its stock"))
 @decorate_view(idempotent)  # the close-out issues the materials used from stock
 def close(request: HttpRequest, pk: int, payload: CloseIn) -> Any:
     data = payload.dict()
@@ -485,7 +504,8 @@ def close(request: HttpRequest, pk: int, payload: CloseIn) -> Any:
     return Status(200, incident_detail(incident, request_user(request)))
 
 
-@router.post("/{pk}/merge", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/{pk}/merge", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(into="another open incident, the duplicate open too"))
 def merge(request: HttpRequest, pk: int, payload: MergeIn) -> Any:
     duplicate = _incident(request, pk)
     into = _incident(request, payload.into)
