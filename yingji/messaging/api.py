@@ -8,6 +8,7 @@ the caller's area, 403 for a role that may see but not change).
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Query, Router, Schema, Status
@@ -15,7 +16,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.audit.services import history_rows
-from yingji.core.api import ErrorOut, ImportResultOut, Pagination, request_user
+from yingji.core.api import ErrorOut, ImportResultOut, Pagination, refuses, request_user
 from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
 from yingji.core.scope import ensure
@@ -36,6 +37,11 @@ from yingji.messaging.models import (
 )
 
 router = Router(tags=["messaging"])
+
+#: A text the services trim and then require: not blank (and, as every string, no NUL).
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+#: Where the outbound guard lets a robot or a push service be reached (core.outbound.url_problem).
+OUTBOUND_URL = "an http(s) address, not on a local or private network"
 
 
 # -------------------------------------------------------------------- inbox
@@ -119,11 +125,15 @@ def read(request: HttpRequest, pk: int) -> Any:
     return row
 
 
-@router.post("/inbox/{pk}/acknowledge", response={200: InboxItemOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/inbox/{pk}/acknowledge", response={200: InboxItemOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(pk="a message that asks for acknowledgement"))
 def acknowledge(request: HttpRequest, pk: int) -> Any:
     """Acknowledge a message that asks for it (idempotent)."""
     row = _own(request, pk)
-    services.acknowledge(row, request_user(request))
+    try:
+        services.acknowledge(row, request_user(request))
+    except ValidationError as error:  # the message's own rule: the refusal names the message
+        raise ValidationError({"pk": error.messages}) from error
     row.refresh_from_db()
     return row
 
@@ -201,7 +211,7 @@ def retry_dead(request: HttpRequest, pk: int) -> Any:
 
 # ------------------------------------------------------------ robot targets
 class RobotIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
     jurisdiction: str = Field(..., description="Code of the jurisdiction whose subtree the robot hears about.")
     format: RobotFormat = RobotFormat.GENERIC
     url: str = Field(..., max_length=500)
@@ -242,7 +252,8 @@ def list_robots(request: HttpRequest) -> Any:
     return RobotTarget.objects.visible_to(request_user(request)).select_related("jurisdiction").order_by("pk")
 
 
-@router.post("/robots", response={201: RobotOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/robots", response={201: RobotOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(url=OUTBOUND_URL))
 def create_robot(request: HttpRequest, payload: RobotIn) -> Any:
     target = robots.create_target(actor=request_user(request), jurisdiction=_jurisdiction(request, payload.jurisdiction),
                                   name=payload.name, format=payload.format, url=payload.url,
@@ -256,7 +267,8 @@ def get_robot(request: HttpRequest, pk: int) -> Any:
     return _robot(request, pk)
 
 
-@router.put("/robots/{pk}", response={200: RobotOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.put("/robots/{pk}", response={200: RobotOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            openapi_extra=refuses(url=OUTBOUND_URL))
 def update_robot(request: HttpRequest, pk: int, payload: RobotIn) -> Any:
     return robots.update_target(_robot(request, pk), actor=request_user(request),
                                 jurisdiction=_jurisdiction(request, payload.jurisdiction), name=payload.name,
@@ -285,7 +297,7 @@ def robot_history(request: HttpRequest, pk: int) -> Any:
 
 # ------------------------------------------------------------ contact lists
 class ContactListIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
     jurisdiction: str
     description: str = ""
 
@@ -302,7 +314,7 @@ class ContactListOut(Schema):
 
 
 class ContactIn(Schema):
-    name: str = Field(..., min_length=1, max_length=50)
+    name: str = Field(..., min_length=1, max_length=50, pattern=NOT_BLANK)
     phone: str = Field("", max_length=30)
     email: str = Field("", max_length=254)
     unit: str = Field("", max_length=100)
@@ -331,7 +343,8 @@ def list_contact_lists(request: HttpRequest) -> Any:
     return ContactList.objects.visible_to(request_user(request)).select_related("jurisdiction").order_by("pk")
 
 
-@router.post("/contact-lists", response={201: ContactListOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/contact-lists", response={201: ContactListOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(name="not the name of another list of the jurisdiction"))
 def create_contact_list(request: HttpRequest, payload: ContactListIn) -> Any:
     created = contacts.create_list(actor=request_user(request), jurisdiction=_jurisdiction(request, payload.jurisdiction),
                                    name=payload.name, description=payload.description)
@@ -353,7 +366,11 @@ def list_contacts(request: HttpRequest, pk: int) -> Any:
             .order_by("name", "pk"))
 
 
-@router.post("/contact-lists/{pk}/contacts", response={201: ContactOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/contact-lists/{pk}/contacts", response={201: ContactOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             openapi_extra=refuses(name="not a person already on the list (same name and phone)",
+                                   phone="a mobile number (11 digits, 13–19) or a landline with its area code; "
+                                         "a phone or an email is required",
+                                   email="an email address"))
 def add_contact(request: HttpRequest, pk: int, payload: ContactIn) -> Any:
     return Status(201, contacts.add_contact(_contact_list(request, pk), actor=request_user(request), **payload.dict()))
 
@@ -385,14 +402,18 @@ def import_contacts(request: HttpRequest, pk: int, file: File[UploadedFile]) -> 
 
 # --------------------------------------------------------------------- push
 class PushKeysIn(Schema):
-    p256dh: str = Field(..., max_length=200)
-    auth: str = Field(..., max_length=100)
+    p256dh: str = Field(..., min_length=1, max_length=200, pattern=push.KEY_PATTERN)
+    auth: str = Field(..., min_length=1, max_length=100, pattern=push.KEY_PATTERN)
 
 
 class PushSubscriptionIn(Schema):
     """A browser's PushSubscription.toJSON()."""
 
-    endpoint: str = Field(..., max_length=1000)
+    endpoint: str = Field(..., max_length=1000, pattern=NOT_BLANK,
+                          description="The push service's http(s) address the browser gave.")
+    expiration_time: float | None = Field(None, alias="expirationTime",
+                                          description="When the push service ends it (ms since the epoch), as "
+                                          "the browser's toJSON() says; not kept.")
     keys: PushKeysIn
 
 
@@ -402,7 +423,8 @@ def push_key(request: HttpRequest) -> dict[str, str]:
     return {"key": push.page_config()["key"]}
 
 
-@router.post("/push/subscriptions", response={201: dict, 422: ErrorOut}, url_name="messaging_push_subscribe")
+@router.post("/push/subscriptions", response={201: dict, 422: ErrorOut}, url_name="messaging_push_subscribe",
+             openapi_extra=refuses(endpoint=OUTBOUND_URL))
 def push_subscribe(request: HttpRequest, payload: PushSubscriptionIn) -> Any:
     """Register this browser for the caller's notifications."""
     sub = push.subscribe(request_user(request), endpoint=payload.endpoint, p256dh=payload.keys.p256dh,

@@ -7,6 +7,7 @@ URL (core/outbound.py), when registered and again when posted to.
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,10 @@ from django.utils.translation import gettext as _
 
 from yingji.core.outbound import url_problem
 from yingji.messaging.models import PushSubscription
+
+#: A key of the subscription (p256dh, auth): base64url, as the browser encodes it.
+KEY_PATTERN = "^[A-Za-z0-9_=-]+$"
+KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_=-")
 
 
 def subscribe(user: Any, *, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
@@ -28,7 +33,7 @@ def subscribe(user: Any, *, endpoint: str, p256dh: str, auth: str, user_agent: s
     elif len(endpoint) > 1000:
         errors["endpoint"] = _("At most %(n)s characters.") % {"n": 1000}
     for field, value, size in (("keys.p256dh", p256dh, 200), ("keys.auth", auth, 100)):
-        if not value or len(value) > size or not all(c.isalnum() or c in "-_=" for c in value):
+        if not value or len(value) > size or not set(value) <= KEY_CHARACTERS:
             errors[field] = _("Enter the key the browser gave (base64url).")
     if errors:
         raise ValidationError(errors)

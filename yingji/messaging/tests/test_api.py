@@ -51,6 +51,8 @@ def test_acknowledging_a_message_that_does_not_ask_is_refused_with_the_one_error
     response = post(api_client(cast.responder_a, "en"), f"inbox/{pk}/acknowledge")
     assert response.status_code == 422
     assert response.json()["detail"] == "This message does not ask for acknowledgement."
+    # The refusal names the message, a rule the operation states (x-refuses).
+    assert [e["field"] for e in response.json()["errors"]] == ["pk"]
 
 
 def test_progress_is_seen_in_the_messages_area_only(cast):
@@ -153,7 +155,9 @@ def test_a_phone_registers_its_push_subscription(cast, allow_local):
     client = api_client(cast.responder_a)
     key = client.get(BASE + "push/key").json()["key"]
     assert len(key) == 87  # an uncompressed P-256 point, base64url
-    body = {"endpoint": "http://127.0.0.1:9/push/abc", "keys": {"p256dh": "BNc-x_1", "auth": "a1_b2-"}}
+    # As the browser's PushSubscription.toJSON() gives it (expirationTime included).
+    body = {"endpoint": "http://127.0.0.1:9/push/abc", "expirationTime": None,
+            "keys": {"p256dh": "BNc-x_1", "auth": "a1_b2-"}}
     assert post(client, "push/subscriptions", body).status_code == 201
     assert post(client, "push/subscriptions", body).status_code == 201  # again: still one
     assert PushSubscription.objects.get().user == cast.responder_a
@@ -173,3 +177,26 @@ def test_anonymous_callers_get_401(cast):
 
     for path in ("inbox", "inbox/unread", "robots", "contact-lists", "undelivered", "push/key"):
         assert Client().get(BASE + path).status_code == 401
+
+
+def test_a_push_subscription_states_its_rules_and_the_service_keeps_them(cast, allow_local):
+    """The document says what a subscription must be (a non-blank endpoint, base64url keys); the API
+    refuses what it forbids, naming the field, and the service refuses the same keys (non-ASCII letters
+    are not base64url although str.isalnum() accepts them)."""
+    from django.core.exceptions import ValidationError
+
+    from yingji.messaging import push
+
+    client = api_client(cast.responder_a)
+    document = client.get("/api/v1/openapi.json").json()
+    keys = document["components"]["schemas"]["PushKeysIn"]["properties"]
+    assert keys["p256dh"]["minLength"] == 1 and keys["p256dh"]["pattern"] == push.KEY_PATTERN
+    for body, field in (({"endpoint": "  ", "keys": {"p256dh": "BNc", "auth": "a1"}}, "endpoint"),
+                        ({"endpoint": "http://127.0.0.1:9/x", "keys": {"p256dh": "", "auth": "a1"}}, "keys.p256dh"),
+                        ({"endpoint": "http://127.0.0.1:9/x", "keys": {"p256dh": "BNc", "auth": "é"}}, "keys.auth")):
+        answer = post(client, "push/subscriptions", body)
+        assert answer.status_code == 422 and [e["field"] for e in answer.json()["errors"]] == [field], body
+    with pytest.raises(ValidationError) as refused:
+        push.subscribe(cast.responder_a, endpoint="http://127.0.0.1:9/x", p256dh="BNcé", auth="a1")
+    assert set(refused.value.message_dict) == {"keys.p256dh"}
+    assert not PushSubscription.objects.exists()
