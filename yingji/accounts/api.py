@@ -2,10 +2,13 @@
 
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -17,17 +20,37 @@ from ninja.pagination import paginate
 from yingji.accounts import services
 from yingji.accounts.models import Membership
 from yingji.accounts.roles import Role
-from yingji.core.api import ErrorOut, ListFilters, Pagination, request_user
+from yingji.core.api import ErrorOut, ListFilters, Pagination, refuses, request_user
 from yingji.core.masking import phone_for
 from yingji.jurisdictions.models import Jurisdiction
 
 router = Router(tags=["accounts"])
 
+#: A text the services trim and then require: not blank (and, as every string, no NUL).
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+#: The rules of a person's fields that JSON Schema cannot state, as core.api.refuses lists them.
+PASSWORD_RULES = "empty, or a password the password rules accept (length, not common, not only digits, " \
+                 "not like the user's name)"
+MOBILE = "a mobile number (11 digits, 13–19); spaces and full-width digits are forgiven"
+GRANT = {"role": "a role you may grant there (your own or one below it), not one the user holds there",
+         "jurisdiction_code": "a jurisdiction where you manage users"}
+
+
+@contextmanager
+def _naming(**names: str) -> Iterator[None]:
+    """A service's refusals under the request's names for them ("__all__": the rule of the whole row,
+    named after the path parameter it is about)."""
+    try:
+        yield
+    except ValidationError as error:
+        errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+        raise ValidationError({names.get(field, field): messages for field, messages in errors.items()}) from error
+
 
 class TokenIn(Schema):
     username: str
     password: str
-    name: str = Field("api", max_length=100)
+    name: str = Field("api", max_length=100, pattern=NOT_BLANK)
 
 
 class TokenOut(Schema):
@@ -66,7 +89,7 @@ class UserIn(Schema):
     username: str = Field(..., min_length=2, max_length=150)
     password: str = Field("", max_length=128, description="Empty: a one-time password is made and answered once. "
                           "Either way the person chooses their own at the first sign-in.")
-    display_name: str = Field(..., max_length=100, description="The person's name (姓名).")
+    display_name: str = Field(..., max_length=100, pattern=NOT_BLANK, description="The person's name (姓名).")
     phone: str = Field("", max_length=20, description="A Chinese mobile number (11 digits, 13–19).")
     role: Role
     jurisdiction_code: str
@@ -78,7 +101,7 @@ class UserCreatedOut(UserOut):
 
 
 class UserPatch(Schema):
-    display_name: str | None = Field(None, max_length=100)
+    display_name: str = Field(None, max_length=100, pattern=NOT_BLANK, description="The person's name; never null.")
     phone: str | None = Field(None, max_length=20)
     email: str | None = Field(None, max_length=254)
     is_active: bool | None = None
@@ -161,14 +184,17 @@ def get_user(request: HttpRequest, user_id: int) -> dict[str, Any]:
     return _user_out(viewer, user)
 
 
-@router.post("/users", response={201: UserCreatedOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.post("/users", response={201: UserCreatedOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+             openapi_extra=refuses(username="letters, digits and @.+-_ only, and no one else's (in any case)",
+                                   password=PASSWORD_RULES, phone=MOBILE, **GRANT))
 def create_user(request: HttpRequest, payload: UserIn) -> Any:
     """A new account with its first membership, by someone who manages users there (the district,
     a street for its communities) and may grant the role (their own or one below it)."""
     viewer = request_user(request)
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
     data = payload.dict(exclude={"jurisdiction_code"})
-    user, generated = services.create_user(actor=viewer, jurisdiction=jurisdiction, **data)
+    with _naming(jurisdiction="jurisdiction_code"):
+        user, generated = services.create_user(actor=viewer, jurisdiction=jurisdiction, **data)
     return Status(201, dict(_user_out(viewer, user), one_time_password=generated))
 
 
@@ -176,7 +202,8 @@ def _managed(request: HttpRequest, user_id: int) -> Any:
     return services.managed_user(request_user(request), user_id)
 
 
-@router.patch("/users/{user_id}", response={200: UserOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.patch("/users/{user_id}", response={200: UserOut, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+              openapi_extra=refuses(phone=MOBILE, email="an email address", is_active="not false for yourself"))
 def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> Any:
     """Change a user's name, phone or email, or deactivate (`is_active: false`) and reactivate them.
     A user out of sight answers 404; one in sight whom the caller does not manage, 403."""
@@ -184,7 +211,7 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> Any:
     user = _managed(request, user_id)
     changes = payload.dict(exclude_unset=True)
     active = changes.pop("is_active", None)
-    with transaction.atomic():
+    with transaction.atomic(), _naming(__all__="is_active"):
         if changes:
             fields = {"display_name": user.display_name, "phone": user.phone, "email": user.email}
             fields.update({k: v or "" for k, v in changes.items()})
@@ -196,12 +223,14 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> Any:
 
 
 @router.post("/users/{user_id}/password", response={200: PasswordResetOut, 422: ErrorOut, 403: ErrorOut,
-                                                    404: ErrorOut})
+                                                    404: ErrorOut},
+             openapi_extra=refuses(password=PASSWORD_RULES, user_id="not yourself (your account page changes yours)"))
 def reset_password(request: HttpRequest, user_id: int, payload: PasswordResetIn) -> Any:
     """Reset someone's password: their tokens and sessions end, and they choose their own at the next sign-in."""
     user = _managed(request, user_id)
-    return Status(200, {"one_time_password": services.reset_password(user, actor=request_user(request),
-                                                                      password=payload.password)})
+    with _naming(__all__="user_id"):
+        generated = services.reset_password(user, actor=request_user(request), password=payload.password)
+    return Status(200, {"one_time_password": generated})
 
 
 @router.get("/users/{user_id}/history", response={200: list[dict], 403: ErrorOut, 404: ErrorOut})
@@ -212,20 +241,24 @@ def user_history(request: HttpRequest, user_id: int) -> Any:
 
 
 @router.post("/users/{user_id}/memberships", response={201: MembershipOut, 422: ErrorOut, 403: ErrorOut,
-                                                       404: ErrorOut})
+                                                       404: ErrorOut}, openapi_extra=refuses(**GRANT))
 def add_membership(request: HttpRequest, user_id: int, payload: MembershipIn) -> Any:
     viewer = request_user(request)
     user = _managed(request, user_id)
     jurisdiction = get_object_or_404(Jurisdiction.objects.visible_to(viewer), code=payload.jurisdiction_code)
-    membership = services.assign(actor=viewer, user=user, role=payload.role, jurisdiction=jurisdiction)
+    with _naming(jurisdiction="jurisdiction_code"):
+        membership = services.assign(actor=viewer, user=user, role=payload.role, jurisdiction=jurisdiction)
     return Status(201, _membership_out(membership))
 
 
-@router.delete("/memberships/{membership_id}", response={204: None, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.delete("/memberships/{membership_id}", response={204: None, 422: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+               openapi_extra=refuses(membership_id="not one of your own, nor a user's last membership "
+                                                   "(deactivate the user instead)"))
 def remove_membership(request: HttpRequest, membership_id: int) -> Any:
     viewer = request_user(request)
     membership = get_object_or_404(Membership.objects.visible_to(viewer), pk=membership_id)
-    services.unassign(membership, actor=viewer)
+    with _naming(__all__="membership_id"):
+        services.unassign(membership, actor=viewer)
     return Status(204, None)
 
 

@@ -178,3 +178,37 @@ def test_every_change_is_in_the_users_history_with_the_phone_masked_for_who_may_
     user.refresh_from_db()
     assert all(c["field"] != "password" for row in rows for c in row["changes"])  # created with it: not a change
     assert user.password not in str(rows)
+
+
+def test_the_apis_refusals_name_what_they_are_about_and_the_document_states_them(cast) -> None:  # type: ignore[no-untyped-def]
+    """A refusal of the whole row (your own membership, your own account, a user's last membership) names
+    the path parameter or field it is about, and each such rule is one the operation's x-refuses lists."""
+    from yingji.core.testing import api_client
+
+    client = api_client(cast.commander)
+    document = client.get("/api/v1/openapi.json").json()["paths"]
+
+    def stated(path: str, method: str) -> set[str]:
+        return {rule["field"] for rule in document[f"/api/v1/accounts{path}"][method]["x-refuses"]}
+
+    def fields(response) -> list[str]:  # type: ignore[no-untyped-def]
+        assert response.status_code == 422, response.content
+        return [e["field"] for e in response.json()["errors"]]
+
+    own = cast.commander.memberships.get()
+    assert fields(client.delete(f"/api/v1/accounts/memberships/{own.pk}")) == ["membership_id"]
+    last = cast.keeper_a.memberships.get()
+    assert fields(client.delete(f"/api/v1/accounts/memberships/{last.pk}")) == ["membership_id"]
+    assert "membership_id" in stated("/memberships/{membership_id}", "delete")
+    me = f"/api/v1/accounts/users/{cast.commander.pk}"
+    assert fields(client.patch(me, {"is_active": False}, content_type="application/json")) == ["is_active"]
+    assert "is_active" in stated("/users/{user_id}", "patch")
+    assert fields(client.post(f"{me}/password", {}, content_type="application/json")) == ["user_id"]
+    assert "user_id" in stated("/users/{user_id}/password", "post")
+    again = client.post(f"/api/v1/accounts/users/{cast.keeper_a.pk}/memberships",
+                        {"role": last.role, "jurisdiction_code": last.jurisdiction.code}, content_type="application/json")
+    assert fields(again) == ["role"] and "role" in stated("/users/{user_id}/memberships", "post")
+    blank = client.patch(f"/api/v1/accounts/users/{cast.keeper_a.pk}", {"display_name": " "},
+                         content_type="application/json")
+    assert fields(blank) == ["display_name"]
+    assert Membership.objects.filter(pk__in=[own.pk, last.pk]).count() == 2
