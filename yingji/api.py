@@ -378,7 +378,8 @@ def _known_fields_only(model: type, other_names: set[str]) -> None:
     if source == "body":
         tree = _known_keys(model.model_fields[single].annotation) if single else _known_keys(model)
     else:
-        tree = {name: None for name in other_names}
+        # A page's form posted to the API carries Django's CSRF field beside the declared ones.
+        tree = {name: None for name in other_names | ({"csrfmiddlewaretoken"} if source == "form" else set())}
     if tree is None:
         return
     read = model.get_request_data

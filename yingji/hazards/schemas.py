@@ -186,6 +186,10 @@ class CheckInIn(Schema):
     note: str = Field("", max_length=500)
     hazard: str = Field("", max_length=120, description="The title of a hazard found at the point (optional).")
     idempotency_key: str = Field("", max_length=64, description="The same key again answers the first check-in (200).")
+    # The phone's queue (hazards/outbox.js) files a check-in under its plan and sends that along; check-ins
+    # already queued on phones carry it, so it is taken and not read.
+    plan: int | None = Field(None, ge=1, le=2**31 - 1, description="The plan's id as the phone's queue keeps it; "
+                                                                     "not read (the path names the plan).")
     at: ClientDatetime = Field(None, description="When the phone checked in (a queued check-in sent "
                                                             "later); at most two days ago. Default: now.")
 
