@@ -415,8 +415,6 @@ class PushSubscriptionIn(Schema):
                                           description="When the push service ends it (ms since the epoch), as "
                                           "the browser's toJSON() says; not kept.")
     keys: PushKeysIn
-    # Sent by every browser (null where the push service sets no expiry); not kept.
-    expirationTime: float | None = Field(None, ge=0)  # noqa: N815 (the browser's name)
 
 
 @router.get("/push/key", response=dict)
