@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from yingji.core.indicators import Measured, Subjects, Window, grouped, indicator
 from yingji.jurisdictions.models import Jurisdiction, Level
-from yingji.resources.models import Member, Team
+from yingji.resources.models import Member
 from yingji.training import quizzes, services
-from yingji.training.models import Attempt, AttemptStatus, CoverageRule, SessionKind, TrainingSession
+from yingji.training.models import Attempt, AttemptStatus, SessionKind, TrainingSession
 
 
 # ------------------------------------------------------------------ training.days_met
@@ -63,28 +63,15 @@ def _coverage_measured(members: int, missing: int, names: list[str]) -> Measured
 
 @grouped("training.coverage")
 def coverage_all(subjects: Subjects, window: Window, params: dict[str, Any]) -> dict[int, Measured]:
-    """services.coverage over the scheme's area, its members split by the subject of their team."""
+    """services.coverage over the scheme's area, its members (with their team's place) split by subject."""
     found = services.coverage(subjects.root, window.end.year)
-    # The members it counted, per subject: those of the teams of the kinds their nearest rule names
-    # (services._coverage_rule, as coverage() picks them).
-    rules = list(CoverageRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
-    kinds: dict[str, list[str]] = {}  # a place's path -> the team kinds its rule counts
-    counted = []
-    for pk, kind, path in (Team.objects.filter(jurisdiction__path__startswith=subjects.root.path).order_by()
-                           .values_list("pk", "kind", "jurisdiction__path")):
-        if path not in kinds:
-            kinds[path] = services._coverage_rule(path, rules)[1]
-        if kind in kinds[path]:
-            counted.append(pk)
-    members = subjects.tally(Member.objects.filter(team_id__in=counted).order_by()
-                             .values_list("team__jurisdiction_id", "pk"))
+    members = subjects.tally(found.counted)
+    place = {pk: where for where, pk in found.counted}  # member id -> its team's jurisdiction id
     missing: dict[int, list[str]] = defaultdict(list)  # subject id -> names, in coverage's order
-    names = {pk: (name, place) for pk, name, place in Member.objects.filter(pk__in=found.missing_ids)
-             .values_list("pk", "name", "team__jurisdiction_id")}
-    for pk in found.missing_ids:
-        name, place = names[pk]
-        if place in subjects.of:
-            missing[subjects.of[place].pk].append(name)
+    for pk, name, _team in found.missing_people():
+        subject = subjects.of.get(place[pk])
+        if subject is not None:
+            missing[subject.pk].append(name)
     return {a.pk: _coverage_measured(len(members.get(a.pk, [])), len(missing[a.pk]), missing[a.pk])
             for a in subjects.areas}
 

@@ -13,6 +13,7 @@ Indicators (read by pages, the API, exports and the assessments app):
     year_tenths(members, year) -> {member id: [days per level, hours] in tenths}   the sums in SQL, any number of members
     year_sums(members, year) -> {member id: (days per level, hours)}   the same as Decimals
     short_of_rules(members, year) -> ShortList       who falls short, without a Member model each
+    counted_members(jurisdiction) -> CountedMembers  the rescue members a coverage rule counts, with their place
     coverage(jurisdiction, year) -> Coverage         rescue members trained within the rule's cycle
     must_know_gaps(jurisdiction, year, today) -> list[TeamMonths]   teams without a monthly 应知应会 session
 
@@ -603,6 +604,9 @@ class Coverage:
     members: int
     covered: int
     missing_ids: list[int]  # in the order of the teams, then names
+    # (team's jurisdiction id, member id) of every member counted, in the same order: the place each
+    # member is counted in, so a grouped form splits the one selection by subject (training.indicators).
+    counted: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def percent(self) -> float:
@@ -640,25 +644,42 @@ def _coverage_rule(path: str, rules: list[CoverageRule]) -> tuple[int, list[str]
     return (best.cycle_years, list(best.team_kinds)) if best else DEFAULT_COVERAGE
 
 
+@dataclass
+class CountedMembers:
+    """The rescue members a coverage rule counts under a jurisdiction (coverage's one selection)."""
+
+    cycles: dict[int, int]  # team id -> its nearest rule's cycle years, for teams of the types that rule names
+    members: list[tuple[int, int, int]]  # (member id, team id, team's jurisdiction id), by team then name
+
+
+def counted_members(jurisdiction: Jurisdiction) -> CountedMembers:
+    """The members of the teams under `jurisdiction` whose kind their nearest CoverageRule (or
+    DEFAULT_COVERAGE) names, with their team's cycle and place: 3 queries, no model each."""
+    rules = list(CoverageRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
+    by_path: dict[str, tuple[int, list[str]]] = {}
+    cycles: dict[int, int] = {}
+    places: dict[int, int] = {}  # team id -> its jurisdiction id
+    for team_id, kind, path, place in (Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path)
+                                       .order_by().values_list("pk", "kind", "jurisdiction__path",
+                                                               "jurisdiction_id")):
+        if path not in by_path:
+            by_path[path] = _coverage_rule(path, rules)
+        cycle, kinds = by_path[path]
+        if kind in kinds:
+            cycles[team_id], places[team_id] = cycle, place
+    ids_teams = Member.objects.filter(team_id__in=list(cycles)).order_by("team", "name").values_list("pk", "team_id")
+    return CountedMembers(cycles, [(pk, team_id, places[team_id]) for pk, team_id in ids_teams])
+
+
 def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
     """Members of the rule's team types under `jurisdiction` with a day of training in the cycle ending in `year`.
 
     The cycle of a team is its nearest CoverageRule's (one year: this year; two
     years: this year or the last), counted on the dates training took place. Course sessions count,
-    a team's own monthly 应知应会 does not.
+    a team's own monthly 应知应会 does not. The members counted are counted_members'.
     """
-    rules = list(CoverageRule.objects.select_related("jurisdiction").defer("jurisdiction__boundary"))
-    by_path: dict[str, tuple[int, list[str]]] = {}
-    counted: dict[int, int] = {}  # team id -> cycle years, for teams of the types their rule names
-    for team_id, kind, path in (Team.objects.filter(jurisdiction__path__startswith=jurisdiction.path).order_by()
-                                .values_list("pk", "kind", "jurisdiction__path")):
-        if path not in by_path:
-            by_path[path] = _coverage_rule(path, rules)
-        cycle, kinds = by_path[path]
-        if kind in kinds:
-            counted[team_id] = cycle
-    members = Member.objects.filter(team_id__in=list(counted))
-    ids_teams = list(members.order_by("team", "name").values_list("pk", "team_id"))
+    selection = counted_members(jurisdiction)
+    counted = selection.cycles
     longest = max(counted.values(), default=1)
     start, end = _year_window(year, longest)
     # Courses count; a team's own monthly 应知应会 does not (轮训 is training by the district, a street or a community).
@@ -681,11 +702,11 @@ def coverage(jurisdiction: Jurisdiction, year: int) -> Coverage:
                        session__starts_on__lte=datetime.date(december_year, 12, 31))
     for member_id, starts_on, days in attended.filter(decembers).values_list("member_id", "session__starts_on", "days"):
         trained[member_id].update(on.year for on, _share in day_slices(starts_on, days))
-    missing_ids = [pk for pk, team_id in ids_teams
+    missing_ids = [pk for pk, team_id, _place in selection.members
                    if not any(year - counted[team_id] < y <= year for y in trained.get(pk, ()))]
     # No Member model: the page names the first 30 (missing_people), the API and the export read plain rows.
-    return Coverage(year=year, members=len(ids_teams), covered=len(ids_teams) - len(missing_ids),
-                    missing_ids=missing_ids)
+    return Coverage(year=year, members=len(selection.members), covered=len(selection.members) - len(missing_ids),
+                    missing_ids=missing_ids, counted=[(place, pk) for pk, _team, place in selection.members])
 
 
 @dataclass
