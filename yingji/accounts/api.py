@@ -20,14 +20,12 @@ from ninja.pagination import paginate
 from yingji.accounts import services
 from yingji.accounts.models import Membership
 from yingji.accounts.roles import Role
-from yingji.core.api import ErrorOut, ListFilters, Pagination, refuses, request_user
+from yingji.core.api import NOT_BLANK, ErrorOut, ListFilters, Pagination, refuses, request_user
 from yingji.core.masking import phone_for
 from yingji.jurisdictions.models import Jurisdiction
 
 router = Router(tags=["accounts"])
 
-#: A text the services trim and then require: not blank (and, as every string, no NUL).
-NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
 #: The rules of a person's fields that JSON Schema cannot state, as core.api.refuses lists them.
 PASSWORD_RULES = "empty, or a password the password rules accept (length, not common, not only digits, " \
                  "not like the user's name)"
@@ -50,7 +48,7 @@ def _naming(**names: str) -> Iterator[None]:
 class TokenIn(Schema):
     username: str
     password: str
-    name: str = Field("api", max_length=100, pattern=NOT_BLANK)
+    name: str = Field("api", max_length=100, json_schema_extra={"pattern": NOT_BLANK})
 
 
 class TokenOut(Schema):
@@ -89,7 +87,8 @@ class UserIn(Schema):
     username: str = Field(..., min_length=2, max_length=150)
     password: str = Field("", max_length=128, description="Empty: a one-time password is made and answered once. "
                           "Either way the person chooses their own at the first sign-in.")
-    display_name: str = Field(..., max_length=100, pattern=NOT_BLANK, description="The person's name (姓名).")
+    display_name: str = Field(..., max_length=100, json_schema_extra={"pattern": NOT_BLANK},
+                              description="The person's name (姓名).")
     phone: str = Field("", max_length=20, description="A Chinese mobile number (11 digits, 13–19).")
     role: Role
     jurisdiction_code: str
@@ -101,7 +100,8 @@ class UserCreatedOut(UserOut):
 
 
 class UserPatch(Schema):
-    display_name: str = Field(None, max_length=100, pattern=NOT_BLANK, description="The person's name; never null.")
+    display_name: str = Field(None, max_length=100, json_schema_extra={"pattern": NOT_BLANK},
+                              description="The person's name; never null.")
     phone: str | None = Field(None, max_length=20)
     email: str | None = Field(None, max_length=254)
     is_active: bool | None = None

@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from yingji.audit.services import history_rows
-from yingji.core.api import ErrorOut, ImportResultOut, Pagination, refuses, request_user
+from yingji.core.api import NOT_BLANK, ErrorOut, ImportResultOut, Pagination, refuses, request_user
 from yingji.core.files import xlsx_response
 from yingji.core.masking import phone_for
 from yingji.core.scope import ensure
@@ -38,8 +38,6 @@ from yingji.messaging.models import (
 
 router = Router(tags=["messaging"])
 
-#: A text the services trim and then require: not blank (and, as every string, no NUL).
-NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
 #: Where the outbound guard lets a robot or a push service be reached (core.outbound.url_problem).
 OUTBOUND_URL = "an http(s) address, not on a local or private network"
 
@@ -211,7 +209,7 @@ def retry_dead(request: HttpRequest, pk: int) -> Any:
 
 # ------------------------------------------------------------ robot targets
 class RobotIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
+    name: str = Field(..., min_length=1, max_length=100, json_schema_extra={"pattern": NOT_BLANK})
     jurisdiction: str = Field(..., description="Code of the jurisdiction whose subtree the robot hears about.")
     format: RobotFormat = RobotFormat.GENERIC
     url: str = Field(..., max_length=500)
@@ -297,7 +295,7 @@ def robot_history(request: HttpRequest, pk: int) -> Any:
 
 # ------------------------------------------------------------ contact lists
 class ContactListIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
+    name: str = Field(..., min_length=1, max_length=100, json_schema_extra={"pattern": NOT_BLANK})
     jurisdiction: str
     description: str = ""
 
@@ -314,7 +312,7 @@ class ContactListOut(Schema):
 
 
 class ContactIn(Schema):
-    name: str = Field(..., min_length=1, max_length=50, pattern=NOT_BLANK)
+    name: str = Field(..., min_length=1, max_length=50, json_schema_extra={"pattern": NOT_BLANK})
     phone: str = Field("", max_length=30)
     email: str = Field("", max_length=254)
     unit: str = Field("", max_length=100)
@@ -409,7 +407,7 @@ class PushKeysIn(Schema):
 class PushSubscriptionIn(Schema):
     """A browser's PushSubscription.toJSON()."""
 
-    endpoint: str = Field(..., max_length=1000, pattern=NOT_BLANK,
+    endpoint: str = Field(..., max_length=1000, json_schema_extra={"pattern": NOT_BLANK},
                           description="The push service's http(s) address the browser gave.")
     expiration_time: float | None = Field(None, alias="expirationTime",
                                           description="When the push service ends it (ms since the epoch), as "
