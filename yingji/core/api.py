@@ -12,7 +12,7 @@ import datetime
 import operator
 from decimal import Decimal
 from functools import reduce
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import annotated_types
 from django.apps import apps
@@ -88,6 +88,19 @@ def decimal_number(*, ge: str, le: str) -> Any:
 # A time a client sends: with an offset as given, without one read as Beijing time (the
 # platform's zone, TIME_ZONE), always handed on in UTC. Use it for every datetime in a request.
 ClientDatetime = Annotated[datetime.datetime, AfterValidator(as_utc)]
+
+
+#: A GeoJSON position: longitude, latitude (and an altitude).
+Position = Annotated[list[float], Field(min_length=2, max_length=3)]
+
+
+class PolygonIn(Schema):
+    """An area a client sends: a GeoJSON Polygon or MultiPolygon geometry (a jurisdiction's boundary, a
+    risk point's area). Typed, so the document says what it holds; the service checks the rings."""
+
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[list[Position]] | list[list[list[Position]]] = Field(
+        ..., description="A Polygon's rings, or a MultiPolygon's polygons of rings.")
 
 
 class ListFilters(Schema):

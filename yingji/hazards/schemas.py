@@ -6,13 +6,13 @@ the personal-data permission over the row (core/masking.py).
 
 import datetime
 import json
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.utils.translation import gettext
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from yingji.core.api import ClientDatetime, request_user
+from yingji.core.api import ClientDatetime, PolygonIn, request_user
 from yingji.core.masking import phone_for
 from yingji.hazards.models import HazardSeverity, HazardSource, PatrolFrequency, RiskCategory, RiskGrade
 
@@ -47,18 +47,6 @@ class RiskPointOut(Schema):
         return phone_for(_viewer(context), obj.responsible_phone, obj.jurisdiction.path)
 
 
-#: A GeoJSON position: longitude, latitude (and an altitude).
-Position = Annotated[list[float], Field(min_length=2, max_length=3)]
-
-
-class RiskAreaIn(Schema):
-    """A risk point's area: a GeoJSON Polygon or MultiPolygon (its rings closed, not self-intersecting)."""
-
-    type: Literal["Polygon", "MultiPolygon"]
-    coordinates: list[list[Position]] | list[list[list[Position]]] = Field(
-        ..., description="A Polygon's rings, or a MultiPolygon's polygons of rings.")
-
-
 class RiskPointIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=120)
@@ -67,7 +55,7 @@ class RiskPointIn(Schema):
     category: RiskCategory = RiskCategory.OTHER
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
-    area: RiskAreaIn | None = None
+    area: PolygonIn | None = None
     address: str = Field("", max_length=200)
     responsible_unit: str = Field("", max_length=120)
     responsible_person: str = Field("", max_length=50)
@@ -85,7 +73,7 @@ class RiskPointPatch(Schema):
     category: RiskCategory = Field(None)
     lon: float = Field(None, ge=-180, le=180)
     lat: float = Field(None, ge=-90, le=90)
-    area: RiskAreaIn | None = None
+    area: PolygonIn | None = None
     address: str = Field(None, max_length=200)
     responsible_unit: str = Field(None, max_length=120)
     responsible_person: str = Field(None, max_length=50)

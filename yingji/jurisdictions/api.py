@@ -18,6 +18,7 @@ from yingji.core.api import (
     ImportResultOut,
     ListFilters,
     Pagination,
+    PolygonIn,
     apply_list_filters,
     request_user,
 )
@@ -57,7 +58,7 @@ class JurisdictionIn(Schema):
     centroid_lat: float | None = Field(None, ge=-90, le=90)
     population: int = Field(0, ge=0)
     households: int = Field(0, ge=0)
-    boundary: dict[str, Any] | None = None
+    boundary: PolygonIn | None = None
 
 
 class JurisdictionPatch(Schema):
@@ -66,7 +67,7 @@ class JurisdictionPatch(Schema):
     centroid_lat: float | None = Field(None, ge=-90, le=90)
     population: int | None = Field(None, ge=0)
     households: int | None = Field(None, ge=0)
-    boundary: dict[str, Any] | None = None
+    boundary: PolygonIn | None = None
 
 
 class JurisdictionFilters(ListFilters):
