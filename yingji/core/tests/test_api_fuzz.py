@@ -24,18 +24,14 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import (
-    allow_header_conformance,
-    ignored_auth,
-    missing_required_header,
-    negative_data_rejection,
-    positive_data_acceptance,
-    unsupported_method,
-)
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from yingji.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# The test sends each user's token itself: schemathesis does not make up (nor break, in its negative
+# cases) an Authorization header that the test then replaces, leaving a valid request judged as invalid.
+schema.config.generation.update(with_security_parameters=False)
 EXAMPLES = int(os.environ.get("YINGJI_FUZZ_EXAMPLES", "4"))
 
 
@@ -81,9 +77,6 @@ def test_the_api_never_answers_with_a_server_error(case, token):  # type: ignore
     response = case.call(headers=headers)
     # Every check schemathesis has; the positive-data one not where the operation states the rule.
     excluded = [positive_data_acceptance] if _refused_by_a_stated_rule(case, response) else []
-    if not os.environ.get("YINGJI_FUZZ_ALL"):  # until every operation passes them all (issue 12)
-        excluded += [positive_data_acceptance, negative_data_rejection, allow_header_conformance,
-                     missing_required_header, unsupported_method, ignored_auth]
     case.validate_response(response, headers=headers, excluded_checks=excluded)
     if response.status_code >= 400 and response.headers.get("Content-Type", "").startswith("application/json"):
         body = response.json()
