@@ -247,17 +247,17 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def declare_unknown_fields_refused(document: dict[str, Any]) -> dict[str, Any]:
-    """Say in the OpenAPI document what the API does with a field it does not know (yingji/api.py
-    `_known_fields_only`): every object of a request body — JSON or form, nested ones included — has
-    `additionalProperties: false`. Objects that declare no properties (free-form) are left open."""
+def _walk_request_schemas(document: dict[str, Any], visit: Any, parameters: bool) -> None:
+    """Call `visit(schema)` on every schema a request holds — its JSON and form bodies and, with
+    `parameters`, its path and query parameters — and on what each holds, each component once.
+    `visit` changes the schema as it needs and returns the sub-schemas to go into."""
     components = document.get("components", {}).get("schemas", {})
     done: set[str] = set()
 
-    def close(schema: Any) -> None:
+    def walk(schema: Any) -> None:
         if isinstance(schema, list):
             for item in schema:
-                close(item)
+                walk(item)
             return
         if not isinstance(schema, dict):
             return
@@ -266,21 +266,35 @@ def declare_unknown_fields_refused(document: dict[str, Any]) -> dict[str, Any]:
             name = ref.rsplit("/", 1)[-1]
             if name not in done and name in components:
                 done.add(name)
-                close(components[name])
+                walk(components[name])
             return
-        if "properties" in schema and "additionalProperties" not in schema:
-            schema["additionalProperties"] = False
-        for sub in (schema.get("properties") or {}).values():
-            close(sub)
-        for key in ("items", "anyOf", "oneOf", "allOf"):
-            if key in schema:
-                close(schema[key])
+        for sub in visit(schema):
+            walk(sub)
 
     for methods in document.get("paths", {}).values():
         for operation in methods.values():
-            if isinstance(operation, dict):
-                for media in operation.get("requestBody", {}).get("content", {}).values():
-                    close(media.get("schema"))
+            if not isinstance(operation, dict):
+                continue
+            if parameters:
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") in ("query", "path"):
+                        walk(parameter.get("schema"))
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                walk(media.get("schema"))
+
+
+def declare_unknown_fields_refused(document: dict[str, Any]) -> dict[str, Any]:
+    """Say in the OpenAPI document what the API does with a field it does not know (yingji/api.py
+    `_known_fields_only`): every object of a request body — JSON or form, nested ones included — has
+    `additionalProperties: false`. Objects that declare no properties (free-form) are left open."""
+
+    def close(schema: dict[str, Any]) -> list[Any]:
+        if "properties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+        return [*(schema.get("properties") or {}).values(),
+                *(schema[key] for key in ("items", "anyOf", "oneOf", "allOf") if key in schema)]
+
+    _walk_request_schemas(document, close, parameters=False)
     return document
 
 
@@ -332,44 +346,17 @@ def declare_nul_refused(document: dict[str, Any]) -> dict[str, Any]:
     positive-data check) sending one with NUL got a 422 it could not have foreseen. Strings with a
     format (dates, files) or an enumeration, and those with a pattern of their own, are left as they are.
     """
-    components = document.get("components", {}).get("schemas", {})
-    done: set[str] = set()
-
-    def mark(schema: Any) -> None:
-        if isinstance(schema, list):
-            for item in schema:
-                mark(item)
-            return
-        if not isinstance(schema, dict):
-            return
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            name = ref.rsplit("/", 1)[-1]
-            if name not in done and name in components:
-                done.add(name)
-                mark(components[name])
-            return
+    def mark(schema: dict[str, Any]) -> list[Any]:
         if (schema.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(schema)):
             schema["pattern"] = NO_NUL
         if (schema.get("type") == "object" and "properties" not in schema
                 and schema.get("additionalProperties", True) is not False and "propertyNames" not in schema):
             # A free-form object's keys are text too (a quiz's answers keyed by question).
             schema["propertyNames"] = {"pattern": NO_NUL}
-        for key in ("properties", "$defs"):
-            for sub in (schema.get(key) or {}).values():
-                mark(sub)
-        for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "not"):
-            if key in schema:
-                mark(schema[key])
+        return [*(sub for key in ("properties", "$defs") for sub in (schema.get(key) or {}).values()),
+                *(schema[key] for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "not")
+                  if key in schema)]
 
-    for methods in document.get("paths", {}).values():
-        for operation in methods.values():
-            if not isinstance(operation, dict):
-                continue
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") in ("query", "path"):
-                    mark(parameter.get("schema"))
-            for media in operation.get("requestBody", {}).get("content", {}).values():
-                mark(media.get("schema"))
+    _walk_request_schemas(document, mark, parameters=True)
     return document
 
